@@ -1,0 +1,1 @@
+"""Subcommands of `lorekeeper`: one module per group, each with `register(subparsers)`."""

@@ -1,0 +1,96 @@
+"""Configure logging once, for every `lorekeeper` entry point.
+
+Human-readable lines on a terminal, JSON lines when `LOG_FORMAT=json`. A filter on the
+root handler replaces every configured secret value with `***`, wherever it appears.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable
+
+__all__ = ["configure_logging", "JsonFormatter", "RedactingFilter"]
+
+_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secret values in the formatted message, the arguments and any `extra` fields."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD_ATTRS and isinstance(value, str):
+                setattr(record, key, self.redact(value))
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, object] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+                payload[key] = value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+        if record.exc_info:
+            payload["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            payload["exc"] = record.exc_text
+        return json.dumps(payload, ensure_ascii=False)
+
+
+def configure_logging(
+    *, verbose: bool = False, log_format: str | None = None, secrets: Iterable[str] | None = None
+) -> None:
+    """Install one handler on the root logger; safe to call again (it replaces ours)."""
+    if log_format is None or secrets is None:
+        try:
+            from gateway.settings import get_settings
+
+            settings = get_settings()
+            log_format = log_format or settings.log_format
+            level_name = "DEBUG" if verbose else settings.log_level
+            secrets = list(secrets) if secrets is not None else settings.secret_values()
+        except Exception:  # a bad setting is reported by the command itself
+            log_format = log_format or os.environ.get("LOG_FORMAT", "text").lower()
+            level_name = "DEBUG" if verbose else "INFO"
+            secrets = list(secrets or [])
+    else:
+        level_name = "DEBUG" if verbose else "INFO"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name("lorekeeper")
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.addFilter(RedactingFilter(secrets))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if existing.get_name() == "lorekeeper":
+            root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level_name)
+    for noisy in ("httpx", "httpcore", "urllib3", "filelock", "asyncio", "pgserver"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,114 @@
+"""The async psycopg 3 connection pool, with psycopg's errors mapped at the edge.
+
+Everything above `persistence/` sees `DatabaseUnavailable` and friends, never psycopg.
+Rows come back as dicts. SQL is always given with bound parameters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from persistence.errors import DatabaseUnavailable
+
+__all__ = ["Database", "Params"]
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[Any] | dict[str, Any] | None
+
+
+class Database:
+    """A pool of async connections; open with `await db.open()` or `async with Database(...)`.
+
+    Args:
+        conninfo: a libpq URI or DSN.
+        timeout_s: how long to wait for a connection and, per statement, for the server.
+    """
+
+    def __init__(self, conninfo: str, *, min_size: int = 1, max_size: int = 8, timeout_s: float = 10.0) -> None:
+        self._timeout_s = timeout_s
+        self._pool = AsyncConnectionPool(
+            conninfo,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout_s,
+            open=False,
+            kwargs={
+                "row_factory": dict_row,
+                "autocommit": True,
+                "options": f"-c statement_timeout={int(timeout_s * 1000)}",
+            },
+            check=AsyncConnectionPool.check_connection,
+            name="lorekeeper",
+        )
+
+    async def open(self) -> Database:
+        try:
+            await self._pool.open(wait=True, timeout=self._timeout_s)
+        except (PoolTimeout, psycopg.OperationalError) as exc:
+            await self._pool.close()
+            raise DatabaseUnavailable("could not connect") from exc
+        return self
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def __aenter__(self) -> Database:
+        return await self.open()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
+        """A pooled connection in autocommit mode; errors are mapped to `PersistenceError`s."""
+        try:
+            async with self._pool.connection() as conn:
+                yield conn
+        except PoolTimeout as exc:
+            raise DatabaseUnavailable("no connection free in time") from exc
+        except psycopg.errors.QueryCanceled as exc:
+            raise DatabaseUnavailable("a query took too long") from exc
+        except psycopg.OperationalError as exc:
+            raise DatabaseUnavailable("the connection dropped") from exc
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
+        """A connection inside one transaction: committed on success, rolled back on any error."""
+        async with self.connection() as conn, conn.transaction():
+            yield conn
+
+    async def execute(self, sql: str, params: Params = None) -> int:
+        async with self.connection() as conn:
+            cur = await conn.execute(sql, params)
+            return cur.rowcount
+
+    async def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        async with self.connection() as conn:
+            cur = await conn.execute(sql, params)
+            return await cur.fetchall()
+
+    async def fetch_one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
+        async with self.connection() as conn:
+            cur = await conn.execute(sql, params)
+            return await cur.fetchone()
+
+    async def fetch_value(self, sql: str, params: Params = None) -> Any:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+    async def ping(self) -> bool:
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                return await self.fetch_value("SELECT 1") == 1
+        except (DatabaseUnavailable, TimeoutError):
+            return False
+

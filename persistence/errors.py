@@ -1,0 +1,40 @@
+"""Errors of the storage layer; the only module family that sees psycopg's exceptions.
+
+PersistenceError
+ ├── DatabaseUnavailable   cannot connect, connection dropped, or a query timed out
+ ├── DuplicateMessage      a message id was already stored (exactly-once replay)
+ ├── MigrationError        a migration failed or an applied one was edited
+ └── EmbeddedServerError   the embedded PostgreSQL could not start
+
+Every error carries `.user_message`, a sentence safe to show a user.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PersistenceError", "DatabaseUnavailable", "DuplicateMessage", "MigrationError", "EmbeddedServerError"]
+
+
+class PersistenceError(Exception):
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class DatabaseUnavailable(PersistenceError):
+    def __init__(self, reason: str = "the database did not answer") -> None:
+        super().__init__(f"The game's memory is out of reach right now ({reason}); nothing was changed. Try again.")
+        self.reason = reason
+
+
+class DuplicateMessage(PersistenceError):
+    def __init__(self, message_id: int) -> None:
+        super().__init__(f"Message {message_id} was already handled.")
+        self.message_id = message_id
+
+
+class MigrationError(PersistenceError):
+    pass
+
+
+class EmbeddedServerError(PersistenceError):
+    pass
