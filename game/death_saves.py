@@ -1,0 +1,148 @@
+"""Death saving throws and stabilising (SRD 5.1 "Death Saving Throws", "Stabilizing a Creature", p. 98).
+
+A creature that starts its turn at 0 hit points rolls a d20: 10 or higher is a success, lower a
+failure; a natural 1 counts as two failures; a natural 20 means it regains 1 hit point. Three
+successes make it stable, three failures kill it; both counts reset when it regains hit points or
+becomes stable. Damage at 0 hit points is one failure (two from a critical hit) and makes a stable
+creature unstable again. First aid is a DC 10 Wisdom (Medicine) check.
+
+`DeathSaves` is a frozen value: every function returns a new one.
+"""
+
+from __future__ import annotations
+
+import random
+from enum import StrEnum
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from game.errors import RulesError
+
+__all__ = [
+    "STABILIZE_DC",
+    "DeathSaveResult",
+    "DeathSaveStatus",
+    "DeathSaves",
+    "attempt_stabilize",
+    "record_death_save",
+    "roll_death_save",
+    "take_damage_at_zero",
+]
+
+STABILIZE_DC: Final = 10
+_SAVE_DC: Final = 10
+
+
+class DeathSaveStatus(StrEnum):
+    """Where a creature at 0 hit points stands."""
+
+    DYING = "dying"  # still rolling death saves
+    STABLE = "stable"  # 0 hit points, unconscious, no more death saves
+    DEAD = "dead"
+    REVIVED = "revived"  # natural 20: back to 1 hit point
+
+
+class DeathSaves(BaseModel):
+    """Successes and failures so far (0–3 each), and whether the creature is stable."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    successes: int = Field(0, ge=0, le=3)
+    failures: int = Field(0, ge=0, le=3)
+    stable: bool = False
+
+    @property
+    def dead(self) -> bool:
+        return self.failures >= 3
+
+    @property
+    def status(self) -> DeathSaveStatus:
+        if self.dead:
+            return DeathSaveStatus.DEAD
+        if self.stable:
+            return DeathSaveStatus.STABLE
+        return DeathSaveStatus.DYING
+
+    def reset(self) -> DeathSaves:
+        """Both counts back to zero and not stable (the creature regained hit points)."""
+        return DeathSaves()
+
+
+class DeathSaveResult(BaseModel):
+    """One death saving throw: the d20, the new tallies and what it means."""
+
+    model_config = ConfigDict(frozen=True)
+
+    natural: int
+    success: bool
+    saves: DeathSaves
+    status: DeathSaveStatus
+    hp_regained: int  # 1 on a natural 20, else 0
+
+
+def _require_dying(saves: DeathSaves) -> None:
+    if saves.dead:
+        raise RulesError("The dead make no death saving throws.")
+    if saves.stable:
+        raise RulesError("A stable creature doesn't make death saving throws.")
+
+
+def record_death_save(saves: DeathSaves, natural: int) -> DeathSaveResult:
+    """Record a death save whose d20 showed `natural` (1–20).
+
+    Raises:
+        RulesError: the creature is stable or dead, or `natural` is not a d20 face.
+    """
+    _require_dying(saves)
+    if not 1 <= natural <= 20:
+        raise RulesError(f"A d20 cannot show {natural}.")
+    if natural == 20:
+        return DeathSaveResult(
+            natural=20, success=True, saves=DeathSaves(), status=DeathSaveStatus.REVIVED, hp_regained=1
+        )
+    if natural >= _SAVE_DC:
+        successes = saves.successes + 1
+        if successes >= 3:
+            new = DeathSaves(stable=True)  # counts reset on becoming stable
+        else:
+            new = saves.model_copy(update={"successes": successes})
+        return DeathSaveResult(natural=natural, success=True, saves=new, status=new.status, hp_regained=0)
+    failures = min(3, saves.failures + (2 if natural == 1 else 1))
+    new = saves.model_copy(update={"failures": failures})
+    return DeathSaveResult(natural=natural, success=False, saves=new, status=new.status, hp_regained=0)
+
+
+def roll_death_save(saves: DeathSaves, rng: random.Random | None = None) -> DeathSaveResult:
+    """Roll a d20 with `rng` (a seeded `random.Random` in tests) and record it."""
+    _require_dying(saves)
+    return record_death_save(saves, (rng or random).randint(1, 20))
+
+
+def take_damage_at_zero(saves: DeathSaves, *, critical: bool = False, instant_death: bool = False) -> DeathSaves:
+    """Damage while at 0 hit points: one failure (two on a critical hit), three if it was massive
+    damage (`instant_death`). A stable creature stops being stable.
+
+    Raises:
+        RulesError: the creature is already dead.
+    """
+    if saves.dead:
+        raise RulesError("The creature is already dead.")
+    if instant_death:
+        return DeathSaves(successes=saves.successes, failures=3)
+    failures = min(3, saves.failures + (2 if critical else 1))
+    return DeathSaves(successes=saves.successes, failures=failures, stable=False)
+
+
+def attempt_stabilize(saves: DeathSaves, medicine_total: int) -> DeathSaves:
+    """First aid: a Wisdom (Medicine) check total of 10 or more makes the creature stable.
+
+    Returns the unchanged tallies on a failed check.
+
+    Raises:
+        RulesError: the creature is dead or already stable.
+    """
+    _require_dying(saves)
+    if medicine_total >= STABILIZE_DC:
+        return DeathSaves(stable=True)
+    return saves
