@@ -149,3 +149,24 @@ class DiceError(GameError):
         self.expression = expression
         self.detail = detail
         super().__init__(f"I can't roll `{expression}`: {detail}")
+
+
+# --- combat, conditions and validation (appended by the combat/validation half of issue 4) ---
+
+
+class NoCombatants(RulesError):
+    """A combat verb needs combatants (or a fight) and there are none."""
+
+    def __init__(self, reason: str = "There is no one in the initiative order.") -> None:
+        super().__init__(reason)
+
+
+class UnknownCondition(RulesError):
+    """A condition name that is not one of the SRD conditions."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"{name!r} is not a condition in the rules.")
+
+
+__all__ += ["NoCombatants", "UnknownCondition"]
