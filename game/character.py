@@ -1,0 +1,416 @@
+"""The player character: a mutable pydantic model that changes only through its verbs.
+
+Field names are a contract (other modules, the database JSONB and the AI context read them);
+`schema_version` lets `from_dict` upgrade older shapes. The verbs here are the low-level
+bookkeeping (hit points, temporary hit points, items, concentration, XP); the rules that
+decide *how much* (resistances, death saves, conditions, rests, spellcasting) live in their
+own modules and call these verbs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from game.abilities import (
+    AbilityScores,
+    Proficiency,
+    ability_name,
+    proficiency_bonus,
+    skill_ability,
+    skill_name,
+)
+from game.errors import IllegalEffect, ItemNotFound, RulesError
+from game.inventory import Currency, Inventory, Item
+from game.slots import SpellSlots
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Character",
+    "DamageTaken",
+    "DeathSaves",
+    "Healed",
+    "ItemUsed",
+    "Proficiencies",
+]
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION: Final = 1
+MAX_EXHAUSTION: Final = 6
+MAX_HIT_POINTS: Final = 1000  # far above any level-20 character; guards absurd input
+
+
+class Proficiencies(BaseModel):
+    """What a character is proficient in. Names are lower case; skills use `SKILLS` keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    saving_throws: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+    expertise: tuple[str, ...] = ()  # skills (or "thieves' tools") with doubled proficiency
+    armor: tuple[str, ...] = ()  # "light", "medium", "heavy", "shields"
+    weapons: tuple[str, ...] = ()  # "simple", "martial" or weapon names
+    tools: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    jack_of_all_trades: bool = False
+
+
+class DeathSaves(BaseModel):
+    """Death saving throw tallies while at 0 hit points. `stable` once stabilised."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    successes: int = Field(0, ge=0, le=3)
+    failures: int = Field(0, ge=0, le=3)
+    stable: bool = False
+
+
+class Healed(BaseModel):
+    """What a heal did: `healed` is what was actually regained (capped at max HP)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    requested: int
+    healed: int
+    hp: int
+    revived: bool  # was at 0 HP and now is not
+
+
+class DamageTaken(BaseModel):
+    """What raw damage did to HP (after the caller applied resistances)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: int
+    absorbed_by_temp_hp: int
+    hp_lost: int
+    hp: int
+    temp_hp: int
+    overflow: int  # damage beyond what took HP to 0 (for massive damage)
+    dropped_to_zero: bool
+
+
+class ItemUsed(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    item: str
+    remaining: int
+    healed: Healed | None = None
+    roll: dict[str, Any] | None = None  # the dice roll's to_dict(), when the item rolled
+
+
+class Character(BaseModel):
+    """A 5e player character. Mutable; change it through the verbs, which keep HP within 0..max."""
+
+    model_config = ConfigDict(validate_assignment=True, extra="ignore")
+
+    schema_version: int = SCHEMA_VERSION
+    name: str = Field(min_length=1, max_length=64)
+    player_id: str | None = None
+    race: str
+    subrace: str | None = None
+    class_name: str
+    subclass: str | None = None
+    level: int = Field(1, ge=1, le=20)
+    xp: int = Field(0, ge=0)
+    ability_scores: AbilityScores = Field(default_factory=AbilityScores)
+    hp: int = Field(ge=0, le=MAX_HIT_POINTS)
+    max_hp: int = Field(ge=1, le=MAX_HIT_POINTS)
+    temp_hp: int = Field(0, ge=0, le=MAX_HIT_POINTS)
+    armor_class: int = Field(10, ge=0, le=40)
+    speed: int = Field(30, ge=0)
+    hit_dice: int = Field(1, ge=0, le=20)  # hit dice left to spend; the maximum is `level`
+    proficiencies: Proficiencies = Field(default_factory=Proficiencies)
+    inventory: Inventory = Field(default_factory=Inventory)
+    currency: Currency = Field(default_factory=Currency)
+    spell_slots: SpellSlots = Field(default_factory=SpellSlots)
+    cantrips_known: list[str] = Field(default_factory=list)
+    spells_known: list[str] = Field(default_factory=list)
+    spells_prepared: list[str] = Field(default_factory=list)
+    features: list[str] = Field(default_factory=list)
+    conditions: list[str] = Field(default_factory=list)
+    exhaustion: int = Field(0, ge=0, le=MAX_EXHAUSTION)
+    death_saves: DeathSaves = Field(default_factory=DeathSaves)
+    dead: bool = False
+    concentration: str | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Checked before assignment: pydantic's after-validators run once the value is already set.
+        if name == "hp" and isinstance(value, int) and value > self.max_hp:
+            raise IllegalEffect(f"{self.name} cannot have {value} hit points; the maximum is {self.max_hp}.")
+        if name == "max_hp" and isinstance(value, int) and value < self.hp:
+            raise IllegalEffect(f"Lower {self.name}'s hit points before the maximum ({self.hp} > {value}).")
+        if name == "hit_dice" and isinstance(value, int) and value > self.level:
+            raise IllegalEffect(f"{self.name} cannot have more hit dice ({value}) than levels ({self.level}).")
+        super().__setattr__(name, value)
+
+    @model_validator(mode="after")
+    def _hp_within_max(self) -> Character:
+        if self.hp > self.max_hp:
+            raise ValueError(f"hp {self.hp} is above max_hp {self.max_hp}")
+        if self.hit_dice > self.level:
+            raise ValueError(f"hit_dice {self.hit_dice} is above level {self.level}")
+        return self
+
+    # --- serialisation -------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (what the database stores)."""
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Character:
+        """Load a dict from `to_dict` (any schema version up to the current one)."""
+        data = dict(data)
+        version = int(data.get("schema_version", SCHEMA_VERSION))
+        if version > SCHEMA_VERSION:
+            raise RulesError(f"Character data is from a newer version ({version}) of Lorekeeper.")
+        data["schema_version"] = SCHEMA_VERSION
+        return cls.model_validate(data)
+
+    # --- derived numbers -------------------------------------------------------------------
+
+    @property
+    def proficiency_bonus(self) -> int:
+        return proficiency_bonus(self.level)
+
+    @property
+    def hit_die(self) -> int:
+        """Size of the class hit die (d6 … d12)."""
+        from game.classes import get_class
+
+        return get_class(self.class_name).hit_die
+
+    @property
+    def is_conscious(self) -> bool:
+        return not self.dead and self.hp > 0
+
+    @property
+    def is_dying(self) -> bool:
+        return not self.dead and self.hp == 0 and not self.death_saves.stable
+
+    def modifier(self, ability: str) -> int:
+        return self.ability_scores.modifier(ability)
+
+    def skill_proficiency(self, skill: str) -> Proficiency:
+        key = skill_name(skill)
+        if key in self.proficiencies.expertise:
+            return Proficiency.EXPERTISE
+        if key in self.proficiencies.skills:
+            return Proficiency.PROFICIENT
+        if self.proficiencies.jack_of_all_trades:
+            return Proficiency.HALF
+        return Proficiency.NONE
+
+    def skill_modifier(self, skill: str) -> int:
+        """Ability modifier plus proficiency (half with Jack of All Trades, double with expertise)."""
+        return self.modifier(skill_ability(skill)) + self.skill_proficiency(skill).bonus(self.proficiency_bonus)
+
+    def saving_throw_modifier(self, ability: str) -> int:
+        key = ability_name(ability)
+        bonus = self.proficiency_bonus if key in self.proficiencies.saving_throws else 0
+        return self.modifier(key) + bonus
+
+    @property
+    def initiative_modifier(self) -> int:
+        return self.modifier("dexterity")
+
+    @property
+    def passive_perception(self) -> int:
+        return 10 + self.skill_modifier("perception")
+
+    @property
+    def spellcasting_ability(self) -> str | None:
+        from game.classes import get_class
+
+        return get_class(self.class_name).spellcasting_ability
+
+    @property
+    def spell_save_dc(self) -> int | None:
+        """8 + proficiency bonus + spellcasting ability modifier; None for non-casters."""
+        ability = self.spellcasting_ability
+        return None if ability is None else 8 + self.proficiency_bonus + self.modifier(ability)
+
+    @property
+    def spell_attack_bonus(self) -> int | None:
+        ability = self.spellcasting_ability
+        return None if ability is None else self.proficiency_bonus + self.modifier(ability)
+
+    # --- hit points ----------------------------------------------------------------------
+
+    def heal(self, amount: int) -> Healed:
+        """Regain hit points, never above `max_hp`. Healing from 0 HP ends dying (death saves reset).
+
+        Raises:
+            IllegalEffect: negative amount, or the character is dead.
+        """
+        if amount < 0:
+            raise IllegalEffect(f"Healing cannot be negative ({amount}).")
+        if self.dead:
+            raise IllegalEffect(f"{self.name} is dead; healing cannot help.")
+        was_down = self.hp == 0
+        new_hp = min(self.max_hp, self.hp + amount)
+        healed = new_hp - self.hp
+        self.hp = new_hp
+        revived = was_down and new_hp > 0
+        if revived:
+            self.death_saves = DeathSaves()
+        return Healed(requested=amount, healed=healed, hp=self.hp, revived=revived)
+
+    def apply_damage(self, amount: int) -> DamageTaken:
+        """Lose hit points: temporary HP absorb first, HP stops at 0.
+
+        Resistances, death saves and instant death are decided by the caller (`game.damage`).
+
+        Raises:
+            IllegalEffect: negative amount.
+        """
+        if amount < 0:
+            raise IllegalEffect(f"Damage cannot be negative ({amount}).")
+        absorbed = min(self.temp_hp, amount)
+        self.temp_hp -= absorbed
+        rest = amount - absorbed
+        was_up = self.hp > 0
+        hp_lost = min(self.hp, rest)
+        self.hp -= hp_lost
+        return DamageTaken(
+            amount=amount,
+            absorbed_by_temp_hp=absorbed,
+            hp_lost=hp_lost,
+            hp=self.hp,
+            temp_hp=self.temp_hp,
+            overflow=rest - hp_lost,
+            dropped_to_zero=was_up and self.hp == 0,
+        )
+
+    def grant_temp_hp(self, amount: int) -> int:
+        """Temporary hit points don't stack: keep the higher of old and new. Returns the new total."""
+        if amount < 0:
+            raise IllegalEffect(f"Temporary hit points cannot be negative ({amount}).")
+        self.temp_hp = max(self.temp_hp, amount)
+        return self.temp_hp
+
+    def set_max_hp(self, max_hp: int) -> None:
+        """Change the hit point maximum; current HP is lowered if it would exceed it."""
+        if not 1 <= max_hp <= MAX_HIT_POINTS:
+            raise IllegalEffect(f"A hit point maximum of {max_hp} is not possible.")
+        if self.hp > max_hp:
+            self.hp = max_hp
+        self.max_hp = max_hp
+
+    def set_death_saves(self, successes: int, failures: int, stable: bool = False) -> DeathSaves:
+        self.death_saves = DeathSaves(successes=successes, failures=failures, stable=stable)
+        return self.death_saves
+
+    def die(self) -> None:
+        self.hp = 0
+        self.temp_hp = 0
+        self.dead = True
+        self.concentration = None
+
+    # --- conditions (names are checked by game.conditions) --------------------------------
+
+    def has_condition(self, name: str) -> bool:
+        return name.strip().lower() in self.conditions
+
+    def add_condition(self, name: str) -> bool:
+        """Add a condition by name; False if it was already there."""
+        key = name.strip().lower()
+        if not key:
+            raise IllegalEffect("A condition needs a name.")
+        if key in self.conditions:
+            return False
+        self.conditions = [*self.conditions, key]
+        return True
+
+    def remove_condition(self, name: str) -> bool:
+        """Remove a condition; False if it was not there."""
+        key = name.strip().lower()
+        if key not in self.conditions:
+            return False
+        self.conditions = [c for c in self.conditions if c != key]
+        return True
+
+    def set_exhaustion(self, level: int) -> int:
+        """Set the exhaustion level (0–6); level 6 is death."""
+        if not 0 <= level <= MAX_EXHAUSTION:
+            raise IllegalEffect(f"Exhaustion goes from 0 to {MAX_EXHAUSTION}, not {level}.")
+        self.exhaustion = level
+        if level == MAX_EXHAUSTION:
+            self.die()
+        return level
+
+    # --- concentration ---------------------------------------------------------------------
+
+    def start_concentration(self, spell: str) -> str | None:
+        """Concentrate on a spell; returns the spell that ended because of it (one at a time)."""
+        previous = self.concentration
+        self.concentration = spell
+        return previous
+
+    def end_concentration(self) -> str | None:
+        previous = self.concentration
+        self.concentration = None
+        return previous
+
+    # --- items and money -----------------------------------------------------------------
+
+    def add_item(self, item: Item) -> Item:
+        return self.inventory.add(item)
+
+    def remove_item(self, name: str, quantity: int = 1) -> Item:
+        return self.inventory.remove(name, quantity, owner=self.name)
+
+    def has_item(self, name: str, quantity: int = 1) -> bool:
+        return self.inventory.quantity(name) >= quantity
+
+    def use_item(self, name: str) -> ItemUsed:
+        """Use one of a consumable: it is removed, and its effect applies (a healing potion heals).
+
+        Raises:
+            ItemNotFound: not carried.
+            IllegalEffect: the item is not consumable, or the character is dead.
+        """
+        from game.dice import roll
+
+        item = self.inventory.get(name, owner=self.name)
+        if not item.consumable:
+            raise IllegalEffect(f"{item.name} is not something {self.name} can use up.")
+        if self.dead:
+            raise IllegalEffect(f"{self.name} is dead.")
+        healed = None
+        roll_dict = None
+        if "heal" in item.effect:
+            result = roll(item.effect["heal"])
+            roll_dict = result.to_dict()
+            healed = self.heal(result.total)
+        self.inventory.remove(item.name, 1, owner=self.name)
+        return ItemUsed(item=item.name, remaining=self.inventory.quantity(item.name), healed=healed, roll=roll_dict)
+
+    def pay(self, price_cp: int) -> Currency:
+        """Pay a price in copper pieces, making change. Raises RulesError if the purse is short."""
+        self.currency = self.currency.pay(price_cp)
+        return self.currency
+
+    def receive(self, coins: Currency) -> Currency:
+        self.currency = self.currency.add(coins)
+        return self.currency
+
+    # --- experience ------------------------------------------------------------------------
+
+    def award_xp(self, amount: int) -> int:
+        """Add experience points; returns the new total. Levelling up is `game.creation.level_up`."""
+        if amount < 0:
+            raise IllegalEffect(f"Experience cannot be taken away ({amount}).")
+        self.xp += amount
+        return self.xp
+
+    def require_item(self, name: str, quantity: int = 1) -> Item:
+        """The carried stack, or ItemNotFound naming how many there are."""
+        item = self.inventory.get(name, owner=self.name)
+        if item.quantity < quantity:
+            raise ItemNotFound(item.name, self.name, reason=f"{self.name} has only {item.quantity} {item.name}.")
+        return item
