@@ -1,0 +1,79 @@
+"""Turn a run of :class:`~ingest.srd.layout.Line` into paragraphs, and find chapters by bookmark.
+
+Paragraph rules (what the SRD's typesetting means):
+
+* a first-line indent (≈9 pt) starts a paragraph in body text, a hanging indent continues one;
+* a larger vertical step than the line spacing starts one (a break between blocks);
+* a line that opens with a bold run (``Armor Class: 20``, ``Multiattack.``) or a bullet starts one;
+* table rows (the 8.9 pt table font) are one paragraph each, a row's wrapped cell continues it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ingest.srd.layout import Line, SrdDocument
+from ingest.srd.text import join_lines
+
+__all__ = ["paragraphs", "paragraph_lines", "chapter_pages", "TABLE_SIZE"]
+
+TABLE_SIZE = 9.5  # table cells are set in 8.9 pt, body text in 9.84 pt
+
+
+def _is_table(line: Line) -> bool:
+    return line.size < TABLE_SIZE
+
+
+def paragraph_lines(lines: Sequence[Line], *, hanging: bool = False) -> list[list[Line]]:
+    """Group lines into paragraphs (see the module docstring); ``hanging`` for hanging indents."""
+    groups: list[list[Line]] = []
+    prev: Line | None = None
+    for line in lines:
+        if prev is None or _starts_paragraph(line, prev, groups[-1][0], hanging):
+            groups.append([line])
+        else:
+            groups[-1].append(line)
+        prev = line
+    return groups
+
+
+def _starts_paragraph(line: Line, prev: Line, head: Line, hanging: bool) -> bool:
+    same_column = line.page == prev.page and line.column == prev.column
+    step = line.y0 - prev.y0 if same_column else 0.0
+    table, prev_table = _is_table(line), _is_table(prev)
+    if table or prev_table:
+        # a wrapped cell sits well right of where its row starts
+        return table != prev_table or line.indent < head.indent + 15
+    if line.text.startswith("\u2022"):
+        return True
+    if line.indent > 5:
+        # a bullet's wrapped lines hang under it; elsewhere an indent opens a paragraph
+        return not (hanging or head.text.startswith("\u2022"))
+    if step > prev.size * 1.45 or step < 0:
+        return True
+    return line.first.bold and not prev.all_bold()
+
+
+def paragraphs(lines: Sequence[Line], *, hanging: bool = False) -> list[str]:
+    """Paragraph texts of ``lines`` (wrapped lines joined with single spaces)."""
+    return [join_lines([l.text for l in group]) for group in paragraph_lines(lines, hanging=hanging)]
+
+
+def chapter_pages(doc: SrdDocument, title: str, level: int | None = None) -> tuple[int, int]:
+    """First and last page of the bookmarked section ``title`` (up to the next same-or-higher level).
+
+    Raises:
+        KeyError: the PDF has no such bookmark.
+    """
+    toc = doc.toc
+    for i, (lvl, name, page) in enumerate(toc):
+        if name == title and (level is None or lvl == level):
+            for lvl2, _name2, page2 in toc[i + 1 :]:
+                if lvl2 <= lvl and page2 >= page:
+                    return page, max(page, page2)
+            return page, doc.page_count
+    raise KeyError(title)
+
+
+def texts(lines: Iterable[Line]) -> list[str]:
+    return [l.text for l in lines]

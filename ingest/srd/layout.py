@@ -1,0 +1,185 @@
+"""The SRD PDF as a stream of styled lines in reading order.
+
+pymupdf's ``page.get_text("dict")`` gives spans with font, size and position. This module
+drops the running footer (``System Reference Document 5.1`` and the page number), splits
+each page into its two columns, groups spans into lines (left column top to bottom, then
+the right one) and keeps each span's style, which the entry parsers use to find headings,
+stat-block labels and trait names. Text is normalised with :func:`ingest.srd.text.clean`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymupdf
+
+from ingest.errors import UnreadablePdf
+from ingest.srd.text import clean, squash
+
+__all__ = ["Span", "Line", "SrdDocument", "open_srd", "COLUMN_SPLIT"]
+
+log = logging.getLogger(__name__)
+
+COLUMN_SPLIT = 306.0  # half of the 612-point page width
+_FOOTER_TOP = 720.0  # the running footer sits at y≈750; body text never goes below y≈692
+_COLUMN_LEFT = (57.6, 328.6)
+_SAME_LINE = 3.0  # spans whose tops differ by less than this share a line
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One run of text in one font; ``text`` is whitespace-squashed but not stripped."""
+
+    text: str
+    font: str
+    size: float
+    x0: float
+    x1: float
+
+    @property
+    def bold(self) -> bool:
+        return "Bold" in self.font or "SemiBold" in self.font
+
+    @property
+    def italic(self) -> bool:
+        return "Italic" in self.font or "Ita" in self.font
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A line of one column of one page (1-based ``page``, ``column`` 0 or 1)."""
+
+    page: int
+    column: int
+    x0: float
+    y0: float
+    y1: float
+    spans: tuple[Span, ...]
+    text: str
+
+    @property
+    def indent(self) -> float:
+        """How far the first glyph sits right of the column's left margin."""
+        return self.x0 - _COLUMN_LEFT[self.column]
+
+    @property
+    def first(self) -> Span:
+        return self.spans[0]
+
+    @property
+    def size(self) -> float:
+        return max(s.size for s in self.spans)
+
+    def is_heading(self, size: float | None = None) -> bool:
+        """A GillSans heading line (chapter, section, entry name in spells/items)."""
+        ok = all(s.font.startswith("GillSans") for s in self.spans)
+        return ok and (size is None or abs(self.first.size - size) < 0.3)
+
+    def all_bold(self) -> bool:
+        return all(s.bold for s in self.spans)
+
+
+class SrdDocument:
+    """An opened SRD PDF: bookmarks plus lazily extracted lines for page ranges."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._doc = pymupdf.open(path)
+        except Exception as exc:  # pymupdf raises several types for a bad file
+            raise UnreadablePdf(str(path), f"not a readable PDF ({exc})") from exc
+        if self._doc.needs_pass:
+            raise UnreadablePdf(str(path), "the PDF is encrypted")
+        self.page_count = self._doc.page_count
+        self.toc: list[tuple[int, str, int]] = [(lvl, clean(title), page) for lvl, title, page, *_ in self._doc.get_toc()]
+        self._lines: dict[int, list[Line]] = {}
+
+    def close(self) -> None:
+        self._doc.close()
+
+    def page_lines(self, page: int) -> list[Line]:
+        """Lines of a 1-based page in reading order (left column, then right)."""
+        if page not in self._lines:
+            self._lines[page] = _extract_page(self._doc[page - 1], page)
+        return self._lines[page]
+
+    def lines(self, first: int, last: int) -> list[Line]:
+        """Lines of pages ``first..last`` inclusive, in reading order."""
+        out: list[Line] = []
+        for page in range(first, last + 1):
+            out.extend(self.page_lines(page))
+        return out
+
+    def extract_all(self) -> None:
+        """Extract every page now (for timing the extraction step separately)."""
+        for page in range(1, self.page_count + 1):
+            self.page_lines(page)
+
+    def raw_spans(self, page: int) -> list[tuple[float, float, float, float, Span]]:
+        """``(x0, y0, x1, y1, span)`` for every non-footer span of a page (for tables)."""
+        out = []
+        for block in self._doc[page - 1].get_text("dict")["blocks"]:
+            for line in block.get("lines", []):
+                for s in line["spans"]:
+                    x0, y0, x1, y1 = s["bbox"]
+                    if y0 >= _FOOTER_TOP:
+                        continue
+                    out.append((x0, y0, x1, y1, Span(squash(s["text"]), s["font"], round(s["size"], 2), x0, x1)))
+        return out
+
+
+def open_srd(path: str | Path) -> SrdDocument:
+    """Open an SRD PDF; raise :class:`UnreadablePdf` if the file is missing or unreadable."""
+    p = Path(path)
+    if not p.is_file():
+        raise UnreadablePdf(str(p), "no such file")
+    return SrdDocument(p)
+
+
+def _extract_page(page: pymupdf.Page, number: int) -> list[Line]:
+    columns: tuple[list, list] = ([], [])
+    for block in page.get_text("dict")["blocks"]:
+        for line in block.get("lines", []):
+            for s in line["spans"]:
+                x0, y0, x1, y1 = s["bbox"]
+                if y0 >= _FOOTER_TOP:
+                    continue
+                text = squash(s["text"])
+                if not text:
+                    continue
+                col = 0 if x0 < COLUMN_SPLIT else 1
+                columns[col].append((y0, x0, y1, Span(text, s["font"], round(s["size"], 2), x0, x1)))
+    out: list[Line] = []
+    for col, spans in enumerate(columns):
+        spans.sort(key=lambda t: (round(t[0], 1), t[1]))
+        group: list = []
+        for item in spans:
+            if group and item[0] - group[0][0] >= _SAME_LINE:
+                out.extend(_make_line(number, col, group))
+                group = []
+            group.append(item)
+        if group:
+            out.extend(_make_line(number, col, group))
+    return out
+
+
+def _make_line(page: int, column: int, group: list) -> list[Line]:
+    group.sort(key=lambda t: t[1])
+    spans = [t[3] for t in group]
+    parts: list[str] = []
+    for i, s in enumerate(spans):
+        # table cells are separate spans with no whitespace between them: keep them apart
+        if i and s.x0 - spans[i - 1].x1 > 0.5 and not (s.text[:1].isspace() or parts[-1][-1:].isspace()):
+            parts.append(" ")
+        parts.append(s.text)
+    text = clean("".join(parts))
+    if not text:
+        return []
+    visible = tuple(s for s in spans if not s.blank)
+    return [Line(page, column, visible[0].x0, min(t[0] for t in group), max(t[2] for t in group), visible, text)]
