@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Final
 
-from game.errors import RulesError
+from game.errors import RulesError, UnknownCondition
 
 __all__ = [
     "CONDITION_RULES",
@@ -247,7 +247,7 @@ def parse_condition(name: str | Condition) -> Condition:
     """`"Prone"`, `" prone "`, `Condition.PRONE` → `Condition.PRONE`.
 
     Raises:
-        RulesError: not one of the SRD conditions.
+        UnknownCondition: not one of the SRD conditions.
     """
     if isinstance(name, Condition):
         return name
@@ -259,8 +259,7 @@ def parse_condition(name: str | Condition) -> Condition:
     try:
         return Condition(key)
     except ValueError:
-        known = ", ".join(c.value for c in Condition)
-        raise RulesError(f"{str(name)!r} is not a condition in the rules (the conditions are: {known}).") from None
+        raise UnknownCondition(str(name)) from None
 
 
 def parse_conditions(names: Iterable[str | Condition]) -> frozenset[Condition]:
