@@ -6,7 +6,8 @@ successes make it stable, three failures kill it; both counts reset when it rega
 becomes stable. Damage at 0 hit points is one failure (two from a critical hit) and makes a stable
 creature unstable again. First aid is a DC 10 Wisdom (Medicine) check.
 
-`DeathSaves` is a frozen value: every function returns a new one.
+`DeathSaves` (from `game.character`, re-exported here) is a frozen value: every function returns
+a new one, which the caller stores with `Character.set_death_saves` or by assignment.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import random
 from enum import StrEnum
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
+
+from game.character import DeathSaves
 
 from game.errors import RulesError
 
@@ -25,6 +28,7 @@ __all__ = [
     "DeathSaveStatus",
     "DeathSaves",
     "attempt_stabilize",
+    "death_save_status",
     "record_death_save",
     "roll_death_save",
     "take_damage_at_zero",
@@ -43,30 +47,13 @@ class DeathSaveStatus(StrEnum):
     REVIVED = "revived"  # natural 20: back to 1 hit point
 
 
-class DeathSaves(BaseModel):
-    """Successes and failures so far (0–3 each), and whether the creature is stable."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    successes: int = Field(0, ge=0, le=3)
-    failures: int = Field(0, ge=0, le=3)
-    stable: bool = False
-
-    @property
-    def dead(self) -> bool:
-        return self.failures >= 3
-
-    @property
-    def status(self) -> DeathSaveStatus:
-        if self.dead:
-            return DeathSaveStatus.DEAD
-        if self.stable:
-            return DeathSaveStatus.STABLE
-        return DeathSaveStatus.DYING
-
-    def reset(self) -> DeathSaves:
-        """Both counts back to zero and not stable (the creature regained hit points)."""
-        return DeathSaves()
+def death_save_status(saves: DeathSaves) -> DeathSaveStatus:
+    """Dying, stable or dead, from the tallies (three failures is death)."""
+    if saves.failures >= 3:
+        return DeathSaveStatus.DEAD
+    if saves.stable:
+        return DeathSaveStatus.STABLE
+    return DeathSaveStatus.DYING
 
 
 class DeathSaveResult(BaseModel):
@@ -82,7 +69,7 @@ class DeathSaveResult(BaseModel):
 
 
 def _require_dying(saves: DeathSaves) -> None:
-    if saves.dead:
+    if saves.failures >= 3:
         raise RulesError("The dead make no death saving throws.")
     if saves.stable:
         raise RulesError("A stable creature doesn't make death saving throws.")
@@ -107,10 +94,10 @@ def record_death_save(saves: DeathSaves, natural: int) -> DeathSaveResult:
             new = DeathSaves(stable=True)  # counts reset on becoming stable
         else:
             new = saves.model_copy(update={"successes": successes})
-        return DeathSaveResult(natural=natural, success=True, saves=new, status=new.status, hp_regained=0)
+        return DeathSaveResult(natural=natural, success=True, saves=new, status=death_save_status(new), hp_regained=0)
     failures = min(3, saves.failures + (2 if natural == 1 else 1))
     new = saves.model_copy(update={"failures": failures})
-    return DeathSaveResult(natural=natural, success=False, saves=new, status=new.status, hp_regained=0)
+    return DeathSaveResult(natural=natural, success=False, saves=new, status=death_save_status(new), hp_regained=0)
 
 
 def roll_death_save(saves: DeathSaves, rng: random.Random | None = None) -> DeathSaveResult:
@@ -126,7 +113,7 @@ def take_damage_at_zero(saves: DeathSaves, *, critical: bool = False, instant_de
     Raises:
         RulesError: the creature is already dead.
     """
-    if saves.dead:
+    if saves.failures >= 3:
         raise RulesError("The creature is already dead.")
     if instant_death:
         return DeathSaves(successes=saves.successes, failures=3)
