@@ -1,0 +1,324 @@
+"""Group reading-ordered PDF lines into typed blocks: headings, text, read-aloud, stat blocks, tables.
+
+Called by `ingest.layout.read_pdf` with lines already stripped of running headers/footers and
+sorted into reading order. Lines are duck-typed (`page, x0, y0, x1, y1, segs, box, text, size,
+frac(attr), lead`); see `ingest.layout._Line`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Block", "build_blocks", "KEYED_HEADING"]
+
+KEYED_HEADING = re.compile(
+    r"^(?:(?:area|room|location|encounter|site)\s+)?([A-Z]{0,3}-?\d{1,3}[a-z]?)\s*[.:)\-–—]\s*(\S.{0,80})$",
+    re.IGNORECASE)
+_STAT_FIRST = re.compile(r"^(armor class|hit points)\b", re.IGNORECASE)
+_STAT_TYPE = re.compile(r"^(tiny|small|medium|large|huge|gargantuan)\b", re.IGNORECASE)
+_STAT_SECTIONS = {"actions", "reactions", "legendary actions", "lair actions", "bonus actions",
+                  "mythic actions", "regional effects", "traits"}
+_BULLET = re.compile(r"^[•·▪■●◦‣\-–]\s*")
+_TERMINAL = (".", "!", "?", ":", '"', ")", "'")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One reading-ordered piece of a document.
+
+    kind: "heading" | "text" | "read_aloud" | "stat_block" | "table".
+    level: heading depth (1 = chapter); 0 for the document title and for non-headings.
+    lead: a run-in bold label opening a text block ("Secret", "Treasure"), else "".
+    stat: a heading that titles a stat block (always nested under the current heading).
+    """
+
+    kind: str
+    text: str
+    page: int
+    level: int = 0
+    lead: str = ""
+    size: float = 0.0
+    in_box: bool = False
+    keyed: bool = False
+    stat: bool = False
+    italic: bool = False
+
+
+def _body_size(lines: list[Any]) -> float:
+    sizes: Counter = Counter()
+    for line in lines:
+        for seg in line.segs:
+            sizes[round(seg.size * 2) / 2] += len(seg.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _heading_like(line: Any, body: float) -> bool:
+    text = line.text.strip()
+    if not (2 <= len(text) <= 100) or not re.search(r"[A-Za-z]{2}", text):
+        return False
+    if _BULLET.match(text) and len(text) > 1 and not text[0].isalnum():
+        return False
+    size, bold = line.size, line.frac("bold")
+    if size >= body * 1.25 and bold >= 0.5:
+        return True
+    if size >= body * 1.3 and line.frac("italic") < 0.5:
+        return True
+    return bold >= 0.9 and size >= body * 0.97 and not text[0].islower() and not text.endswith((",", ";"))
+
+
+def _vocabulary(lines: list[Any]) -> tuple[set[str], set[str]]:
+    words, compounds = set(), set()
+    for line in lines:
+        for token in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", line.text):
+            low = token.lower()
+            if "-" in low:
+                compounds.add(low)
+            words.update(low.split("-"))
+    return words, compounds
+
+
+def _join(lines: list[Any], vocab: tuple[set[str], set[str]]) -> str:
+    words, compounds = vocab
+    out = ""
+    for line in lines:
+        text = line.text.strip()
+        if not out:
+            out = text
+            continue
+        m = re.search(r"([A-Za-z]+)-$", out)
+        n = re.match(r"([a-z]+)", text)
+        if m and n:
+            left, right = m.group(1).lower(), n.group(1).lower()
+            if f"{left}-{right}" in compounds:
+                out += text
+            elif (left + right) in words or not (left in words and right in words and len(left) > 2):
+                out = out[:-1] + text
+            else:
+                out += text
+        else:
+            out += " " + text
+    return re.sub(r"\s+", " ", out).strip()
+
+
+def _tables(lines: list[Any], taken: set[int]) -> list[tuple[int, int]]:
+    """Index ranges [start, end) of lines forming tables (cells aligned on shared x starts)."""
+    rows: list[list[int]] = []
+    for i, line in enumerate(lines):
+        if i in taken:
+            rows.append([])
+            continue
+        prev = lines[i - 1] if i else None
+        same_row = (prev is not None and rows and rows[-1] and prev.page == line.page
+                    and abs((prev.y0 + prev.y1) / 2 - (line.y0 + line.y1) / 2) < 0.5 * (line.y1 - line.y0)
+                    and line.x0 > prev.x1)
+        if same_row:
+            rows[-1].append(i)
+        else:
+            rows.append([i])
+    found, r = [], 0
+    while r < len(rows):
+        row = rows[r]
+        if len(row) < 2:
+            r += 1
+            continue
+        cols = sorted(lines[i].x0 for i in row)
+        size = lines[row[0]].size
+        multi, end = 1, r + 1
+        last = lines[row[-1]]
+        while end < len(rows) and rows[end]:
+            cand = [lines[i] for i in rows[end]]
+            first = cand[0]
+            if first.page != last.page or first.y0 - max(lines[i].y1 for i in rows[end - 1]) > 1.6 * (first.y1 - first.y0):
+                break
+            if abs(first.size - size) > 0.6:
+                break
+            hits = sum(1 for c in cand if any(abs(c.x0 - x) < 4 for x in cols))
+            if len(cand) >= 2 and hits >= 2:
+                multi += 1
+                cols = sorted(set(cols) | {c.x0 for c in cand})
+            elif not (len(cand) == 1 and hits == 1 and cand[0].x0 - cols[0] > 4) and not (
+                    len(cand) >= 2 and hits >= 1):
+                break
+            last = cand[-1]
+            end += 1
+        if multi >= 3:
+            begin = row[0]
+            head = rows[r - 1] if r else []
+            if head and not any(lines[i].page != lines[row[0]].page for i in head):
+                xs = [s.x0 for i in head for s in lines[i].segs if s.text.strip()]
+                if sum(1 for x in xs if any(abs(x - c) < 4 for c in cols)) >= 2:
+                    begin = head[0]
+            found.append((begin, rows[end - 1][-1] + 1))
+            r = end
+        else:
+            r += 1
+    return found
+
+
+def _render_table(lines: list[Any]) -> str:
+    starts = sorted({round(line.x0) for line in lines})
+    cols: list[float] = []
+    for x in starts:
+        if not cols or x - cols[-1] > 4:
+            cols.append(x)
+    table: list[list[list[str]]] = []
+    for line in lines:
+        # a header line may hold several cells separated only by a space span
+        cells: list[tuple[int, str]] = []
+        for seg in line.segs:
+            if not seg.text.strip():
+                continue
+            col = max(j for j, x in enumerate(cols) if seg.x0 >= x - 4 or j == 0)
+            if cells and (col == cells[-1][0] or abs(seg.x0 - cols[col]) > 4):
+                cells[-1] = (cells[-1][0], cells[-1][1] + seg.text)
+            else:
+                cells.append((col, seg.text))
+        if not cells:
+            continue
+        if cells[0][0] == 0 or not table:
+            table.append([[] for _ in cols])
+        for col, text in cells:
+            table[-1][col].append(" ".join(text.split()))
+    rows = [[" ".join(cell) for cell in row] for row in table]
+    return "\n".join(" | ".join(c for c in row if c) for row in rows)
+
+
+def _render_stat(lines: list[Any], vocab: tuple[set[str], set[str]]) -> str:
+    """One entry per line of the stat block: a row of cells, or a bold-led trait with its wraps."""
+    entries: list[list[Any]] = []
+    prev = None
+    for line in lines:
+        same_row = (prev is not None and prev.page == line.page and line.x0 > prev.x1
+                    and abs((prev.y0 + prev.y1) / 2 - (line.y0 + line.y1) / 2) < 0.5 * (line.y1 - line.y0))
+        starts = bool(line.segs and line.segs[0].bold) or not entries or (
+            prev is not None and prev.text.rstrip().endswith(_TERMINAL) and not line.text[:1].islower())
+        if same_row:
+            entries[-1].append(line)
+        elif starts and not (entries and same_row):
+            entries.append([line])
+        else:
+            entries[-1].append(line)
+        prev = line
+    return "\n".join(_join(group, vocab) for group in entries)
+
+
+def _stat_ranges(lines: list[Any], body: float, heading: list[bool]) -> list[tuple[int, int]]:
+    ranges, i = [], 0
+    while i < len(lines):
+        if not _STAT_FIRST.match(lines[i].text):
+            i += 1
+            continue
+        start = i
+        for back in range(i - 1, max(-1, i - 4), -1):     # the title sits just above the type line
+            if heading[back]:
+                start = back
+                break
+        box, end = lines[i].box, i + 1
+        while end < len(lines):
+            line = lines[end]
+            if heading[end] and line.size > body * 1.05:
+                break
+            small = line.size < body - 0.25
+            section = line.text.strip().rstrip(".").lower() in _STAT_SECTIONS
+            if not (small or section or (box >= 0 and line.box == box)):
+                break
+            end += 1
+        ranges.append((start, end))
+        i = end
+    return ranges
+
+
+def build_blocks(lines: list[Any]) -> list[Block]:
+    """Turn reading-ordered lines into blocks; see the module docstring."""
+    if not lines:
+        return []
+    body = _body_size(lines)
+    vocab = _vocabulary(lines)
+    heading = [_heading_like(line, body) for line in lines]
+    kinds: list[str] = [""] * len(lines)
+    stat_titles: set[int] = set()
+    for start, end in _stat_ranges(lines, body, heading):
+        for k in range(start, end):
+            kinds[k] = "stat"
+        if heading[start]:
+            stat_titles.add(start)
+    taken = {i for i, k in enumerate(kinds) if k} | {i for i, h in enumerate(heading) if h}
+    for start, end in _tables(lines, taken):
+        for k in range(start, end):
+            kinds[k] = "table"
+            heading[k] = False
+
+    # heading levels by size rank; a lone biggest heading on page 1 is the document title
+    sizes = sorted({round(lines[i].size * 2) / 2 for i, h in enumerate(heading) if h and i not in stat_titles},
+                   reverse=True)
+    top = [i for i, h in enumerate(heading) if h and round(lines[i].size * 2) / 2 == (sizes[0] if sizes else 0)]
+    title_idx = top[0] if len(top) == 1 and lines[top[0]].page == 1 and len(sizes) > 1 else -1
+    if title_idx >= 0:
+        sizes = sizes[1:]
+    rank = {s: n + 1 for n, s in enumerate(sizes)}
+
+    blocks: list[Block] = []
+    i, current_level = 0, 0
+    while i < len(lines):
+        line = lines[i]
+        if kinds[i] in ("stat", "table"):
+            kind, j = kinds[i], i
+            while j < len(lines) and kinds[j] == kind and not (j > i and j in stat_titles):
+                j += 1
+            group = [lines[k] for k in range(i, j) if k not in stat_titles]
+            if i in stat_titles:
+                blocks.append(Block("heading", _join([line], vocab), line.page, current_level + 1,
+                                    size=line.size, in_box=line.box >= 0, stat=True))
+            if group:
+                text = _render_table(group) if kind == "table" else _render_stat(group, vocab)
+                blocks.append(Block("stat_block" if kind == "stat" else "table", text, group[0].page,
+                                    size=group[0].size, in_box=group[0].box >= 0))
+            i = j
+            continue
+        if heading[i]:
+            j = i + 1
+            while (j < len(lines) and heading[j] and kinds[j] == "" and lines[j].page == line.page
+                   and abs(lines[j].size - line.size) < 0.3 and -4 <= lines[j].y0 - lines[j - 1].y1 < 0.6 * (line.y1 - line.y0)
+                   and abs(lines[j].x0 - line.x0) < 3 and not KEYED_HEADING.match(lines[j].text)):
+                j += 1
+            text = _join(lines[i:j], vocab)
+            if i == title_idx:
+                blocks.append(Block("heading", text, line.page, 0, size=line.size))
+            else:
+                current_level = rank.get(round(line.size * 2) / 2, len(rank) + 1)
+                blocks.append(Block("heading", text, line.page, current_level, size=line.size,
+                                    in_box=line.box >= 0, keyed=bool(KEYED_HEADING.match(text))))
+            i = j
+            continue
+        j = i + 1
+        italic = line.frac("italic") >= 0.7
+        while j < len(lines) and not heading[j] and not kinds[j]:
+            prev, nxt = lines[j - 1], lines[j]
+            height = max(prev.y1 - prev.y0, 1.0)
+            if nxt.lead or _BULLET.match(nxt.text) or abs(nxt.size - prev.size) > 0.5:
+                break
+            broke = nxt.page != prev.page or nxt.y0 < prev.y0 - 2
+            if broke:
+                if prev.text.rstrip().endswith(_TERMINAL) and not nxt.text[:1].islower():
+                    break
+                if (nxt.frac("italic") >= 0.7) != italic:
+                    break
+            else:
+                gap = nxt.y0 - prev.y1
+                if gap > 0.45 * height or nxt.box != prev.box:
+                    break
+                if (nxt.frac("italic") >= 0.7) != italic and gap > 0.2 * height:
+                    break
+            j += 1
+        group = lines[i:j]
+        text = _join(group, vocab)
+        chars = sum(len(ln.text) for ln in group)
+        ital = sum(ln.frac("italic") * len(ln.text) for ln in group) / max(chars, 1) >= 0.75
+        kind = "read_aloud" if ital and chars >= 30 else "text"
+        blocks.append(Block(kind, text, line.page, lead=line.lead, size=line.size,
+                            in_box=line.box >= 0, italic=ital))
+        i = j
+    return blocks
