@@ -1,0 +1,337 @@
+"""Dice rolling on the `d20` library: standard notation, advantage words, DCs, crits, limits.
+
+Accepts everything d20 parses (`2d6+3`, `4d6kh3`, `2d20kh1`, `1d20ro<2`, `8d6mi2`, `1d100`, ...)
+plus the words `advantage`/`adv` and `disadvantage`/`dis` before or after the expression
+(`1d20+5 advantage` rolls `2d20kh1+5`; both words cancel, as in 5e). A `dc` gives success
+(total ≥ DC) or failure. `crit`/`fumble` flag a natural 20/1 on the kept d20 of the leftmost
+term. `critical=True` doubles every die in the expression, never the modifiers.
+
+d20 rolls with the module-level `random`, so `seeded(n)` makes rolls reproducible.
+This is the only module in `game/` that catches `d20.RollError` (it becomes `DiceError`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Final
+
+import d20
+from d20 import diceast
+
+from game.errors import DiceError
+
+__all__ = [
+    "MAX_DICE",
+    "MAX_EXPRESSION_LENGTH",
+    "MAX_ROLLS",
+    "MAX_SIDES",
+    "Advantage",
+    "DiceRoll",
+    "DieResult",
+    "dice_bounds",
+    "parse_expression",
+    "roll",
+    "seeded",
+]
+
+MAX_EXPRESSION_LENGTH: Final = 200
+MAX_DICE: Final = 100  # dice in one expression, before rerolls
+MAX_SIDES: Final = 1000
+MAX_ROLLS: Final = 1000  # every die rolled, counting rerolls and explosions
+
+_ADVANTAGE_WORDS: Final = {"advantage": 1, "adv": 1, "disadvantage": -1, "dis": -1}
+_WORD_RE: Final = re.compile(r"^\s*(?:(?P<lead>[a-zA-Z]+)\s+)?(?P<expr>.*?)(?:\s+(?P<trail>[a-zA-Z]+))?\s*$", re.S)
+
+
+class Advantage(IntEnum):
+    """Roll a d20 twice and keep the higher (ADVANTAGE) or lower (DISADVANTAGE)."""
+
+    NONE = 0
+    ADVANTAGE = 1
+    DISADVANTAGE = -1
+
+    @classmethod
+    def combine(cls, advantage: bool, disadvantage: bool) -> Advantage:
+        """Advantage and disadvantage cancel each other, however many sources of each."""
+        if advantage and not disadvantage:
+            return cls.ADVANTAGE
+        if disadvantage and not advantage:
+            return cls.DISADVANTAGE
+        return cls.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class DieResult:
+    """One die as rolled. `kept` is False for dice dropped by keep/drop or replaced by a reroll."""
+
+    sides: int
+    value: int
+    kept: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sides": self.sides, "value": self.value, "kept": self.kept}
+
+
+@dataclass(frozen=True, slots=True)
+class DiceRoll:
+    """The result of one roll: a frozen value with a readable `breakdown`.
+
+    Attributes:
+        expression: what was asked for, as written.
+        rolled: the d20 expression actually rolled (`2d20kh1 + 5` for `1d20+5 advantage`).
+        total: the result.
+        rolls: every die, in order, with whether it counts.
+        crit / fumble: natural 20 / natural 1 on the kept d20 of the leftmost term.
+        dc / success: the DC asked for and whether total ≥ DC (None without a DC).
+        advantage: how the d20 was rolled.
+        critical: whether the dice were doubled for a critical hit.
+        breakdown: e.g. `2d20kh1 (14, ~~3~~) + 5 = 19`.
+    """
+
+    expression: str
+    rolled: str
+    total: int
+    rolls: tuple[DieResult, ...]
+    crit: bool
+    fumble: bool
+    dc: int | None
+    success: bool | None
+    advantage: Advantage
+    critical: bool
+    breakdown: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of `lorekeeper roll --json`."""
+        return {
+            "expression": self.expression,
+            "total": self.total,
+            "rolls": [r.to_dict() for r in self.rolls],
+            "crit": self.crit,
+            "fumble": self.fumble,
+            "success": self.success,
+            "breakdown": self.breakdown,
+        }
+
+    @property
+    def natural(self) -> int | None:
+        """The kept d20 of the leftmost term (for attack rolls), else None."""
+        for die in self.rolls:
+            if die.sides == 20 and die.kept:
+                return die.value
+        return None
+
+    def __str__(self) -> str:
+        return self.breakdown
+
+
+class _Breakdown(d20.SimpleStringifier):
+    """SimpleStringifier, with dropped dice struck through as in Discord markdown (`~~3~~`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._in_dropped = False
+
+    def stringify(self, the_roll: Any) -> str:
+        self._in_dropped = False
+        return super().stringify(the_roll)
+
+    def _stringify(self, node: Any) -> str:
+        if not node.kept and not self._in_dropped:
+            self._in_dropped = True
+            inside = super()._stringify(node)
+            self._in_dropped = False
+            return f"~~{inside}~~"
+        return super()._stringify(node)
+
+
+_ROLLER: Final = d20.Roller(d20.RollContext(max_rolls=MAX_ROLLS))
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Make every roll inside the block reproducible; the previous random state comes back after."""
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+def _split_words(expression: str) -> tuple[str, Advantage]:
+    """Strip leading/trailing advantage words; returns the bare expression and the advantage."""
+    match = _WORD_RE.match(expression)
+    assert match is not None  # the pattern matches any string
+    text = match.group("expr")
+    votes: list[int] = []
+    for group in ("lead", "trail"):
+        word = match.group(group)
+        if word is None:
+            continue
+        key = word.lower()
+        if key in _ADVANTAGE_WORDS:
+            votes.append(_ADVANTAGE_WORDS[key])
+        elif group == "lead":
+            text = f"{word} {text}"
+        else:
+            text = f"{text} {word}"
+    return text.strip(), Advantage.combine(1 in votes, -1 in votes)
+
+
+def _dice_nodes(node: Any) -> Iterator[diceast.Dice]:
+    if isinstance(node, diceast.Dice):
+        yield node
+        return
+    for child in node.children:
+        yield from _dice_nodes(child)
+
+
+def _friendly(expression: str, err: d20.RollError) -> DiceError:
+    if isinstance(err, d20.RollSyntaxError):
+        got = str(err.got).strip() or "the end"
+        detail = f"I didn't expect `{got}` at character {err.col}. Write dice like `1d20+5`, `2d6+3` or `4d6kh3`."
+    elif isinstance(err, d20.TooManyRolls):
+        detail = f"that rolls too many dice (at most {MAX_ROLLS}, counting rerolls)."
+    else:
+        detail = str(err).rstrip(".") + "."
+    error = DiceError(expression, detail)
+    error.__cause__ = err
+    return error
+
+
+def parse_expression(expression: str, *, critical: bool = False) -> tuple[diceast.Expression, Advantage]:
+    """Check and parse an expression without rolling it.
+
+    Returns:
+        the d20 AST (dice doubled when `critical`) and the advantage named by words in the text.
+
+    Raises:
+        DiceError: empty, too long, bad syntax, too many dice, too many sides.
+    """
+    if not isinstance(expression, str) or not expression.strip():
+        raise DiceError(str(expression), "there is nothing to roll.")
+    if len(expression) > MAX_EXPRESSION_LENGTH:
+        raise DiceError(expression[:40] + "…", f"that is longer than {MAX_EXPRESSION_LENGTH} characters.")
+    text, advantage = _split_words(expression)
+    if not text:
+        raise DiceError(expression, "there is nothing to roll.")
+    try:
+        tree = _ROLLER.parse(text)
+    except d20.RollError as err:
+        raise _friendly(expression, err) from err
+    nodes = list(_dice_nodes(tree))
+    if critical:
+        tree = copy.deepcopy(tree)
+        nodes = list(_dice_nodes(tree))
+        for node in nodes:
+            node.num *= 2
+    count = sum(node.num for node in nodes)
+    if count > MAX_DICE:
+        raise DiceError(expression, f"that is {count} dice; I roll at most {MAX_DICE} at once.")
+    for node in nodes:
+        if node.size != "%" and node.size > MAX_SIDES:
+            raise DiceError(expression, f"a d{node.size} has too many sides (at most {MAX_SIDES}).")
+    return tree, advantage
+
+
+def _is_single_d20(tree: diceast.Expression) -> bool:
+    left: Any = tree
+    while left.children:
+        left = left.children[0]
+    return isinstance(left, diceast.Dice) and left.num == 1 and left.size == 20
+
+
+def _collect(node: Any, kept: bool, out: list[DieResult]) -> None:
+    kept = kept and node.kept
+    if isinstance(node, d20.Dice):
+        sides = 100 if node.size == "%" else int(node.size)
+        for die in node.values:
+            die_kept = kept and die.kept
+            for literal in die.values:
+                out.append(DieResult(sides, int(literal.number), die_kept and literal.kept))
+        return
+    for child in node.children:
+        _collect(child, kept, out)
+
+
+def roll(
+    expression: str,
+    *,
+    dc: int | None = None,
+    advantage: Advantage = Advantage.NONE,
+    critical: bool = False,
+) -> DiceRoll:
+    """Roll a dice expression.
+
+    Args:
+        expression: standard notation, optionally with `adv`/`advantage`/`dis`/`disadvantage`.
+        dc: a difficulty class; `success` is total ≥ dc.
+        advantage: advantage from the rules (combines with words in the text; both cancel).
+        critical: a critical hit's damage — every die is rolled twice, modifiers once.
+
+    Raises:
+        DiceError: the expression cannot be rolled, or advantage was asked for on something
+            that does not start with a single d20.
+    """
+    tree, word_advantage = parse_expression(expression, critical=critical)
+    wants = {int(advantage), int(word_advantage)} - {0}
+    effective = Advantage.combine(1 in wants, -1 in wants)
+    if (advantage or word_advantage) and not _is_single_d20(tree):
+        raise DiceError(expression, "advantage and disadvantage apply only to a roll that starts with 1d20.")
+    try:
+        result = _ROLLER.roll(tree, stringifier=_Breakdown(), advantage=d20.AdvType(int(effective)))
+    except d20.RollError as err:
+        raise _friendly(expression, err) from err
+    dice: list[DieResult] = []
+    _collect(result.expr, True, dice)
+    total = result.total
+    return DiceRoll(
+        expression=expression,
+        rolled=str(result.ast),
+        total=total,
+        rolls=tuple(dice),
+        crit=result.crit == d20.CritType.CRIT,
+        fumble=result.crit == d20.CritType.FAIL,
+        dc=dc,
+        success=None if dc is None else total >= dc,
+        advantage=effective,
+        critical=critical,
+        breakdown=result.result,
+    )
+
+
+def dice_bounds(expression: str) -> tuple[int, int]:
+    """The lowest and highest total of a plain `NdS ± NdS ± k` expression (no keep/drop, rerolls).
+
+    Used to refuse absurd numbers (a "2d4+2" potion cannot heal 48,769).
+
+    Raises:
+        DiceError: the expression is not plain sums of dice and numbers.
+    """
+    tree, _ = parse_expression(expression)
+    return _bounds(tree.roll, expression)
+
+
+def _bounds(node: Any, expression: str) -> tuple[int, int]:
+    if isinstance(node, diceast.Literal):
+        return int(node.value), int(node.value)
+    if isinstance(node, diceast.Dice) and node.size != "%":
+        return node.num, node.num * int(node.size)
+    if isinstance(node, diceast.Parenthetical):
+        return _bounds(node.value, expression)
+    if isinstance(node, diceast.UnOp) and node.op in "+-":
+        low, high = _bounds(node.value, expression)
+        return (low, high) if node.op == "+" else (-high, -low)
+    if isinstance(node, diceast.BinOp) and node.op in ("+", "-"):
+        l_low, l_high = _bounds(node.left, expression)
+        r_low, r_high = _bounds(node.right, expression)
+        if node.op == "+":
+            return l_low + r_low, l_high + r_high
+        return l_low - r_high, l_high - r_low
+    raise DiceError(expression, "I can only work out the range of plain sums like `2d4+2`.")
