@@ -1,0 +1,296 @@
+"""Weapon attack rolls and their damage (SRD 5.1 "Making an Attack", "Weapons", "Critical Hits").
+
+Attack roll = d20 + ability modifier + proficiency bonus (if proficient) + magic bonus, against
+the target's AC. Melee weapons use Strength, ranged weapons Dexterity, finesse weapons the better
+of the two (a thrown melee weapon keeps its melee ability). A versatile weapon swung two-handed
+deals its larger die. A natural 20 always hits and is a critical hit, a natural 1 always misses;
+a hit on a paralyzed or unconscious target from within 5 feet is a critical hit too. A critical
+hit rolls all damage dice twice, modifiers once. Advantage and disadvantage from both creatures'
+conditions and from circumstances (long range, …) are combined by `conditions.attack_roll_mode`:
+one of each cancels out.
+
+Dice are rolled with a `random.Random` passed in (seed it for reproducible tests); damage strings
+are the SRD's weapon notation, `NdM` or a flat number (the blowgun's `1`).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from game.abilities import AbilityScores
+from game.conditions import Advantage, Condition, attack_roll_mode, can_act, hit_is_critical
+from game.equipment import Weapon, find_weapon
+from game.errors import RulesError
+
+__all__ = [
+    "AttackProfile",
+    "AttackResult",
+    "DamageDice",
+    "attack_ability",
+    "is_proficient",
+    "make_attack",
+    "parse_damage_dice",
+    "resolve_attack",
+    "roll_damage",
+    "weapon_attack_profile",
+]
+
+_DICE = re.compile(r"^\s*(?:(\d+)\s*d\s*(\d+)|(\d+))\s*$", re.IGNORECASE)
+MAX_DAMAGE_DICE: Final = 100
+
+
+class DamageDice(BaseModel):
+    """`count`d`sides`, or a flat amount when `sides` is 0."""
+
+    model_config = ConfigDict(frozen=True)
+
+    count: int = Field(ge=0, le=MAX_DAMAGE_DICE)
+    sides: int = Field(ge=0, le=100)
+    flat: int = Field(0, ge=0)
+
+    def __str__(self) -> str:
+        return f"{self.count}d{self.sides}" if self.sides else str(self.flat)
+
+
+def parse_damage_dice(text: str) -> DamageDice:
+    """`"2d6"` → 2 six-sided dice; `"1"` → a flat 1.
+
+    Raises:
+        RulesError: anything else.
+    """
+    match = _DICE.match(text or "")
+    if not match:
+        raise RulesError(f"{text!r} is not a weapon damage die (like 1d8).")
+    if match.group(3) is not None:
+        return DamageDice(count=0, sides=0, flat=int(match.group(3)))
+    count, sides = int(match.group(1)), int(match.group(2))
+    if sides not in (4, 6, 8, 10, 12, 20, 100) or not 1 <= count <= MAX_DAMAGE_DICE:
+        raise RulesError(f"{text!r} is not a die the rules use.")
+    return DamageDice(count=count, sides=sides)
+
+
+class AttackProfile(BaseModel):
+    """Everything needed to roll one weapon attack: to-hit bonus and damage."""
+
+    model_config = ConfigDict(frozen=True)
+
+    weapon: str
+    ability: str  # "strength" or "dexterity"
+    attack_bonus: int
+    damage_dice: str
+    damage_bonus: int
+    damage_type: str | None
+    ranged: bool  # a ranged attack (ranged weapon, or a thrown weapon)
+    normal_range: int | None = None
+    long_range: int | None = None
+
+
+class AttackResult(BaseModel):
+    """One resolved attack. `damage` is 0 on a miss."""
+
+    model_config = ConfigDict(frozen=True)
+
+    weapon: str
+    rolls: tuple[int, ...]  # the d20s (two with advantage or disadvantage)
+    natural: int  # the d20 that counts
+    mode: Advantage
+    attack_total: int
+    target_ac: int
+    hit: bool
+    critical: bool
+    fumble: bool
+    damage_rolls: tuple[int, ...]
+    damage: int
+    damage_type: str | None
+
+    def describe(self) -> str:
+        """A one-line breakdown for the DM and for Discord."""
+        dice = "/".join(str(r) for r in self.rolls)
+        mode = {Advantage.ADVANTAGE: " with advantage", Advantage.DISADVANTAGE: " with disadvantage"}.get(self.mode, "")
+        head = f"{self.weapon}: d20 ({dice}){mode} → {self.attack_total} vs AC {self.target_ac}"
+        if not self.hit:
+            return head + (" — natural 1, a miss." if self.fumble else " — a miss.")
+        crit = " critical hit!" if self.critical else " hit"
+        kind = f" {self.damage_type}" if self.damage_type else ""
+        return f"{head} —{crit} {self.damage}{kind} damage ({'+'.join(map(str, self.damage_rolls)) or 0} + mods)."
+
+
+def attack_ability(weapon: Weapon, scores: AbilityScores) -> str:
+    """Strength for melee, Dexterity for ranged weapons; finesse → whichever modifier is higher."""
+    if weapon.has("finesse"):
+        return "dexterity" if scores.modifier("dexterity") > scores.modifier("strength") else "strength"
+    return "dexterity" if weapon.kind == "ranged" else "strength"
+
+
+def is_proficient(weapon: Weapon, weapon_proficiencies: Iterable[str]) -> bool:
+    """Proficiency by category (`simple`/`martial`) or by weapon name (plural or singular)."""
+    names = {p.strip().lower() for p in weapon_proficiencies}
+    own = weapon.name.lower()
+    return weapon.category in names or own in names or f"{own}s" in names
+
+
+def _weapon(weapon: Weapon | str) -> Weapon:
+    if isinstance(weapon, Weapon):
+        return weapon
+    found = find_weapon(weapon)
+    if found is None:
+        raise RulesError(f"{weapon!r} is not a weapon in the rules.")
+    return found
+
+
+def weapon_attack_profile(
+    weapon: Weapon | str,
+    scores: AbilityScores,
+    proficiency_bonus: int,
+    *,
+    proficient: bool = True,
+    two_handed: bool = False,
+    thrown: bool = False,
+    magic_bonus: int = 0,
+) -> AttackProfile:
+    """The attack and damage numbers for a weapon in a creature's hands.
+
+    Args:
+        two_handed: wield a versatile weapon with two hands (its larger die, melee only).
+        thrown: throw a weapon with the thrown property (a ranged attack with the melee ability).
+        magic_bonus: a +1/+2/+3 weapon's bonus to attack and damage.
+
+    Raises:
+        RulesError: unknown weapon, a weapon without damage (net), or throwing a weapon that can't be thrown.
+    """
+    w = _weapon(weapon)
+    if w.damage is None:
+        raise RulesError(f"A {w.name.lower()} deals no damage; its effect is special.")
+    if thrown and not w.has("thrown"):
+        raise RulesError(f"A {w.name.lower()} is not a thrown weapon.")
+    ability = attack_ability(w, scores)
+    modifier = scores.modifier(ability)
+    damage = w.damage
+    if two_handed and w.versatile_damage and not thrown and w.kind == "melee":
+        damage = w.versatile_damage
+    ranged = w.kind == "ranged" or thrown
+    normal, long = w.range if (ranged and w.range) else (None, None)
+    return AttackProfile(
+        weapon=w.name,
+        ability=ability,
+        attack_bonus=modifier + (proficiency_bonus if proficient else 0) + magic_bonus,
+        damage_dice=damage,
+        damage_bonus=modifier + magic_bonus,
+        damage_type=w.damage_type,
+        ranged=ranged,
+        normal_range=normal,
+        long_range=long,
+    )
+
+
+def roll_damage(damage_dice: str, bonus: int, *, critical: bool, rng: random.Random) -> tuple[tuple[int, ...], int]:
+    """Roll weapon damage: dice doubled on a critical hit, `bonus` added once, never below 0.
+
+    Returns the individual dice and the total.
+    """
+    dice = parse_damage_dice(damage_dice)
+    count = dice.count * (2 if critical else 1)
+    rolls = tuple(rng.randint(1, dice.sides) for _ in range(count)) if dice.sides else ()
+    return rolls, max(0, sum(rolls) + dice.flat + bonus)
+
+
+def resolve_attack(
+    profile: AttackProfile,
+    target_ac: int,
+    rolls: tuple[int, ...],
+    mode: Advantage = Advantage.NONE,
+    *,
+    forced_critical: bool = False,
+) -> tuple[int, bool, bool, bool]:
+    """Decide an attack from the d20s already rolled: (natural, hit, critical, fumble).
+
+    Advantage keeps the higher d20, disadvantage the lower; natural 20 hits and crits, natural 1 misses.
+    """
+    if not rolls or any(not 1 <= r <= 20 for r in rolls):
+        raise RulesError(f"{rolls} are not d20 rolls.")
+    if mode is Advantage.ADVANTAGE:
+        natural = max(rolls)
+    elif mode is Advantage.DISADVANTAGE:
+        natural = min(rolls)
+    else:
+        natural = rolls[0]
+    if natural == 1:
+        return natural, False, False, True
+    if natural == 20:
+        return natural, True, True, False
+    hit = natural + profile.attack_bonus >= target_ac
+    return natural, hit, hit and forced_critical, False
+
+
+def make_attack(
+    profile: AttackProfile,
+    target_ac: int,
+    *,
+    rng: random.Random | None = None,
+    attacker_conditions: Iterable[str | Condition] = (),
+    target_conditions: Iterable[str | Condition] = (),
+    attacker_exhaustion: int = 0,
+    distance: int = 5,
+    circumstances: Iterable[Advantage] = (),
+) -> AttackResult:
+    """Roll an attack and, on a hit, its damage.
+
+    Args:
+        distance: feet between attacker and target. Beyond a ranged weapon's normal range the attack has
+            disadvantage; beyond its long range it is impossible. Melee attacks need the target within reach
+            (5 ft., 10 ft. with the reach property — checked by name via `equipment`).
+        circumstances: extra advantage/disadvantage sources (they cancel as the SRD says).
+
+    Raises:
+        RulesError: the target is out of range, or the attacker can't attack (incapacitated).
+    """
+
+    rng = rng or random.Random()
+    if not can_act(attacker_conditions, attacker_exhaustion):
+        raise RulesError("An incapacitated creature can't take actions, so it can't attack.")
+    sources = list(circumstances)
+    if profile.ranged:
+        if profile.long_range is not None and distance > profile.long_range:
+            raise RulesError(f"The target is beyond the {profile.weapon.lower()}'s long range ({profile.long_range} ft.).")
+        if profile.normal_range is not None and distance > profile.normal_range:
+            sources.append(Advantage.DISADVANTAGE)
+    else:
+        weapon = find_weapon(profile.weapon)
+        reach = 10 if weapon is not None and weapon.has("reach") else 5
+        if distance > reach:
+            raise RulesError(f"The target is out of reach ({distance} ft.; reach {reach} ft.).")
+    within_5 = distance <= 5
+    mode = attack_roll_mode(
+        attacker_conditions,
+        target_conditions,
+        attacker_exhaustion=attacker_exhaustion,
+        within_5_feet=within_5,
+        circumstances=sources,
+    )
+    count = 1 if mode is Advantage.NONE else 2
+    rolls = tuple(rng.randint(1, 20) for _ in range(count))
+    forced = hit_is_critical(target_conditions, within_5_feet=within_5)
+    natural, hit, critical, fumble = resolve_attack(profile, target_ac, rolls, mode, forced_critical=forced)
+    damage_rolls: tuple[int, ...] = ()
+    damage = 0
+    if hit:
+        damage_rolls, damage = roll_damage(profile.damage_dice, profile.damage_bonus, critical=critical, rng=rng)
+    return AttackResult(
+        weapon=profile.weapon,
+        rolls=rolls,
+        natural=natural,
+        mode=mode,
+        attack_total=natural + profile.attack_bonus,
+        target_ac=target_ac,
+        hit=hit,
+        critical=critical,
+        fumble=fumble,
+        damage_rolls=damage_rolls,
+        damage=damage,
+        damage_type=profile.damage_type,
+    )
