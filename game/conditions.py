@@ -6,7 +6,7 @@ The functions below answer the questions the referee asks during play: can this 
 move or speak; what is its speed; does an attack roll, saving throw or ability check have
 advantage or disadvantage, or fail automatically; is a hit a forced critical.
 
-Advantage and disadvantage follow SRD "Advantage and Disadvantage": any number of sources of
+`Advantage` is `game.dice.Advantage` (re-exported). Advantage and disadvantage follow SRD "Advantage and Disadvantage": any number of sources of
 each cancel out to a normal roll if at least one of each is present (`combine_advantage`).
 
 Conditions are given as any iterable of `Condition` members or their names; implied conditions
@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Final
 
+from game.dice import Advantage
 from game.errors import RulesError, UnknownCondition
 
 __all__ = [
@@ -70,14 +71,6 @@ class Condition(StrEnum):
     RESTRAINED = "restrained"
     STUNNED = "stunned"
     UNCONSCIOUS = "unconscious"
-
-
-class Advantage(IntEnum):
-    """How a d20 is rolled: values match `d20.AdvType` (1 advantage, −1 disadvantage)."""
-
-    DISADVANTAGE = -1
-    NONE = 0
-    ADVANTAGE = 1
 
 
 @dataclass(frozen=True, slots=True)
