@@ -45,6 +45,34 @@ class Block:
     keyed: bool = False
     stat: bool = False
     italic: bool = False
+    bold_phrases: tuple[str, ...] = ()     # inline bold (creatures in most modules), lead excluded
+    italic_phrases: tuple[str, ...] = ()   # inline italics (magic items, spells) in non-italic text
+
+
+def _phrases(lines: list[Any], attr: str, skip_lead: bool) -> tuple[str, ...]:
+    """Runs of segments with `attr` set (bold/italic), joined across line wraps."""
+    out: list[str] = []
+    run: list[str] = []
+    first = True
+    for line in lines:
+        for seg in line.segs:
+            text = seg.text.strip()
+            if not text:
+                continue
+            if getattr(seg, attr) and not (skip_lead and first):
+                run.append(text)
+            else:
+                if run:
+                    out.append(" ".join(run))
+                    run = []
+                if not getattr(seg, attr):
+                    first = False
+            if not getattr(seg, attr):
+                first = False
+    if run:
+        out.append(" ".join(run))
+    cleaned = [re.sub(r"[\s.,;:]+$", "", p) for p in out]
+    return tuple(dict.fromkeys(p for p in cleaned if len(p) >= 2))
 
 
 def _body_size(lines: list[Any]) -> float:
@@ -260,6 +288,12 @@ def build_blocks(lines: list[Any]) -> list[Block]:
         sizes = sizes[1:]
     rank = {s: n + 1 for n, s in enumerate(sizes)}
 
+    # normal leading: the typical gap between consecutive lines of one paragraph
+    gaps = [b.y0 - a.y1 for a, b in zip(lines, lines[1:])
+            if a.page == b.page and 0 <= b.y0 - a.y0 < 2 * (a.y1 - a.y0) and abs(a.x0 - b.x0) < 30]
+    gaps.sort()
+    lead_gap = gaps[len(gaps) // 2] if gaps else 0.0
+
     blocks: list[Block] = []
     i, current_level = 0, 0
     while i < len(lines):
@@ -295,6 +329,7 @@ def build_blocks(lines: list[Any]) -> list[Block]:
             continue
         j = i + 1
         italic = line.frac("italic") >= 0.7
+        group_x0 = min(line.x0, lines[i + 1].x0) if i + 1 < len(lines) else line.x0
         while j < len(lines) and not heading[j] and not kinds[j]:
             prev, nxt = lines[j - 1], lines[j]
             height = max(prev.y1 - prev.y0, 1.0)
@@ -307,18 +342,23 @@ def build_blocks(lines: list[Any]) -> list[Block]:
                 if (nxt.frac("italic") >= 0.7) != italic:
                     break
             else:
-                gap = nxt.y0 - prev.y1
-                if gap > 0.45 * height or nxt.box != prev.box:
+                gap = nxt.y0 - prev.y1 - lead_gap
+                if gap > 0.2 * height or nxt.box != prev.box:
                     break
-                if (nxt.frac("italic") >= 0.7) != italic and gap > 0.2 * height:
+                if (nxt.frac("italic") >= 0.7) != italic and gap > 0.1 * height:
                     break
+                if nxt.x0 - group_x0 > 1.2 * nxt.size and prev.text.rstrip().endswith(_TERMINAL):
+                    break               # first-line indent starts a new paragraph
             j += 1
         group = lines[i:j]
         text = _join(group, vocab)
         chars = sum(len(ln.text) for ln in group)
         ital = sum(ln.frac("italic") * len(ln.text) for ln in group) / max(chars, 1) >= 0.75
         kind = "read_aloud" if ital and chars >= 30 else "text"
+        bold, italics = _phrases(group, "bold", skip_lead=bool(line.lead)), ()
+        if not ital:
+            italics = _phrases(group, "italic", skip_lead=False)
         blocks.append(Block(kind, text, line.page, lead=line.lead, size=line.size,
-                            in_box=line.box >= 0, italic=ital))
+                            in_box=line.box >= 0, italic=ital, bold_phrases=bold, italic_phrases=italics))
         i = j
     return blocks

@@ -1,0 +1,222 @@
+"""Blocks → heading sections → size-bounded chunks, each with its heading path and page.
+
+One chunk per topical unit: a keyed location, an NPC sidebar, a stat block, a table, one
+plot item. Long sections split on block (paragraph) boundaries with one sentence of overlap;
+tiny untitled-looking sections merge into their parent or next sibling.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from ingest.campaign.blocks import Block
+
+__all__ = ["Chunk", "Section", "sections_from_blocks", "chunk_sections", "chunk_blocks",
+           "MAX_CHARS", "MIN_CHARS", "PLOT_HEADING", "NPC_LABEL"]
+
+MAX_CHARS = 1400        # ~256 MiniLM word pieces: longer text is truncated by the embedder
+TARGET_CHARS = 1000
+MIN_CHARS = 160
+HARD_MAX_CHARS = 4000   # a stat block or table longer than this is split by lines
+NPC_LABEL = re.compile(r"^(role|personality|secrets?|what (?:she|he|they|it) knows?|knows|motivations?|goals?|"
+                       r"appearance|description|mannerisms?|ideals?|bonds?|flaws?|traits?|stats|statistics|"
+                       r"roleplaying|quirks?|wants?|fears?|background|occupation|attitude|complication)$", re.IGNORECASE)
+PLOT_HEADING = re.compile(r"\b(hooks?|plots?|threads?|factions?|quests?|rumou?rs?|developments?|"
+                          r"side ?quests?|agendas?|villains?|adventure summary)\b", re.IGNORECASE)
+
+
+@dataclass
+class Section:
+    path: tuple[str, ...]
+    heading: Block | None
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def page(self) -> int:
+        if self.heading is not None:
+            return self.heading.page
+        return self.blocks[0].page if self.blocks else 1
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable piece of the adventure. `kind`: section, location, npc, stat_block, table, plot, item."""
+
+    index: int
+    heading_path: tuple[str, ...]
+    text: str
+    page: int
+    page_end: int
+    kind: str = "section"
+    tags: tuple[str, ...] = ()
+    lead: str = ""
+    keyed: bool = False
+
+    @property
+    def heading(self) -> str:
+        return " > ".join(self.heading_path)
+
+    def embedding_text(self) -> str:
+        return f"{self.heading}\n{self.text}" if self.heading_path else self.text
+
+
+def render_block(block: Block) -> str:
+    if block.kind == "read_aloud":
+        return f"Read aloud: {block.text}"
+    return block.text
+
+
+def sections_from_blocks(blocks: list[Block] | tuple[Block, ...]) -> list[Section]:
+    """Walk blocks with a heading stack; a heading opened inside a box closes when the box ends."""
+    stack: list[Block] = []
+    sections: list[Section] = [Section((), None)]
+    for block in blocks:
+        if block.kind == "heading":
+            if block.level == 0:                       # the document title
+                continue
+            if block.stat:
+                while stack and stack[-1].stat:
+                    stack.pop()
+            else:
+                while stack and stack[-1].level >= block.level:
+                    stack.pop()
+            stack.append(block)
+            sections.append(Section(tuple(h.text for h in stack), block))
+            continue
+        if stack and not block.in_box and stack[-1].in_box and not stack[-1].keyed:
+            while stack and stack[-1].in_box and not stack[-1].keyed:
+                stack.pop()
+            sections.append(Section(tuple(h.text for h in stack), None))
+        sections[-1].blocks.append(block)
+    return [s for s in sections if s.blocks]
+
+
+def _sentences_tail(text: str, limit: int = 220) -> str:
+    parts = re.split(r"(?<=[.!?])\s+", text.strip())
+    tail = parts[-1] if parts else ""
+    return tail if len(tail) <= limit else tail[-limit:]
+
+
+def _kind(section: Section) -> str:
+    h = section.heading
+    if any(b.kind == "stat_block" for b in section.blocks) or (h is not None and h.stat):
+        return "stat_block"
+    if h is not None and h.keyed:
+        return "location"
+    if section.blocks and all(b.kind == "table" for b in section.blocks):
+        return "table"
+    if h is not None and not h.keyed and sum(1 for b in section.blocks if NPC_LABEL.match(b.lead)) >= 2:
+        return "npc"
+    if section.path and PLOT_HEADING.search(section.path[-1]):
+        return "plot"
+    return "section"
+
+
+def _sentence_blocks(block: Block) -> list[Block]:
+    """A paragraph longer than MAX_CHARS → several pieces of about TARGET_CHARS, cut between sentences."""
+    if len(block.text) <= MAX_CHARS or block.kind in ("stat_block", "table"):
+        return [block]
+    out, cur = [], ""
+    for sentence in re.split(r"(?<=[.!?])\s+", block.text):
+        if cur and len(cur) + len(sentence) > TARGET_CHARS:
+            out.append(cur)
+            cur = ""
+        cur = f"{cur} {sentence}".strip()
+    if cur:
+        out.append(cur)
+    return [replace(block, text=t, lead=block.lead if n == 0 else "") for n, t in enumerate(out)]
+
+
+def _pieces(section: Section) -> list[list[Block]]:
+    """Split a long section's blocks into runs of about TARGET_CHARS, preferring lead boundaries."""
+    pieces: list[list[Block]] = [[]]
+    size = 0
+    for block in (piece for b in section.blocks for piece in _sentence_blocks(b)):
+        n = len(block.text)
+        if pieces[-1] and (size + n > MAX_CHARS or (size >= TARGET_CHARS * 0.6 and block.lead and size + n > TARGET_CHARS)):
+            pieces.append([])
+            size = 0
+        pieces[-1].append(block)
+        size += n
+    return [p for p in pieces if p]
+
+
+def _split_long_text(text: str) -> list[str]:
+    if len(text) <= HARD_MAX_CHARS:
+        return [text]
+    out, cur = [], ""
+    for part in re.split(r"(?<=[.!?\n])\s+", text):
+        if cur and len(cur) + len(part) > MAX_CHARS:
+            out.append(cur)
+            cur = ""
+        cur = f"{cur} {part}".strip()
+    return out + ([cur] if cur else [])
+
+
+def chunk_sections(sections: list[Section]) -> list[Chunk]:
+    chunks: list[Chunk] = []
+
+    def emit(path: tuple[str, ...], blocks: list[Block], kind: str, keyed: bool, lead: str = "",
+             prefix: str = "") -> None:
+        body = "\n\n".join(render_block(b) for b in blocks)
+        for part in _split_long_text(body):
+            head = path[-1] if path else ""
+            text = "\n\n".join(x for x in (head if not lead else f"{head}: {lead}", prefix, part) if x)
+            chunks.append(Chunk(len(chunks), path, text, blocks[0].page, blocks[-1].page, kind, (), lead, keyed))
+
+    for section in sections:
+        kind = _kind(section)
+        keyed = bool(section.heading is not None and section.heading.keyed)
+        total = sum(len(b.text) for b in section.blocks)
+        if kind == "plot" and sum(1 for b in section.blocks if b.lead and len(b.text) >= 100) >= 2:
+            intro = [b for b in section.blocks if not b.lead]
+            if intro:
+                emit(section.path, intro, kind, keyed)
+            for block in section.blocks:
+                if block.lead:
+                    emit(section.path, [block], kind, keyed, lead=block.lead)
+            continue
+        whole = [b for b in section.blocks if b.kind in ("stat_block", "table")]
+        if total <= MAX_CHARS or (len(whole) == len(section.blocks)):
+            emit(section.path, section.blocks, kind, keyed)
+            continue
+        overlap = ""
+        for piece in _pieces(section):
+            emit(section.path, piece, kind, keyed, prefix=f"(…) {overlap}" if overlap else "")
+            last = piece[-1]
+            overlap = "" if last.kind in ("stat_block", "table") else _sentences_tail(last.text)
+    return _merge_tiny(chunks)
+
+
+def _merge_tiny(chunks: list[Chunk]) -> list[Chunk]:
+    """Fold a tiny plain section into the next chunk when that one is its child, else into the previous
+    sibling. Keyed locations, NPCs, stat blocks, tables and plot items always stay whole."""
+    out: list[Chunk] = []
+    pending: Chunk | None = None
+    for chunk in chunks:
+        if pending is not None:
+            if chunk.heading_path[:len(pending.heading_path)] == pending.heading_path and chunk.kind == "section":
+                chunk = replace(chunk, text=f"{pending.text}\n\n{chunk.text}", page=pending.page)
+            else:
+                out.append(pending)
+            pending = None
+        body = len(chunk.text) - len(chunk.heading_path[-1] if chunk.heading_path else "")
+        if chunk.kind == "section" and body < MIN_CHARS:
+            if out and out[-1].kind == "section" and out[-1].heading_path[:-1] == chunk.heading_path[:-1] \
+                    and out[-1].heading_path and chunk.heading_path and len(out[-1].text) + len(chunk.text) <= MAX_CHARS \
+                    and out[-1].heading_path == chunk.heading_path:
+                prev = out.pop()
+                chunk = replace(prev, text=f"{prev.text}\n\n{chunk.text}", page_end=chunk.page_end)
+            else:
+                pending = chunk
+                continue
+        out.append(chunk)
+    if pending is not None:
+        out.append(pending)
+    return [replace(c, index=i) for i, c in enumerate(out)]
+
+
+def chunk_blocks(blocks: list[Block] | tuple[Block, ...]) -> list[Chunk]:
+    """Blocks → chunks (untagged)."""
+    return chunk_sections(sections_from_blocks(blocks))
