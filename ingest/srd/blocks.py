@@ -46,12 +46,12 @@ def _starts_paragraph(line: Line, prev: Line, head: Line, hanging: bool) -> bool
         return table != prev_table or line.indent < head.indent + 15
     if line.text.startswith("\u2022"):
         return True
+    if line.first.bold and not prev.all_bold():
+        return True
     if line.indent > 5:
         # a bullet's wrapped lines hang under it; elsewhere an indent opens a paragraph
         return not (hanging or head.text.startswith("\u2022"))
-    if step > prev.size * 1.45 or step < 0:
-        return True
-    return line.first.bold and not prev.all_bold()
+    return step > prev.size * 1.45 or step < 0
 
 
 def paragraphs(lines: Sequence[Line], *, hanging: bool = False) -> list[str]:
