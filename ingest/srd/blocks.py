@@ -21,7 +21,8 @@ TABLE_SIZE = 9.5  # table cells are set in 8.9 pt, body text in 9.84 pt
 
 
 def _is_table(line: Line) -> bool:
-    return line.size < TABLE_SIZE
+    # table cells are separate spans; a 8.9 pt line of one span at the margin is sidebar prose
+    return line.size < TABLE_SIZE and (len(line.spans) >= 2 or line.indent > 15)
 
 
 def paragraph_lines(lines: Sequence[Line], *, hanging: bool = False) -> list[list[Line]]:
