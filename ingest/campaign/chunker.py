@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from ingest.campaign.blocks import Block
 
 __all__ = ["Chunk", "Section", "sections_from_blocks", "chunk_sections", "chunk_blocks",
-           "MAX_CHARS", "MIN_CHARS", "PLOT_HEADING", "NPC_LABEL"]
+           "MAX_CHARS", "MIN_CHARS", "PLOT_HEADING", "NPC_LABEL", "looks_like_name"]
 
 MAX_CHARS = 1400        # ~256 MiniLM word pieces: longer text is truncated by the embedder
 TARGET_CHARS = 1000
@@ -24,6 +24,27 @@ NPC_LABEL = re.compile(r"^(role|personality|secrets?|what (?:she|he|they|it) kno
                        r"roleplaying|quirks?|wants?|fears?|background|occupation|attitude|complication)$", re.IGNORECASE)
 PLOT_HEADING = re.compile(r"\b(hooks?|plots?|threads?|factions?|quests?|rumou?rs?|developments?|"
                           r"side ?quests?|agendas?|villains?|adventure summary)\b", re.IGNORECASE)
+
+
+_NOT_NAME = {"the", "a", "an", "treasure", "development", "developments", "tactics", "features", "trap", "traps",
+             "hazard", "hazards", "encounter", "creatures", "light", "sound", "water", "doors", "secret", "if",
+             "when", "general", "chapter", "part", "area", "appendix", "random", "stats", "role", "personality"}
+_PRONOUN = re.compile(r"\b(he|she|his|her|him|himself|herself)\b", re.IGNORECASE)
+
+
+def looks_like_name(text: str) -> bool:
+    """A proper name: 1–4 capitalised words (lower-case particles allowed), not a common label."""
+    words = text.replace("’", "'").split()
+    if not 1 <= len(words) <= 4 or words[0].lower() in _NOT_NAME or NPC_LABEL.match(text):
+        return False
+    return all(w[:1].isupper() or w in ("of", "the", "de", "van", "von", "du", "al") for w in words) and \
+        not any(ch.isdigit() for ch in text)
+
+
+def _npc_paragraph(block: Block) -> bool:
+    """A bold-named paragraph about a person ("**Mira Holt.** The innkeeper... she ...")."""
+    return (block.kind == "text" and bool(block.lead) and len(block.text) >= 120 and looks_like_name(block.lead)
+            and not PLOT_HEADING.search(block.lead) and _PRONOUN.search(block.text[:400]) is not None)
 
 
 @dataclass
@@ -52,6 +73,8 @@ class Chunk:
     tags: tuple[str, ...] = ()
     lead: str = ""
     keyed: bool = False
+    bold_phrases: tuple[str, ...] = ()
+    italic_phrases: tuple[str, ...] = ()
 
     @property
     def heading(self) -> str:
@@ -163,7 +186,10 @@ def chunk_sections(sections: list[Section]) -> list[Chunk]:
         for part in _split_long_text(body):
             head = path[-1] if path else ""
             text = "\n\n".join(x for x in (head if not lead else f"{head}: {lead}", prefix, part) if x)
-            chunks.append(Chunk(len(chunks), path, text, blocks[0].page, blocks[-1].page, kind, (), lead, keyed))
+            bold = tuple(dict.fromkeys(p for b in blocks for p in b.bold_phrases))
+            italics = tuple(dict.fromkeys(p for b in blocks for p in b.italic_phrases))
+            chunks.append(Chunk(len(chunks), path, text, blocks[0].page, blocks[-1].page, kind, (), lead, keyed,
+                                bold, italics))
 
     for section in sections:
         kind = _kind(section)
@@ -177,6 +203,15 @@ def chunk_sections(sections: list[Section]) -> list[Chunk]:
                 if block.lead:
                     emit(section.path, [block], kind, keyed, lead=block.lead)
             continue
+        if kind in ("section", "location"):
+            people = [b for b in section.blocks if _npc_paragraph(b)]
+            for block in people:
+                emit(section.path, [block], "npc", keyed, lead=block.lead)
+            if people:
+                section = Section(section.path, section.heading, [b for b in section.blocks if b not in people])
+                total = sum(len(b.text) for b in section.blocks)
+                if not section.blocks:
+                    continue
         whole = [b for b in section.blocks if b.kind in ("stat_block", "table")]
         if total <= MAX_CHARS or (len(whole) == len(section.blocks)):
             emit(section.path, section.blocks, kind, keyed)
@@ -197,7 +232,9 @@ def _merge_tiny(chunks: list[Chunk]) -> list[Chunk]:
     for chunk in chunks:
         if pending is not None:
             if chunk.heading_path[:len(pending.heading_path)] == pending.heading_path and chunk.kind == "section":
-                chunk = replace(chunk, text=f"{pending.text}\n\n{chunk.text}", page=pending.page)
+                chunk = replace(chunk, text=f"{pending.text}\n\n{chunk.text}", page=pending.page,
+                                bold_phrases=pending.bold_phrases + chunk.bold_phrases,
+                                italic_phrases=pending.italic_phrases + chunk.italic_phrases)
             else:
                 out.append(pending)
             pending = None
@@ -207,7 +244,9 @@ def _merge_tiny(chunks: list[Chunk]) -> list[Chunk]:
                     and out[-1].heading_path and chunk.heading_path and len(out[-1].text) + len(chunk.text) <= MAX_CHARS \
                     and out[-1].heading_path == chunk.heading_path:
                 prev = out.pop()
-                chunk = replace(prev, text=f"{prev.text}\n\n{chunk.text}", page_end=chunk.page_end)
+                chunk = replace(prev, text=f"{prev.text}\n\n{chunk.text}", page_end=chunk.page_end,
+                                bold_phrases=prev.bold_phrases + chunk.bold_phrases,
+                                italic_phrases=prev.italic_phrases + chunk.italic_phrases)
             else:
                 pending = chunk
                 continue
