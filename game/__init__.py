@@ -1,0 +1,37 @@
+"""The 5e rules engine: pure Python (stdlib, d20, pydantic), no I/O.
+
+The AI narrates; `game` decides what is legal and what the numbers are. A short list of the
+names most callers need is re-exported here; everything else lives in its module
+(`game.dice`, `game.character`, `game.creation`, `game.spells`, `game.rests`, ...).
+"""
+
+from game.abilities import AbilityScores, ability_modifier, proficiency_bonus
+from game.character import Character
+from game.creation import create_character, level_up
+from game.dice import Advantage, DiceRoll, roll, seeded
+from game.errors import DiceError, GameError, RulesError
+from game.inventory import Currency, Item
+from game.rests import long_rest, short_rest
+from game.spells import Spell, cast_spell
+
+__all__ = [
+    "AbilityScores",
+    "Advantage",
+    "Character",
+    "Currency",
+    "DiceError",
+    "DiceRoll",
+    "GameError",
+    "Item",
+    "RulesError",
+    "Spell",
+    "ability_modifier",
+    "cast_spell",
+    "create_character",
+    "level_up",
+    "long_rest",
+    "proficiency_bonus",
+    "roll",
+    "seeded",
+    "short_rest",
+]

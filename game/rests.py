@@ -1,0 +1,117 @@
+"""Short and long rests (SRD 5.1 "Resting").
+
+Short rest: spend Hit Dice, each healing one roll of the hit die + Con modifier; Warlocks regain
+pact slots. Long rest: needs at least 1 hit point at its start; all hit points back, temporary
+hit points end, every spell slot back, up to half the character's total Hit Dice back (at least
+one), one level of exhaustion removed (with food and drink), death saves cleared.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from game.character import Character, DeathSaves
+from game.dice import roll
+from game.errors import RestError
+
+__all__ = ["LongRest", "ShortRest", "long_rest", "short_rest"]
+
+log = logging.getLogger(__name__)
+
+
+class ShortRest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    hit_dice_spent: int
+    healed: int
+    hp: int
+    hit_dice_left: int
+    rolls: tuple[dict[str, Any], ...]
+    pact_slots_restored: int
+
+
+class LongRest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    healed: int
+    hp: int
+    slots_restored: int
+    hit_dice_regained: int
+    hit_dice: int
+    exhaustion: int
+
+
+def short_rest(character: Character, hit_dice: int = 0) -> ShortRest:
+    """Take a short rest, spending `hit_dice` Hit Dice to heal.
+
+    Each die heals its roll + the Con modifier (never less than 0). Spending stops being useful at
+    full hit points but is still the player's choice.
+
+    Raises:
+        RestError: dead, negative count, or more Hit Dice than are left.
+    """
+    if character.dead:
+        raise RestError(f"{character.name} is dead and cannot rest.")
+    if hit_dice < 0:
+        raise RestError("The number of Hit Dice to spend cannot be negative.")
+    if hit_dice > character.hit_dice:
+        raise RestError(
+            f"{character.name} has {character.hit_dice} Hit {'Die' if character.hit_dice == 1 else 'Dice'} "
+            f"left, not {hit_dice}."
+        )
+    con = character.modifier("constitution")
+    rolls = []
+    total = 0
+    for _ in range(hit_dice):
+        result = roll(f"1d{character.hit_die}{con:+d}" if con else f"1d{character.hit_die}")
+        rolls.append(result.to_dict())
+        total += max(0, result.total)
+    character.hit_dice -= hit_dice
+    healed = character.heal(total).healed if total else 0
+    pact_before = character.spell_slots.pact_current
+    character.spell_slots.restore_pact()
+    return ShortRest(
+        name=character.name,
+        hit_dice_spent=hit_dice,
+        healed=healed,
+        hp=character.hp,
+        hit_dice_left=character.hit_dice,
+        rolls=tuple(rolls),
+        pact_slots_restored=character.spell_slots.pact_current - pact_before,
+    )
+
+
+def long_rest(character: Character) -> LongRest:
+    """Take a long rest.
+
+    Raises:
+        RestError: dead, or at 0 hit points at the start of the rest.
+    """
+    if character.dead:
+        raise RestError(f"{character.name} is dead and cannot rest.")
+    if character.hp < 1:
+        raise RestError(f"{character.name} needs at least 1 hit point to benefit from a long rest.")
+    healed = character.max_hp - character.hp
+    character.hp = character.max_hp
+    character.temp_hp = 0
+    slots_before = character.spell_slots.total_current
+    character.spell_slots.restore_all()
+    regained = min(max(1, character.level // 2), character.level - character.hit_dice)
+    character.hit_dice += regained
+    if character.exhaustion > 0:
+        character.set_exhaustion(character.exhaustion - 1)
+    character.death_saves = DeathSaves()
+    return LongRest(
+        name=character.name,
+        healed=healed,
+        hp=character.hp,
+        slots_restored=character.spell_slots.total_current - slots_before,
+        hit_dice_regained=regained,
+        hit_dice=character.hit_dice,
+        exhaustion=character.exhaustion,
+    )

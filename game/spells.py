@@ -1,0 +1,327 @@
+"""Spellcasting (SRD 5.1 "Spellcasting" and the class Spellcasting features).
+
+Casting a spell of 1st level or higher spends a slot of that level or higher (upcasting);
+cantrips spend nothing and grow at character levels 5, 11 and 17; a ritual takes no slot
+but only for classes with ritual casting; concentrating on a new spell ends the old one, and
+damage calls for a Constitution save against DC max(10, half the damage). Spell data (level,
+ritual, concentration, classes) is passed in as plain data — `game/` never queries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from game.character import Character
+from game.classes import get_class
+from game.dice import DiceRoll, roll
+from game.errors import IllegalEffect, NoSpellSlot, RulesError, UnknownSpell
+
+__all__ = [
+    "ConcentrationCheck",
+    "Spell",
+    "SpellCast",
+    "cantrip_dice_multiplier",
+    "cast_spell",
+    "concentration_check",
+    "concentration_dc",
+    "learn_spell",
+    "max_prepared",
+    "prepare_spells",
+    "scale_cantrip",
+    "upcast_damage",
+]
+
+log = logging.getLogger(__name__)
+
+_ORDINALS: Final = {1: "1st", 2: "2nd", 3: "3rd"}
+_DICE_RE: Final = re.compile(r"(\d*)d(\d+)")
+
+
+def _ordinal(level: int) -> str:
+    return _ORDINALS.get(level, f"{level}th")
+
+
+def _key(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+class Spell(BaseModel):
+    """The facts about a spell the rules need. Build it from the SRD table row with `Spell.model_validate`."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str = Field(min_length=1)
+    level: int = Field(ge=0, le=9)
+    ritual: bool = False
+    concentration: bool = False
+    classes: tuple[str, ...] = ()  # lower-case class names; empty = don't check
+
+    @property
+    def key(self) -> str:
+        return _key(self.name)
+
+
+class SpellCast(BaseModel):
+    """What casting did: which slot was spent (None for cantrips and rituals) and what concentration ended."""
+
+    model_config = ConfigDict(frozen=True)
+
+    caster: str
+    spell: str
+    spell_level: int
+    slot_level: int | None
+    slot_kind: str | None  # "slot" or "pact"
+    upcast: bool
+    ritual: bool
+    concentration: bool
+    ended_concentration: str | None
+    slots_left: int  # slots left of the level spent (0 for cantrips/rituals)
+
+
+class ConcentrationCheck(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    caster: str
+    spell: str
+    damage: int
+    dc: int
+    roll: dict[str, Any]
+    kept: bool
+
+
+def _known_list(character: Character, spell: Spell) -> list[str]:
+    if spell.level == 0:
+        return character.cantrips_known
+    info = get_class(character.class_name)
+    return character.spells_prepared if info.prepares_spells else character.spells_known
+
+
+def _slots_summary(character: Character) -> str:
+    slots = character.spell_slots
+    parts = [f"{_ordinal(lvl)} ×{n}" for lvl, n in sorted(slots.current.items()) if n > 0]
+    if slots.pact_current:
+        parts.append(f"pact {_ordinal(slots.pact_level)} ×{slots.pact_current}")
+    return ", ".join(parts) if parts else "none"
+
+
+def cast_spell(
+    character: Character,
+    spell: Spell | Mapping[str, Any],
+    slot_level: int | None = None,
+    *,
+    as_ritual: bool = False,
+    check_known: bool = True,
+) -> SpellCast:
+    """Cast a spell: checks it is known/prepared, spends the right slot, handles concentration.
+
+    Args:
+        slot_level: the slot to spend; None picks the lowest available slot at or above the spell's level
+            (a Warlock always uses its pact slot level).
+        as_ritual: cast as a ritual (10 minutes longer, no slot) — needs a ritual spell and a class with
+            ritual casting.
+        check_known: refuse spells not in the character's cantrips / known / prepared lists.
+
+    Raises:
+        UnknownSpell: not known or not prepared, or not a spell of the caster's class.
+        NoSpellSlot: no slot of a suitable level left, or the slot level is beyond the caster.
+        IllegalEffect: the caster cannot cast at all (no spellcasting, dead, unconscious), or a bad ritual.
+    """
+    spell = spell if isinstance(spell, Spell) else Spell.model_validate(spell)
+    info = get_class(character.class_name)
+    who = character.name
+    if character.dead or character.hp == 0:
+        raise IllegalEffect(f"{who} is in no state to cast {spell.name}.")
+    if info.spellcasting_ability is None:
+        raise IllegalEffect(f"{who} is a {info.name} and cannot cast spells.")
+    if spell.classes and info.key not in {c.lower() for c in spell.classes}:
+        raise UnknownSpell(spell.name, who, reason=f"{spell.name} is not a {info.name} spell.")
+    if check_known:
+        known = {_key(s) for s in _known_list(character, spell)}
+        # Wizards cast rituals from their spellbook (spells_known) without preparing them.
+        if as_ritual and info.key == "wizard":
+            known |= {_key(s) for s in character.spells_known}
+        if spell.key not in known:
+            verb = "know the cantrip" if spell.level == 0 else ("have prepared" if info.prepares_spells else "know")
+            raise UnknownSpell(spell.name, who, reason=f"{who} does not {verb} {spell.name}.")
+
+    ended: str | None = None
+    if spell.level == 0 or as_ritual:
+        if as_ritual:
+            if not spell.ritual:
+                raise IllegalEffect(f"{spell.name} cannot be cast as a ritual.")
+            if not info.ritual_casting:
+                raise IllegalEffect(f"{info.name}s cannot cast spells as rituals.")
+        if spell.concentration:
+            ended = character.start_concentration(spell.name)
+        return SpellCast(
+            caster=who, spell=spell.name, spell_level=spell.level, slot_level=None, slot_kind=None, upcast=False,
+            ritual=as_ritual, concentration=spell.concentration, ended_concentration=ended, slots_left=0,
+        )
+
+    slots = character.spell_slots
+    highest = info.max_spell_level(character.level)
+    if spell.level > highest:
+        raise NoSpellSlot(
+            who, spell.name, spell.level,
+            reason=f"a level-{character.level} {info.name} cannot yet cast {_ordinal(spell.level)}-level spells",
+        )
+    if info.caster == "pact":
+        slot_level = slots.pact_level  # every Warlock slot is of the pact level
+    if slot_level is None:
+        slot_level = slots.lowest_available(spell.level)
+        if slot_level is None:
+            raise NoSpellSlot(
+                who, spell.name, spell.level,
+                reason=f"{who} has no spell slots of {_ordinal(spell.level)} level or higher left "
+                f"(slots left: {_slots_summary(character)})",
+            )
+    if not spell.level <= slot_level <= 9:
+        raise NoSpellSlot(
+            who, spell.name, spell.level,
+            reason=f"a {_ordinal(spell.level)}-level spell cannot be cast with a {_ordinal(slot_level)}-level slot",
+        )
+    if slots.available(slot_level) == 0:
+        raise NoSpellSlot(
+            who, spell.name, slot_level,
+            reason=f"{who} has no {_ordinal(slot_level)}-level spell slots left (slots left: {_slots_summary(character)})",
+        )
+    kind = slots.spend(slot_level)
+    if spell.concentration:
+        ended = character.start_concentration(spell.name)
+    log.debug("%s cast %s with a level-%d %s", who, spell.name, slot_level, kind)
+    return SpellCast(
+        caster=who, spell=spell.name, spell_level=spell.level, slot_level=slot_level, slot_kind=kind,
+        upcast=slot_level > spell.level, ritual=False, concentration=spell.concentration,
+        ended_concentration=ended, slots_left=slots.available(slot_level),
+    )
+
+
+def concentration_dc(damage: int) -> int:
+    """The Constitution save DC to keep concentrating after taking damage: 10 or half the damage, whichever is higher."""
+    if damage < 0:
+        raise RulesError("Damage cannot be negative.")
+    return max(10, damage // 2)
+
+
+def concentration_check(character: Character, damage: int, result: DiceRoll | None = None) -> ConcentrationCheck | None:
+    """Roll (or take) the Constitution save after damage; a failure ends concentration.
+
+    Returns None when the character is not concentrating. `result` may be a roll made elsewhere
+    (e.g. with advantage); otherwise 1d20 + the Con save modifier is rolled here.
+    """
+    spell = character.concentration
+    if spell is None:
+        return None
+    dc = concentration_dc(damage)
+    if result is None:
+        modifier = character.saving_throw_modifier("constitution")
+        result = roll(f"1d20{modifier:+d}", dc=dc)
+    kept = result.total >= dc
+    if not kept or character.hp == 0:
+        character.end_concentration()
+        kept = False
+    return ConcentrationCheck(caster=character.name, spell=spell, damage=damage, dc=dc, roll=result.to_dict(), kept=kept)
+
+
+def cantrip_dice_multiplier(character_level: int) -> int:
+    """How many times a cantrip's damage dice are rolled: 1, 2 at 5th level, 3 at 11th, 4 at 17th."""
+    if not 1 <= character_level <= 20:
+        raise RulesError(f"Levels go from 1 to 20, not {character_level}.")
+    return 1 + (character_level >= 5) + (character_level >= 11) + (character_level >= 17)
+
+
+def scale_cantrip(damage: str, character_level: int) -> str:
+    """A cantrip's damage at a character level: `"1d10"` → `"2d10"` at 5th (fire bolt)."""
+    times = cantrip_dice_multiplier(character_level)
+    return _DICE_RE.sub(lambda m: f"{int(m.group(1) or 1) * times}d{m.group(2)}", damage)
+
+
+def upcast_damage(base: str, per_level: str, spell_level: int, slot_level: int) -> str:
+    """Damage of a spell cast with a higher slot: fireball `upcast_damage("8d6", "1d6", 3, 5)` → `"10d6"`."""
+    if slot_level < spell_level:
+        raise RulesError("A spell cannot be cast with a lower-level slot.")
+    extra = slot_level - spell_level
+    if extra == 0:
+        return base
+    base_match, per_match = _DICE_RE.fullmatch(base), _DICE_RE.fullmatch(per_level)
+    if base_match and per_match and base_match.group(2) == per_match.group(2):
+        count = int(base_match.group(1) or 1) + extra * int(per_match.group(1) or 1)
+        return f"{count}d{base_match.group(2)}"
+    per_count = int(per_match.group(1) or 1) * extra if per_match else extra
+    per_sides = per_match.group(2) if per_match else per_level
+    return f"{base}+{per_count}d{per_sides}"
+
+
+def max_prepared(character: Character) -> int | None:
+    """How many spells a preparing caster may prepare: level + ability modifier (Paladin: half level), at least 1."""
+    info = get_class(character.class_name)
+    if not info.prepares_spells or info.spellcasting_ability is None:
+        return None
+    levels = character.level // 2 if info.caster == "half" else character.level
+    return max(1, levels + character.modifier(info.spellcasting_ability))
+
+
+def _check_castable(character: Character, spell: Spell) -> None:
+    info = get_class(character.class_name)
+    if info.spellcasting_ability is None:
+        raise IllegalEffect(f"{character.name} is a {info.name} and has no spells.")
+    if spell.classes and info.key not in {c.lower() for c in spell.classes}:
+        raise UnknownSpell(spell.name, character.name, reason=f"{spell.name} is not a {info.name} spell.")
+    if spell.level > info.max_spell_level(character.level):
+        raise IllegalEffect(
+            f"A level-{character.level} {info.name} cannot learn or prepare {_ordinal(spell.level)}-level spells."
+        )
+
+
+def prepare_spells(character: Character, spells: Iterable[Spell | Mapping[str, Any]]) -> list[str]:
+    """Replace the prepared list (after a long rest), within the class's limit.
+
+    Raises:
+        IllegalEffect: the class does not prepare spells, too many spells, or a spell too high in level.
+        UnknownSpell: a spell not on the class's list.
+    """
+    chosen = [s if isinstance(s, Spell) else Spell.model_validate(s) for s in spells]
+    limit = max_prepared(character)
+    if limit is None:
+        raise IllegalEffect(f"{get_class(character.class_name).name}s do not prepare spells.")
+    leveled = [s for s in chosen if s.level > 0]
+    if len(leveled) > limit:
+        raise IllegalEffect(f"{character.name} can prepare {limit} spells, not {len(leveled)}.")
+    for spell in leveled:
+        _check_castable(character, spell)
+    if get_class(character.class_name).key == "wizard":
+        book = {_key(s) for s in character.spells_known}
+        missing = [s.name for s in leveled if s.key not in book]
+        if missing:
+            raise UnknownSpell(missing[0], character.name, reason=f"{missing[0]} is not in {character.name}'s spellbook.")
+    character.spells_prepared = [s.name for s in leveled]
+    return list(character.spells_prepared)
+
+
+def learn_spell(character: Character, spell: Spell | Mapping[str, Any]) -> list[str]:
+    """Add a cantrip or a known spell (a Wizard's spellbook), within the class's "known" limits.
+
+    Raises:
+        IllegalEffect: already known, over the limit, or too high a level.
+        UnknownSpell: not a spell of the class.
+    """
+    spell = spell if isinstance(spell, Spell) else Spell.model_validate(spell)
+    info = get_class(character.class_name)
+    _check_castable(character, spell)
+    target = character.cantrips_known if spell.level == 0 else character.spells_known
+    if spell.key in {_key(s) for s in target}:
+        raise IllegalEffect(f"{character.name} already knows {spell.name}.")
+    limit = info.cantrips_at(character.level) if spell.level == 0 else info.spells_known_at(character.level)
+    if limit is not None and len(target) >= limit:
+        kind = "cantrips" if spell.level == 0 else "spells"
+        raise IllegalEffect(f"A level-{character.level} {info.name} knows at most {limit} {kind}.")
+    if spell.level == 0:
+        character.cantrips_known = [*character.cantrips_known, spell.name]
+        return list(character.cantrips_known)
+    character.spells_known = [*character.spells_known, spell.name]
+    return list(character.spells_known)
