@@ -1,0 +1,289 @@
+"""Typed proposed effects, their outcomes, and the pure game state they apply to.
+
+The AI DM proposes changes as JSON; each is one member of the `Effect` discriminated union
+(selected by `kind`). `validation.validate_effects` decides, effect by effect, whether the rules
+allow it and returns an `EffectOutcome`: accepted with the exact new values, or refused with a
+sentence the DM can narrate ("Your spell fizzles: Aria has no level-3 spell slots left.").
+
+Field types are deliberately loose (plain `int`, `str`): a nonsense value (a 48,769-point heal,
+a condition that does not exist) must parse so that it can be *refused* with a reason, rather
+than make the whole reply fail to parse. Plausibility bounds live in `validation`.
+
+`GameState` is a frozen snapshot: characters by id, other creatures (monsters, NPCs in a fight)
+by id, the fight, the party's location and what is known of the world. Applying effects returns
+a new `GameState`; the one passed in is never changed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from game.character import Character
+from game.combat import CombatState
+
+__all__ = [
+    "CombatEnd",
+    "CombatEntrant",
+    "CombatStart",
+    "ConditionClear",
+    "ConditionSet",
+    "Creature",
+    "CurrencyChange",
+    "EFFECT_ADAPTER",
+    "EFFECT_KINDS",
+    "Effect",
+    "EffectOutcome",
+    "GameState",
+    "HpChange",
+    "ItemAdd",
+    "ItemRemove",
+    "LocationChange",
+    "NpcIntroduce",
+    "NpcRecord",
+    "PlotAdvance",
+    "PlotThread",
+    "SlotSpend",
+    "TempHp",
+    "TurnAdvance",
+    "XpAward",
+]
+
+
+class _Effect(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class HpChange(_Effect):
+    """Damage (negative `amount`) or healing (positive) to one creature."""
+
+    kind: Literal["hp_change"] = "hp_change"
+    target: str
+    amount: int
+    damage_type: str | None = None
+    critical: bool = False  # the damage came from a critical hit
+    source: str | None = None
+
+
+class TempHp(_Effect):
+    """Grant temporary hit points (they don't stack: the higher of old and new is kept)."""
+
+    kind: Literal["temp_hp"] = "temp_hp"
+    target: str
+    amount: int
+
+
+class ItemAdd(_Effect):
+    kind: Literal["item_add"] = "item_add"
+    target: str
+    item: str
+    quantity: int = 1
+    description: str = ""
+
+
+class ItemRemove(_Effect):
+    kind: Literal["item_remove"] = "item_remove"
+    target: str
+    item: str
+    quantity: int = 1
+
+
+class ConditionSet(_Effect):
+    """Impose a condition. For exhaustion, `level` is the new level (default: one more than now)."""
+
+    kind: Literal["condition_set"] = "condition_set"
+    target: str
+    condition: str
+    level: int | None = None
+
+
+class ConditionClear(_Effect):
+    """End a condition. For exhaustion, `level` is how many levels to remove (default 1)."""
+
+    kind: Literal["condition_clear"] = "condition_clear"
+    target: str
+    condition: str
+    level: int | None = None
+
+
+class SlotSpend(_Effect):
+    kind: Literal["slot_spend"] = "slot_spend"
+    target: str
+    level: int
+    spell: str | None = None
+
+
+class LocationChange(_Effect):
+    """Move the party. A destination not yet known needs `discovered=True` (it is then added)."""
+
+    kind: Literal["location_change"] = "location_change"
+    destination: str
+    discovered: bool = False
+
+
+class XpAward(_Effect):
+    """Award `amount` XP to each of `targets`."""
+
+    kind: Literal["xp_award"] = "xp_award"
+    targets: list[str]
+    amount: int
+
+
+class CombatEntrant(BaseModel):
+    """Someone entering a fight: a character (by id) or a creature; new creatures need their hit points."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    name: str | None = None
+    dexterity: int | None = None
+    initiative: int | None = None  # rolled by the engine when absent
+    hit_points: int | None = None
+    armor_class: int | None = None
+
+
+class CombatStart(_Effect):
+    kind: Literal["combat_start"] = "combat_start"
+    combatants: list[CombatEntrant]
+
+
+class CombatEnd(_Effect):
+    kind: Literal["combat_end"] = "combat_end"
+    reason: str | None = None
+
+
+class TurnAdvance(_Effect):
+    """`actor` ends their turn; only the combatant whose turn it is may do so."""
+
+    kind: Literal["turn_advance"] = "turn_advance"
+    actor: str
+
+
+class NpcIntroduce(_Effect):
+    kind: Literal["npc_introduce"] = "npc_introduce"
+    name: str
+    description: str = ""
+
+
+class PlotAdvance(_Effect):
+    kind: Literal["plot_advance"] = "plot_advance"
+    thread: str
+    progress: str = ""
+    resolved: bool = False
+
+
+class CurrencyChange(_Effect):
+    """Coins gained (positive) or spent (negative), per coin type; spending makes change from larger coins."""
+
+    kind: Literal["currency_change"] = "currency_change"
+    target: str
+    cp: int = 0
+    sp: int = 0
+    ep: int = 0
+    gp: int = 0
+    pp: int = 0
+
+
+Effect = Annotated[
+    HpChange
+    | TempHp
+    | ItemAdd
+    | ItemRemove
+    | ConditionSet
+    | ConditionClear
+    | SlotSpend
+    | LocationChange
+    | XpAward
+    | CombatStart
+    | CombatEnd
+    | TurnAdvance
+    | NpcIntroduce
+    | PlotAdvance
+    | CurrencyChange,
+    Field(discriminator="kind"),
+]
+EFFECT_ADAPTER: TypeAdapter[Effect] = TypeAdapter(Effect)
+EFFECT_KINDS: tuple[str, ...] = (
+    "hp_change", "temp_hp", "item_add", "item_remove", "condition_set", "condition_clear", "slot_spend",
+    "location_change", "xp_award", "combat_start", "combat_end", "turn_advance", "npc_introduce",
+    "plot_advance", "currency_change",
+)  # fmt: skip
+
+
+class EffectOutcome(BaseModel):
+    """The verdict on one proposed effect.
+
+    `changes` holds the exact new values when accepted (e.g. `{"target": "aria", "hp": 5, "temp_hp": 0}`);
+    `reason` is a sentence the DM can narrate when refused, and `error` names the `RulesError` subclass.
+    `summary` describes what happened either way.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    kind: str
+    accepted: bool
+    summary: str
+    changes: dict[str, Any] = Field(default_factory=dict)
+    reason: str | None = None
+    error: str | None = None
+
+
+class Creature(BaseModel):
+    """A monster or NPC tracked in play (characters are `Character`s). Monsters die at 0 hit points."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    name: str
+    hp: int = Field(ge=0)
+    max_hp: int = Field(ge=1)
+    temp_hp: int = Field(0, ge=0)
+    armor_class: int = 10
+    dexterity: int = Field(10, ge=1, le=30)
+    conditions: tuple[str, ...] = ()
+    exhaustion: int = Field(0, ge=0, le=6)
+    resistances: tuple[str, ...] = ()
+    vulnerabilities: tuple[str, ...] = ()
+    immunities: tuple[str, ...] = ()
+    condition_immunities: tuple[str, ...] = ()
+    dead: bool = False
+
+
+class NpcRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    description: str = ""
+
+
+class PlotThread(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    progress: tuple[str, ...] = ()
+    resolved: bool = False
+
+
+class GameState(BaseModel):
+    """What validation reads and writes. Keys of `characters`/`creatures` are ids; `npcs` and
+    `plot_threads` are keyed by lower-case name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int = 1
+    characters: dict[str, Character] = Field(default_factory=dict)
+    creatures: dict[str, Creature] = Field(default_factory=dict)
+    combat: CombatState | None = None
+    location: str | None = None
+    known_locations: tuple[str, ...] = ()
+    npcs: dict[str, NpcRecord] = Field(default_factory=dict)
+    plot_threads: dict[str, PlotThread] = Field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GameState:
+        return cls.model_validate(data)
