@@ -1,0 +1,188 @@
+"""The message log: every player message stored once, every DM turn recorded with what it answered.
+
+Exactly-once rests on the UNIQUE Discord message id: `record` on a message seen before returns
+the stored row (and, once answered, the turn's reply to replay) instead of a second copy, and
+`complete_turn` marks its messages processed in the same transaction that stores the turn, so
+a crash between the two can neither lose a message nor answer it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from persistence.database import Database
+from persistence.errors import DuplicateMessage
+
+__all__ = ["MessageLog", "StoredMessage", "Recorded", "TurnRecord", "MAX_CONTENT_LENGTH"]
+
+log = logging.getLogger(__name__)
+
+MAX_CONTENT_LENGTH = 4000  # Discord's limit is 2000 (4000 with Nitro); longer text is cut, never refused silently
+
+_COLUMNS = (
+    "id, campaign_id, channel_id, discord_message_id, author_id, author_name, content, is_command, "
+    "from_dm, processed, turn_id, created_at"
+)
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    campaign_id: int | None
+    channel_id: int
+    discord_message_id: int
+    author_id: int
+    author_name: str
+    content: str
+    is_command: bool
+    from_dm: bool
+    processed: bool
+    turn_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What `record` did: `new` is False for a message seen before; `reply` replays its answer."""
+
+    message: StoredMessage
+    new: bool
+    reply: str | None = None
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One DM turn, as the fine-tuning log keeps it."""
+
+    prompt: list[dict[str, Any]]
+    reply_text: str
+    backend: str
+    model: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    reply: dict[str, Any] | None = None
+    effects: list[dict[str, Any]] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: int = 0
+    ttft_ms: int | None = None
+
+
+class MessageLog:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record(
+        self,
+        *,
+        channel_id: int,
+        message_id: int,
+        author_id: int,
+        content: str,
+        author_name: str = "",
+        is_command: bool = False,
+        from_dm: bool = False,
+        campaign_id: int | None = None,
+    ) -> Recorded:
+        """Store a message unless its id is known; never raises on a duplicate."""
+        row = await self._db.fetch_one(
+            f"""
+            INSERT INTO message_history
+                (campaign_id, channel_id, discord_message_id, author_id, author_name, content, is_command, from_dm,
+                 processed)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+            ON CONFLICT (discord_message_id) DO NOTHING
+            RETURNING {_COLUMNS}
+            """,
+            (campaign_id, channel_id, message_id, author_id, author_name[:100], content[:MAX_CONTENT_LENGTH],
+             is_command, from_dm, from_dm),
+        )
+        if row is not None:
+            return Recorded(StoredMessage(**row), new=True)
+        existing = await self.get(message_id)
+        assert existing is not None  # the conflict proves it exists; rows are never deleted alone
+        log.info("duplicate message ignored", extra={"message_id": message_id, "channel_id": channel_id})
+        return Recorded(existing, new=False, reply=await self._reply_of(existing.turn_id))
+
+    async def get(self, message_id: int) -> StoredMessage | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM message_history WHERE discord_message_id = %s", (message_id,)
+        )
+        return None if row is None else StoredMessage(**row)
+
+    async def pending(self, channel_id: int, *, limit: int = 50) -> list[StoredMessage]:
+        """Players' messages not yet answered, oldest first (what a restarted session picks up)."""
+        rows = await self._db.fetch_all(
+            f"""
+            SELECT {_COLUMNS} FROM message_history
+            WHERE channel_id = %s AND NOT processed
+            ORDER BY created_at, id
+            LIMIT %s
+            """,
+            (channel_id, limit),
+        )
+        return [StoredMessage(**row) for row in rows]
+
+    async def recent(self, channel_id: int, *, limit: int = 20) -> list[StoredMessage]:
+        """The last `limit` messages of the channel (players' and the DM's), oldest first."""
+        rows = await self._db.fetch_all(
+            f"""
+            SELECT * FROM (
+                SELECT {_COLUMNS} FROM message_history WHERE channel_id = %s ORDER BY created_at DESC, id DESC LIMIT %s
+            ) last ORDER BY created_at, id
+            """,
+            (channel_id, limit),
+        )
+        return [StoredMessage(**row) for row in rows]
+
+    async def complete_turn(
+        self, *, campaign_id: int, channel_id: int, message_ids: list[int], turn: TurnRecord
+    ) -> int:
+        """Store the turn and mark its messages answered, in one transaction; returns the turn id.
+
+        Raises:
+            DuplicateMessage: one of the messages was already answered by another turn (nothing is written).
+        """
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "SELECT discord_message_id, processed FROM message_history "
+                "WHERE discord_message_id = ANY(%s) ORDER BY discord_message_id FOR UPDATE",
+                (message_ids,),
+            )
+            rows = await cur.fetchall()
+            missing = set(message_ids) - {row["discord_message_id"] for row in rows}
+            if missing:
+                raise ValueError(f"messages {sorted(missing)} were never recorded")
+            answered = [row["discord_message_id"] for row in rows if row["processed"]]
+            if answered:
+                raise DuplicateMessage(answered[0])
+            cur = await conn.execute(
+                """
+                INSERT INTO dm_turns (campaign_id, channel_id, prompt, context, reply, reply_text, effects, backend,
+                                      model, prompt_tokens, completion_tokens, latency_ms, ttft_ms)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                RETURNING id
+                """,
+                (campaign_id, channel_id, Jsonb(turn.prompt), Jsonb(turn.context),
+                 None if turn.reply is None else Jsonb(turn.reply), turn.reply_text, Jsonb(turn.effects),
+                 turn.backend, turn.model, turn.prompt_tokens, turn.completion_tokens, turn.latency_ms, turn.ttft_ms),
+            )
+            turn_row = await cur.fetchone()
+            assert turn_row is not None
+            await conn.execute(
+                "UPDATE message_history SET processed = true, processed_at = now(), turn_id = %s, campaign_id = %s "
+                "WHERE discord_message_id = ANY(%s)",
+                (turn_row["id"], campaign_id, message_ids),
+            )
+        log.info("turn stored", extra={"turn_id": turn_row["id"], "campaign_id": campaign_id,
+                                       "messages": len(message_ids)})
+        return int(turn_row["id"])
+
+    async def _reply_of(self, turn_id: int | None) -> str | None:
+        if turn_id is None:
+            return None
+        return await self._db.fetch_value("SELECT reply_text FROM dm_turns WHERE id = %s", (turn_id,))
