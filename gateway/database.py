@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,7 +33,7 @@ def resolve_conninfo(settings: Settings) -> str:
 @asynccontextmanager
 async def open_database(settings: Settings, *, upgrade: bool = True, max_size: int = 8) -> AsyncIterator[Database]:
     """An open pool for the configured database, migrated to the newest schema unless `upgrade=False`."""
-    conninfo = resolve_conninfo(settings)
+    conninfo = await asyncio.to_thread(resolve_conninfo, settings)  # starting the embedded server blocks
     async with Database(conninfo, max_size=max_size, timeout_s=settings.db_timeout_s) as db:
         if upgrade:
             applied = await migrator.upgrade(db)
