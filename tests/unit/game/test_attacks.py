@@ -1,0 +1,151 @@
+"""Weapon attacks: ability choice, proficiency, versatile, range, crits and fumbles."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from game.abilities import AbilityScores
+from game.attacks import (
+    AttackProfile,
+    is_proficient,
+    make_attack,
+    parse_damage_dice,
+    resolve_attack,
+    roll_damage,
+    weapon_attack_profile,
+)
+from game.conditions import Advantage
+from game.equipment import find_weapon
+from game.errors import RulesError
+
+FIGHTER = AbilityScores(strength=16, dexterity=14)  # +3 / +2
+ROGUE = AbilityScores(strength=8, dexterity=18)  # -1 / +4
+
+
+def test_melee_uses_strength_ranged_dexterity() -> None:
+    axe = weapon_attack_profile("Battleaxe", FIGHTER, 2)
+    assert (axe.ability, axe.attack_bonus, axe.damage_bonus, axe.damage_dice) == ("strength", 5, 3, "1d8")
+    bow = weapon_attack_profile("Longbow", FIGHTER, 2)
+    assert (bow.ability, bow.attack_bonus, bow.ranged, bow.normal_range, bow.long_range) == (
+        "dexterity", 4, True, 150, 600)  # fmt: skip
+
+
+def test_finesse_uses_the_better_of_strength_and_dexterity() -> None:
+    assert weapon_attack_profile("Rapier", ROGUE, 3).ability == "dexterity"
+    assert weapon_attack_profile("Rapier", ROGUE, 3).attack_bonus == 7
+    assert weapon_attack_profile("Dagger", FIGHTER, 2).ability == "strength"
+
+
+def test_versatile_two_handed_uses_the_larger_die() -> None:
+    assert weapon_attack_profile("Longsword", FIGHTER, 2).damage_dice == "1d8"
+    assert weapon_attack_profile("Longsword", FIGHTER, 2, two_handed=True).damage_dice == "1d10"
+    assert weapon_attack_profile("Quarterstaff", FIGHTER, 2, two_handed=True).damage_dice == "1d8"
+
+
+def test_not_proficient_drops_the_bonus_and_magic_adds_to_both() -> None:
+    plain = weapon_attack_profile("Longsword", FIGHTER, 3, proficient=False)
+    assert plain.attack_bonus == 3
+    magic = weapon_attack_profile("Longsword", FIGHTER, 3, magic_bonus=1)
+    assert (magic.attack_bonus, magic.damage_bonus) == (7, 4)
+
+
+def test_thrown_melee_weapon_keeps_its_ability_and_gains_range() -> None:
+    handaxe = weapon_attack_profile("Handaxe", FIGHTER, 2, thrown=True)
+    assert (handaxe.ability, handaxe.ranged, handaxe.normal_range) == ("strength", True, 20)
+    with pytest.raises(RulesError):
+        weapon_attack_profile("Longsword", FIGHTER, 2, thrown=True)
+
+
+def test_proficiency_by_category_or_name() -> None:
+    rapier = find_weapon("rapier")
+    assert rapier is not None
+    assert is_proficient(rapier, ["simple", "martial"])
+    assert is_proficient(rapier, ["simple", "rapiers"])
+    assert not is_proficient(rapier, ["simple"])
+
+
+def test_damage_dice_notation() -> None:
+    assert str(parse_damage_dice("2d6")) == "2d6"
+    assert parse_damage_dice("1").flat == 1
+    with pytest.raises(RulesError):
+        parse_damage_dice("1d7")
+    with pytest.raises(RulesError):
+        parse_damage_dice("fireball")
+
+
+PROFILE = AttackProfile(weapon="Longsword", ability="strength", attack_bonus=5, damage_dice="1d8",
+                        damage_bonus=3, damage_type="slashing", ranged=False)  # fmt: skip
+
+
+def test_natural_twenty_always_hits_and_crits_natural_one_always_misses() -> None:
+    assert resolve_attack(PROFILE, 30, (20,)) == (20, True, True, False)
+    assert resolve_attack(PROFILE, 2, (1,)) == (1, False, False, True)
+    assert resolve_attack(PROFILE, 15, (10,)) == (10, True, False, False)  # 10 + 5 = 15 meets AC 15
+    assert resolve_attack(PROFILE, 16, (10,)) == (10, False, False, False)
+
+
+def test_advantage_keeps_higher_disadvantage_lower() -> None:
+    assert resolve_attack(PROFILE, 15, (3, 17), Advantage.ADVANTAGE)[0] == 17
+    assert resolve_attack(PROFILE, 15, (3, 17), Advantage.DISADVANTAGE)[0] == 3
+
+
+def test_forced_critical_on_paralyzed_target() -> None:
+    assert resolve_attack(PROFILE, 15, (12,), forced_critical=True) == (12, True, True, False)
+    assert resolve_attack(PROFILE, 18, (12,), forced_critical=True)[1:3] == (False, False)
+
+
+def test_critical_doubles_dice_not_modifier() -> None:
+    rolls, total = roll_damage("2d6", 3, critical=True, rng=random.Random(1))
+    assert len(rolls) == 4
+    assert total == sum(rolls) + 3
+    rolls, total = roll_damage("1d4", -5, critical=False, rng=random.Random(1))
+    assert total == 0  # never negative
+
+
+def test_make_attack_reads_conditions_and_range() -> None:
+    bow = weapon_attack_profile("Longbow", FIGHTER, 2)
+    long_shot = make_attack(bow, 12, rng=random.Random(3), distance=200)
+    assert long_shot.mode is Advantage.DISADVANTAGE and len(long_shot.rolls) == 2
+    with pytest.raises(RulesError):
+        make_attack(bow, 12, rng=random.Random(3), distance=601)
+    sword = weapon_attack_profile("Longsword", FIGHTER, 2)
+    with pytest.raises(RulesError):
+        make_attack(sword, 12, rng=random.Random(3), distance=10)
+    assert make_attack(weapon_attack_profile("Glaive", FIGHTER, 2), 12, rng=random.Random(3), distance=10)
+    # blinded attacker vs. restrained target: one of each, a normal roll
+    even = make_attack(sword, 12, rng=random.Random(3), attacker_conditions=["blinded"], target_conditions=["restrained"])
+    assert even.mode is Advantage.NONE and len(even.rolls) == 1
+    with pytest.raises(RulesError):
+        make_attack(sword, 12, rng=random.Random(3), attacker_conditions=["stunned"])
+
+
+def test_seeded_attack_is_reproducible_and_described() -> None:
+    sword = weapon_attack_profile("Longsword", FIGHTER, 2)
+    a = make_attack(sword, 13, rng=random.Random(99))
+    b = make_attack(sword, 13, rng=random.Random(99))
+    assert a == b
+    assert a.describe().startswith("Longsword: d20 (")
+
+
+@given(st.integers(0, 2**32), st.sampled_from(["Dagger", "Greatsword", "Longbow", "Rapier", "Maul"]),
+       st.sampled_from(list(Advantage)), st.integers(5, 25))  # fmt: skip
+def test_attack_results_obey_the_rules(seed: int, weapon: str, mode: Advantage, ac: int) -> None:
+    profile = weapon_attack_profile(weapon, FIGHTER, 2)
+    circumstances = [mode] if mode is not Advantage.NONE else []
+    result = make_attack(profile, ac, rng=random.Random(seed), circumstances=circumstances)
+    dice = parse_damage_dice(profile.damage_dice)
+    if result.fumble:
+        assert not result.hit and result.natural == 1
+    if result.natural == 20:
+        assert result.hit and result.critical
+    if result.hit:
+        n = dice.count * (2 if result.critical else 1)
+        assert len(result.damage_rolls) == n
+        assert result.damage == max(0, sum(result.damage_rolls) + profile.damage_bonus)
+        assert n + profile.damage_bonus <= result.damage <= n * dice.sides + profile.damage_bonus
+    else:
+        assert result.damage == 0
