@@ -1,0 +1,89 @@
+"""Pieces every backend shares: context check, JSON parsing/validation, metric reporting."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import jsonschema
+
+from inference.errors import BadReply, PromptTooLong
+from inference.interfaces import Generation, JsonSchema, Message
+from monitoring import metrics
+
+__all__ = ["check_context", "dumps_schema", "estimate_tokens", "finish", "parse_json_reply", "validate_request"]
+
+log = logging.getLogger(__name__)
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+# A conservative characters-per-token ratio for English prose with Llama/Gemini tokenizers
+# (they average ~4); erring low makes the context check refuse slightly early, never late.
+_CHARS_PER_TOKEN = 3.2
+_TOKENS_PER_MESSAGE = 5
+
+
+def estimate_tokens(messages: Sequence[Message]) -> int:
+    """Upper-bound estimate of the prompt's tokens for backends without a local tokenizer."""
+    chars = sum(len(m["content"]) for m in messages)
+    return int(chars / _CHARS_PER_TOKEN) + _TOKENS_PER_MESSAGE * len(messages) + 3
+
+
+def check_context(backend: str, prompt_tokens: int, max_tokens: int, context_window: int) -> None:
+    """Raise `PromptTooLong` when prompt + reply budget does not fit the window (tokens)."""
+    if prompt_tokens + max_tokens > context_window:
+        raise PromptTooLong(backend=backend, prompt_tokens=prompt_tokens, max_tokens=max_tokens,
+                            context_window=context_window)
+
+
+def validate_request(messages: Sequence[Message], max_tokens: int, temperature: float) -> None:
+    """Reject malformed calls early (a programming error, not a backend failure)."""
+    if not messages:
+        raise ValueError("messages must not be empty")
+    for message in messages:
+        if message.get("role") not in ("system", "user", "assistant") or not isinstance(message.get("content"), str):
+            raise ValueError(f"bad message: {message!r}")
+    if max_tokens < 1:
+        raise ValueError("max_tokens must be >= 1")
+    if not 0.0 <= temperature <= 2.0:
+        raise ValueError("temperature must be in [0, 2]")
+
+
+def parse_json_reply(text: str, schema: JsonSchema, backend: str) -> Any:
+    """Parse `text` as JSON (tolerating a ```json fence) and validate it against `schema`.
+
+    Raises:
+        BadReply: not JSON, or JSON that does not match the schema.
+    """
+    fenced = _FENCE.match(text)
+    body = fenced.group(1) if fenced else text.strip()
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise BadReply(f"reply is not JSON: {exc.msg} at {exc.pos}", backend=backend, text=text) from None
+    try:
+        jsonschema.validate(data, schema)
+    except jsonschema.ValidationError as exc:
+        raise BadReply(f"reply does not match the schema: {exc.message}", backend=backend, text=text) from None
+    return data
+
+
+def finish(*, backend: str, model: str, text: str, schema: JsonSchema | None, prompt_tokens: int,
+           completion_tokens: int, latency_s: float, ttft_s: float | None) -> Generation:
+    """Parse/validate the reply, report metrics and build the `Generation`."""
+    data = parse_json_reply(text, schema, backend) if schema is not None else None
+    ttft = latency_s if ttft_s is None else ttft_s
+    metrics.record_generation(backend, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                              latency_s=latency_s, ttft_s=ttft)
+    log.debug("%s answered: %d prompt + %d completion tokens in %.2fs (ttft %.2fs)",
+              backend, prompt_tokens, completion_tokens, latency_s, ttft)
+    return Generation(text=text, data=data, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                      latency_s=latency_s, ttft_s=ttft, backend=backend, model=model)
+
+
+def dumps_schema(schema: JsonSchema) -> str:
+    """Canonical text of a schema (sorted keys) — a stable cache key for compiled grammars."""
+    return json.dumps(schema, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,114 @@
+"""Errors raised by the inference layer.
+
+Every foreign error (HTTP status, timeout, transformers failure) is translated into one of
+these where it enters, so callers only ever see this tree::
+
+    InferenceError
+     ├── BackendUnavailable      the backend cannot answer now (down, 5xx, circuit open)
+     │    └── BackendOverloaded  it answered "busy" (HTTP 429/503, queue too deep)
+     ├── BadReply                it answered, but not with what was asked (invalid JSON/schema)
+     ├── InferenceTimeout        no complete answer within the configured timeout
+     ├── PromptTooLong           the prompt does not fit the model's context window
+     └── AllBackendsFailed       the router tried every backend; carries the in-world apology
+
+`.user_message` is always safe to show a player: it never holds a key, a URL or a traceback.
+`.reason` is a short machine label used for the fallback metric and log line.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AllBackendsFailed",
+    "BackendOverloaded",
+    "BackendUnavailable",
+    "BadReply",
+    "InferenceError",
+    "InferenceTimeout",
+    "PromptTooLong",
+]
+
+
+class InferenceError(Exception):
+    """Root of the inference error tree."""
+
+    reason = "error"
+
+    def __init__(self, detail: str, *, backend: str = "", user_message: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.backend = backend
+        self.user_message = user_message or "The storyteller lost the thread for a moment. Please try again."
+
+
+class BackendUnavailable(InferenceError):
+    """The backend is down, returned a server error, or its circuit breaker is open."""
+
+    reason = "unavailable"
+
+    def __init__(self, detail: str, *, backend: str = "", status: int | None = None) -> None:
+        super().__init__(detail, backend=backend,
+                         user_message="The language model is unavailable right now. Please try again shortly.")
+        self.status = status
+
+
+class BackendOverloaded(BackendUnavailable):
+    """The backend said it is busy (HTTP 429/503) or its queue/latency is over the threshold."""
+
+    reason = "overloaded"
+
+
+class BadReply(InferenceError):
+    """The backend answered with text that is not valid JSON for the requested schema."""
+
+    reason = "bad_reply"
+
+    def __init__(self, detail: str, *, backend: str = "", text: str = "") -> None:
+        super().__init__(detail, backend=backend,
+                         user_message="The storyteller's answer came out garbled. Please try again.")
+        self.text = text
+
+
+class InferenceTimeout(InferenceError):
+    """No complete answer within the timeout (`timeout_s` seconds)."""
+
+    reason = "timeout"
+
+    def __init__(self, detail: str, *, backend: str = "", timeout_s: float = 0.0) -> None:
+        super().__init__(detail, backend=backend,
+                         user_message="The storyteller is taking too long to answer. Please try again.")
+        self.timeout_s = timeout_s
+
+
+class PromptTooLong(InferenceError):
+    """The prompt plus the reply budget exceeds the model's context window (all in tokens)."""
+
+    reason = "prompt_too_long"
+
+    def __init__(self, *, backend: str = "", prompt_tokens: int, max_tokens: int, context_window: int) -> None:
+        super().__init__(
+            f"prompt of {prompt_tokens} tokens + {max_tokens} reply tokens exceeds the "
+            f"{context_window}-token context window",
+            backend=backend,
+            user_message="That is too much to take in at once. Please say it in fewer words.",
+        )
+        self.prompt_tokens = prompt_tokens
+        self.max_tokens = max_tokens
+        self.context_window = context_window
+
+
+class AllBackendsFailed(InferenceError):
+    """Every backend in the router's order failed; `.failures` maps backend name → error.
+
+    `.user_message` is a short in-world apology: the caller keeps the player's message pending.
+    """
+
+    reason = "all_failed"
+
+    def __init__(self, failures: dict[str, InferenceError]) -> None:
+        summary = ", ".join(f"{name}: {err.reason}" for name, err in failures.items()) or "no backend configured"
+        super().__init__(
+            f"every backend failed ({summary})",
+            user_message=("The Dungeon Master pauses, staring into the fire as the candles gutter... "
+                          "(the storyteller could not answer just now; your message is kept and will be retried)"),
+        )
+        self.failures = dict(failures)

@@ -1,0 +1,94 @@
+"""The inference contract `dm/` programs against.
+
+`dm/` imports only this module (and `inference.errors`): it builds `messages`, names a schema
+(a plain JSON-schema dict, ideally one of a few fixed ones so vLLM/xgrammar grammar caches hit)
+and receives a `Generation`. Concrete backends and the router implement `InferenceBackend`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypedDict, runtime_checkable
+
+__all__ = ["Generation", "InferenceBackend", "JsonSchema", "Message"]
+
+JsonSchema = dict[str, Any]
+
+
+class Message(TypedDict):
+    """One chat message; `role` is "system", "user" or "assistant".
+
+    Keep the static part of the prompt (system text, rules) first and byte-identical between
+    turns: vLLM prefix caching and the embedded model's KV reuse only hit identical prefixes.
+    """
+
+    role: str
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """One completed model answer.
+
+    Attributes:
+        text: the raw reply text.
+        data: the parsed JSON (validated against the schema) when a schema was given, else None.
+        prompt_tokens / completion_tokens: token counts (backend-reported, or counted locally).
+        latency_s: wall time of the whole call, seconds.
+        ttft_s: time to first token, seconds (equals latency_s when not streamed).
+        backend: the backend name that produced it ("vllm", "gemini", "xai", "embedded", "scripted").
+        model: the model name used.
+        fallbacks: backends the router tried before this one, as (name, reason) pairs.
+    """
+
+    text: str
+    data: Any
+    prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+    ttft_s: float
+    backend: str
+    model: str = ""
+    fallbacks: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def tokens_per_s(self) -> float:
+        decode = self.latency_s - self.ttft_s
+        return self.completion_tokens / decode if decode > 0 else 0.0
+
+
+@runtime_checkable
+class InferenceBackend(Protocol):
+    """Anything that can answer a chat: a single backend or the router."""
+
+    name: str
+
+    @property
+    def context_window(self) -> int:
+        """The model's context window in tokens."""
+        ...
+
+    async def generate(
+        self,
+        messages: Sequence[Message],
+        schema: JsonSchema | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.7,
+        stream: bool = False,
+    ) -> Generation:
+        """Answer `messages`; with `schema`, `Generation.data` is JSON valid for it.
+
+        Raises:
+            PromptTooLong: the prompt plus `max_tokens` does not fit `context_window`.
+            BackendUnavailable / BackendOverloaded / InferenceTimeout / BadReply: see `inference.errors`.
+        """
+        ...
+
+    async def health(self) -> bool:
+        """True when the backend can take a request now (cheap; no generation)."""
+        ...
+
+    async def close(self) -> None:
+        """Release clients and connections."""
+        ...

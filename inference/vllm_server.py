@@ -1,0 +1,302 @@
+"""Build, start, supervise and stop `vllm serve` as a child process.
+
+`build_command` turns a `VLLMServerConfig` into the exact argv; `VLLMServerManager` starts it,
+streams its output into our log, waits for `GET /health` = 200, restarts it with backoff when
+it dies, stops it cleanly (SIGTERM to its process group, SIGKILL after a grace period) and
+switches models (stop → start with the new one: two vLLM servers cannot share one card, since
+each pre-allocates `gpu_memory_utilization` of it). `sleep()` / `wake_up()` call vLLM's sleep-mode
+endpoints when the server runs with `--enable-sleep-mode` (frees the GPU without a restart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import dataclasses
+import logging
+import os
+import shlex
+import signal
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from inference.errors import BackendUnavailable
+
+__all__ = ["VLLMServerConfig", "VLLMServerManager", "build_command", "describe"]
+
+log = logging.getLogger(__name__)
+child_log = logging.getLogger(__name__ + ".child")
+
+
+@dataclass(frozen=True, slots=True)
+class VLLMServerConfig:
+    """Everything `vllm serve` needs. `model` is a local path or a Hugging Face repo id.
+
+    served_model_name: the name clients send (default: `model`). max_num_seqs: always explicit
+    (vLLM V1 would profile with up to 1024 sequences and run small cards out of memory).
+    executable: the argv prefix before "serve" (tests point it at a stand-in script).
+    restart_backoff_s: waits before successive restarts; the last one repeats.
+    max_restarts: give up after this many restarts in a row (None: never).
+    stable_after_s: a server healthy this long resets the restart counter.
+    """
+
+    model: str = "meta-llama/Llama-3.1-8B-Instruct"
+    served_model_name: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    gpu_memory_utilization: float = 0.9
+    max_model_len: int = 4096
+    tensor_parallel_size: int = 1
+    max_num_seqs: int = 16
+    quantization: str | None = None
+    kv_cache_dtype: str = "auto"
+    enable_prefix_caching: bool = True
+    enable_sleep_mode: bool = False
+    extra_args: tuple[str, ...] = ()
+    executable: tuple[str, ...] = ("vllm",)
+    env: tuple[tuple[str, str], ...] = ()
+    health_timeout_s: float = 900.0
+    stop_grace_s: float = 30.0
+    restart_backoff_s: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0)
+    max_restarts: int | None = None
+    stable_after_s: float = 120.0
+
+    @property
+    def served_name(self) -> str:
+        return self.served_model_name or self.model
+
+    @property
+    def root_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def build_command(config: VLLMServerConfig) -> list[str]:
+    """The argv for `vllm serve` (no shell involved)."""
+    argv = [*config.executable, "serve", config.model,
+            "--host", config.host, "--port", str(config.port),
+            "--served-model-name", config.served_name,
+            "--gpu-memory-utilization", f"{config.gpu_memory_utilization:g}",
+            "--max-model-len", str(config.max_model_len),
+            "--max-num-seqs", str(config.max_num_seqs),
+            "--tensor-parallel-size", str(config.tensor_parallel_size)]
+    if config.quantization:
+        argv += ["--quantization", config.quantization]
+    if config.kv_cache_dtype != "auto":
+        argv += ["--kv-cache-dtype", config.kv_cache_dtype]
+    if config.enable_prefix_caching:
+        argv.append("--enable-prefix-caching")
+    if config.enable_sleep_mode:
+        argv.append("--enable-sleep-mode")
+    argv += list(config.extra_args)
+    return argv
+
+
+@dataclass
+class _Status:
+    state: str = "stopped"  # stopped | starting | healthy | restarting | failed
+    pid: int | None = None
+    restarts: int = 0
+    consecutive_restarts: int = 0
+    healthy_since: float | None = None
+    last_exit_code: int | None = None
+    log_tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=200))
+
+
+class VLLMServerManager:
+    """Owns one `vllm serve` child process. All methods are coroutines on one event loop."""
+
+    def __init__(self, config: VLLMServerConfig) -> None:
+        self.config = config
+        self._process: asyncio.subprocess.Process | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._status = _Status()
+        self._lock = asyncio.Lock()
+        self._stopping = False
+
+    @property
+    def command(self) -> list[str]:
+        return build_command(self.config)
+
+    @property
+    def state(self) -> str:
+        return self._status.state
+
+    @property
+    def pid(self) -> int | None:
+        return self._status.pid
+
+    @property
+    def restarts(self) -> int:
+        return self._status.restarts
+
+    def status(self) -> dict[str, object]:
+        """JSON-ready state for `lorekeeper llm status` / `!model_status`."""
+        return {"state": self._status.state, "pid": self._status.pid, "model": self.config.model,
+                "served_model_name": self.config.served_name, "url": self.config.root_url,
+                "restarts": self._status.restarts, "last_exit_code": self._status.last_exit_code,
+                "command": shlex.join(self.command), "log_tail": list(self._status.log_tail)[-20:]}
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the server and wait until `/health` answers 200.
+
+        Raises:
+            BackendUnavailable: the process exited or stayed unhealthy for `health_timeout_s`.
+        """
+        async with self._lock:
+            self._stopping = False
+            await self._spawn_and_wait()
+            self._supervisor = asyncio.create_task(self._supervise(), name="vllm-supervisor")
+
+    async def stop(self) -> None:
+        """Stop the server: SIGTERM to its process group, SIGKILL after `stop_grace_s`."""
+        async with self._lock:
+            self._stopping = True
+            if self._supervisor is not None:
+                self._supervisor.cancel()
+                await asyncio.gather(self._supervisor, return_exceptions=True)
+                self._supervisor = None
+            await self._terminate()
+            self._status.state = "stopped"
+
+    async def switch_model(self, model: str, *, served_model_name: str | None = None, **changes: object) -> None:
+        """Serve another model (and optionally other settings): stop → start with the new config."""
+        new = dataclasses.replace(self.config, model=model, served_model_name=served_model_name, **changes)
+        if new == self.config and self._status.state == "healthy":
+            return
+        log.info("switching vLLM model %s -> %s", self.config.model, model)
+        await self.stop()
+        self.config = new
+        await self.start()
+
+    async def sleep(self, level: int = 1) -> bool:
+        """Ask vLLM to free GPU memory (needs `enable_sleep_mode`); False when unsupported."""
+        return self.config.enable_sleep_mode and await self._post(f"/sleep?level={level}")
+
+    async def wake_up(self) -> bool:
+        return self.config.enable_sleep_mode and await self._post("/wake_up")
+
+    async def health(self) -> bool:
+        """One `/health` probe (2 s budget)."""
+        try:
+            timeout = aiohttp.ClientTimeout(total=2.0)
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                async with session.get(f"{self.config.root_url}/health") as response:
+                    return response.status == 200
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            return False
+
+    # -- internals ------------------------------------------------------------------------------
+
+    async def _post(self, path: str) -> bool:
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60.0)) as session:
+                async with session.post(f"{self.config.root_url}{path}") as response:
+                    return response.status == 200
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            return False
+
+    async def _spawn_and_wait(self) -> None:
+        argv = self.command
+        self._status.state = "starting"
+        log.info("starting vLLM: %s", shlex.join(argv))
+        env = dict(os.environ) | dict(self.config.env)
+        self._process = await asyncio.create_subprocess_exec(
+            *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env, start_new_session=True)
+        self._status.pid = self._process.pid
+        self._pump = asyncio.create_task(self._pump_log(self._process), name="vllm-log")
+        deadline = time.monotonic() + self.config.health_timeout_s
+        while time.monotonic() < deadline:
+            if self._process.returncode is not None:
+                await asyncio.gather(self._pump, return_exceptions=True)
+                self._status.last_exit_code = self._process.returncode
+                self._status.state = "failed"
+                tail = " | ".join(list(self._status.log_tail)[-5:])
+                raise BackendUnavailable(f"vLLM exited with code {self._process.returncode} while starting: {tail}",
+                                         backend="vllm")
+            if await self.health():
+                self._status.state = "healthy"
+                self._status.healthy_since = time.monotonic()
+                log.info("vLLM healthy at %s (pid %d)", self.config.root_url, self._process.pid)
+                return
+            await asyncio.sleep(0.25)
+        await self._terminate()
+        self._status.state = "failed"
+        raise BackendUnavailable(f"vLLM not healthy after {self.config.health_timeout_s:.0f}s", backend="vllm")
+
+    async def _pump_log(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        async for raw in process.stdout:
+            line = raw.decode("utf-8", "replace").rstrip()
+            self._status.log_tail.append(line)
+            child_log.info("%s", line)
+
+    async def _supervise(self) -> None:
+        """Wait for the child to die; restart it with backoff unless we are stopping."""
+        while not self._stopping:
+            process = self._process
+            assert process is not None
+            code = await process.wait()
+            if self._pump is not None:
+                await asyncio.gather(self._pump, return_exceptions=True)
+            if self._stopping:
+                return
+            self._status.last_exit_code = code
+            healthy_for = time.monotonic() - (self._status.healthy_since or time.monotonic())
+            if healthy_for >= self.config.stable_after_s:
+                self._status.consecutive_restarts = 0
+            if self.config.max_restarts is not None and self._status.consecutive_restarts >= self.config.max_restarts:
+                self._status.state = "failed"
+                log.error("vLLM died (exit %s) and exceeded %d restarts; giving up", code, self.config.max_restarts)
+                return
+            backoff = self.config.restart_backoff_s
+            delay = backoff[min(self._status.consecutive_restarts, len(backoff) - 1)] if backoff else 0.0
+            self._status.state = "restarting"
+            log.warning("vLLM died (exit %s); restarting in %.1f s", code, delay)
+            await asyncio.sleep(delay)
+            self._status.consecutive_restarts += 1
+            self._status.restarts += 1
+            try:
+                await self._spawn_and_wait()
+            except BackendUnavailable as err:
+                log.error("vLLM restart failed: %s", err.detail)
+                if self._process is None or self._process.returncode is None:
+                    return
+
+    async def _terminate(self) -> None:
+        process = self._process
+        if process is None or process.returncode is not None:
+            if self._pump is not None:
+                await asyncio.gather(self._pump, return_exceptions=True)
+            return
+        self._signal(process, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), self.config.stop_grace_s)
+        except TimeoutError:
+            log.warning("vLLM ignored SIGTERM for %.0f s; killing it", self.config.stop_grace_s)
+            self._signal(process, signal.SIGKILL)
+            await process.wait()
+        if self._pump is not None:
+            await asyncio.gather(self._pump, return_exceptions=True)
+        self._status.last_exit_code = process.returncode
+        self._status.pid = None
+        log.info("vLLM stopped (exit %s)", process.returncode)
+
+    @staticmethod
+    def _signal(process: asyncio.subprocess.Process, sig: signal.Signals) -> None:
+        try:
+            os.killpg(process.pid, sig)  # the whole group: vLLM spawns engine-core workers
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            process.send_signal(sig)
+
+
+def describe(argv: Sequence[str]) -> str:
+    """The argv as one copy-pasteable shell line."""
+    return shlex.join(argv)

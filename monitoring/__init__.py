@@ -1,0 +1,1 @@
+"""Prometheus metrics (`monitoring.metrics`) and GPU statistics (`monitoring.gpu`)."""
