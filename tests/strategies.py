@@ -1,0 +1,95 @@
+"""Shared Hypothesis strategies for the rules engine (import as `from strategies import ...`).
+
+`tests/` is on `sys.path` because `tests/conftest.py` lives there (pytest's default import mode).
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from game.abilities import ABILITIES, SKILLS, AbilityScores
+from game.character import Character
+from game.classes import CLASSES
+from game.creation import create_character
+from game.inventory import Currency
+from game.races import RACES
+
+__all__ = [
+    "STANDARD_SIDES",
+    "ability_scores",
+    "characters",
+    "currencies",
+    "damage_expressions",
+    "dice_expressions",
+    "levels",
+]
+
+STANDARD_SIDES = (4, 6, 8, 10, 12, 20, 100)
+
+levels = st.integers(min_value=1, max_value=20)
+
+ability_scores = st.builds(
+    AbilityScores,
+    **{ability: st.integers(min_value=3, max_value=18) for ability in ABILITIES},
+)
+
+currencies = st.builds(
+    Currency,
+    cp=st.integers(0, 500),
+    sp=st.integers(0, 500),
+    ep=st.integers(0, 50),
+    gp=st.integers(0, 500),
+    pp=st.integers(0, 50),
+)
+
+
+@st.composite
+def damage_expressions(draw: st.DrawFn) -> tuple[str, int, int, int]:
+    """`NdS+M` with its parts: (expression, count, sides, modifier)."""
+    count = draw(st.integers(min_value=1, max_value=10))
+    sides = draw(st.sampled_from(STANDARD_SIDES))
+    modifier = draw(st.integers(min_value=-5, max_value=10))
+    return f"{count}d{sides}{modifier:+d}", count, sides, modifier
+
+
+@st.composite
+def dice_expressions(draw: st.DrawFn) -> str:
+    """Grammar-shaped expressions: sums of dice terms with keep/drop/reroll ops, numbers, words."""
+    terms = []
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        if draw(st.booleans()):
+            count = draw(st.integers(min_value=1, max_value=8))
+            sides = draw(st.sampled_from(STANDARD_SIDES))
+            op = draw(st.sampled_from(["", f"kh{max(1, count - 1)}", f"kl{max(1, count - 1)}", "ro<2", "pl1", "mi2"]))
+            terms.append(f"{count}d{sides}{op}")
+        else:
+            terms.append(str(draw(st.integers(min_value=0, max_value=20))))
+    expression = terms[0] + "".join(f"{draw(st.sampled_from(['+', '-']))}{t}" for t in terms[1:])
+    return expression
+
+
+@st.composite
+def characters(draw: st.DrawFn) -> Character:
+    """A valid 1st-level character of any SRD class and race, with some state changed."""
+    class_info = draw(st.sampled_from(sorted(CLASSES.values(), key=lambda c: c.name)))
+    race = draw(st.sampled_from(sorted(RACES.values(), key=lambda r: r.name)))
+    scores = draw(st.builds(AbilityScores, **{a: st.integers(min_value=8, max_value=15) for a in ABILITIES}))
+    bonus_choices = [a for a in ABILITIES if a not in race.ability_bonuses][: race.choice_bonuses]
+    pool = list(class_info.skill_options or SKILLS)
+    skills = draw(st.permutations(pool))[: class_info.skill_count]
+    extra = [s for s in SKILLS if s not in skills][: race.skill_choices]
+    character = create_character(
+        draw(st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=1, max_size=20).filter(str.strip)),
+        race.name,
+        class_info.name,
+        scores,
+        [*skills, *extra],
+        player_id=draw(st.none() | st.from_regex(r"[0-9]{5,18}", fullmatch=True)),
+        bonus_choices=bonus_choices,
+    )
+    character.apply_damage(draw(st.integers(min_value=0, max_value=character.max_hp - 1)))
+    character.grant_temp_hp(draw(st.integers(min_value=0, max_value=10)))
+    for condition in draw(st.lists(st.sampled_from(["poisoned", "prone", "frightened"]), unique=True)):
+        character.add_condition(condition)
+    character.receive(draw(currencies))
+    return character
