@@ -1,0 +1,209 @@
+"""Campaign storage: documents, chunks (with embeddings) and the extracted world, per source file.
+
+Import is idempotent per file: `replace_document` deletes everything that file produced
+before (its chunks, and the NPCs, locations, plot threads and hooks tagged with its
+`source_file`) and writes the new rows, all in one transaction — a failure leaves the
+previous state untouched. Rows go in and come out as plain dicts; SQL uses bound parameters.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from persistence.database import Database
+from persistence.errors import PersistenceError
+
+__all__ = ["CampaignRepository", "CampaignNotFound", "ImportSummary", "vector_literal"]
+
+log = logging.getLogger(__name__)
+
+
+class CampaignNotFound(PersistenceError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"There is no campaign called {name!r}. `lorekeeper campaign list` shows the ones there are.")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    campaign_id: int
+    document_id: int
+    chunks: int
+    npcs: int
+    locations: int
+    connections: int
+    plot_threads: int
+    story_hooks: int
+
+
+def vector_literal(vector: Sequence[float] | None) -> str | None:
+    """pgvector's text form, '[0.1,0.2,...]' (bound as a parameter and cast with ::vector)."""
+    if vector is None:
+        return None
+    return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
+
+
+_COUNTS = """
+SELECT c.id, c.name, c.description, c.created_at, c.updated_at,
+       (SELECT count(*) FROM campaign_documents d WHERE d.campaign_id = c.id) AS documents,
+       (SELECT count(*) FROM campaign_chunks k WHERE k.campaign_id = c.id) AS chunks,
+       (SELECT count(*) FROM npcs n WHERE n.campaign_id = c.id) AS npcs,
+       (SELECT count(*) FROM locations l WHERE l.campaign_id = c.id) AS locations,
+       (SELECT count(*) FROM location_connections x JOIN locations l ON l.id = x.from_location_id
+         WHERE l.campaign_id = c.id) AS connections,
+       (SELECT count(*) FROM plot_threads t WHERE t.campaign_id = c.id) AS plot_threads,
+       (SELECT count(*) FROM story_hooks h WHERE h.campaign_id = c.id) AS story_hooks
+FROM campaigns c
+"""
+
+
+class CampaignRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def list_campaigns(self) -> list[dict[str, Any]]:
+        return await self._db.fetch_all(_COUNTS + " ORDER BY c.name")
+
+    async def campaign_stats(self, name: str) -> dict[str, Any]:
+        """Counts for one campaign; raises `CampaignNotFound`."""
+        row = await self._db.fetch_one(_COUNTS + " WHERE c.name = %s", (name,))
+        if row is None:
+            raise CampaignNotFound(name)
+        row["files"] = [r["source_file"] for r in await self._db.fetch_all(
+            "SELECT source_file FROM campaign_documents WHERE campaign_id = %s ORDER BY source_file", (row["id"],))]
+        return row
+
+    async def campaign_id(self, name: str) -> int:
+        """The id of the campaign called `name`; raises `CampaignNotFound`."""
+        value = await self._db.fetch_value("SELECT id FROM campaigns WHERE name = %s", (name,))
+        if value is None:
+            raise CampaignNotFound(name)
+        return int(value)
+
+    async def monster_names(self) -> list[str]:
+        return [r["name"] for r in await self._db.fetch_all("SELECT name FROM monsters ORDER BY name")]
+
+    async def magic_item_names(self) -> list[str]:
+        return [r["name"] for r in await self._db.fetch_all("SELECT name FROM magic_items ORDER BY name")]
+
+    async def replace_document(self, campaign: str, *, source_file: str, sha256: str, page_count: int,
+                               metadata: dict[str, Any], chunks: Sequence[dict[str, Any]],
+                               world: dict[str, Sequence[dict[str, Any]]], description: str = "") -> ImportSummary:
+        """Create the campaign if needed and (re)write everything `source_file` contributes, atomically.
+
+        chunks: dicts with chunk_index, page, page_end, heading_path, kind, text, tags, embedding.
+        world: {"npcs", "locations", "connections", "threads", "hooks"}, each a list of dicts whose
+            `chunk_index` points into `chunks` (see `ingest.campaign.pipeline`).
+        """
+        async with self._db.transaction() as conn:
+            cid = (await (await conn.execute(
+                "INSERT INTO campaigns (name, description) VALUES (%s, %s) "
+                "ON CONFLICT (name) DO UPDATE SET updated_at = now(), "
+                "description = CASE WHEN campaigns.description = '' THEN EXCLUDED.description "
+                "ELSE campaigns.description END RETURNING id", (campaign, description))).fetchone())["id"]
+            await self._delete_file(conn, cid, source_file)
+            doc_id = (await (await conn.execute(
+                "INSERT INTO campaign_documents (campaign_id, source_file, sha256, page_count, metadata) "
+                "VALUES (%s, %s, %s, %s, %s) RETURNING id",
+                (cid, source_file, sha256, page_count, Jsonb(metadata)))).fetchone())["id"]
+            async with conn.cursor() as cur:
+                await cur.executemany(
+                    "INSERT INTO campaign_chunks (campaign_id, document_id, source_file, chunk_index, page, page_end, "
+                    "heading_path, heading, kind, text, tags, embedding) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::vector)",
+                    [(cid, doc_id, source_file, c["chunk_index"], c["page"], c.get("page_end"),
+                      list(c["heading_path"]), " > ".join(c["heading_path"]), c.get("kind", "text"), c["text"],
+                      list(c.get("tags", ())), vector_literal(c.get("embedding"))) for c in chunks])
+            rows = await (await conn.execute(
+                "SELECT id, chunk_index FROM campaign_chunks WHERE document_id = %s", (doc_id,))).fetchall()
+            chunk_ids = {r["chunk_index"]: r["id"] for r in rows}
+            counts = await self._write_world(conn, cid, source_file, chunk_ids, world)
+        log.info("imported %s into campaign %s: %d chunks", source_file, campaign, len(chunks))
+        return ImportSummary(cid, doc_id, len(chunks), *counts)
+
+    async def _delete_file(self, conn: Any, cid: int, source_file: str) -> None:
+        await conn.execute(
+            "DELETE FROM story_hooks WHERE campaign_id = %s AND source_chunk_id IN "
+            "(SELECT id FROM campaign_chunks WHERE campaign_id = %s AND source_file = %s)", (cid, cid, source_file))
+        for table in ("npcs", "plot_threads", "locations"):
+            await conn.execute(f"DELETE FROM {table} WHERE campaign_id = %s AND data->>'source_file' = %s",  # noqa: S608
+                               (cid, source_file))
+        await conn.execute("DELETE FROM campaign_chunks WHERE campaign_id = %s AND source_file = %s", (cid, source_file))
+        await conn.execute("DELETE FROM campaign_documents WHERE campaign_id = %s AND source_file = %s",
+                           (cid, source_file))
+
+    async def _write_world(self, conn: Any, cid: int, source_file: str, chunk_ids: dict[int, int],
+                           world: dict[str, Sequence[dict[str, Any]]]) -> tuple[int, int, int, int, int]:
+        def chunk_id(item: dict[str, Any]) -> int | None:
+            index = item.get("chunk_index")
+            return chunk_ids.get(index) if index is not None else None
+
+        loc_ids: dict[str, int] = {}
+        for loc in world.get("locations", ()):
+            row = await (await conn.execute(
+                "INSERT INTO locations (campaign_id, key, name, description, source_chunk_id, data) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (campaign_id, name) DO UPDATE SET key = EXCLUDED.key, "
+                "description = EXCLUDED.description, source_chunk_id = EXCLUDED.source_chunk_id, data = EXCLUDED.data "
+                "RETURNING id",
+                (cid, loc.get("key"), loc["name"], loc.get("description", ""), chunk_id(loc),
+                 Jsonb({"source_file": source_file, "chapter": loc.get("chapter", "")})))).fetchone()
+            loc_ids[loc["name"]] = row["id"]
+        connections = 0
+        for con in world.get("connections", ()):
+            a, b = loc_ids.get(con["from_name"]), loc_ids.get(con["to_name"])
+            if a and b and a != b:
+                cur = await conn.execute(
+                    "INSERT INTO location_connections (from_location_id, to_location_id, description) "
+                    "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", (a, b, con.get("description", "")))
+                connections += cur.rowcount
+        for npc in world.get("npcs", ()):
+            await conn.execute(
+                "INSERT INTO npcs (campaign_id, name, role, description, personality, secrets, location_id, "
+                "stat_block, source_chunk_id, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (campaign_id, name) DO UPDATE SET role = EXCLUDED.role, description = EXCLUDED.description, "
+                "personality = EXCLUDED.personality, secrets = EXCLUDED.secrets, location_id = EXCLUDED.location_id, "
+                "stat_block = EXCLUDED.stat_block, source_chunk_id = EXCLUDED.source_chunk_id, data = EXCLUDED.data",
+                (cid, npc["name"], npc.get("role", ""), npc.get("description", ""), npc.get("personality", ""),
+                 npc.get("secrets", ""), loc_ids.get(npc.get("location") or ""), npc.get("stat_block"),
+                 chunk_id(npc), Jsonb({**npc.get("data", {}), "source_file": source_file})))
+        main_id = None
+        for thread in world.get("threads", ()):
+            row = await (await conn.execute(
+                "INSERT INTO plot_threads (campaign_id, title, summary, source_chunk_id, data) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (campaign_id, title) DO UPDATE SET summary = EXCLUDED.summary, "
+                "source_chunk_id = EXCLUDED.source_chunk_id, data = EXCLUDED.data RETURNING id",
+                (cid, thread["title"], thread.get("summary", ""), chunk_id(thread),
+                 Jsonb({"source_file": source_file, "kind": thread.get("kind", "thread")})))).fetchone()
+            if thread.get("kind") == "main" and main_id is None:
+                main_id = row["id"]
+        for hook in world.get("hooks", ()):
+            text = f"{hook['title']}: {hook['text']}" if hook.get("title") and not hook["text"].startswith(
+                hook["title"]) else hook["text"]
+            await conn.execute(
+                "INSERT INTO story_hooks (campaign_id, plot_thread_id, text, source_chunk_id) VALUES (%s, %s, %s, %s)",
+                (cid, main_id, text, chunk_id(hook)))
+        return (len(world.get("npcs", ())), len(loc_ids), connections, len(world.get("threads", ())),
+                len(world.get("hooks", ())))
+
+    async def delete_campaign(self, name: str) -> bool:
+        return await self._db.execute("DELETE FROM campaigns WHERE name = %s", (name,)) > 0
+
+    async def world(self, campaign_id: int) -> dict[str, list[dict[str, Any]]]:
+        """NPCs, locations (with connections), plot threads and hooks of a campaign, as dicts."""
+        q = self._db.fetch_all
+        return {
+            "npcs": await q("SELECT n.*, l.name AS location FROM npcs n LEFT JOIN locations l ON l.id = n.location_id "
+                            "WHERE n.campaign_id = %s ORDER BY n.id", (campaign_id,)),
+            "locations": await q("SELECT * FROM locations WHERE campaign_id = %s ORDER BY id", (campaign_id,)),
+            "connections": await q(
+                "SELECT a.name AS from_name, b.name AS to_name, x.description FROM location_connections x "
+                "JOIN locations a ON a.id = x.from_location_id JOIN locations b ON b.id = x.to_location_id "
+                "WHERE a.campaign_id = %s ORDER BY a.id, b.id", (campaign_id,)),
+            "threads": await q("SELECT * FROM plot_threads WHERE campaign_id = %s ORDER BY id", (campaign_id,)),
+            "hooks": await q("SELECT * FROM story_hooks WHERE campaign_id = %s ORDER BY id", (campaign_id,)),
+        }

@@ -1,0 +1,214 @@
+"""Scene-aware hybrid retrieval over campaign chunks, fused with reciprocal-rank fusion.
+
+Four rankings come back from one SQL round trip, each capped at `candidates` rows:
+
+* scene tags — chunks tagged with the scene's location / NPCs / plot threads; the location's
+  and NPCs' own chunks first, then by how many scene tags they carry;
+* full text — the query's words OR-ed into a tsquery, ranked by `ts_rank_cd`;
+* trigram — `word_similarity` of the query's rarer words against chunk text (typo-tolerant
+  names: "Kelpwhistel" still finds "Kelpwhistle");
+* vector — cosine distance to the query embedding (HNSW), when one is given.
+
+Each list contributes `weight / (rrf_k + rank)`; the best `limit` chunks come back with their
+score and the reasons they matched. If nothing matches, the campaign overview and the current
+location's chunk are returned, so a campaign with text never yields an empty context.
+
+The query embedding is computed by the caller (persistence never imports `ingest`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from persistence.database import Database
+
+__all__ = ["Scene", "RetrievedChunk", "CampaignRetriever", "tag_value", "MAX_LIMIT"]
+
+log = logging.getLogger(__name__)
+
+MAX_LIMIT = 10
+_STOP = frozenset("""a about above after again against all am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have having he her here
+hers herself him himself his how i if in into is it its itself just let me more most my myself no nor not now of off
+on once only or other our ours out over own same she should so some such than that the their theirs them then there
+these they this those through to too under until up very was we were what when where which while who whom why will
+with would you your yours yourself tell know happen happens happened does find get got going thing things anything
+something someone anyone stuff kind sort really much many also like want need whats where's who's there's
+stats stat block statblock players party characters character room area place going inside people person guy look
+looks located location around anybody everyone everything know knows""".split())
+_OVERVIEW = r"(overview|introduction|background|synopsis|summary|premise)"
+_WEIGHTS = {"scene": 0.8, "fts": 1.0, "trigram": 0.4, "vector": 1.2}
+
+
+def tag_value(text: str) -> str:
+    """Normalise a name into a tag value: "The Gutted Eel" → "Gutted_Eel", "Harbor Gate" → "Harbor_Gate"."""
+    text = re.sub(r"^(the|a|an)\s+", "", text.strip(), flags=re.IGNORECASE)
+    text = text.replace("'", "").replace("\u2019", "")
+    return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_")
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Where the party is: a location (name or map key), NPCs present, active plot threads."""
+
+    location: str | None = None
+    npcs: tuple[str, ...] = ()
+    plot_threads: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.location or self.npcs or self.plot_threads)
+
+
+@dataclass(frozen=True)
+class RetrievedChunk:
+    id: int
+    heading_path: tuple[str, ...]
+    page: int
+    kind: str
+    tags: tuple[str, ...]
+    text: str
+    score: float
+    reasons: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"chunk_id": self.id, "heading_path": list(self.heading_path), "page": self.page, "kind": self.kind,
+                "tags": list(self.tags), "score": round(self.score, 6), "reasons": list(self.reasons),
+                "text": self.text}
+
+
+def _tsquery(query: str) -> str:
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|\d+", query.lower()) if w not in _STOP]
+    return " | ".join(dict.fromkeys(re.sub(r"[^a-z0-9]", "", w) for w in words if re.sub(r"[^a-z0-9]", "", w)))
+
+
+def _trigram_words(query: str) -> list[str]:
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'\-]{4,}", query) if w.lower() not in _STOP]
+    words.sort(key=lambda w: (not w[:1].isupper(), -len(w)))      # names first, then the longest words
+    return list(dict.fromkeys(w.lower() for w in words))[:4]
+
+
+def _vector(embedding: Sequence[float] | None) -> str | None:
+    return None if embedding is None else "[" + ",".join(f"{x:.7g}" for x in embedding) + "]"
+
+
+class CampaignRetriever:
+    """Hybrid retrieval for one database; see the module docstring."""
+
+    def __init__(self, db: Database, *, candidates: int = 30, rrf_k: int = 60) -> None:
+        self._db = db
+        self._n = candidates
+        self._k = rrf_k
+
+    async def resolve_scene(self, campaign_id: int, scene: Scene) -> tuple[list[str], list[int]]:
+        """Scene → (tags, ids of the location's and NPCs' own chunks). Names match by key, name or trigram."""
+        tags: list[str] = [f"plot:{tag_value(t)}" for t in scene.plot_threads]
+        own: list[int] = []
+        if scene.location:
+            row = await self._db.fetch_one(
+                "SELECT name, source_chunk_id FROM locations WHERE campaign_id = %s AND "
+                "(lower(key) = lower(%s) OR lower(name) = lower(%s) OR similarity(name, %s) > 0.3) "
+                "ORDER BY (lower(key) = lower(%s) OR lower(name) = lower(%s)) DESC, similarity(name, %s) DESC LIMIT 1",
+                (campaign_id, scene.location, scene.location, scene.location, scene.location, scene.location,
+                 scene.location))
+            tags.append(f"location:{tag_value(row['name'] if row else scene.location)}")
+            if row and row["source_chunk_id"]:
+                own.append(row["source_chunk_id"])
+        for name in scene.npcs:
+            row = await self._db.fetch_one(
+                "SELECT name, source_chunk_id FROM npcs WHERE campaign_id = %s AND "
+                "(lower(name) = lower(%s) OR word_similarity(%s, name) > 0.5) "
+                "ORDER BY lower(name) = lower(%s) DESC, word_similarity(%s, name) DESC LIMIT 1",
+                (campaign_id, name, name, name, name))
+            tags.append(f"npc:{tag_value(row['name'] if row else name)}")
+            if row and row["source_chunk_id"]:
+                own.append(row["source_chunk_id"])
+        return tags, own
+
+    async def search(self, campaign_id: int, query: str, embedding: Sequence[float] | None = None,
+                     scene: Scene | None = None, limit: int = MAX_LIMIT) -> list[RetrievedChunk]:
+        """The best `limit` (1..10) chunks for `query` in `scene`; never empty if the campaign has chunks."""
+        limit = max(1, min(int(limit), MAX_LIMIT))
+        scene = scene or Scene()
+        tags, own = (await self.resolve_scene(campaign_id, scene)) if not scene.empty else ([], [])
+        words = _trigram_words(query)
+        trigram_where = " OR ".join(f"%(w{i})s <%% text" for i in range(len(words))) or "false"
+        trigram_score = " + ".join(f"word_similarity(%(w{i})s, text)" for i in range(len(words))) or "0"
+        sql = f"""
+        WITH vec AS (
+            SELECT id, 1 - (embedding <=> %(emb)s::vector) AS score FROM campaign_chunks
+            WHERE campaign_id = %(cid)s AND %(emb)s::text IS NOT NULL AND embedding IS NOT NULL
+            ORDER BY embedding <=> %(emb)s::vector LIMIT %(n)s),
+        fts AS (
+            SELECT id, ts_rank_cd(tsv, q, 1) AS score
+            FROM campaign_chunks, to_tsquery('english', %(tsq)s) AS q
+            WHERE campaign_id = %(cid)s AND tsv @@ q ORDER BY score DESC LIMIT %(n)s),
+        tag AS (
+            SELECT id, (CASE WHEN id = ANY(%(own)s) THEN 100 ELSE 0 END
+                        + cardinality(ARRAY(SELECT unnest(tags) INTERSECT SELECT unnest(%(tags)s::text[]))))::float8
+                       AS score
+            FROM campaign_chunks WHERE campaign_id = %(cid)s AND (tags && %(tags)s::text[] OR id = ANY(%(own)s))
+            ORDER BY score DESC, chunk_index LIMIT %(n)s),
+        trg AS (
+            SELECT id, ({trigram_score})::float8 AS score FROM campaign_chunks
+            WHERE campaign_id = %(cid)s AND ({trigram_where}) ORDER BY score DESC LIMIT %(n)s)
+        SELECT 'vector' AS src, id, score FROM vec
+        UNION ALL SELECT 'fts', id, score FROM fts
+        UNION ALL SELECT 'scene', id, score FROM tag
+        UNION ALL SELECT 'trigram', id, score FROM trg
+        """
+        params: dict[str, Any] = {"emb": _vector(embedding), "cid": campaign_id, "n": self._n,
+                                  "tsq": _tsquery(query) or "''", "tags": tags, "own": own}
+        params.update({f"w{i}": w for i, w in enumerate(words)})
+        async with self._db.transaction() as conn:
+            await conn.execute("SET LOCAL hnsw.ef_search = 100")
+            rows = await (await conn.execute(sql, params)).fetchall()
+        fused: dict[int, float] = {}
+        reasons: dict[int, list[str]] = {}
+        ranks: dict[str, int] = {}
+        for row in rows:
+            src = row["src"]
+            ranks[src] = ranks.get(src, 0) + 1
+            rank = ranks[src]
+            fused[row["id"]] = fused.get(row["id"], 0.0) + _WEIGHTS[src] / (self._k + rank)
+            reasons.setdefault(row["id"], []).append(f"{src} #{rank} ({float(row['score']):.3f})")
+        if not fused:
+            return await self._fallback(campaign_id, tags, limit)
+        best = sorted(fused, key=fused.__getitem__, reverse=True)[:limit]
+        found = await self._fetch(best)
+        return [RetrievedChunk(r["id"], tuple(r["heading_path"]), r["page"], r["kind"], tuple(r["tags"]), r["text"],
+                               fused[r["id"]], tuple(reasons[r["id"]])) for r in found]
+
+    async def _fetch(self, ids: list[int]) -> list[dict[str, Any]]:
+        rows = await self._db.fetch_all(
+            "SELECT id, heading_path, page, kind, tags, text FROM campaign_chunks WHERE id = ANY(%s)", (ids,))
+        order = {i: n for n, i in enumerate(ids)}
+        return sorted(rows, key=lambda r: order[r["id"]])
+
+    async def _fallback(self, campaign_id: int, tags: list[str], limit: int) -> list[RetrievedChunk]:
+        """Nothing scored: the overview (intro/background) chunk and the current location's chunk."""
+        location_tags = [t for t in tags if t.startswith("location:")]
+        rows = await self._db.fetch_all(
+            f"""(SELECT id, heading_path, page, kind, tags, text, 'overview' AS why FROM campaign_chunks
+                 WHERE campaign_id = %s
+                 ORDER BY (heading ~* '{_OVERVIEW}') DESC, chunk_index LIMIT 1)
+                UNION ALL
+                (SELECT id, heading_path, page, kind, tags, text, 'current location' FROM campaign_chunks
+                 WHERE campaign_id = %s AND tags && %s::text[] ORDER BY (kind = 'location') DESC, chunk_index LIMIT 1)""",
+            (campaign_id, campaign_id, location_tags))
+        out, seen = [], set()
+        for r in rows:
+            if r["id"] in seen:
+                continue
+            seen.add(r["id"])
+            out.append(RetrievedChunk(r["id"], tuple(r["heading_path"]), r["page"], r["kind"], tuple(r["tags"]),
+                                      r["text"], 0.0, (f"fallback: {r['why']}",)))
+        return out[:limit]
+
+    async def overview(self, campaign_id: int) -> RetrievedChunk | None:
+        found = await self._fallback(campaign_id, [], 1)
+        return found[0] if found else None
