@@ -1,0 +1,182 @@
+"""The AI DM's reply: the JSON every backend is asked for, and its tolerant parser.
+
+A reply carries the narrative, the rolls it asks the engine to make, the SRD entries it wants
+looked up, and the state changes it proposes. The model never rolls and never changes state:
+rolls go to `game.dice`, effects to `game.validation`. Every string and list is bounded so a
+small model under constrained decoding must close its JSON, and so a runaway reply cannot
+flood a channel. The schema is one fixed dict (grammar caches in vLLM/xgrammar key on it).
+
+Parsing is per part: a malformed effect is dropped into `rejected_effects` with its reason
+(the DM narrates the refusal); only a reply with no usable narrative is `MalformedReply`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dm.errors import MalformedReply
+from game.effects import EFFECT_ADAPTER, EFFECT_KINDS, Effect
+
+__all__ = [
+    "DMReply",
+    "ParsedReply",
+    "RollRequest",
+    "RuleLookup",
+    "MAX_EFFECTS",
+    "MAX_NARRATIVE",
+    "parse_reply",
+    "reply_json_schema",
+]
+
+MAX_NARRATIVE = 1800
+MAX_ROLLS = 4
+MAX_LOOKUPS = 3
+MAX_EFFECTS = 8
+_SHORT = 80
+
+
+class RollRequest(BaseModel):
+    """A roll the engine makes for the model (the model never invents dice results)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    who: str = Field(max_length=_SHORT, description="character or creature rolling")
+    kind: Literal["attack", "damage", "ability_check", "saving_throw", "initiative", "other"]
+    ability_or_skill: str | None = Field(default=None, max_length=40, description="e.g. dexterity, stealth")
+    expression: str | None = Field(default=None, max_length=40, description="dice, e.g. 1d8+3, when not a check")
+    dc: int | None = Field(default=None, ge=1, le=40)
+    advantage: Literal["none", "advantage", "disadvantage"] = "none"
+    reason: str = Field(default="", max_length=120)
+
+
+class RuleLookup(BaseModel):
+    """An SRD entry the model wants in front of it before answering."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["spell", "monster", "magic_item", "equipment", "condition", "rule"]
+    name: str = Field(max_length=_SHORT)
+
+
+class DMReply(BaseModel):
+    """The wire shape. `effects` stay raw dicts here: each is validated on its own by `parse_reply`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    narrative: str = Field(min_length=1, max_length=MAX_NARRATIVE, pattern=r"\S")
+    rolls: list[RollRequest] = Field(default_factory=list, max_length=MAX_ROLLS)
+    rule_lookups: list[RuleLookup] = Field(default_factory=list, max_length=MAX_LOOKUPS)
+    effects: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_EFFECTS)
+
+
+class ParsedReply(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    narrative: str
+    rolls: tuple[RollRequest, ...] = ()
+    rule_lookups: tuple[RuleLookup, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    rejected_effects: tuple[tuple[dict[str, Any], str], ...] = ()
+    repaired: bool = False
+
+
+@lru_cache(maxsize=1)
+def reply_json_schema() -> dict[str, Any]:
+    """The fixed JSON schema sent to every backend (a new dict each call is not needed: don't mutate it)."""
+    effect_schema = EFFECT_ADAPTER.json_schema()
+    defs = effect_schema.pop("$defs", {})
+    schema = DMReply.model_json_schema()
+    schema.setdefault("$defs", {}).update(defs)
+    schema["properties"]["effects"]["items"] = {
+        "anyOf": effect_schema.get("oneOf") or effect_schema.get("anyOf") or [effect_schema]
+    }
+    schema["required"] = ["narrative", "rolls", "rule_lookups", "effects"]
+    return _without_discriminator(schema)
+
+
+def _without_discriminator(node: Any) -> Any:
+    """Drop pydantic's OpenAPI `discriminator` keys, which grammar compilers do not read."""
+    if isinstance(node, dict):
+        return {k: _without_discriminator(v) for k, v in node.items() if k != "discriminator"}
+    if isinstance(node, list):
+        return [_without_discriminator(v) for v in node]
+    return node
+
+
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.I)
+_TRAILING_QUESTION = re.compile(r"\s*(?:So,?\s*)?what (?:do|will|would) you do(?: next| now)?\s*\?\s*$", re.I)
+
+
+def _load_json(raw: str) -> tuple[dict[str, Any], bool]:
+    text = _FENCE.sub("", raw.strip())
+    try:
+        data = json.loads(text)
+        if isinstance(data, dict):
+            return data, text != raw.strip()
+    except json.JSONDecodeError:
+        pass
+    start, end = text.find("{"), text.rfind("}")
+    if start != -1 and end > start:
+        try:
+            data = json.loads(text[start : end + 1])
+            if isinstance(data, dict):
+                return data, True
+        except json.JSONDecodeError:
+            pass
+    raise MalformedReply("not a JSON object", raw)
+
+
+def parse_reply(raw: str) -> ParsedReply:
+    """Parse a model reply, repairing what can be repaired.
+
+    Raises:
+        MalformedReply: no JSON object, or no usable narrative.
+    """
+    data, repaired = _load_json(raw)
+    raw_effects = data.get("effects") if isinstance(data.get("effects"), list) else []
+    wire = {**data, "effects": []}
+    try:
+        reply = DMReply.model_validate(wire)
+    except ValidationError as exc:
+        narrative = data.get("narrative")
+        if not isinstance(narrative, str) or not narrative.strip():
+            raise MalformedReply(f"invalid reply: {exc.errors()[0]['msg']}", raw) from None
+        # Keep the story; drop the malformed rolls/lookups rather than lose the whole turn.
+        reply = DMReply(narrative=narrative.strip()[:MAX_NARRATIVE])
+        repaired = True
+    effects: list[Effect] = []
+    rejected: list[tuple[dict[str, Any], str]] = []
+    for item in raw_effects:
+        if len(effects) >= MAX_EFFECTS:
+            rejected.append((item if isinstance(item, dict) else {"value": item}, "too many effects in one reply"))
+            continue
+        if not isinstance(item, dict) or item.get("kind") not in EFFECT_KINDS:
+            kind = item.get("kind") if isinstance(item, dict) else None
+            rejected.append((item if isinstance(item, dict) else {"value": item}, f"unknown effect kind {kind!r}"))
+            continue
+        try:
+            effects.append(EFFECT_ADAPTER.validate_python(item))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"][1:])  # [0] is the union member's tag
+            rejected.append((item, f"{where}: {error['msg']}" if where else error["msg"]))
+    return ParsedReply(
+        narrative=tidy_narrative(reply.narrative),
+        rolls=tuple(reply.rolls),
+        rule_lookups=tuple(reply.rule_lookups),
+        effects=tuple(effects),
+        rejected_effects=tuple(rejected),
+        repaired=repaired,
+    )
+
+
+def tidy_narrative(text: str) -> str:
+    """Trim the text and drop a closing "What do you do next?" (the DM never ends on one)."""
+    text = text.strip()
+    trimmed = _TRAILING_QUESTION.sub("", text).rstrip()
+    return trimmed or text
