@@ -2,14 +2,16 @@
 
 IngestError
  ├── UnreadablePdf      the file is missing, empty, encrypted, corrupt or has no text layer
- └── SrdParseError      an SRD entry could not be parsed (names the entry and page)
+ ├── SrdParseError      an SRD entry could not be parsed (names the entry and page)
+ ├── NotAnSrd           a readable PDF that is not the SRD 5.1
+ └── SrdCountMismatch   parsed entries do not match the PDF's own count of them
 
 Every error carries `.user_message`, a sentence safe to show a user.
 """
 
 from __future__ import annotations
 
-__all__ = ["IngestError", "UnreadablePdf", "SrdParseError"]
+__all__ = ["IngestError", "UnreadablePdf", "SrdParseError", "NotAnSrd", "SrdCountMismatch"]
 
 
 class IngestError(Exception):
@@ -32,3 +34,23 @@ class SrdParseError(IngestError):
         self.entry = entry
         self.page = page
         self.reason = reason
+
+
+class NotAnSrd(IngestError):
+    """The PDF opened, but it is not the SRD 5.1 (its bookmarks lack the SRD's chapters)."""
+
+    def __init__(self, path: str, missing: list[str]) -> None:
+        shown = ", ".join(missing[:3])
+        super().__init__(f"{path} does not look like the SRD 5.1: it has no {shown} section.")
+        self.path = path
+        self.missing = missing
+
+
+class SrdCountMismatch(IngestError):
+    """The parsed entries do not add up to what the PDF holds (counted independently)."""
+
+    def __init__(self, kind: str, parsed: int, expected: int) -> None:
+        super().__init__(f"I parsed {parsed} {kind} but the SRD PDF holds {expected}; nothing was stored.")
+        self.kind = kind
+        self.parsed = parsed
+        self.expected = expected
