@@ -42,6 +42,7 @@ from game.damage import apply_damage, apply_healing, parse_damage_type
 from game.death_saves import take_damage_at_zero
 from game.effects import (
     EFFECT_ADAPTER,
+    EFFECT_KINDS,
     CombatEnd,
     CombatStart,
     ConditionClear,
@@ -590,7 +591,7 @@ _APPLIERS: Final[dict[str, Callable[[GameState, Any, random.Random], _Result]]] 
 
 def _kind_of(raw: Any) -> str:
     kind = raw.get("kind") if isinstance(raw, dict) else getattr(raw, "kind", None)
-    return kind if isinstance(kind, str) and len(kind) <= 40 else "unknown"
+    return kind if kind in EFFECT_KINDS else "unknown"
 
 
 def _refused(index: int, kind: str, err: RulesError) -> EffectOutcome:
