@@ -1,0 +1,213 @@
+"""Ray shells for inference: `VLLMActor` (GPU-pinned, owns `vllm serve`), `GeminiActor`,
+`XAIActor`, `EmbeddedActor` and the `InferenceRouter`.
+
+The logic lives in `inference/` and is tested without Ray; these classes only build it and
+forward. `InferencePlan` says which backends exist, in what order, with which configs; the router
+actor runs light HTTP clients in-process and reaches heavy backends (vLLM server, embedded
+model) through actor handles via `ActorBackend`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ray
+from ray.exceptions import RayActorError, RayTaskError
+
+from inference.embedded import EmbeddedBackend, EmbeddedConfig
+from inference.errors import BackendUnavailable, InferenceError
+from inference.gemini_backend import GeminiBackend, GeminiConfig
+from inference.interfaces import Generation, InferenceBackend, JsonSchema, Message
+from inference.router import Router, RouterConfig
+from inference.scripted import ScriptedBackend
+from inference.vllm_backend import VLLMBackend, VLLMBackendConfig
+from inference.vllm_server import VLLMServerConfig, VLLMServerManager
+from inference.xai_backend import XAIBackend, XAIConfig
+
+__all__ = [
+    "ActorBackend",
+    "EmbeddedActor",
+    "GeminiActor",
+    "InferencePlan",
+    "InferenceRouter",
+    "VLLMActor",
+    "XAIActor",
+    "build_backend",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class InferencePlan:
+    """Which backends to build: `backends` is ((name, config), ...) where config is a
+    `VLLMBackendConfig`, `GeminiConfig`, `XAIConfig`, `EmbeddedConfig` or a list of scripted entries."""
+
+    backends: tuple[tuple[str, Any], ...]
+    router: RouterConfig = field(default_factory=RouterConfig)
+
+
+def build_backend(name: str, config: Any) -> InferenceBackend:
+    """The in-process backend for one plan entry."""
+    if isinstance(config, VLLMBackendConfig):
+        return VLLMBackend(config)
+    if isinstance(config, GeminiConfig):
+        return GeminiBackend(config)
+    if isinstance(config, XAIConfig):
+        return XAIBackend(config)
+    if isinstance(config, EmbeddedConfig):
+        return EmbeddedBackend(config)
+    if isinstance(config, (list, tuple)):
+        return ScriptedBackend(list(config), name=name)
+    raise TypeError(f"no backend for {name}: {type(config).__name__}")
+
+
+class ActorBackend:
+    """`InferenceBackend` that forwards to an actor exposing generate/health (unwraps Ray errors)."""
+
+    def __init__(self, name: str, handle: Any, context_window: int) -> None:
+        self.name = name
+        self._handle = handle
+        self._context_window = context_window
+
+    @property
+    def context_window(self) -> int:
+        return self._context_window
+
+    async def generate(self, messages: Sequence[Message], schema: JsonSchema | None = None, max_tokens: int = 512,
+                       temperature: float = 0.7, stream: bool = False) -> Generation:
+        try:
+            return await self._handle.generate.remote(list(messages), schema, max_tokens, temperature, stream)
+        except RayTaskError as exc:
+            if isinstance(exc.cause, InferenceError):
+                raise exc.cause from None
+            raise BackendUnavailable(f"{self.name} actor failed: {type(exc.cause).__name__}", backend=self.name) from None
+        except RayActorError:
+            raise BackendUnavailable(f"{self.name} actor is dead", backend=self.name) from None
+
+    async def health(self) -> bool:
+        try:
+            return bool(await self._handle.health.remote())
+        except (RayTaskError, RayActorError):
+            return False
+
+    async def queue_depth(self) -> int | None:
+        if not hasattr(self._handle, "queue_depth"):
+            return None
+        try:
+            return await self._handle.queue_depth.remote()
+        except (RayTaskError, RayActorError):
+            return None
+
+    async def close(self) -> None:
+        return None
+
+
+class _BackendShell:
+    """Common forwarding for the single-backend actors."""
+
+    backend: InferenceBackend
+
+    async def generate(self, messages: list[Message], schema: JsonSchema | None, max_tokens: int, temperature: float,
+                       stream: bool) -> Generation:
+        return await self.backend.generate(messages, schema, max_tokens, temperature, stream)
+
+    async def health(self) -> bool:
+        return await self.backend.health()
+
+
+@ray.remote(num_gpus=1, max_restarts=-1, concurrency_groups={"control": 1})
+class VLLMActor(_BackendShell):
+    """Owns the `vllm serve` child process on its GPU and the client to it."""
+
+    def __init__(self, server: VLLMServerConfig, client: VLLMBackendConfig) -> None:
+        self.manager = VLLMServerManager(server)
+        self.backend = VLLMBackend(client)
+
+    @ray.method(concurrency_group="control")
+    async def start(self) -> dict[str, object]:
+        await self.manager.start()
+        return self.manager.status()
+
+    @ray.method(concurrency_group="control")
+    async def stop(self) -> None:
+        await self.manager.stop()
+
+    @ray.method(concurrency_group="control")
+    async def switch_model(self, model: str, served_model_name: str | None = None) -> dict[str, object]:
+        """`!switch_model`: restart the server with another model; the client follows."""
+        await self.manager.switch_model(model, served_model_name=served_model_name)
+        await self.backend.close()
+        self.backend = VLLMBackend(VLLMBackendConfig(
+            host=self.manager.config.host, port=self.manager.config.port,
+            served_model=self.manager.config.served_name, context_window=self.manager.config.max_model_len,
+            timeout_s=self.backend.config.timeout_s))
+        return self.manager.status()
+
+    async def status(self) -> dict[str, object]:
+        return self.manager.status()
+
+    async def queue_depth(self) -> int | None:
+        return await self.backend.queue_depth()
+
+
+@ray.remote(num_cpus=0, max_restarts=-1)
+class GeminiActor(_BackendShell):
+    def __init__(self, config: GeminiConfig) -> None:
+        self.backend = GeminiBackend(config)
+
+
+@ray.remote(num_cpus=0, max_restarts=-1)
+class XAIActor(_BackendShell):
+    def __init__(self, config: XAIConfig) -> None:
+        self.backend = XAIBackend(config)
+
+
+@ray.remote(num_cpus=1, max_restarts=-1)
+class EmbeddedActor(_BackendShell):
+    """The CPU model in its own process (one CPU), loaded on first use."""
+
+    def __init__(self, config: EmbeddedConfig) -> None:
+        self.backend = EmbeddedBackend(config)
+
+    async def load(self) -> None:
+        await self.backend.load()
+
+
+@ray.remote(num_cpus=0, max_restarts=-1, concurrency_groups={"health": 1})
+class InferenceRouter:
+    """The router as an actor: `generate` for turns, `status`/`force_api` for owner commands."""
+
+    def __init__(self, plan: InferencePlan, handles: Mapping[str, Any] | None = None) -> None:
+        handles = dict(handles or {})
+        backends: dict[str, InferenceBackend] = {}
+        for name, config in plan.backends:
+            if name in handles:
+                window = getattr(config, "context_window", 8192)
+                backends[name] = ActorBackend(name, handles[name], window)
+            else:
+                backends[name] = build_backend(name, config)
+        self.router = Router(backends, plan.router)
+
+    async def generate(self, messages: list[Message], schema: JsonSchema | None = None, max_tokens: int = 512,
+                       temperature: float = 0.7, stream: bool = False, request_id: str | None = None) -> Generation:
+        return await self.router.generate(messages, schema, max_tokens, temperature, stream, request_id=request_id)
+
+    @ray.method(concurrency_group="health")
+    async def check_health(self) -> dict[str, bool]:
+        return await self.router.check_health()
+
+    @ray.method(concurrency_group="health")
+    async def status(self) -> dict[str, Any]:
+        return self.router.status()
+
+    @ray.method(concurrency_group="health")
+    async def force_api(self, duration_s: float) -> None:
+        """`!fallback_api`: skip the local model for `duration_s` seconds."""
+        self.router.force_api(duration_s)
+
+    async def context_window(self) -> int:
+        return self.router.context_window

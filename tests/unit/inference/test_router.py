@@ -1,0 +1,164 @@
+"""The plain Router over scripted backends: order, fallbacks, breakers, forced API, dedupe."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from inference.errors import AllBackendsFailed, PromptTooLong
+from inference.router import Router, RouterConfig
+from inference.scripted import ScriptedBackend
+from monitoring import metrics
+
+SCHEMA = {"type": "object", "properties": {"narrative": {"type": "string"}}, "required": ["narrative"]}
+MESSAGES = [{"role": "system", "content": "You are the DM."}, {"role": "user", "content": "I open the door."}]
+FAST = dict(retry_jitter_s=0.0, attempt_timeout_s=1.0)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def reply(text: str) -> dict:
+    return {"reply": {"narrative": text}}
+
+
+async def test_first_healthy_backend_answers_in_order() -> None:
+    local = ScriptedBackend([reply("local")], name="vllm")
+    api = ScriptedBackend([reply("api")], name="gemini")
+    router = Router({"gemini": api, "vllm": local}, RouterConfig(**FAST))
+    generation = await router.generate(MESSAGES, SCHEMA)
+    assert generation.backend == "vllm" and generation.data == {"narrative": "local"}
+    assert generation.fallbacks == ()
+    assert api.requests == []
+
+
+async def test_failure_falls_back_and_records_the_reason() -> None:
+    before = metrics.sample("lorekeeper_llm_fallbacks_total", backend="vllm", reason="unavailable")
+    local = ScriptedBackend([{"error": "unavailable"}], name="vllm")
+    api = ScriptedBackend([reply("api")], name="gemini")
+    router = Router({"vllm": local, "gemini": api}, RouterConfig(**FAST))
+    generation = await router.generate(MESSAGES, SCHEMA)
+    assert generation.backend == "gemini"
+    assert generation.fallbacks == (("vllm", "unavailable"),)
+    assert metrics.sample("lorekeeper_llm_fallbacks_total", backend="vllm", reason="unavailable") == before + 1
+
+
+async def test_bad_json_counts_as_a_failure_and_moves_on() -> None:
+    local = ScriptedBackend([{"text": "I am not JSON"}], name="vllm")
+    api = ScriptedBackend([reply("api")], name="xai")
+    router = Router({"vllm": local, "xai": api}, RouterConfig(**FAST))
+    generation = await router.generate(MESSAGES, SCHEMA)
+    assert generation.fallbacks == (("vllm", "bad_reply"),)
+    assert router.breakers["vllm"].failures == 1
+
+
+async def test_slow_backend_is_abandoned_at_the_attempt_timeout() -> None:
+    local = ScriptedBackend([{"delay_s": 30, "reply": {"narrative": "late"}}], name="vllm")
+    api = ScriptedBackend([reply("api")], name="gemini")
+    router = Router({"vllm": local, "gemini": api}, RouterConfig(retry_jitter_s=0.0, attempt_timeout_s=0.2))
+    generation = await asyncio.wait_for(router.generate(MESSAGES, SCHEMA), 5)
+    assert generation.backend == "gemini"
+    assert generation.fallbacks == (("vllm", "timeout"),)
+
+
+async def test_open_breaker_skips_the_backend_until_the_probe() -> None:
+    clock = Clock()
+    local = ScriptedBackend([{"error": "unavailable"}] * 2 + [reply("local again")], name="vllm")
+    api = ScriptedBackend([reply("api")], name="gemini")
+    router = Router({"vllm": local, "gemini": api},
+                    RouterConfig(failure_threshold=2, reset_timeout_s=60, **FAST), clock=clock)
+    for _ in range(2):
+        await router.generate(MESSAGES, SCHEMA)
+    assert router.breakers["vllm"].state == "open"
+    skipped = await router.generate(MESSAGES, SCHEMA)
+    assert skipped.fallbacks == (("vllm", "circuit_open"),)
+    assert len(local.requests) == 2  # not called while open
+    clock.now += 61
+    back = await router.generate(MESSAGES, SCHEMA)
+    assert back.backend == "vllm" and back.data == {"narrative": "local again"}
+    assert router.breakers["vllm"].state == "closed"
+
+
+async def test_forced_api_mode_skips_local_then_returns() -> None:
+    clock = Clock()
+    local = ScriptedBackend([reply("local")], name="vllm")
+    api = ScriptedBackend([reply("api")], name="gemini")
+    router = Router({"vllm": local, "gemini": api}, RouterConfig(**FAST), clock=clock)
+    router.force_api(600)
+    forced = await router.generate(MESSAGES, SCHEMA)
+    assert forced.backend == "gemini" and forced.fallbacks == (("vllm", "forced_api"),)
+    clock.now += 601
+    assert (await router.generate(MESSAGES, SCHEMA)).backend == "vllm"
+
+
+async def test_all_failing_raises_an_in_world_apology_with_every_reason() -> None:
+    router = Router({"vllm": ScriptedBackend([{"error": "timeout"}], name="vllm"),
+                     "gemini": ScriptedBackend([{"error": "overloaded"}], name="gemini")}, RouterConfig(**FAST))
+    with pytest.raises(AllBackendsFailed) as caught:
+        await router.generate(MESSAGES, SCHEMA)
+    assert {name: err.reason for name, err in caught.value.failures.items()} == {"vllm": "timeout",
+                                                                                   "gemini": "overloaded"}
+    assert "your message is kept" in caught.value.user_message
+
+
+async def test_same_request_id_is_answered_once() -> None:
+    local = ScriptedBackend([{"delay_s": 0.05, "reply": {"narrative": "one"}}, reply("two")], name="vllm")
+    router = Router({"vllm": local}, RouterConfig(**FAST))
+    first, second = await asyncio.gather(router.generate(MESSAGES, SCHEMA, request_id="m1"),
+                                         router.generate(MESSAGES, SCHEMA, request_id="m1"))
+    third = await router.generate(MESSAGES, SCHEMA, request_id="m1")
+    assert first.data == second.data == third.data == {"narrative": "one"}
+    assert len(local.requests) == 1
+
+
+async def test_failed_request_id_is_retried_not_replayed() -> None:
+    local = ScriptedBackend([{"error": "unavailable"}, reply("recovered")], name="vllm")
+    router = Router({"vllm": local}, RouterConfig(failure_threshold=5, **FAST))
+    with pytest.raises(AllBackendsFailed):
+        await router.generate(MESSAGES, SCHEMA, request_id="m2")
+    again = await router.generate(MESSAGES, SCHEMA, request_id="m2")
+    assert again.data == {"narrative": "recovered"}
+
+
+async def test_prompt_too_long_everywhere_is_reported_as_such() -> None:
+    tiny = ScriptedBackend([reply("x")], name="vllm", context_window=64)
+    router = Router({"vllm": tiny}, RouterConfig(**FAST))
+    with pytest.raises(PromptTooLong):
+        await router.generate([{"role": "user", "content": "word " * 200}], SCHEMA, max_tokens=16)
+    assert router.breakers["vllm"].failures == 0
+
+
+async def test_prompt_too_long_for_local_goes_to_a_bigger_window() -> None:
+    tiny = ScriptedBackend([reply("x")], name="vllm", context_window=64)
+    big = ScriptedBackend([reply("big")], name="gemini", context_window=100_000)
+    router = Router({"vllm": tiny, "gemini": big}, RouterConfig(**FAST))
+    generation = await router.generate([{"role": "user", "content": "word " * 200}], SCHEMA, max_tokens=16)
+    assert generation.backend == "gemini" and generation.fallbacks == (("vllm", "prompt_too_long"),)
+
+
+async def test_queue_depth_over_the_limit_counts_as_overload() -> None:
+    class Busy(ScriptedBackend):
+        async def queue_depth(self) -> int:
+            return 99
+
+    router = Router({"vllm": Busy([reply("x")], name="vllm"), "gemini": ScriptedBackend([reply("g")], name="gemini")},
+                    RouterConfig(max_queue_depth=16, **FAST))
+    generation = await router.generate(MESSAGES, SCHEMA)
+    assert generation.fallbacks == (("vllm", "queue_depth"),)
+
+
+async def test_health_check_half_opens_a_recovered_backend() -> None:
+    local = ScriptedBackend([{"error": "unavailable"}, reply("ok")], name="vllm")
+    router = Router({"vllm": local}, RouterConfig(failure_threshold=1, reset_timeout_s=3600, **FAST))
+    with pytest.raises(AllBackendsFailed):
+        await router.generate(MESSAGES, SCHEMA)
+    assert router.status()["backends"]["vllm"]["breaker"] == "open"
+    assert await router.check_health() == {"vllm": True}
+    assert router.status()["backends"]["vllm"]["breaker"] == "half_open"
+    assert (await router.generate(MESSAGES, SCHEMA)).data == {"narrative": "ok"}
