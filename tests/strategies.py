@@ -93,3 +93,66 @@ def characters(draw: st.DrawFn) -> Character:
         character.add_condition(condition)
     character.receive(draw(currencies))
     return character
+
+
+# --- game states and AI-proposed effects (appended for game/validation) ----------------------------
+
+from game.effects import EFFECT_KINDS, Creature, GameState  # noqa: E402
+
+__all__ += ["game_states", "proposed_effects"]
+
+
+@st.composite
+def game_states(draw: st.DrawFn) -> GameState:
+    """1–3 characters with ids `pc0`… and 0–2 goblins `gob0`…, no fight, at Saltmere."""
+    party = draw(st.lists(characters(), min_size=1, max_size=3))
+    goblins = draw(st.integers(0, 2))
+    return GameState(
+        characters={f"pc{i}": c for i, c in enumerate(party)},
+        creatures={f"gob{i}": Creature(id=f"gob{i}", name=f"Goblin {i}", hp=7, max_hp=7, dexterity=14)
+                   for i in range(goblins)},  # fmt: skip
+        location="Saltmere",
+        known_locations=("Saltmere", "The Drowned Lantern"),
+    )
+
+
+def proposed_effects(targets: list[str]) -> st.SearchStrategy[object]:
+    """Effects as an AI might propose them, plausible and absurd, plus malformed dicts and non-dicts.
+
+    `targets` are ids/names that exist; unknown and empty names are mixed in.
+    """
+    names = st.sampled_from([*targets, *targets, "zed", ""])
+    amounts = st.one_of(st.integers(-30, 30), st.integers(1, 5), st.integers(-(10**6), 10**6))
+    items = st.sampled_from(["Dagger", "potion of healing", "Rope", "nothing"]) | st.text(max_size=130)
+    entrants = st.lists(
+        st.fixed_dictionaries({"id": names}, optional={"initiative": st.integers(-5, 30), "hit_points": amounts}),
+        min_size=1, max_size=4,
+    )  # fmt: skip
+    return st.one_of(
+        st.fixed_dictionaries({"kind": st.just("hp_change"), "target": names, "amount": amounts,
+                               "critical": st.booleans(),
+                               "damage_type": st.sampled_from([None, "fire", "poison", "psychic", "sonic"])}),
+        st.fixed_dictionaries({"kind": st.just("temp_hp"), "target": names, "amount": amounts}),
+        st.fixed_dictionaries({"kind": st.just("item_add"), "target": names, "item": items, "quantity": amounts}),
+        st.fixed_dictionaries({"kind": st.just("item_remove"), "target": names, "item": items, "quantity": amounts}),
+        st.fixed_dictionaries({"kind": st.sampled_from(["condition_set", "condition_clear"]), "target": names,
+                               "condition": st.sampled_from(["prone", "Unconscious", "exhaustion", "sleepy"]),
+                               "level": st.none() | st.integers(-2, 8)}),
+        st.fixed_dictionaries({"kind": st.just("slot_spend"), "target": names,
+                               "level": st.integers(1, 3) | st.integers(-1, 11)}),
+        st.fixed_dictionaries({"kind": st.just("location_change"), "discovered": st.booleans(),
+                               "destination": st.sampled_from(["The Drowned Lantern", "Mordor"]) | st.text()}),
+        st.fixed_dictionaries({"kind": st.just("xp_award"), "targets": st.lists(names, max_size=3),
+                               "amount": amounts}),
+        st.fixed_dictionaries({"kind": st.just("combat_start"), "combatants": entrants}),
+        st.fixed_dictionaries({"kind": st.just("combat_end")}),
+        st.fixed_dictionaries({"kind": st.just("turn_advance"), "actor": names}),
+        st.fixed_dictionaries({"kind": st.just("npc_introduce"), "name": st.text(max_size=120)}),
+        st.fixed_dictionaries({"kind": st.just("plot_advance"), "thread": st.text(max_size=20),
+                               "progress": st.text(max_size=20), "resolved": st.booleans()}),
+        st.fixed_dictionaries({"kind": st.just("currency_change"), "target": names, "gp": amounts, "sp": amounts}),
+        st.dictionaries(st.sampled_from(["kind", "target", "amount", "x"]),
+                        st.none() | st.integers() | st.text(max_size=5) | st.sampled_from(EFFECT_KINDS),
+                        max_size=4),
+        st.none() | st.text(max_size=10) | st.integers(),
+    )  # fmt: skip

@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 
 import game.errors as errors
 from game.character import Character
-from game.effects import EFFECT_KINDS, Creature, GameState, HpChange, SlotSpend
+from game.effects import Creature, GameState, HpChange, SlotSpend
 from game.inventory import Currency, make_item
 from game.slots import slots_for
 from game.validation import MAX_EFFECTS, apply_effects, validate_effects
+from strategies import game_states, proposed_effects
 
 
 def aria() -> Character:
@@ -307,48 +308,12 @@ def test_state_round_trips_through_dict(state: GameState) -> None:
     assert GameState.from_dict(new.to_dict()) == new
 
 
-names = st.sampled_from(["aria", "Aria", "bram", "bram", "gob", "Goblin", "zed", "", "gob2"])
-small = st.one_of(st.integers(-30, 30), st.integers(1, 5), st.integers(-(10**6), 10**6))
-item_names = st.sampled_from(["Dagger", "potion of healing", "Rope", "nothing"]) | st.text(max_size=130)
-entrants = st.lists(st.fixed_dictionaries({"id": st.sampled_from(["aria", "bram", "gob"])}, optional={
-    "initiative": st.integers(-5, 30)}), min_size=1, max_size=3, unique_by=lambda d: d["id"])
-effect_dicts = st.one_of(
-    st.fixed_dictionaries({"kind": st.just("hp_change"), "target": names, "amount": small,
-                           "critical": st.booleans(),
-                           "damage_type": st.sampled_from([None, "fire", "poison", "psychic", "sonic"])}),
-    st.fixed_dictionaries({"kind": st.just("temp_hp"), "target": names, "amount": small}),
-    st.fixed_dictionaries({"kind": st.just("item_add"), "target": names, "item": item_names,
-                           "quantity": small}),
-    st.fixed_dictionaries({"kind": st.just("item_remove"), "target": names,
-                           "item": item_names, "quantity": small}),
-    st.fixed_dictionaries({"kind": st.sampled_from(["condition_set", "condition_clear"]), "target": names,
-                           "condition": st.sampled_from(["prone", "Unconscious", "exhaustion", "sleepy", "stunned"]),
-                           "level": st.none() | st.integers(-2, 8)}),
-    st.fixed_dictionaries({"kind": st.just("slot_spend"), "target": names, "level": st.integers(1, 3) | st.integers(-1, 11)}),
-    st.fixed_dictionaries({"kind": st.just("location_change"), "destination": st.text(max_size=120),
-                           "discovered": st.booleans()}),
-    st.fixed_dictionaries({"kind": st.just("xp_award"), "targets": st.lists(names, max_size=3), "amount": small}),
-    st.fixed_dictionaries({"kind": st.just("combat_start"), "combatants": entrants}),
-    st.fixed_dictionaries({"kind": st.just("combat_start"), "combatants": st.lists(
-        st.fixed_dictionaries({"id": names}, optional={"hit_points": small, "initiative": small,
-                                                       "dexterity": small, "armor_class": small}), max_size=4)}),
-    st.fixed_dictionaries({"kind": st.just("combat_end")}),
-    st.fixed_dictionaries({"kind": st.just("turn_advance"), "actor": names}),
-    st.fixed_dictionaries({"kind": st.just("npc_introduce"), "name": st.text(max_size=120)}),
-    st.fixed_dictionaries({"kind": st.just("plot_advance"), "thread": st.text(max_size=20),
-                           "progress": st.text(max_size=20), "resolved": st.booleans()}),
-    st.fixed_dictionaries({"kind": st.just("currency_change"), "target": names, "gp": small, "sp": small}),
-    st.dictionaries(st.sampled_from(["kind", "target", "amount", "x"]),
-                    st.none() | st.integers() | st.text(max_size=5) | st.sampled_from(EFFECT_KINDS), max_size=4),
-)  # fmt: skip
 RULES_ERRORS = {name for name in errors.__all__ if isinstance(getattr(errors, name), type)
                 and issubclass(getattr(errors, name), errors.RulesError)}  # fmt: skip
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(effects=st.lists(effect_dicts, max_size=12), seed=st.integers(0, 2**16))
-def test_every_effect_is_applied_or_refused_with_a_rules_error(state: GameState, effects: list[Any],
-                                                              seed: int) -> None:  # fmt: skip
+def check_outcomes(state: GameState, effects: list[Any], seed: int) -> None:
+    """The contract: input untouched, one outcome each, refusals are RulesErrors, invariants hold."""
     before = state.model_dump()
     new, outcomes = apply_effects(state, effects, rng=random.Random(seed))
     assert state.model_dump() == before  # never mutates its input
@@ -365,3 +330,22 @@ def test_every_effect_is_applied_or_refused_with_a_rules_error(state: GameState,
         assert character.xp >= 0
     if new.combat is not None:
         assert sorted(c.id for c in new.combat.combatants) == sorted({c.id for c in new.combat.combatants})
+
+
+FIXTURE_TARGETS = ["aria", "Aria", "bram", "gob", "Goblin", "gob2"]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(effects=st.lists(proposed_effects(FIXTURE_TARGETS), max_size=12), seed=st.integers(0, 2**16))
+def test_every_effect_is_applied_or_refused_with_a_rules_error(state: GameState, effects: list[Any],
+                                                              seed: int) -> None:  # fmt: skip
+    check_outcomes(state, effects, seed)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), seed=st.integers(0, 2**16))
+def test_any_party_any_effects(data: st.DataObject, seed: int) -> None:
+    state = data.draw(game_states())
+    targets = [*state.characters, *state.creatures, *(c.name for c in state.characters.values())]
+    effects = data.draw(st.lists(proposed_effects(targets), max_size=10))
+    check_outcomes(state, effects, seed)
