@@ -99,8 +99,15 @@ def _heading_like(line: Any, body: float) -> bool:
 
 def _vocabulary(lines: list[Any]) -> tuple[set[str], set[str]]:
     words, compounds = set(), set()
+    broken = False                   # the previous line ended in a hyphen: its last and our first word are halves
     for line in lines:
-        for token in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", line.text):
+        text = line.text.rstrip()
+        if broken:
+            text = re.sub(r"^\W*[A-Za-z]+", "", text)
+        broken = bool(re.search(r"[A-Za-z]-$", text))
+        if broken:
+            text = re.sub(r"[A-Za-z]+-$", "", text)
+        for token in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", text):
             low = token.lower()
             if "-" in low:
                 compounds.add(low)

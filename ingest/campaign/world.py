@@ -166,14 +166,14 @@ def extract_world(chunks: list[Chunk], monster_names: set[str] | None = None, ti
     for chunk in chunks:
         if chunk.kind != "stat_block" or not chunk.heading_path:
             continue
-        title = chunk.heading_path[-1]
+        stat_title = chunk.heading_path[-1]
         others = all_text.replace(chunk.text, "")
-        lower_use = re.search(rf"\b{re.escape(title.lower())}", others) is not None
-        named_use = re.search(rf"\b{re.escape(title)}\b", others) is not None
-        if title in npcs or title.lower() in monster_names or lower_use or not named_use or not looks_like_name(title):
+        lower_use = re.search(rf"\b{re.escape(stat_title.lower())}", others) is not None
+        named_use = re.search(rf"\b{re.escape(stat_title)}\b", others) is not None
+        if stat_title in npcs or stat_title.lower() in monster_names or lower_use or not named_use or not looks_like_name(stat_title):
             continue
         body = _body(chunk)
-        npcs[title] = Npc(title, body.split("\n")[0][:200], body[:2000], "", "", _location_of(chunk), title,
+        npcs[stat_title] = Npc(stat_title, body.split("\n")[0][:200], body[:2000], "", "", _location_of(chunk), stat_title,
                           chunk.index, {"own_stat_block": True})
     known_places = {n.lower() for n in locations}
     for chunk in chunks:
