@@ -1,0 +1,262 @@
+"""Spellcasting: slots, upcasting, pact magic, cantrips, rituals, concentration, known/prepared lists."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from game.character import Character
+from game.creation import create_character, level_up, standard_array
+from game.dice import roll, seeded
+from game.errors import IllegalEffect, NoSpellSlot, UnknownSpell
+from game.rests import long_rest, short_rest
+from game.spells import (
+    Spell,
+    cantrip_dice_multiplier,
+    cast_spell,
+    concentration_check,
+    concentration_dc,
+    learn_spell,
+    max_prepared,
+    prepare_spells,
+    scale_cantrip,
+    upcast_damage,
+)
+
+MAGIC_MISSILE = Spell(name="Magic Missile", level=1, classes=("sorcerer", "wizard"))
+SHIELD = Spell(name="Shield", level=1, classes=("sorcerer", "wizard"))
+DETECT_MAGIC = Spell(name="Detect Magic", level=1, ritual=True, concentration=True,
+                     classes=("bard", "cleric", "druid", "paladin", "ranger", "sorcerer", "wizard"))
+SLEEP = Spell(name="Sleep", level=1, classes=("bard", "sorcerer", "wizard"))
+FIRE_BOLT = Spell(name="Fire Bolt", level=0, classes=("sorcerer", "wizard"))
+HOLD_PERSON = Spell(name="Hold Person", level=2, concentration=True,
+                    classes=("bard", "cleric", "druid", "sorcerer", "warlock", "wizard"))
+FIREBALL = Spell(name="Fireball", level=3, classes=("sorcerer", "wizard"))
+HEX = Spell(name="Hex", level=1, concentration=True, classes=("warlock",))
+ARRAY = {"str": 8, "dex": 14, "con": 13, "int": 10, "wis": 12, "cha": 15}
+
+
+def _level(character: Character, level: int) -> Character:
+    while character.level < level:
+        level_up(character, milestone=True)
+    return character
+
+
+def test_casting_spends_a_slot_of_the_spell_level(wizard: Character) -> None:
+    cast = cast_spell(wizard, MAGIC_MISSILE)
+    assert (cast.slot_level, cast.slot_kind, cast.upcast, cast.slots_left) == (1, "slot", False, 1)
+    assert wizard.spell_slots.current == {1: 1}
+
+
+def test_out_of_slots_is_refused_with_a_narratable_reason(wizard: Character) -> None:
+    cast_spell(wizard, MAGIC_MISSILE)
+    cast_spell(wizard, SHIELD)
+    with pytest.raises(NoSpellSlot) as info:
+        cast_spell(wizard, MAGIC_MISSILE)
+    assert info.value.user_message == (
+        "Mira cannot cast Magic Missile: Mira has no spell slots of 1st level or higher left (slots left: none)."
+    )
+    assert wizard.spell_slots.current == {1: 0}
+
+
+def test_a_higher_slot_is_used_when_the_lower_ones_are_gone(wizard: Character) -> None:
+    _level(wizard, 3)
+    for _ in range(4):
+        cast_spell(wizard, MAGIC_MISSILE)
+    cast = cast_spell(wizard, MAGIC_MISSILE)
+    assert cast.slot_level == 2 and cast.upcast
+    assert wizard.spell_slots.current == {1: 0, 2: 1}
+
+
+def test_explicit_upcast_and_its_limits(wizard: Character) -> None:
+    _level(wizard, 3)
+    cast = cast_spell(wizard, MAGIC_MISSILE, 2)
+    assert cast.slot_level == 2 and cast.upcast and wizard.spell_slots.current == {1: 4, 2: 1}
+    wizard.spells_prepared = [*wizard.spells_prepared, "Hold Person"]
+    with pytest.raises(NoSpellSlot, match="cannot be cast with a 1st-level slot"):
+        cast_spell(wizard, HOLD_PERSON, 1)
+    with pytest.raises(NoSpellSlot, match="no 3rd-level spell slots"):
+        cast_spell(wizard, MAGIC_MISSILE, 3)
+    assert wizard.spell_slots.current == {1: 4, 2: 1}
+
+
+def test_spell_above_the_casters_level_is_refused(wizard: Character) -> None:
+    wizard.spells_prepared = [*wizard.spells_prepared, "Fireball"]
+    with pytest.raises(NoSpellSlot, match="level-1 Wizard cannot yet cast 3rd-level spells"):
+        cast_spell(wizard, FIREBALL)
+
+
+def test_unknown_unprepared_and_off_list_spells(wizard: Character) -> None:
+    with pytest.raises(UnknownSpell, match="does not have prepared Sleep"):
+        cast_spell(wizard, SLEEP)  # in the spellbook, not prepared
+    with pytest.raises(UnknownSpell, match="not a Wizard spell"):
+        cast_spell(wizard, HEX)
+    with pytest.raises(UnknownSpell, match="does not know the cantrip Ray of Frost"):
+        cast_spell(wizard, {"name": "Ray of Frost", "level": 0})
+    assert wizard.spell_slots.current == {1: 2}
+
+
+def test_non_casters_and_the_fallen_cannot_cast(fighter: Character, wizard: Character) -> None:
+    with pytest.raises(IllegalEffect, match="cannot cast spells"):
+        cast_spell(fighter, MAGIC_MISSILE, check_known=False)
+    wizard.apply_damage(100)
+    with pytest.raises(IllegalEffect, match="no state"):
+        cast_spell(wizard, FIRE_BOLT)
+
+
+def test_cantrips_spend_nothing(wizard: Character) -> None:
+    for _ in range(10):
+        cast = cast_spell(wizard, FIRE_BOLT)
+    assert cast.slot_level is None and wizard.spell_slots.current == {1: 2}
+
+
+@pytest.mark.parametrize(("level", "times"), [(1, 1), (4, 1), (5, 2), (10, 2), (11, 3), (16, 3), (17, 4), (20, 4)])
+def test_cantrip_scaling(level: int, times: int) -> None:
+    assert cantrip_dice_multiplier(level) == times
+    assert scale_cantrip("1d10", level) == f"{times}d10"
+
+
+def test_scale_cantrip_keeps_modifiers() -> None:
+    assert scale_cantrip("1d8+3", 11) == "3d8+3"
+    assert scale_cantrip("d12", 17) == "4d12"
+
+
+def test_upcast_damage() -> None:
+    assert upcast_damage("8d6", "1d6", 3, 5) == "10d6"  # fireball with a 5th-level slot
+    assert upcast_damage("3d4+3", "1d4+1", 1, 1) == "3d4+3"
+    assert upcast_damage("1d8", "1d6", 1, 3) == "1d8+2d6"
+    with pytest.raises(Exception):
+        upcast_damage("8d6", "1d6", 3, 2)
+
+
+def test_wizard_ritual_from_the_spellbook_without_a_slot(wizard: Character) -> None:
+    cast = cast_spell(wizard, DETECT_MAGIC, as_ritual=True)  # known, not prepared
+    assert cast.ritual and cast.slot_level is None
+    assert wizard.spell_slots.current == {1: 2}
+    assert wizard.concentration == "Detect Magic"
+    with pytest.raises(UnknownSpell):
+        cast_spell(wizard, DETECT_MAGIC)  # not prepared: no normal casting
+    with pytest.raises(IllegalEffect, match="cannot be cast as a ritual"):
+        cast_spell(wizard, MAGIC_MISSILE, as_ritual=True)
+
+
+def test_sorcerers_have_no_ritual_casting() -> None:
+    sorcerer = create_character("Zan", "human", "sorcerer", standard_array(ARRAY), ["arcana", "deception"])
+    learn_spell(sorcerer, DETECT_MAGIC)
+    with pytest.raises(IllegalEffect, match="Sorcerers cannot cast spells as rituals"):
+        cast_spell(sorcerer, DETECT_MAGIC, as_ritual=True)
+    assert cast_spell(sorcerer, DETECT_MAGIC).slot_level == 1
+
+
+def test_concentration_one_at_a_time(wizard: Character) -> None:
+    _level(wizard, 3)
+    wizard.spells_prepared = ["Detect Magic", "Hold Person"]
+    cast_spell(wizard, DETECT_MAGIC)
+    cast = cast_spell(wizard, HOLD_PERSON)
+    assert cast.ended_concentration == "Detect Magic" and wizard.concentration == "Hold Person"
+
+
+@pytest.mark.parametrize(("damage", "dc"), [(0, 10), (9, 10), (20, 10), (21, 10), (22, 11), (30, 15), (47, 23)])
+def test_concentration_dc(damage: int, dc: int) -> None:
+    assert concentration_dc(damage) == dc
+
+
+def test_concentration_check_keeps_or_breaks(wizard: Character) -> None:
+    wizard.start_concentration("Detect Magic")
+    assert concentration_check(wizard, 30, roll("1d1+14")) is not None  # 15 vs DC 15: kept
+    assert wizard.concentration == "Detect Magic"
+    check = concentration_check(wizard, 30, roll("1d1+13"))
+    assert check is not None and (check.dc, check.kept) == (15, False)
+    assert wizard.concentration is None
+    assert concentration_check(wizard, 30) is None  # nothing to keep
+
+
+def test_concentration_check_rolls_a_con_save(wizard: Character) -> None:
+    wizard.start_concentration("Detect Magic")
+    with seeded(1):
+        check = concentration_check(wizard, 4)
+    assert check is not None
+    assert check.roll["expression"] == "1d20+2"  # Con 14, no proficiency
+    assert check.kept == (check.roll["total"] >= 10)
+
+
+def test_warlock_pact_magic_uses_its_slot_level_and_recovers_on_short_rest() -> None:
+    warlock = _level(create_character("Vex", "tiefling", "warlock", standard_array(ARRAY), ["arcana", "deception"]), 5)
+    warlock.spells_known = ["Hex", "Hold Person"]
+    cast = cast_spell(warlock, HEX)
+    assert (cast.slot_level, cast.slot_kind, cast.upcast) == (3, "pact", True)
+    cast_spell(warlock, HOLD_PERSON)
+    with pytest.raises(NoSpellSlot, match="no 3rd-level spell slots left"):
+        cast_spell(warlock, HEX)
+    rest = short_rest(warlock)
+    assert rest.pact_slots_restored == 2 and warlock.spell_slots.pact_current == 2
+
+
+def test_paladins_cast_from_level_2_with_half_caster_slots() -> None:
+    paladin = create_character("Sera", "human", "paladin", standard_array({**ARRAY, "str": 15, "cha": 14, "dex": 8}),
+                               ["athletics", "religion"])
+    bless = Spell(name="Bless", level=1, concentration=True, classes=("cleric", "paladin"))
+    paladin.spells_prepared = ["Bless"]
+    with pytest.raises(NoSpellSlot, match="level-1 Paladin cannot yet cast 1st-level"):
+        cast_spell(paladin, bless)
+    _level(paladin, 2)
+    assert cast_spell(paladin, bless).slot_level == 1
+    assert max_prepared(paladin) == 1 + 2  # half level + Cha
+
+
+def test_prepared_list_limits(wizard: Character) -> None:
+    assert max_prepared(wizard) == 1 + 3
+    prepare_spells(wizard, [MAGIC_MISSILE, SHIELD, SLEEP, DETECT_MAGIC])
+    assert wizard.spells_prepared == ["Magic Missile", "Shield", "Sleep", "Detect Magic"]
+    with pytest.raises(IllegalEffect, match="can prepare 4"):
+        prepare_spells(wizard, [MAGIC_MISSILE, SHIELD, SLEEP, DETECT_MAGIC, Spell(name="Grease", level=1)])
+    with pytest.raises(UnknownSpell, match="spellbook"):
+        prepare_spells(wizard, [Spell(name="Grease", level=1)])
+    with pytest.raises(IllegalEffect, match="cannot learn or prepare 3rd-level"):
+        prepare_spells(wizard, [FIREBALL])
+    assert wizard.spells_prepared == ["Magic Missile", "Shield", "Sleep", "Detect Magic"]
+
+
+def test_known_spell_limits_for_a_sorcerer() -> None:
+    sorcerer = create_character("Zan", "human", "sorcerer", standard_array(ARRAY), ["arcana", "deception"])
+    learn_spell(sorcerer, MAGIC_MISSILE)
+    learn_spell(sorcerer, SHIELD)
+    with pytest.raises(IllegalEffect, match="at most 2 spells"):
+        learn_spell(sorcerer, SLEEP)
+    with pytest.raises(IllegalEffect, match="already knows"):
+        learn_spell(sorcerer, SHIELD)
+    for name in ("Fire Bolt", "Light", "Mage Hand", "Prestidigitation"):
+        learn_spell(sorcerer, {"name": name, "level": 0})
+    with pytest.raises(IllegalEffect, match="at most 4 cantrips"):
+        learn_spell(sorcerer, {"name": "Shocking Grasp", "level": 0})
+    with pytest.raises(IllegalEffect, match="do not prepare"):
+        prepare_spells(sorcerer, [MAGIC_MISSILE])
+
+
+@given(st.lists(st.sampled_from(["cast1", "cast2", "cast3", "long", "short"]), max_size=40))
+@settings(max_examples=100, deadline=None)
+def test_property_slot_accounting(actions: list[str]) -> None:
+    caster = create_character("Ilya", "human", "wizard", standard_array({**ARRAY, "int": 15, "cha": 10}),
+                              ["arcana", "history"])
+    _level(caster, 5)
+    caster.spells_prepared = ["Magic Missile", "Hold Person", "Fireball"]
+    spells = {"cast1": MAGIC_MISSILE, "cast2": HOLD_PERSON, "cast3": FIREBALL}
+    spent = 0
+    for action in actions:
+        if action == "long":
+            long_rest(caster)
+            spent = 0
+        elif action == "short":
+            short_rest(caster)
+        else:
+            try:
+                cast = cast_spell(caster, spells[action])
+            except NoSpellSlot:
+                assert caster.spell_slots.lowest_available(spells[action].level) is None
+            else:
+                spent += 1
+                assert cast.slot_level is not None and cast.slot_level >= spells[action].level
+        slots = caster.spell_slots
+        assert all(0 <= slots.current[lv] <= slots.maximum[lv] for lv in slots.maximum)
+        assert slots.total_current == slots.total_maximum - spent
