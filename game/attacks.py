@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,11 +27,15 @@ from game.conditions import Advantage, Condition, attack_roll_mode, can_act, hit
 from game.equipment import Weapon, find_weapon
 from game.errors import RulesError
 
+if TYPE_CHECKING:
+    from game.character import Character
+
 __all__ = [
     "AttackProfile",
     "AttackResult",
     "DamageDice",
     "attack_ability",
+    "character_attack_profile",
     "is_proficient",
     "make_attack",
     "parse_damage_dice",
@@ -128,10 +132,35 @@ def attack_ability(weapon: Weapon, scores: AbilityScores) -> str:
 
 
 def is_proficient(weapon: Weapon, weapon_proficiencies: Iterable[str]) -> bool:
-    """Proficiency by category (`simple`/`martial`) or by weapon name (plural or singular)."""
-    names = {p.strip().lower() for p in weapon_proficiencies}
+    """Proficiency by category (`simple`/`martial`) or by weapon name: singular or plural, and
+    `"hand crossbow"` for the table's `"Crossbow, hand"`."""
+    names = {p.strip().lower().removesuffix("s") for p in weapon_proficiencies}
     own = weapon.name.lower()
-    return weapon.category in names or own in names or f"{own}s" in names
+    if ", " in own:
+        base, kind = own.split(", ", 1)
+        own = f"{kind} {base}"
+    return weapon.category in names or own.removesuffix("s") in names
+
+
+def character_attack_profile(
+    character: Character,
+    weapon: Weapon | str,
+    *,
+    two_handed: bool = False,
+    thrown: bool = False,
+    magic_bonus: int = 0,
+) -> AttackProfile:
+    """`weapon_attack_profile` with the character's scores, proficiency bonus and weapon proficiencies."""
+    w = _weapon(weapon)
+    return weapon_attack_profile(
+        w,
+        character.ability_scores,
+        character.proficiency_bonus,
+        proficient=is_proficient(w, character.proficiencies.weapons),
+        two_handed=two_handed,
+        thrown=thrown,
+        magic_bonus=magic_bonus,
+    )
 
 
 def _weapon(weapon: Weapon | str) -> Weapon:

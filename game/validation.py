@@ -37,7 +37,7 @@ from pydantic import BaseModel, ValidationError
 
 from game.character import Character, DeathSaves
 from game.combat import MAX_COMBATANTS, Combat, Entrant
-from game.conditions import Condition, can_act, parse_condition, resists_all_damage
+from game.conditions import Condition, can_act, hit_point_maximum, parse_condition, resists_all_damage
 from game.damage import apply_damage, apply_healing, parse_damage_type
 from game.death_saves import take_damage_at_zero
 from game.effects import (
@@ -163,17 +163,20 @@ def _heal(state: GameState, cid: str, who: Character | Creature, amount: int) ->
         raise IllegalEffect(
             f"Healing {who.name} for {amount} hit points is beyond any magic in the rules (at most {cap})."
         )
-    out = apply_healing(hp=who.hp, max_hp=who.max_hp, amount=amount)
+    ceiling = hit_point_maximum(who.max_hp, who.exhaustion)  # halved at exhaustion 4+
+    out = apply_healing(hp=min(who.hp, ceiling), max_hp=ceiling, amount=amount)
+    regained = max(0, out.hp_after - who.hp)
+    revived = who.hp == 0 and regained > 0
     if isinstance(who, Character):
         who = who.model_copy(deep=True)
-        who.heal(amount)
-        if out.revived:
+        who.heal(regained)
+        if revived:
             who.remove_condition("unconscious")
     else:
-        conditions = tuple(c for c in who.conditions if c != "unconscious" or not out.revived)
-        who = who.model_copy(update={"hp": out.hp_after, "conditions": conditions})
-    changes = {"target": cid, "hp": out.hp_after, "regained": out.regained, "wasted": out.wasted, "revived": out.revived}
-    return _put(state, cid, who), changes, f"{who.name} regains {out.regained} hit points ({out.hp_before} → {out.hp_after})."
+        conditions = tuple(c for c in who.conditions if c != "unconscious" or not revived)
+        who = who.model_copy(update={"hp": who.hp + regained, "conditions": conditions})
+    changes = {"target": cid, "hp": who.hp, "regained": regained, "wasted": amount - regained, "revived": revived}
+    return _put(state, cid, who), changes, f"{who.name} regains {regained} hit points ({who.hp - regained} → {who.hp})."
 
 
 def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange) -> _Result:
@@ -328,13 +331,17 @@ def _condition_set(state: GameState, e: ConditionSet, rng: random.Random) -> _Re
             raise IllegalEffect(f"Exhaustion goes from 1 to 6, not {level}.")
         if level <= who.exhaustion:
             raise IllegalEffect(f"{who.name} is already at exhaustion level {who.exhaustion}.")
+        ceiling = hit_point_maximum(who.max_hp, level)  # level 4+: hit point maximum halved
         if isinstance(who, Character):
             who = who.model_copy(deep=True)
             who.set_exhaustion(level)
+            who.hp = min(who.hp, ceiling)
         else:
-            who = who.model_copy(update={"exhaustion": level, "dead": level == 6, "hp": 0 if level == 6 else who.hp})
+            hp = 0 if level == 6 else min(who.hp, ceiling)
+            who = who.model_copy(update={"exhaustion": level, "dead": level == 6, "hp": hp})
         summary = f"{who.name} is at exhaustion level {level}" + (" and dies." if level == 6 else ".")
-        return _put(state, cid, who), {"target": cid, "exhaustion": level, "dead": who.dead}, summary
+        changes = {"target": cid, "exhaustion": level, "hp": who.hp, "dead": who.dead}
+        return _put(state, cid, who), changes, summary
     if condition.value in who.conditions:
         raise IllegalEffect(f"{who.name} is already {condition.value}.")
     if isinstance(who, Character):

@@ -149,3 +149,17 @@ def test_attack_results_obey_the_rules(seed: int, weapon: str, mode: Advantage, 
         assert n + profile.damage_bonus <= result.damage <= n * dice.sides + profile.damage_bonus
     else:
         assert result.damage == 0
+
+
+def test_character_attack_profile_uses_class_proficiencies() -> None:
+    from game.abilities import AbilityScores as Scores
+    from game.attacks import character_attack_profile
+    from game.creation import create_character
+
+    rogue = create_character("Cel", "Halfling", "Rogue", Scores(strength=8, dexterity=15, constitution=14,
+                             intelligence=12, wisdom=10, charisma=13), ["stealth", "acrobatics", "perception",
+                             "deception"], subrace="Lightfoot")  # fmt: skip
+    # Dex 15 + 2 (halfling) = 17 → +3; proficiency +2; rogues are proficient with rapiers and hand crossbows
+    assert character_attack_profile(rogue, "Rapier").attack_bonus == 5
+    assert character_attack_profile(rogue, "Crossbow, hand").attack_bonus == 5
+    assert character_attack_profile(rogue, "Longbow").attack_bonus == 3  # martial, not proficient

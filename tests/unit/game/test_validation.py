@@ -349,3 +349,12 @@ def test_any_party_any_effects(data: st.DataObject, seed: int) -> None:
     targets = [*state.characters, *state.creatures, *(c.name for c in state.characters.values())]
     effects = data.draw(st.lists(proposed_effects(targets), max_size=10))
     check_outcomes(state, effects, seed)
+
+
+def test_exhaustion_four_halves_the_hit_point_maximum_for_healing(state: GameState) -> None:
+    # Bram: 44/44. Exhaustion 4 → maximum 22, so his hit points drop to 22 and healing stops there.
+    new, out = one(state, {"kind": "condition_set", "target": "bram", "condition": "exhaustion", "level": 4})
+    assert out.changes["hp"] == 22
+    hurt, _ = one(new, {"kind": "hp_change", "target": "bram", "amount": -10})
+    healed, out = one(hurt, {"kind": "hp_change", "target": "bram", "amount": 15})
+    assert out.changes == {"target": "bram", "hp": 22, "regained": 10, "wasted": 5, "revived": False}
