@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import random
 import re
 from collections.abc import Iterator
@@ -210,11 +211,19 @@ def parse_expression(expression: str, *, critical: bool = False) -> tuple[diceas
 
     Returns:
         the d20 AST (dice doubled when `critical`) and the advantage named by words in the text.
+        The AST is shared (cached): treat it as read-only.
 
     Raises:
         DiceError: empty, too long, bad syntax, too many dice, too many sides.
     """
-    if not isinstance(expression, str) or not expression.strip():
+    if not isinstance(expression, str):
+        raise DiceError(str(expression), "there is nothing to roll.")
+    return _parse_cached(expression, critical)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(expression: str, critical: bool) -> tuple[diceast.Expression, Advantage]:
+    if not expression.strip():
         raise DiceError(str(expression), "there is nothing to roll.")
     if len(expression) > MAX_EXPRESSION_LENGTH:
         raise DiceError(expression[:40] + "…", f"that is longer than {MAX_EXPRESSION_LENGTH} characters.")
