@@ -162,7 +162,7 @@ class CampaignRetriever:
         UNION ALL SELECT 'trigram', id, score FROM trg
         """
         params: dict[str, Any] = {"emb": _vector(embedding), "cid": campaign_id, "n": self._n,
-                                  "tsq": _tsquery(query) or "''", "tags": tags, "own": own}
+                                  "tsq": _tsquery(query), "tags": tags, "own": own}
         params.update({f"w{i}": w for i, w in enumerate(words)})
         async with self._db.transaction() as conn:
             await conn.execute("SET LOCAL hnsw.ef_search = 100")

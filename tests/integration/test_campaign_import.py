@@ -1,0 +1,160 @@
+"""Campaign import into the real embedded PostgreSQL, idempotent re-import, bad PDFs, and retrieval quality."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from ingest.campaign.service import import_campaign_pdf, search_campaign
+from ingest.embedder import get_embedder
+from ingest.errors import UnreadablePdf
+from persistence.campaign_repository import CampaignNotFound, CampaignRepository
+from persistence.retrieval import CampaignRetriever, Scene
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "data" / "campaigns" / "the-drowned-lantern.pdf"
+QUESTIONS = REPO / "tests" / "data" / "campaign_questions.jsonl"
+NAME = "drowned-lantern-test"
+
+
+async def _wipe(db) -> None:
+    await db.execute("DELETE FROM campaigns WHERE name LIKE %s", ("drowned-lantern-test%",))
+
+
+@pytest.fixture(scope="module")
+async def imported(db):
+    """The sample adventure imported once for this module (and removed afterwards)."""
+    await _wipe(db)
+    summary = await import_campaign_pdf(db, SAMPLE, NAME, get_embedder())
+    yield summary
+    await _wipe(db)
+
+
+async def test_import_writes_chunks_world_and_embeddings(db, imported) -> None:
+    stats = await CampaignRepository(db).campaign_stats(NAME)
+    assert stats["chunks"] == imported.chunks >= 45
+    assert stats["locations"] == 19
+    assert stats["npcs"] >= 7
+    assert stats["connections"] >= 8
+    assert stats["plot_threads"] >= 5 and stats["story_hooks"] == 4
+    assert stats["files"] == ["the-drowned-lantern.pdf"]
+    missing = await db.fetch_value(
+        "SELECT count(*) FROM campaign_chunks WHERE campaign_id = %s AND embedding IS NULL", (imported.campaign_id,))
+    assert missing == 0
+    row = await db.fetch_one(
+        "SELECT l.key, c.heading_path, c.page FROM locations l JOIN campaign_chunks c ON c.id = l.source_chunk_id "
+        "WHERE l.campaign_id = %s AND l.key = 'B3'", (imported.campaign_id,))
+    assert row["heading_path"][-1] == "B3. The Wreckers' Cellar" and row["page"] == 7
+    npc = await db.fetch_one(
+        "SELECT n.stat_block, l.name AS location, c.heading_path FROM npcs n JOIN locations l ON l.id = n.location_id "
+        "JOIN campaign_chunks c ON c.id = n.source_chunk_id WHERE n.campaign_id = %s AND n.name = 'Edric Vane'",
+        (imported.campaign_id,))
+    assert npc == {"stat_block": "noble", "location": "Harbormaster's Office",
+                   "heading_path": ["Chapter 1: Gullhaven", "A3. Harbormaster's Office", "Edric Vane"]}
+    leaked = await db.fetch_value(
+        "SELECT count(*) FROM campaign_chunks WHERE campaign_id = %s AND text LIKE %s", (imported.campaign_id,
+                                                                                       "%THE DROWNED LANTERN%"))
+    assert leaked == 0
+
+
+async def test_reimport_replaces_the_file_in_place(db, imported) -> None:
+    before = await CampaignRepository(db).campaign_stats(NAME)
+    old_ids = {r["id"] for r in await db.fetch_all(
+        "SELECT id FROM campaign_chunks WHERE campaign_id = %s", (imported.campaign_id,))}
+    again = await import_campaign_pdf(db, SAMPLE, NAME, get_embedder())
+    after = await CampaignRepository(db).campaign_stats(NAME)
+    assert again.campaign_id == imported.campaign_id
+    for key in ("chunks", "npcs", "locations", "connections", "plot_threads", "story_hooks", "documents"):
+        assert after[key] == before[key], key
+    new_ids = {r["id"] for r in await db.fetch_all(
+        "SELECT id FROM campaign_chunks WHERE campaign_id = %s", (imported.campaign_id,))}
+    assert not old_ids & new_ids
+
+
+def _bad_pdfs(tmp_path: Path) -> list[Path]:
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    noise = tmp_path / "noise.pdf"
+    noise.write_bytes(os.urandom(2048))
+    locked = tmp_path / "locked.pdf"
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), "An adventure behind a password.")
+    doc.save(locked, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="o", user_pw="u")
+    scan = tmp_path / "scan.pdf"
+    doc = pymupdf.open()
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 32, 32), 0)
+    pix.clear_with(128)
+    doc.new_page().insert_image(pymupdf.Rect(50, 50, 400, 400), pixmap=pix)
+    doc.save(scan)
+    return [empty, noise, locked, scan]
+
+
+async def test_bad_pdfs_leave_nothing_behind(db, imported, tmp_path: Path) -> None:
+    before = await CampaignRepository(db).campaign_stats(NAME)
+    for path in _bad_pdfs(tmp_path):
+        with pytest.raises(UnreadablePdf):
+            await import_campaign_pdf(db, path, NAME + "-bad", get_embedder())
+        with pytest.raises(UnreadablePdf):                 # into an existing campaign: it stays as it was
+            await import_campaign_pdf(db, path, NAME, get_embedder())
+    assert await db.fetch_value("SELECT count(*) FROM campaigns WHERE name = %s", (NAME + "-bad",)) == 0
+    after = await CampaignRepository(db).campaign_stats(NAME)
+    assert after["chunks"] == before["chunks"] and after["files"] == ["the-drowned-lantern.pdf"]
+
+
+async def test_scene_pulls_in_the_current_location_and_npcs(db, imported) -> None:
+    hits = await search_campaign(db, NAME, "what is in this room?", Scene(location="C2"), 10, get_embedder())
+    assert hits[0].heading_path[-1] == "C2. The Bone Shoals"
+    assert any("scene" in r for r in hits[0].reasons)
+    hits = await search_campaign(db, NAME, "what does she want?", Scene(location="Gutted Eel", npcs=("Grell",)),
+                                 5, get_embedder())
+    assert "Mother Grell" in [h.heading_path[-1] for h in hits[:3]]
+    assert len(hits) == 5
+
+
+async def test_limit_is_capped_and_typos_still_match(db, imported) -> None:
+    hits = await search_campaign(db, NAME, "Kelpwhistel", None, 50, get_embedder())
+    assert len(hits) == 10
+    assert any("Kelpwhistle" in " ".join(h.heading_path) for h in hits[:3])
+    assert any(r.startswith("trigram") for h in hits for r in h.reasons)
+
+
+async def test_nothing_matching_falls_back_to_overview_and_location(db, imported) -> None:
+    retriever = CampaignRetriever(db)
+    hits = await retriever.search(imported.campaign_id, "zzqx vvkj", None, None, 10)
+    assert [h.heading_path[-1] for h in hits] == ["Introduction"]
+    assert hits[0].reasons == ("fallback: overview",)
+    hits = await retriever.search(imported.campaign_id, "zzqx vvkj", None, Scene(location="B5"), 10)
+    assert hits[0].heading_path[-1] == "B5. The Spiral Stair"
+    assert hits[0].reasons[0].startswith("scene #1")
+
+
+async def test_unknown_campaign_is_a_friendly_error(db) -> None:
+    with pytest.raises(CampaignNotFound) as err:
+        await search_campaign(db, "no-such-campaign", "hello", None, 10, get_embedder())
+    assert "no-such-campaign" in err.value.user_message
+
+
+async def test_recall_at_10_on_natural_questions(db, imported) -> None:
+    questions = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    assert len(questions) >= 30
+    embedder = get_embedder()
+    retriever = CampaignRetriever(db)
+    vectors = embedder.embed([q["query"] for q in questions])
+    found, reciprocal, misses = 0, 0.0, []
+    for q, vector in zip(questions, vectors):
+        hits = await retriever.search(imported.campaign_id, q["query"], vector, None, 10)
+        heads = [h.heading_path[-1] if h.heading_path else "" for h in hits]
+        if q["expected"] in heads:
+            found += 1
+            reciprocal += 1 / (heads.index(q["expected"]) + 1)
+        else:
+            misses.append(q["query"])
+    recall, mrr = found / len(questions), reciprocal / len(questions)
+    print(f"\ncampaign retrieval: recall@10 = {recall:.3f}, MRR = {mrr:.3f} over {len(questions)} questions; "
+          f"missed: {misses}")
+    assert recall >= 0.85
+    assert mrr >= 0.5
