@@ -91,7 +91,8 @@ def main() -> None:
     print(f"validate_effects: {args.calls} calls × {args.effects} effects in {elapsed:.2f} s")
     print(f"  calls/s   {args.calls / elapsed:10.0f}")
     print(f"  effects/s {args.calls * args.effects / elapsed:10.0f}  (accepted {accepted}, refused {refused})")
-    print(f"  latency µs p50 {q[49] * 1e6:.0f}  p90 {q[89] * 1e6:.0f}  p99 {q[98] * 1e6:.0f}  max {latencies[-1] * 1e6:.0f}")
+    p50, p90, p99, worst = q[49] * 1e6, q[89] * 1e6, q[98] * 1e6, latencies[-1] * 1e6
+    print(f"  latency µs p50 {p50:.0f}  p90 {p90:.0f}  p99 {p99:.0f}  max {worst:.0f}")
 
 
 if __name__ == "__main__":

@@ -285,7 +285,9 @@ def make_attack(
     sources = list(circumstances)
     if profile.ranged:
         if profile.long_range is not None and distance > profile.long_range:
-            raise RulesError(f"The target is beyond the {profile.weapon.lower()}'s long range ({profile.long_range} ft.).")
+            raise RulesError(
+                f"The target is beyond the {profile.weapon.lower()}'s long range ({profile.long_range} ft.)."
+            )
         if profile.normal_range is not None and distance > profile.normal_range:
             sources.append(Advantage.DISADVANTAGE)
     else:

@@ -6,8 +6,9 @@ The functions below answer the questions the referee asks during play: can this 
 move or speak; what is its speed; does an attack roll, saving throw or ability check have
 advantage or disadvantage, or fail automatically; is a hit a forced critical.
 
-`Advantage` is `game.dice.Advantage` (re-exported). Advantage and disadvantage follow SRD "Advantage and Disadvantage": any number of sources of
-each cancel out to a normal roll if at least one of each is present (`combine_advantage`).
+`Advantage` is `game.dice.Advantage` (re-exported). Advantage and disadvantage follow SRD
+"Advantage and Disadvantage": any number of sources of each cancel out to a normal roll if at
+least one of each is present (`combine_advantage`).
 
 Conditions are given as any iterable of `Condition` members or their names; implied conditions
 are added (paralyzed, petrified, stunned and unconscious include incapacitated; unconscious

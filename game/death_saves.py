@@ -19,7 +19,6 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from game.character import DeathSaves
-
 from game.errors import RulesError
 
 __all__ = [

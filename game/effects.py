@@ -16,12 +16,13 @@ a new `GameState`; the one passed in is never changed.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from game.character import Character
 from game.combat import CombatState
+from game.errors import IllegalEffect, UnknownCharacter
 
 __all__ = [
     "CombatEnd",
@@ -48,7 +49,32 @@ __all__ = [
     "TempHp",
     "TurnAdvance",
     "XpAward",
+    "clean_text",
+    "require_alive",
 ]
+
+MAX_NAME: Final = 100
+MAX_TEXT: Final = 1_000
+
+
+def clean_text(value: str, what: str, limit: int = MAX_NAME, *, allow_empty: bool = False) -> str:
+    """Collapse whitespace and enforce a length.
+
+    Raises:
+        IllegalEffect: empty (unless allowed) or longer than `limit`.
+    """
+    text = " ".join(str(value).split())
+    if not text and not allow_empty:
+        raise IllegalEffect(f"The {what} is missing.")
+    if len(text) > limit:
+        raise IllegalEffect(f"The {what} is too long ({len(text)} characters; at most {limit}).")
+    return text
+
+
+def require_alive(name: str, dead: bool) -> None:
+    """Raises IllegalEffect when `dead`: the dead take no effects."""
+    if dead:
+        raise IllegalEffect(f"{name} is dead.")
 
 
 class _Effect(BaseModel):
@@ -280,6 +306,47 @@ class GameState(BaseModel):
     known_locations: tuple[str, ...] = ()
     npcs: dict[str, NpcRecord] = Field(default_factory=dict)
     plot_threads: dict[str, PlotThread] = Field(default_factory=dict)
+
+    def find(self, ref: str) -> tuple[str, Character | Creature]:
+        """Resolve an id, or a case-insensitive name, to a character or creature.
+
+        Raises:
+            UnknownCharacter: nobody by that id or name.
+            IllegalEffect: the name fits more than one.
+        """
+        if not isinstance(ref, str) or not ref.strip():
+            raise UnknownCharacter(str(ref))
+        if ref in self.characters:
+            return ref, self.characters[ref]
+        if ref in self.creatures:
+            return ref, self.creatures[ref]
+        key = " ".join(ref.lower().split())
+        matches: list[tuple[str, Character | Creature]] = [
+            (cid, c) for cid, c in self.characters.items() if c.name.lower() == key
+        ]
+        matches += [(cid, c) for cid, c in self.creatures.items() if c.name.lower() == key or cid.lower() == key]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise IllegalEffect(f"More than one creature is called {ref!r}; say which one.")
+        raise UnknownCharacter(ref)
+
+    def find_character(self, ref: str, verb: str) -> tuple[str, Character]:
+        """Like `find`, for player characters only; returns a deep copy that is safe to change.
+
+        Raises:
+            UnknownCharacter / IllegalEffect: as `find`, or `ref` is a creature ("cannot {verb}").
+        """
+        cid, who = self.find(ref)
+        if not isinstance(who, Character):
+            raise IllegalEffect(f"{who.name} is not a player character and cannot {verb}.")
+        return cid, who.model_copy(deep=True)
+
+    def replace(self, cid: str, who: Character | Creature) -> GameState:
+        """A new state with `who` stored under `cid` (this one is unchanged)."""
+        if isinstance(who, Character):
+            return self.model_copy(update={"characters": {**self.characters, cid: who}})
+        return self.model_copy(update={"creatures": {**self.creatures, cid: who}})
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from game.errors import RulesError
 from game.inventory import Currency
@@ -135,7 +135,7 @@ def party_thresholds(levels: Iterable[int]) -> dict[str, int]:
     for level in levels:
         if level not in ENCOUNTER_THRESHOLDS:
             raise RulesError(f"Character level must be between 1 and 20, not {level}.")
-        for name, xp in zip(DIFFICULTIES, ENCOUNTER_THRESHOLDS[level]):
+        for name, xp in zip(DIFFICULTIES, ENCOUNTER_THRESHOLDS[level], strict=True):
             out[name] += xp
     return out
 
@@ -395,21 +395,31 @@ def generate_weather(
 
 # Our own syllable lists (the SRD 5.1 gives no name lists); combined as first + second syllable.
 _NAME_PARTS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]] = {
-    "human": (("Al", "Bren", "Cor", "Da", "El", "Ga", "Hal", "Ior", "Ma", "Ro", "Se", "Tam"),
-              ("an", "ric", "wen", "ra", "dra", "lin", "mund", "eth", "ira", "on"),
-              ("Ashford", "Brook", "Carrow", "Dunmore", "Fenwick", "Hale", "Marsh", "Thorne")),
-    "dwarf": (("Bal", "Dor", "Gim", "Har", "Kil", "Mor", "Thra", "Bru", "Ris", "Tor"),
-              ("in", "ek", "dal", "grim", "nar", "rik", "da", "hild", "unn", "ar"),
-              ("Ironfist", "Stonehelm", "Coppervein", "Deepdelver", "Hammerfall", "Graniteborn")),
-    "elf": (("Ae", "Cael", "Ela", "Fen", "Ila", "Lia", "Mie", "Syl", "Tha", "Vae"),
-            ("rin", "thil", "nor", "wyn", "lith", "riel", "dan", "ssa", "ion", "ael"),
-            ("Moonwhisper", "Starbloom", "Leafsong", "Silverfrond", "Dawnbough")),
-    "halfling": (("Bil", "Cora", "Eddo", "Fin", "Lav", "Merry", "Pip", "Rosi", "Tob", "Wil"),
-                 ("bo", "lie", "wick", "do", "ender", "an", "pin", "ette", "ias", "ow"),
-                 ("Goodbarrel", "Underbough", "Tealeaf", "Hilltopple", "Brushgather")),
-    "gnome": (("Al", "Bim", "Fonk", "Nim", "Orry", "Quil", "Tink", "Zook", "Wren", "Sind"),
-              ("ston", "ble", "kin", "nibs", "fiz", "wick", "ri", "pock", "a", "en"),
-              ("Cogsworth", "Fizzlebang", "Nackle", "Tumblewhistle", "Gearspring")),
+    "human": (
+        ("Al", "Bren", "Cor", "Da", "El", "Ga", "Hal", "Ior", "Ma", "Ro", "Se", "Tam"),
+        ("an", "ric", "wen", "ra", "dra", "lin", "mund", "eth", "ira", "on"),
+        ("Ashford", "Brook", "Carrow", "Dunmore", "Fenwick", "Hale", "Marsh", "Thorne"),
+    ),
+    "dwarf": (
+        ("Bal", "Dor", "Gim", "Har", "Kil", "Mor", "Thra", "Bru", "Ris", "Tor"),
+        ("in", "ek", "dal", "grim", "nar", "rik", "da", "hild", "unn", "ar"),
+        ("Ironfist", "Stonehelm", "Coppervein", "Deepdelver", "Hammerfall", "Graniteborn"),
+    ),
+    "elf": (
+        ("Ae", "Cael", "Ela", "Fen", "Ila", "Lia", "Mie", "Syl", "Tha", "Vae"),
+        ("rin", "thil", "nor", "wyn", "lith", "riel", "dan", "ssa", "ion", "ael"),
+        ("Moonwhisper", "Starbloom", "Leafsong", "Silverfrond", "Dawnbough"),
+    ),
+    "halfling": (
+        ("Bil", "Cora", "Eddo", "Fin", "Lav", "Merry", "Pip", "Rosi", "Tob", "Wil"),
+        ("bo", "lie", "wick", "do", "ender", "an", "pin", "ette", "ias", "ow"),
+        ("Goodbarrel", "Underbough", "Tealeaf", "Hilltopple", "Brushgather"),
+    ),
+    "gnome": (
+        ("Al", "Bim", "Fonk", "Nim", "Orry", "Quil", "Tink", "Zook", "Wren", "Sind"),
+        ("ston", "ble", "kin", "nibs", "fiz", "wick", "ri", "pock", "a", "en"),
+        ("Cogsworth", "Fizzlebang", "Nackle", "Tumblewhistle", "Gearspring"),
+    ),
 }
 _NAME_PARTS["half-elf"] = _NAME_PARTS["elf"]
 _NAME_PARTS["half-orc"] = (
@@ -425,7 +435,10 @@ _NAME_PARTS["dragonborn"] = (
 _NAME_PARTS["tiefling"] = (
     ("Ak", "Bar", "Dam", "Ek", "Kal", "Mor", "Nem", "Ska", "Cri", "Ori"),
     ("menos", "akas", "aia", "emon", "lista", "thos", "eia", "mon", "ella", "anis"),
-    ("", "",),
+    (
+        "",
+        "",
+    ),
 )
 
 

@@ -117,7 +117,9 @@ def test_make_attack_reads_conditions_and_range() -> None:
         make_attack(sword, 12, rng=random.Random(3), distance=10)
     assert make_attack(weapon_attack_profile("Glaive", FIGHTER, 2), 12, rng=random.Random(3), distance=10)
     # blinded attacker vs. restrained target: one of each, a normal roll
-    even = make_attack(sword, 12, rng=random.Random(3), attacker_conditions=["blinded"], target_conditions=["restrained"])
+    even = make_attack(
+        sword, 12, rng=random.Random(3), attacker_conditions=["blinded"], target_conditions=["restrained"]
+    )
     assert even.mode is Advantage.NONE and len(even.rolls) == 1
     with pytest.raises(RulesError):
         make_attack(sword, 12, rng=random.Random(3), attacker_conditions=["stunned"])

@@ -116,7 +116,9 @@ def test_no_monster_for_the_environment_is_refused() -> None:
 @settings(max_examples=60)
 @given(st.lists(st.integers(1, 20), min_size=1, max_size=6), st.sampled_from(DIFFICULTIES), st.integers(0, 10**6))
 def test_encounters_never_exceed_the_band(levels: list[int], difficulty: str, seed: int) -> None:
-    monsters = [{"name": f"M{cr}", "challenge_rating": cr, "type": "beast"} for cr in ("1/8", "1/2", "2", "5", "9", "13", "17")]
+    monsters = [
+        {"name": f"M{cr}", "challenge_rating": cr, "type": "beast"} for cr in ("1/8", "1/2", "2", "5", "9", "13", "17")
+    ]
     try:
         encounter = generate_encounter(levels, "forest", monsters, difficulty=difficulty, seed=seed)
     except RulesError:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import game_states, proposed_effects
 
 import game.errors as errors
 from game.character import Character
@@ -15,7 +16,6 @@ from game.effects import Creature, GameState, HpChange, SlotSpend
 from game.inventory import Currency, make_item
 from game.slots import slots_for
 from game.validation import MAX_EFFECTS, apply_effects, validate_effects
-from strategies import game_states, proposed_effects
 
 
 def aria() -> Character:

@@ -1,0 +1,231 @@
+"""The world and combat half of effect validation: location, XP, NPCs, plot threads, fights.
+
+Called only through `game.validation.apply_effects` / `validate_effects`, which document the rules
+as a whole; each applier takes the state and one effect and returns (new state, exact changes,
+summary) or raises a `RulesError` subclass with a sentence the DM can narrate.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any, Final
+
+from game.character import Character
+from game.combat import MAX_COMBATANTS, Combat, Entrant
+from game.effects import (
+    MAX_TEXT,
+    CombatEnd,
+    CombatStart,
+    Creature,
+    GameState,
+    LocationChange,
+    NpcIntroduce,
+    NpcRecord,
+    PlotAdvance,
+    PlotThread,
+    TurnAdvance,
+    XpAward,
+    clean_text,
+    require_alive,
+)
+from game.errors import IllegalEffect, NoCombatants, UnknownCharacter
+
+__all__ = ["MAX_XP_AWARD", "WORLD_APPLIERS"]
+
+MAX_XP_AWARD: Final = 155_000  # a CR 30 monster (SRD "Experience Points by Challenge Rating")
+
+_Result = tuple[GameState, dict[str, Any], str]
+
+
+# --- world --------------------------------------------------------------------------------------
+
+
+def _location_change(state: GameState, e: LocationChange, rng: random.Random) -> _Result:
+    destination = clean_text(e.destination, "destination")
+    if state.combat is not None:
+        raise IllegalEffect(f"The party cannot travel to {destination} in the middle of a fight.")
+    if state.location and state.location.lower() == destination.lower():
+        raise IllegalEffect(f"The party is already at {destination}.")
+    known = {k.lower(): k for k in state.known_locations}
+    if destination.lower() in known:
+        destination = known[destination.lower()]
+        known_after = state.known_locations
+    elif known and not e.discovered:
+        raise IllegalEffect(f"Nobody knows the way to {destination} yet.")
+    else:
+        known_after = (*state.known_locations, destination)
+    new = state.model_copy(update={"location": destination, "known_locations": known_after})
+    return (
+        new,
+        {"location": destination, "new_location": len(known_after) > len(state.known_locations)},
+        (f"The party arrives at {destination}."),
+    )
+
+
+def _xp_award(state: GameState, e: XpAward, rng: random.Random) -> _Result:
+    if not 1 <= e.amount <= MAX_XP_AWARD:
+        raise IllegalEffect(f"An award of {e.amount} XP is not plausible (1 to {MAX_XP_AWARD}).")
+    if not e.targets:
+        raise IllegalEffect("An XP award needs at least one character.")
+    resolved: dict[str, Character] = {}
+    for ref in e.targets:
+        cid, who = state.find_character(ref, "gain experience")
+        if cid in resolved:
+            raise IllegalEffect(f"{who.name} is named twice in one award.")
+        require_alive(who.name, who.dead)
+        resolved[cid] = who
+    for cid, who in resolved.items():
+        who.award_xp(e.amount)
+        state = state.replace(cid, who)
+    changes = {"amount": e.amount, "xp": {cid: who.xp for cid, who in resolved.items()}}
+    names = ", ".join(w.name for w in resolved.values())
+    return state, changes, f"{names} gain{'s' if len(resolved) == 1 else ''} {e.amount} XP."
+
+
+def _npc_introduce(state: GameState, e: NpcIntroduce, rng: random.Random) -> _Result:
+    name = clean_text(e.name, "NPC's name")
+    key = name.lower()
+    if key in state.npcs:
+        raise IllegalEffect(f"{name} has already been introduced.")
+    if any(c.name.lower() == key for c in state.characters.values()):
+        raise IllegalEffect(f"{name} is a player character, not an NPC.")
+    record = NpcRecord(name=name, description=clean_text(e.description, "description", MAX_TEXT, allow_empty=True))
+    new = state.model_copy(update={"npcs": {**state.npcs, key: record}})
+    return new, {"npc": name}, f"{name} enters the story."
+
+
+def _plot_advance(state: GameState, e: PlotAdvance, rng: random.Random) -> _Result:
+    name = clean_text(e.thread, "plot thread")
+    progress = clean_text(e.progress, "progress note", MAX_TEXT, allow_empty=True)
+    key = name.lower()
+    old = state.plot_threads.get(key)
+    if old is not None and old.resolved:
+        raise IllegalEffect(f"The thread {old.name!r} is already resolved.")
+    if old is not None and not progress and not e.resolved:
+        raise IllegalEffect(f"Nothing new happens in {old.name!r}.")
+    base = old or PlotThread(name=name)
+    thread = base.model_copy(
+        update={"progress": (*base.progress, progress) if progress else base.progress, "resolved": e.resolved}
+    )
+    new = state.model_copy(update={"plot_threads": {**state.plot_threads, key: thread}})
+    verb = "is resolved" if e.resolved else ("begins" if old is None else "moves on")
+    return (
+        new,
+        {"thread": thread.name, "new": old is None, "resolved": e.resolved},
+        f"The thread {thread.name!r} {verb}.",
+    )
+
+
+# --- combat ---------------------------------------------------------------------------------------
+
+
+def _combat_start(state: GameState, e: CombatStart, rng: random.Random) -> _Result:
+    if state.combat is not None:
+        raise IllegalEffect("A fight is already under way.")
+    if not e.combatants:
+        raise NoCombatants("A fight needs at least one combatant.")
+    if len(e.combatants) > MAX_COMBATANTS:
+        raise IllegalEffect(f"A fight can hold at most {MAX_COMBATANTS} combatants.")
+    entrants: list[Entrant] = []
+    for entrant in e.combatants:
+        if entrant.initiative is not None and not -5 <= entrant.initiative <= 40:
+            raise IllegalEffect(f"An initiative of {entrant.initiative} is not a possible roll.")
+        try:
+            cid, who = state.find(entrant.id)
+        except UnknownCharacter:
+            cid, who = _new_creature(entrant)
+            state = state.replace(cid, who)
+        require_alive(who.name, who.dead)
+        if any(x.id == cid for x in entrants):
+            raise IllegalEffect(f"{who.name} is listed twice.")
+        dexterity = who.ability_scores.dexterity if isinstance(who, Character) else who.dexterity
+        entrants.append(
+            Entrant(
+                id=cid,
+                name=who.name,
+                dexterity=dexterity,
+                initiative=entrant.initiative,
+                is_player=isinstance(who, Character),
+            )
+        )
+    combat = Combat.start(entrants, rng)
+    new = state.model_copy(update={"combat": combat.state()})
+    order = [{"id": c.id, "name": c.name, "initiative": c.initiative} for c in combat.combatants]
+    changes = {"order": order, "round": 1, "current": order[0]["id"]}
+    return new, changes, "Roll for initiative! " + ", ".join(f"{c['name']} {c['initiative']}" for c in order) + "."
+
+
+def _new_creature(entrant: Any) -> tuple[str, Creature]:
+    cid = clean_text(entrant.id, "combatant id")
+    name = clean_text(entrant.name or entrant.id, "combatant name")
+    if entrant.hit_points is None:
+        raise IllegalEffect(f"{name} is new to the story; give its hit points to bring it into the fight.")
+    if not 1 <= entrant.hit_points <= 1_000:
+        raise IllegalEffect(f"{entrant.hit_points} hit points is not a creature in the rules.")
+    dexterity = 10 if entrant.dexterity is None else entrant.dexterity
+    if not 1 <= dexterity <= 30:
+        raise IllegalEffect(f"A Dexterity of {dexterity} is not possible.")
+    ac = 10 if entrant.armor_class is None else entrant.armor_class
+    if not 1 <= ac <= 30:
+        raise IllegalEffect(f"An Armor Class of {ac} is not possible.")
+    return cid, Creature(
+        id=cid, name=name, hp=entrant.hit_points, max_hp=entrant.hit_points, armor_class=ac, dexterity=dexterity
+    )
+
+
+def _combat_end(state: GameState, e: CombatEnd, rng: random.Random) -> _Result:
+    if state.combat is None:
+        raise NoCombatants("There is no fight to end.")
+    return (
+        state.model_copy(update={"combat": None}),
+        {"combat": None, "rounds": state.combat.round},
+        "The fight is over.",
+    )
+
+
+def _is_dead(state: GameState, cid: str) -> bool:
+    who = state.characters.get(cid) or state.creatures.get(cid)
+    return bool(who is not None and who.dead)
+
+
+def _turn_advance(state: GameState, e: TurnAdvance, rng: random.Random) -> _Result:
+    if state.combat is None:
+        raise NoCombatants("No fight is going on, so there are no turns to end.")
+    combat = Combat.from_state(state.combat, rng)
+    actor = e.actor if e.actor in combat else None
+    if actor is None:
+        key = " ".join(str(e.actor).lower().split())
+        actor = next((c.id for c in combat.combatants if c.name.lower() == key or c.id.lower() == key), None)
+    if actor is None:
+        raise UnknownCharacter(str(e.actor))
+    combat.require_turn(actor)
+    event = combat.advance_turn()
+    skipped: list[str] = []
+    new_round = event.new_round
+    while _is_dead(state, event.current) and len(skipped) < len(combat) - 1:
+        skipped.append(event.current)
+        event = combat.advance_turn()
+        new_round = new_round or event.new_round
+    current = state.characters.get(event.current)
+    dying = current is not None and not current.dead and current.hp == 0 and not current.death_saves.stable
+    changes = {
+        "round": event.round,
+        "current": event.current,
+        "new_round": new_round,
+        "skipped": skipped,
+        "death_save_due": dying,
+    }
+    new = state.model_copy(update={"combat": combat.state()})
+    return new, changes, f"Round {event.round}: it is {event.current_name}'s turn."
+
+
+WORLD_APPLIERS: Final[dict[str, Callable[[GameState, Any, random.Random], _Result]]] = {
+    "location_change": _location_change,
+    "xp_award": _xp_award,
+    "npc_introduce": _npc_introduce,
+    "plot_advance": _plot_advance,
+    "combat_start": _combat_start,
+    "combat_end": _combat_end,
+    "turn_advance": _turn_advance,
+}
