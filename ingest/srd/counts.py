@@ -1,14 +1,13 @@
 """Independent counts of the SRD's entries, from pymupdf's plain text (not the layout layer).
 
-The parsers work from styled spans; these counts read ``page.get_text()`` with regular
-expressions over the same page ranges, so a parser that drops or invents an entry is caught.
+The parsers work from styled spans grouped into columns and lines by ``layout``; these counts
+run regular expressions over pymupdf's own lines of the same pages (``SrdDocument.plain_text``),
+so a parser that drops or invents an entry is caught.
 """
 
 from __future__ import annotations
 
 import re
-
-import pymupdf
 
 from ingest.srd.blocks import chapter_pages
 from ingest.srd.layout import SrdDocument
@@ -26,13 +25,7 @@ _ITEM_RE = re.compile(
 
 
 def _plain_pages(doc: SrdDocument, pages: list[int]) -> str:
-    pdf = pymupdf.open(doc.path)
-    try:
-        # split on "\n" only, not splitlines(): the PDF has "\r" inside its word separators
-        lines = (pdf[p - 1].get_text().split("\n") for p in pages)
-        return "\n".join(clean(line) for page in lines for line in page)
-    finally:
-        pdf.close()
+    return "\n".join(clean(line) for p in pages for line in doc.plain_text(p).split("\n"))
 
 
 def _plain(doc: SrdDocument, first: int, last: int) -> str:

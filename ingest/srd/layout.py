@@ -101,6 +101,7 @@ class SrdDocument:
         self.page_count = self._doc.page_count
         self.toc: list[tuple[int, str, int]] = [(lvl, clean(title), page) for lvl, title, page, *_ in self._doc.get_toc()]
         self._lines: dict[int, list[Line]] = {}
+        self._plain: dict[int, str] = {}
 
     def close(self) -> None:
         self._doc.close()
@@ -108,8 +109,17 @@ class SrdDocument:
     def page_lines(self, page: int) -> list[Line]:
         """Lines of a 1-based page in reading order (left column, then right)."""
         if page not in self._lines:
-            self._lines[page] = _extract_page(self._doc[page - 1], page)
+            self._lines[page], self._plain[page] = _extract_page(self._doc[page - 1], page)
         return self._lines[page]
+
+    def plain_text(self, page: int) -> str:
+        """The page's text in pymupdf's own line order (what ``page.get_text()`` gives), uncleaned.
+
+        It comes from the same extraction as :meth:`page_lines` but not through this module's
+        column and line grouping, so counts taken from it check the parsers independently.
+        """
+        self.page_lines(page)
+        return self._plain[page]
 
     def lines(self, first: int, last: int) -> list[Line]:
         """Lines of pages ``first..last`` inclusive, in reading order."""
@@ -144,10 +154,12 @@ def open_srd(path: str | Path) -> SrdDocument:
     return SrdDocument(p)
 
 
-def _extract_page(page: pymupdf.Page, number: int) -> list[Line]:
+def _extract_page(page: pymupdf.Page, number: int) -> tuple[list[Line], str]:
     columns: tuple[list, list] = ([], [])
+    plain: list[str] = []
     for block in page.get_text("dict", flags=_TEXT_FLAGS)["blocks"]:
         for line in block.get("lines", []):
+            plain.append("".join(s["text"] for s in line["spans"]))
             for s in line["spans"]:
                 x0, y0, x1, y1 = s["bbox"]
                 if y0 >= _FOOTER_TOP:
@@ -168,7 +180,7 @@ def _extract_page(page: pymupdf.Page, number: int) -> list[Line]:
             group.append(item)
         if group:
             out.extend(_make_line(number, col, group))
-    return out
+    return out, "\n".join(plain)
 
 
 def _make_line(page: int, column: int, group: list) -> list[Line]:

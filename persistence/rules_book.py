@@ -1,0 +1,172 @@
+"""The DM's rules lookup: exact SRD values by name, fuzzy on a near miss, with an in-process cache.
+
+    book = RulesBook(SrdRepository(db))
+    fireball = (await book.lookup("spell", "firebal")).record      # fuzzy: "Fireball"
+    hits = await book.search("grapple a creature")                  # rules sections + entry names
+
+The whole SRD (a few MB) is loaded once per process on first use; `invalidate()` after an import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from persistence.errors import PersistenceError
+from persistence.srd_repository import SrdRepository
+
+__all__ = ["RulesBook", "RulesMatch", "SearchHit", "UnknownRulesEntry", "UnknownRulesKind", "normalize_kind", "KINDS"]
+
+log = logging.getLogger(__name__)
+
+KINDS = ("spells", "monsters", "magic_items", "equipment", "conditions", "rules_sections")
+_ALIASES = {
+    "spell": "spells", "spells": "spells",
+    "monster": "monsters", "monsters": "monsters", "creature": "monsters", "npc": "monsters",
+    "magic-item": "magic_items", "magic-items": "magic_items", "magic_item": "magic_items",
+    "magic_items": "magic_items", "item": "magic_items", "items": "magic_items",
+    "equipment": "equipment", "gear": "equipment", "weapon": "equipment", "armor": "equipment",
+    "condition": "conditions", "conditions": "conditions",
+    "rule": "rules_sections", "rules": "rules_sections", "rules-section": "rules_sections",
+    "rules_sections": "rules_sections", "section": "rules_sections",
+}  # fmt: skip
+_FUZZY_CUTOFF = 85.0  # below this a lookup is a miss (with suggestions), not a guess
+_SUGGEST_CUTOFF = 50.0
+
+
+class UnknownRulesKind(PersistenceError):
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"I don't know the rules kind {kind!r}; try one of: {', '.join(KINDS)}.")
+        self.kind = kind
+
+
+class UnknownRulesEntry(PersistenceError):
+    """No entry of that kind is close enough to the name; ``suggestions`` holds the nearest names."""
+
+    def __init__(self, kind: str, name: str, suggestions: list[str]) -> None:
+        label = kind.rstrip("s").replace("_", " ")
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"The SRD has no {label} called {name!r}.{hint}")
+        self.kind = kind
+        self.name = name
+        self.suggestions = suggestions
+
+
+@dataclass(frozen=True)
+class RulesMatch:
+    kind: str
+    name: str
+    record: dict[str, Any]
+    exact: bool
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str
+    name: str
+    score: float
+    snippet: str = ""
+    path: list[str] = field(default_factory=list)
+
+
+def normalize_kind(kind: str) -> str:
+    """``"magic-items"``, ``"spell"``, ``"rules"`` ... -> the table kind; raises UnknownRulesKind."""
+    key = kind.strip().lower().replace(" ", "-")
+    if key not in _ALIASES:
+        raise UnknownRulesKind(kind)
+    return _ALIASES[key]
+
+
+class RulesBook:
+    """Name lookups and search over the imported SRD, cached in memory per process."""
+
+    def __init__(self, repository: SrdRepository) -> None:
+        self._repo = repository
+        self._entries: dict[str, list[dict[str, Any]]] | None = None
+        self._by_name: dict[str, dict[str, dict[str, Any]]] = {}
+        self._names: dict[str, list[str]] = {}
+        self._lock = asyncio.Lock()
+
+    def invalidate(self) -> None:
+        """Forget the cache (call after an import)."""
+        self._entries = None
+
+    async def _load(self) -> dict[str, list[dict[str, Any]]]:
+        if self._entries is not None:
+            return self._entries
+        async with self._lock:
+            if self._entries is None:
+                entries = {kind: await self._repo.export(kind) for kind in KINDS if kind != "rules_sections"}
+                entries["rules_sections"] = await self._repo.rules_sections()
+                by_name: dict[str, dict[str, dict[str, Any]]] = {}
+                for kind, records in entries.items():
+                    table: dict[str, dict[str, Any]] = {}
+                    for record in records:
+                        table.setdefault(record["name"].lower(), record)  # first in book order wins
+                    by_name[kind] = table
+                self._by_name = by_name
+                self._names = {kind: [r["name"] for r in table.values()] for kind, table in by_name.items()}
+                self._entries = entries
+                log.info("rules book loaded", extra={k: len(v) for k, v in entries.items()})
+        return self._entries
+
+    async def names(self, kind: str) -> list[str]:
+        """Every entry name of ``kind``, in book order."""
+        await self._load()
+        return list(self._names[normalize_kind(kind)])
+
+    async def lookup(self, kind: str, name: str) -> RulesMatch:
+        """The entry of ``kind`` named ``name``: case-insensitive exact, else the closest name.
+
+        Raises:
+            UnknownRulesKind: ``kind`` is not an SRD kind.
+            UnknownRulesEntry: nothing scores at least 85/100; carries the nearest names.
+        """
+        table_kind = normalize_kind(kind)
+        await self._load()
+        table = self._by_name[table_kind]
+        key = " ".join(name.split()).lower()
+        if key in table:
+            record = table[key]
+            return RulesMatch(table_kind, record["name"], record, exact=True, score=100.0)
+        names = self._names[table_kind]
+        best = process.extractOne(name, names, scorer=fuzz.WRatio, processor=str.lower)
+        if best is not None and best[1] >= _FUZZY_CUTOFF and _close_enough(name, best[0]):
+            record = table[best[0].lower()]
+            return RulesMatch(table_kind, record["name"], record, exact=False, score=float(best[1]))
+        raise UnknownRulesEntry(table_kind, name, self._suggest(name, names))
+
+    def _suggest(self, name: str, names: list[str], limit: int = 5) -> list[str]:
+        found = process.extract(name, names, scorer=fuzz.WRatio, processor=str.lower, limit=limit)
+        return [n for n, score, _i in found if score >= _SUGGEST_CUTOFF]
+
+    async def search(self, text: str, limit: int = 10) -> list[SearchHit]:
+        """Entries whose names match ``text`` and rules sections whose text does, best first."""
+        await self._load()
+        limit = max(1, min(limit, 50))
+        hits: list[SearchHit] = []
+        for kind, names in self._names.items():
+            if kind == "rules_sections":
+                continue
+            for found, score, _i in process.extract(text, names, scorer=fuzz.WRatio, processor=str.lower, limit=3):
+                if score >= _FUZZY_CUTOFF:
+                    hits.append(SearchHit(kind, found, float(score)))
+        for row in await self._repo.search_rules(text, limit):
+            # ts_rank is small (0..1); put full-text hits after strong name hits, keep their order
+            hits.append(
+                SearchHit("rules_sections", row["heading"], 50.0 + 50.0 * min(float(row["rank"]), 1.0),
+                          snippet=row["snippet"], path=list(row["path"]))
+            )  # fmt: skip
+        hits.sort(key=lambda h: -h.score)
+        return hits[:limit]
+
+
+def _close_enough(query: str, found: str) -> bool:
+    # WRatio scores a short query inside a long name highly ("bolt" in "Lightning Bolt");
+    # a lookup must be about the whole name, so demand a plain ratio too
+    return fuzz.ratio(query.lower(), found.lower()) >= 60
