@@ -18,7 +18,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from game.character import DeathSaves
+from game.character import Character, DeathSaves
 from game.errors import RulesError
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "DeathSaves",
     "attempt_stabilize",
     "death_save_status",
+    "make_death_save",
     "record_death_save",
     "roll_death_save",
     "take_damage_at_zero",
@@ -132,3 +133,30 @@ def attempt_stabilize(saves: DeathSaves, medicine_total: int) -> DeathSaves:
     if medicine_total >= STABILIZE_DC:
         return DeathSaves(stable=True)
     return saves
+
+
+def make_death_save(
+    character: Character, rng: random.Random | None = None, *, natural: int | None = None
+) -> DeathSaveResult:
+    """Roll (or record `natural`) a death save for a dying character and update it in place.
+
+    A natural 20 brings it back to 1 hit point (conscious, tallies reset); a third failure kills it;
+    a third success leaves it stable and unconscious at 0 hit points.
+
+    Raises:
+        RulesError: the character is not dying (above 0 hit points, stable or dead).
+    """
+    if character.dead or character.hp > 0:
+        raise RulesError(f"{character.name} is not dying and makes no death saving throw.")
+    result = (
+        roll_death_save(character.death_saves, rng)
+        if natural is None
+        else record_death_save(character.death_saves, natural)
+    )
+    character.death_saves = result.saves
+    if result.status is DeathSaveStatus.REVIVED:
+        character.heal(result.hp_regained)
+        character.remove_condition("unconscious")
+    elif result.status is DeathSaveStatus.DEAD:
+        character.die()
+    return result

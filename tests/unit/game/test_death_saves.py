@@ -8,11 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from game.character import Character
 from game.death_saves import (
     DeathSaves,
     DeathSaveStatus,
     attempt_stabilize,
     death_save_status,
+    make_death_save,
     record_death_save,
     roll_death_save,
     take_damage_at_zero,
@@ -108,3 +110,26 @@ def test_one_roll_changes_exactly_one_tally_by_the_rule(successes: int, failures
         expected = min(3, failures + (2 if natural == 1 else 1))
         assert result.saves.failures == expected
         assert result.saves.successes == successes
+
+
+def _dying() -> Character:
+    c = Character(name="Aria", race="Elf", class_name="Wizard", level=3, hp=0, max_hp=17, conditions=["unconscious"])
+    return c
+
+
+def test_make_death_save_updates_the_character() -> None:
+    c = _dying()
+    make_death_save(c, natural=20)
+    assert (c.hp, c.conditions, c.death_saves) == (1, [], DeathSaves())
+    c = _dying()
+    make_death_save(c, natural=1)
+    make_death_save(c, natural=5)
+    assert c.dead is True and c.death_saves.failures == 3
+    c = _dying()
+    for natural in (10, 11, 12):
+        make_death_save(c, natural=natural)
+    assert c.death_saves.stable and c.hp == 0 and c.conditions == ["unconscious"] and not c.dead
+    with pytest.raises(RulesError):
+        make_death_save(c, natural=15)  # stable: no more saves
+    with pytest.raises(RulesError):
+        make_death_save(Character(name="B", race="Human", class_name="Fighter", hp=5, max_hp=12), natural=15)
