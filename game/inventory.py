@@ -8,12 +8,15 @@ fifty coins weigh a pound; a creature can be attuned to no more than three magic
 from __future__ import annotations
 
 import logging
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from game.equipment import GEAR, find_armor, find_weapon, lookup_key
 from game.errors import ItemNotFound, RulesError
+
+if TYPE_CHECKING:
+    from game.character import Character, ItemUsed
 
 __all__ = [
     "CONSUMABLE_EFFECTS",
@@ -23,6 +26,7 @@ __all__ = [
     "Inventory",
     "Item",
     "make_item",
+    "use_item",
 ]
 
 log = logging.getLogger(__name__)
@@ -321,3 +325,15 @@ class Inventory(BaseModel):
         new = item.model_copy(update={"attuned": False})
         self._replace(item, new)
         return new
+
+
+def use_item(character: Character, name: str) -> ItemUsed:
+    """Use one of a consumable the character carries (a potion of healing heals 2d4 + 2).
+
+    The item is removed and its effect applied; see `Character.use_item`.
+
+    Raises:
+        ItemNotFound: the character does not carry it.
+        IllegalEffect: it is not consumable, or the character is dead.
+    """
+    return character.use_item(name)

@@ -132,3 +132,19 @@ def test_property_paying_takes_exactly_the_price(purse: Currency, price: int) ->
 def test_property_from_cp_round_trips(total: int) -> None:
     coins = Currency.from_cp(total)
     assert coins.total_cp == total and coins.cp < 10 and coins.sp < 10 and coins.gp < 10 and coins.ep == 0
+
+
+def test_use_item_function_drinks_a_greater_healing_potion() -> None:
+    from game.character import Character
+    from game.dice import seeded
+    from game.inventory import use_item
+
+    hero = Character(name="Oda", race="Human", class_name="Fighter", hp=1, max_hp=40)
+    hero.add_item(make_item("Potion of Greater Healing"))
+    with seeded(8):
+        used = use_item(hero, "potion of greater healing")
+    assert used.roll is not None and used.roll["expression"] == "4d4+4"
+    assert 8 <= used.roll["total"] <= 20 and hero.hp == 1 + used.roll["total"]
+    assert used.remaining == 0 and hero.inventory.find("Potion of Greater Healing") is None
+    with pytest.raises(ItemNotFound):
+        use_item(hero, "potion of greater healing")
