@@ -36,7 +36,7 @@ class _StandIn:
         raise NotImplementedError
 
     async def start(self, port: int = 0) -> str:
-        self._runner = web.AppRunner(self._app(), handle_signals=False)
+        self._runner = web.AppRunner(self._app(), handle_signals=False, shutdown_timeout=0.2)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port or self.port)
         await site.start()

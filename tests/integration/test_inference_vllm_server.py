@@ -1,0 +1,131 @@
+"""The vLLM server manager supervising a real child process (a stand-in `vllm serve`)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from inference.errors import BackendUnavailable
+from inference.vllm_backend import VLLMBackend, VLLMBackendConfig
+from inference.vllm_server import VLLMServerConfig, VLLMServerManager, build_command, describe
+
+FAKE = str(Path(__file__).resolve().parent / "fake_vllm_server.py")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def config(**changes) -> VLLMServerConfig:
+    base = dict(model="stand-in/llama-a", executable=(sys.executable, FAKE), port=free_port(), health_timeout_s=20,
+                stop_grace_s=5, restart_backoff_s=(0.1, 0.2), stable_after_s=60)
+    return VLLMServerConfig(**(base | changes))
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0); the manager reaps its child, so this means running
+    return True
+
+
+async def wait_for(predicate, timeout: float = 20.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.05)
+
+
+async def test_start_waits_for_health_and_streams_the_log() -> None:
+    manager = VLLMServerManager(config(env=(("FAKE_VLLM_STARTUP_DELAY", "0.5"),)))
+    await manager.start()
+    try:
+        assert manager.state == "healthy" and alive(manager.pid)
+        status = manager.status()
+        assert status["command"] == describe(build_command(manager.config))
+        assert any("fake vllm serving stand-in/llama-a" in line and "max_num_seqs=16" in line
+                   for line in status["log_tail"])
+        client = VLLMBackend(VLLMBackendConfig(port=manager.config.port, served_model="stand-in/llama-a"))
+        generation = await client.generate([{"role": "user", "content": "hi"}], max_tokens=20)
+        assert "served by stand-in/llama-a" in generation.text
+        await client.close()
+    finally:
+        await manager.stop()
+
+
+async def test_a_crashed_server_is_restarted() -> None:
+    manager = VLLMServerManager(config())
+    await manager.start()
+    try:
+        first = manager.pid
+        os.kill(first, signal.SIGKILL)
+        await wait_for(lambda: manager.restarts == 1 and manager.state == "healthy")
+        assert manager.pid != first and alive(manager.pid)
+        assert manager.status()["last_exit_code"] == -signal.SIGKILL
+        assert await manager.health()
+    finally:
+        await manager.stop()
+
+
+async def test_stop_ends_the_process_and_does_not_restart_it() -> None:
+    manager = VLLMServerManager(config())
+    await manager.start()
+    pid = manager.pid
+    await manager.stop()
+    assert manager.state == "stopped" and not alive(pid)
+    await asyncio.sleep(0.4)  # longer than the restart backoff
+    assert manager.restarts == 0 and not await manager.health()
+
+
+async def test_a_server_ignoring_sigterm_is_killed_after_the_grace_period() -> None:
+    manager = VLLMServerManager(config(env=(("FAKE_VLLM_IGNORE_TERM", "1"),), stop_grace_s=0.5))
+    await manager.start()
+    pid = manager.pid
+    await manager.stop()
+    assert not alive(pid)
+    assert manager.status()["last_exit_code"] == -signal.SIGKILL
+
+
+async def test_switch_model_restarts_with_the_new_model() -> None:
+    manager = VLLMServerManager(config())
+    await manager.start()
+    try:
+        old_pid = manager.pid
+        await manager.switch_model("stand-in/llama-b", served_model_name="llama-b")
+        assert manager.pid != old_pid and not alive(old_pid)
+        assert manager.config.model == "stand-in/llama-b"
+        assert "--served-model-name llama-b" in manager.status()["command"]
+        client = VLLMBackend(VLLMBackendConfig(port=manager.config.port, served_model="llama-b"))
+        assert "served by llama-b" in (await client.generate([{"role": "user", "content": "hi"}])).text
+        await client.close()
+    finally:
+        await manager.stop()
+
+
+async def test_a_server_that_dies_while_starting_reports_its_log() -> None:
+    manager = VLLMServerManager(config(env=(("FAKE_VLLM_EXIT_CODE", "3"),)))
+    with pytest.raises(BackendUnavailable) as caught:
+        await manager.start()
+    assert "code 3" in caught.value.detail and "KV cache" in caught.value.detail
+    assert manager.state == "failed"
+
+
+async def test_sleep_and_wake_need_sleep_mode() -> None:
+    manager = VLLMServerManager(config(enable_sleep_mode=True))
+    await manager.start()
+    try:
+        assert "--enable-sleep-mode" in manager.command
+        assert await manager.sleep() is True and await manager.wake_up() is True
+    finally:
+        await manager.stop()
+    plain = VLLMServerManager(config())
+    assert await plain.sleep() is False
