@@ -1,0 +1,156 @@
+"""The router over the real clients and stand-in servers, and the InferenceRouter Ray actor."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from inference_standins import DM_REPLY, GeminiStandIn, OpenAIStandIn  # noqa: E402
+
+from inference.errors import AllBackendsFailed  # noqa: E402
+from inference.gemini_backend import GeminiBackend, GeminiConfig  # noqa: E402
+from inference.router import Router, RouterConfig  # noqa: E402
+from inference.scripted import ScriptedBackend  # noqa: E402
+from inference.vllm_backend import VLLMBackend, VLLMBackendConfig  # noqa: E402
+from inference.xai_backend import XAIBackend, XAIConfig  # noqa: E402
+
+SCHEMA = {"type": "object", "properties": {"narrative": {"type": "string"}}, "required": ["narrative"]}
+MESSAGES = [{"role": "system", "content": "You are the DM."}, {"role": "user", "content": "I open the door."}]
+EMBEDDED_REPLY = {"narrative": "(embedded) The door opens.", "rolls": [], "effects": []}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def servers():
+    local, gemini, xai = OpenAIStandIn(), GeminiStandIn(), OpenAIStandIn()
+    local.reply = {"narrative": "local", "rolls": [], "effects": []}
+    gemini.reply = {"narrative": "gemini", "rolls": [], "effects": []}
+    xai.reply = {"narrative": "xai", "rolls": [], "effects": []}
+    for server in (local, gemini, xai):
+        await server.start()
+    yield local, gemini, xai
+    for server in (local, gemini, xai):
+        await server.stop()
+
+
+def build(servers, clock: Clock | None = None, **policy) -> tuple[Router, ScriptedBackend]:
+    local, gemini, xai = servers
+    embedded = ScriptedBackend([EMBEDDED_REPLY], name="embedded")
+    backends = {
+        "vllm": VLLMBackend(VLLMBackendConfig(port=local.port, served_model="llama", timeout_s=5)),
+        "gemini": GeminiBackend(GeminiConfig(api_key="g", base_url=f"http://127.0.0.1:{gemini.port}", timeout_s=5)),
+        "xai": XAIBackend(XAIConfig(api_key="x", base_url=f"http://127.0.0.1:{xai.port}/v1", timeout_s=5)),
+        "embedded": embedded,
+    }
+    config = RouterConfig(**({"retry_jitter_s": 0.01, "attempt_timeout_s": 0.5, "failure_threshold": 2,
+                              "reset_timeout_s": 30} | policy))
+    return Router(backends, config, clock=clock or Clock()), embedded
+
+
+async def test_a_stalled_local_server_falls_back_to_gemini_within_the_timeout(servers) -> None:
+    local, gemini, xai = servers
+    local.mode = "stall"
+    router, _ = build(servers)
+    generation = await asyncio.wait_for(router.generate(MESSAGES, SCHEMA), 3)
+    assert generation.backend == "gemini" and generation.data["narrative"] == "gemini"
+    assert generation.fallbacks == (("vllm", "timeout"),)
+    assert (len(local.requests), len(gemini.requests), len(xai.requests)) == (1, 1, 0)
+    await router.close()
+
+
+async def test_429_then_500_walks_the_whole_order(servers) -> None:
+    local, gemini, xai = servers
+    local.mode, gemini.mode = "429", "500"
+    router, _ = build(servers)
+    generation = await router.generate(MESSAGES, SCHEMA, stream=True)
+    assert generation.backend == "xai"
+    assert generation.fallbacks == (("vllm", "overloaded"), ("gemini", "unavailable"))
+    await router.close()
+
+
+async def test_everything_dead_reaches_the_embedded_model(servers) -> None:
+    for server in servers:
+        await server.stop()
+    router, embedded = build(servers)
+    generation = await router.generate(MESSAGES, SCHEMA)
+    assert generation.backend == "embedded" and generation.data == EMBEDDED_REPLY
+    assert [name for name, _ in generation.fallbacks] == ["vllm", "gemini", "xai"]
+    assert len(embedded.requests) == 1
+    await router.close()
+
+
+async def test_no_request_is_lost_or_duplicated_and_local_returns_after_recovery(servers) -> None:
+    local, gemini, xai = servers
+    clock = Clock()
+    router, _ = build(servers, clock=clock)
+    local.mode = "500"
+    answers = [await router.generate(MESSAGES, SCHEMA, request_id=f"msg-{i}") for i in range(4)]
+    assert [a.backend for a in answers] == ["gemini"] * 4
+    assert len(local.requests) == 2  # breaker opened after 2 failures: later requests skip it
+    assert len(gemini.requests) == 4  # each message answered exactly once
+    replay = await router.generate(MESSAGES, SCHEMA, request_id="msg-3")
+    assert replay == answers[3] and len(gemini.requests) == 4
+    local.mode = "ok"
+    clock.now += 31
+    back = await router.generate(MESSAGES, SCHEMA, request_id="msg-4")
+    assert back.backend == "vllm" and back.data["narrative"] == "local"
+    assert router.status()["backends"]["vllm"]["breaker"] == "closed"
+    await router.close()
+
+
+async def test_when_all_fail_the_player_gets_an_apology_and_a_retry_works(servers) -> None:
+    local, gemini, xai = servers
+    for server in servers:
+        server.mode = "503"
+    router, _ = build(servers, failure_threshold=5)
+    del router.backends["embedded"]
+    router.order = ("vllm", "gemini", "xai")
+    with pytest.raises(AllBackendsFailed) as caught:
+        await router.generate(MESSAGES, SCHEMA, request_id="msg-9")
+    assert "retried" in caught.value.user_message
+    assert set(caught.value.failures) == {"vllm", "gemini", "xai"}
+    local.mode = "ok"
+    generation = await router.generate(MESSAGES, SCHEMA, request_id="msg-9")
+    assert generation.backend == "vllm"
+    await router.close()
+
+
+async def test_router_actor_over_ray(servers) -> None:
+    ray = pytest.importorskip("ray")
+    from actors.inference import InferencePlan, InferenceRouter
+
+    local, _, _ = servers
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    try:
+        plan = InferencePlan(
+            backends=(("vllm", VLLMBackendConfig(port=local.port, served_model="llama", timeout_s=5)),
+                      ("embedded", [EMBEDDED_REPLY])),
+            router=RouterConfig(retry_jitter_s=0.0, attempt_timeout_s=2.0, failure_threshold=1))
+        actor = InferenceRouter.remote(plan)
+        first = await actor.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-1")
+        assert first.backend == "vllm" and first.data["narrative"] == "local"
+        local.mode = "500"
+        second = await actor.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-2")
+        assert second.backend == "embedded" and second.fallbacks == (("vllm", "unavailable"),)
+        await actor.force_api.remote(60)
+        status = await actor.status.remote()
+        assert status["backends"]["vllm"]["breaker"] == "open" and status["forced_api_remaining_s"] > 0
+        assert len(local.requests) == 2
+        ray.kill(actor)
+    finally:
+        if started_here:
+            ray.shutdown()
