@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterable
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from game.abilities import ability_modifier
 from game.errors import NoCombatants, NotYourTurn, RulesError, UnknownCharacter
@@ -213,7 +213,7 @@ class Combat:
         The current combatant keeps the turn; a newcomer placed before them first acts next round.
 
         Raises:
-            RulesError: the id is already in the order, or the order is full.
+            RulesError: the id is already in the order, the order is full, or a value is out of range.
         """
         if combatant_id in self:
             raise RulesError(f"{name} is already in the initiative order.")
@@ -221,9 +221,12 @@ class Combat:
             raise RulesError(f"A fight can hold at most {MAX_COMBATANTS} combatants.")
         if initiative is None:
             initiative = roll_initiative(dexterity, self._rng, initiative_bonus)
-        combatant = Combatant(
-            id=combatant_id, name=name, initiative=initiative, dexterity=dexterity, is_player=is_player
-        )
+        try:
+            combatant = Combatant(
+                id=combatant_id, name=name, initiative=initiative, dexterity=dexterity, is_player=is_player
+            )
+        except ValidationError as err:
+            raise RulesError(f"{name} cannot join the fight: {err.errors()[0]['msg']}.") from None
         current = self.current
         self._combatants.append(combatant)
         self._settle_ties()

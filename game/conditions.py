@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from game.abilities import ability_name
 from game.dice import Advantage
 from game.errors import RulesError, UnknownCondition
 
@@ -380,12 +381,12 @@ def saving_throw_modifier(
     exhaustion: int = 0,
     circumstances: Iterable[Advantage] = (),
 ) -> RollModifier:
-    """Automatic failure or advantage state for a saving throw of `ability` (full lower-case name).
+    """Automatic failure or advantage state for a saving throw of `ability` (name or abbreviation).
 
     Paralyzed, petrified, stunned and unconscious creatures fail Strength and Dexterity saves; restrained
     ones have disadvantage on Dexterity saves; exhaustion 3+ gives disadvantage on all saves.
     """
-    key = ability.strip().lower()
+    key = ability_name(ability)
     rules = _rules(conditions)
     if any(key in rule.auto_fail_saves for rule in rules):
         return RollModifier(auto_fail=True)

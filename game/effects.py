@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from game.character import Character
 from game.combat import CombatState
@@ -78,7 +78,8 @@ def require_alive(name: str, dead: bool) -> None:
 
 
 class _Effect(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Unknown extra keys (a model's "note", "reason") are ignored rather than sinking the effect.
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
 
 class HpChange(_Effect):
@@ -155,11 +156,16 @@ class XpAward(_Effect):
     targets: list[str]
     amount: int
 
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _one_target(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
 
 class CombatEntrant(BaseModel):
     """Someone entering a fight: a character (by id) or a creature; new creatures need their hit points."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: str
     name: str | None = None

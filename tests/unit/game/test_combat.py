@@ -167,3 +167,11 @@ def test_advancing_n_turns_returns_to_the_first_with_round_plus_one(entrants: li
     assert event.current == first.id  # type: ignore[union-attr]
     assert combat.round == 1 + laps
     assert event.new_round is True
+
+
+def test_out_of_range_values_are_rules_errors() -> None:
+    combat = Combat()
+    with pytest.raises(RulesError):
+        combat.add_combatant("a", "A", initiative=500)
+    with pytest.raises(RulesError):
+        combat.add_combatant("b", "B", dexterity=0)

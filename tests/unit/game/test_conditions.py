@@ -188,3 +188,9 @@ def test_speed_never_exceeds_base_and_incapacitated_never_acts(conditions: list[
     assert 0 <= speed(30, conditions, exhaustion) <= 30
     if Condition.INCAPACITATED in effective_conditions(conditions):
         assert not can_act(conditions, exhaustion)
+
+
+def test_saving_throw_accepts_abbreviations() -> None:
+    assert saving_throw_modifier(["stunned"], "Dex").auto_fail is True
+    with pytest.raises(RulesError):
+        saving_throw_modifier([], "luck")

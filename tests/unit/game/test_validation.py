@@ -358,3 +358,16 @@ def test_exhaustion_four_halves_the_hit_point_maximum_for_healing(state: GameSta
     hurt, _ = one(new, {"kind": "hp_change", "target": "bram", "amount": -10})
     healed, out = one(hurt, {"kind": "hp_change", "target": "bram", "amount": 15})
     assert out.changes == {"target": "bram", "hp": 22, "regained": 10, "wasted": 5, "revived": False}
+
+
+def test_lenient_shapes_from_a_model(state: GameState) -> None:
+    # a single target string for an XP award, an extra key the schema doesn't know, a numeric string
+    outs = validate_effects(
+        state,
+        [
+            {"kind": "xp_award", "targets": "bram", "amount": "100", "note": "for the goblins"},
+            {"kind": "hp_change", "target": "bram", "amount": -2.5},
+        ],
+    )
+    assert outs[0].accepted and outs[0].changes["xp"] == {"bram": 100}
+    assert outs[1].accepted is False and outs[1].error == "IllegalEffect"
