@@ -194,3 +194,18 @@ def test_saving_throw_accepts_abbreviations() -> None:
     assert saving_throw_modifier(["stunned"], "Dex").auto_fail is True
     with pytest.raises(RulesError):
         saving_throw_modifier([], "luck")
+
+
+def test_every_condition_heads_a_section_of_the_srd_appendix() -> None:
+    """Appendix PH-A (pp. 358–359 of the shipped SRD PDF) defines exactly our conditions."""
+    import re
+    from pathlib import Path
+
+    import pymupdf
+
+    pdf = Path(__file__).resolve().parents[3] / "data" / "srd" / "SRD5.1-CCBY4.0License.pdf"
+    with pymupdf.open(pdf) as doc:
+        text = doc[357].get_text() + doc[358].get_text()
+    headings = {line.strip().lower() for line in re.sub(r"[\t\r\xa0 ]+", " ", text).splitlines()}
+    assert {c.value for c in Condition} <= headings
+    assert "automatically fails strength and dexterity saving throws." in re.sub(r"\s+", " ", text.lower())

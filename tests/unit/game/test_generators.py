@@ -156,3 +156,24 @@ def test_npc_names_are_reproducible() -> None:
     names = {generate_npc_name("elf", seed=s) for s in range(30)}
     assert len(names) > 10
     assert all(n and n[0].isupper() for n in names)
+
+
+def test_xp_table_matches_the_srd_pdf() -> None:
+    """Cross-check XP_BY_CR against the SRD's own table (p. 258), read from the shipped PDF."""
+    import re
+    from pathlib import Path
+
+    import pymupdf
+
+    pdf = Path(__file__).resolve().parents[3] / "data" / "srd" / "SRD5.1-CCBY4.0License.pdf"
+    with pymupdf.open(pdf) as doc:
+        text = doc[257].get_text()
+    words = re.sub(r"[\t\r\xa0 ]+", " ", text)
+    table = words[words.index("Experience Points by Challenge Rating") : words.index("Special Traits")]
+    cells = [c.strip() for c in table.splitlines()[1:] if c.strip() and c.strip() not in ("Challenge", "XP")]
+    pairs = dict(zip(cells[0::2], cells[1::2], strict=True))
+    assert len(pairs) == 34
+    assert pairs["0"] == "0 or 10"
+    for cr, xp in pairs.items():
+        if cr != "0":
+            assert xp_for_cr(cr) == int(xp.replace(",", "")), cr
