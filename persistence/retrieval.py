@@ -41,6 +41,7 @@ something someone anyone stuff kind sort really much many also like want need wh
 stats stat block statblock players party characters character room area place going inside people person guy look
 looks located location around anybody everyone everything know knows""".split())
 _OVERVIEW = r"(overview|introduction|background|synopsis|summary|premise)"
+_OWN_WEIGHT = 3.0
 _WEIGHTS = {"scene": 0.8, "fts": 1.0, "trigram": 0.4, "vector": 1.2}
 
 
@@ -174,7 +175,9 @@ class CampaignRetriever:
             src = row["src"]
             ranks[src] = ranks.get(src, 0) + 1
             rank = ranks[src]
-            fused[row["id"]] = fused.get(row["id"], 0.0) + _WEIGHTS[src] / (self._k + rank)
+            # the scene's own location / NPC chunks are the context a vague question ("what's here?") is about
+            weight = _OWN_WEIGHT if src == "scene" and float(row["score"]) >= 100 else _WEIGHTS[src]
+            fused[row["id"]] = fused.get(row["id"], 0.0) + weight / (self._k + rank)
             reasons.setdefault(row["id"], []).append(f"{src} #{rank} ({float(row['score']):.3f})")
         if not fused:
             return await self._fallback(campaign_id, tags, limit)
