@@ -20,10 +20,14 @@ Plausibility rules — absurd numbers are refused, never clamped silently:
   1..`MAX_XP_AWARD` (a CR 30 monster's 155,000); at most `MAX_EFFECTS` effects in one reply.
 - exhaustion only rises through `condition_set` and only falls through `condition_clear`, by no more
   levels than there are.
-Other rules: the dead take no effects; a creature at 0 HP stays unconscious
-until healed; a `location_change` is refused during combat, to the current place, or to a place not
-in `known_locations` (when any are known) unless `discovered=True`; only the current combatant may
-end their turn (`NotYourTurn`), and turns of dead combatants are skipped.
+Other rules: the dead take no effects; a character at 0 HP stays unconscious until healed, takes
+death-save failures from damage and dies of massive damage; monsters (`Creature`) die at 0 HP
+(SRD "Monsters and Death"); at exhaustion 4+ healing stops at half the maximum; unconscious or
+otherwise incapacitated characters spend no spell slots; a `location_change` is refused during
+combat, to the current place, or to a place not in `known_locations` (when any are known) unless
+`discovered=True`; a creature new to the story needs its hit points to join a `combat_start`;
+only the current combatant may end their turn (`NotYourTurn`), and turns of dead combatants are
+skipped. The world and combat appliers live in `game.validation_world`.
 """
 
 from __future__ import annotations
