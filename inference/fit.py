@@ -83,7 +83,7 @@ def check_fit(spec: ModelSpec, vram_gib: float, *, utilization: float = 0.9, max
                        overhead_gib=overhead_gib, kv_budget_gib=round(kv_budget, 2),
                        kv_kib_per_token=per_token / 1024, kv_tokens=kv_tokens, full_sequences=full,
                        max_num_seqs=max_num_seqs, fits=fits)
-    log.info("fit check: %s", report.verdict)
+    log.debug("fit check: %s", report.verdict)
     return report
 
 

@@ -1,0 +1,270 @@
+"""`lorekeeper llm setup|serve|status|fit`: the local model's download, fit check, server and health.
+
+Also the one place that turns `Settings` into inference configs (`inference_plan`,
+`server_config`), so `inference/` never imports `gateway/`. Settings the lead's `Settings` may
+not have yet (GEMINI_MODEL, XAI_MODEL, LLM_BACKEND_ORDER, ...) are read from the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from inference.download import DownloadError, download_hf, download_meta, validate_meta_url, write_env
+from inference.embedded import EmbeddedConfig
+from inference.fit import check_fit, recommend
+from inference.gemini_backend import GeminiConfig
+from inference.registry import ModelSpec, find_model
+from inference.router import DEFAULT_ORDER, RouterConfig
+from inference.vllm_backend import VLLMBackendConfig
+from inference.vllm_server import VLLMServerConfig, VLLMServerManager, build_command, describe
+from inference.xai_backend import XAIConfig
+from monitoring.gpu import read_gpus
+
+__all__ = ["inference_plan", "register", "server_config", "setting"]
+
+_EXTRA_DEFAULTS: dict[str, str] = {
+    "GEMINI_MODEL": "gemini-2.5-flash",
+    "GEMINI_BASE_URL": "",
+    "XAI_MODEL": "grok-3-mini",
+    "XAI_BASE_URL": "https://api.x.ai/v1",
+    "LLM_TIMEOUT_S": "45",
+    "LLM_BACKEND_ORDER": ",".join(DEFAULT_ORDER),
+    "QUANTIZATION": "",
+    "KV_CACHE_DTYPE": "auto",
+    "MAX_NUM_SEQS": "16",
+    "EMBEDDED_THREADS": "",
+}
+
+
+def _settings() -> Any:
+    from gateway.settings import get_settings
+
+    return get_settings()
+
+
+def setting(settings: Any, name: str) -> str:
+    """A setting's plain value: the Settings attribute when it exists, else the environment, else our default."""
+    value = getattr(settings, name.lower(), None)
+    if value is None:
+        return os.environ.get(name, _EXTRA_DEFAULTS.get(name, ""))
+    if hasattr(value, "get_secret_value"):
+        return value.get_secret_value()
+    return str(value)
+
+
+def server_config(settings: Any, **changes: Any) -> VLLMServerConfig:
+    """`vllm serve` settings: LOCAL_MODEL_PATH when set (served under LOCAL_MODEL_NAME), else the repo id."""
+    path = getattr(settings, "local_model_path", None)
+    name = settings.local_model_name
+    base = dict(model=str(path) if path else name, served_model_name=name, host=settings.vllm_host,
+                port=int(settings.vllm_port), gpu_memory_utilization=float(settings.gpu_memory_utilization),
+                max_model_len=int(settings.max_model_len), tensor_parallel_size=int(settings.tensor_parallel_size),
+                max_num_seqs=int(setting(settings, "MAX_NUM_SEQS")), quantization=setting(settings, "QUANTIZATION") or None,
+                kv_cache_dtype=setting(settings, "KV_CACHE_DTYPE") or "auto")
+    return VLLMServerConfig(**(base | changes))
+
+
+def inference_plan(settings: Any, *, gpus: list | None = None) -> Any:
+    """The router plan: vLLM when a GPU is present or VLLM_HOST is remote, Gemini/xAI when keyed, embedded last."""
+    from actors.inference import InferencePlan  # Ray only when a plan is built
+
+    timeout = float(setting(settings, "LLM_TIMEOUT_S"))
+    gpus = read_gpus() if gpus is None else gpus
+    available: dict[str, Any] = {}
+    if gpus or settings.vllm_host not in ("127.0.0.1", "localhost"):
+        available["vllm"] = VLLMBackendConfig(host=settings.vllm_host, port=int(settings.vllm_port),
+                                              served_model=settings.local_model_name,
+                                              context_window=int(settings.max_model_len), timeout_s=timeout)
+    if gemini_key := setting(settings, "GEMINI_API_KEY"):
+        available["gemini"] = GeminiConfig(api_key=gemini_key, model=setting(settings, "GEMINI_MODEL"),
+                                           base_url=setting(settings, "GEMINI_BASE_URL") or None, timeout_s=timeout)
+    if xai_key := setting(settings, "XAI_API_KEY"):
+        available["xai"] = XAIConfig(api_key=xai_key, model=setting(settings, "XAI_MODEL"),
+                                     base_url=setting(settings, "XAI_BASE_URL"), timeout_s=timeout)
+    threads = setting(settings, "EMBEDDED_THREADS")
+    available["embedded"] = EmbeddedConfig(threads=int(threads) if threads else None)
+    order = tuple(n.strip() for n in setting(settings, "LLM_BACKEND_ORDER").split(",") if n.strip())
+    chosen = tuple((name, available[name]) for name in order if name in available)
+    return InferencePlan(backends=chosen or (("embedded", available["embedded"]),),
+                         router=RouterConfig(order=order, attempt_timeout_s=timeout))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("llm", help="local model: setup, serve, status, fit check")
+    sub = parser.add_subparsers(dest="llm_command", metavar="ACTION", required=True)
+
+    status = sub.add_parser("status", help="backends, GPU, vLLM health and the fit verdict")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=_status)
+
+    fit = sub.add_parser("fit", help="does a model fit a card? (weights + KV cache at MAX_MODEL_LEN)")
+    fit.add_argument("--model", default=None, help="registry alias or repo id (default LOCAL_MODEL_NAME)")
+    fit.add_argument("--vram-gib", type=float, default=None, help="card size (default: read with nvidia-ml-py)")
+    fit.add_argument("--json", action="store_true")
+    fit.set_defaults(func=_fit)
+
+    serve = sub.add_parser("serve", help="run `vllm serve` under supervision until Ctrl-C")
+    serve.add_argument("--dry-run", action="store_true", help="print the command line and exit")
+    serve.add_argument("--json", action="store_true")
+    serve.set_defaults(func=_serve)
+
+    setup = sub.add_parser("setup", help="download a Llama, check it fits, write .env")
+    setup.add_argument("--model", default=None, help="registry alias or repo id (default LOCAL_MODEL_NAME)")
+    setup.add_argument("--source", choices=("hf", "meta"), default="hf")
+    setup.add_argument("--meta-url", default=None, help="the signed URL from Meta's download email")
+    setup.add_argument("--meta-model-dir", default="Meta-Llama-3.1-8B-Instruct", help="folder name in Meta's URL")
+    setup.add_argument("--convert-script", type=Path, default=None, help="transformers' convert_llama_weights_to_hf.py")
+    setup.add_argument("--dest", type=Path, default=None, help="download folder (default DATA_DIR/models/NAME)")
+    setup.add_argument("--vram-gib", type=float, default=None)
+    setup.add_argument("--accept-recommendation", action="store_true", help="use the model the fit check proposes")
+    setup.add_argument("--no-download", action="store_true")
+    setup.add_argument("--env-file", type=Path, default=Path(".env"))
+    setup.add_argument("--json", action="store_true")
+    setup.set_defaults(func=_setup)
+
+
+def _vram_gib(explicit: float | None) -> float | None:
+    if explicit:
+        return explicit
+    gpus = read_gpus()
+    return gpus[0].total_gib if gpus else None
+
+
+def _fit(args: argparse.Namespace) -> int:
+    settings = _settings()
+    spec = find_model(args.model or settings.local_model_name)
+    vram = _vram_gib(args.vram_gib)
+    if vram is None:
+        raise DownloadError("no GPU", "No NVIDIA GPU found: pass --vram-gib to check a card you plan to use.")
+    report, choice = recommend(spec, vram, utilization=float(settings.gpu_memory_utilization),
+                               max_model_len=int(settings.max_model_len))
+    out = report.to_dict() | {"recommendation": choice.name if choice else None}
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(report.verdict)
+        if choice:
+            print(f"recommended instead: {choice.name} ({choice.quantization}) -> "
+                  f"{check_fit(choice, vram, utilization=report.utilization, max_model_len=report.max_model_len).verdict}")
+    return 0
+
+
+async def _probe_vllm(config: VLLMServerConfig) -> bool:
+    return await VLLMServerManager(config).health()
+
+
+def _status(args: argparse.Namespace) -> int:
+    settings = _settings()
+    gpus = read_gpus()
+    config = server_config(settings)
+    plan = inference_plan(settings, gpus=gpus or [])
+    from inference.embedded_model import default_gguf_path
+
+    try:
+        gguf = str(default_gguf_path()) if default_gguf_path().is_file() else None
+    except FileNotFoundError:
+        gguf = None
+    out: dict[str, Any] = {
+        "order": [name for name, _ in plan.backends],
+        "local_model": settings.local_model_name,
+        "vllm_command": describe(build_command(config)),
+        "vllm_healthy": asyncio.run(_probe_vllm(config)),
+        "gpus": [{"index": g.index, "name": g.name, "total_gib": round(g.total_gib, 1),
+                  "used_gib": round(g.used_bytes / 2**30, 1)} for g in gpus or []],
+        "embedded_gguf": gguf,
+        "gemini": "configured" if setting(settings, "GEMINI_API_KEY") else "no key",
+        "xai": "configured" if setting(settings, "XAI_API_KEY") else "no key",
+    }
+    if gpus:
+        try:
+            out["fit"] = check_fit(find_model(settings.local_model_name), gpus[0].total_gib,
+                                   utilization=float(settings.gpu_memory_utilization),
+                                   max_model_len=int(settings.max_model_len)).verdict
+        except KeyError:
+            out["fit"] = "model not in the registry"
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    print(f"backend order: {' -> '.join(out['order'])}")
+    gpu_text = ", ".join(f"{g['name']} {g['total_gib']} GiB" for g in out["gpus"]) or "none (CPU only)"
+    print(f"GPU: {gpu_text}")
+    print(f"vLLM at {config.root_url}: {'healthy' if out['vllm_healthy'] else 'not running'}")
+    print(f"vLLM command: {out['vllm_command']}")
+    if "fit" in out:
+        print(f"fit: {out['fit']}")
+    print(f"Gemini: {out['gemini']}; xAI: {out['xai']}; embedded model: {'present' if gguf else 'MISSING'}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    config = server_config(_settings())
+    manager = VLLMServerManager(config)
+    if args.dry_run:
+        print(json.dumps({"command": manager.command}) if args.json else describe(manager.command))
+        return 0
+    if shutil.which(config.executable[0]) is None:
+        raise DownloadError("vllm not installed", "vLLM is not installed: `pip install 'lorekeeper[gpu]'` on a GPU host.")
+
+    async def run() -> None:
+        await manager.start()
+        print(f"vLLM healthy at {config.root_url} (Ctrl-C stops it)")
+        try:
+            while manager.state != "failed":
+                await asyncio.sleep(1)
+        finally:
+            await manager.stop()
+
+    asyncio.run(run())
+    return 0
+
+
+def _setup(args: argparse.Namespace) -> int:
+    settings = _settings()
+    spec: ModelSpec = find_model(args.model or settings.local_model_name)
+    vram = _vram_gib(args.vram_gib)
+    summary: dict[str, Any] = {"requested": spec.name, "vram_gib": vram}
+    if vram is not None:
+        report, choice = recommend(spec, vram, utilization=float(settings.gpu_memory_utilization),
+                                   max_model_len=int(settings.max_model_len))
+        summary |= {"fit": report.verdict, "recommendation": choice.name if choice else None}
+        if choice and args.accept_recommendation:
+            spec = choice
+        elif choice and not report.fits:
+            summary["warning"] = f"{spec.name} will not start on this card; rerun with --accept-recommendation"
+        fit = check_fit(spec, vram, utilization=float(settings.gpu_memory_utilization),
+                        max_model_len=int(settings.max_model_len))
+        max_num_seqs = max(1, fit.max_num_seqs)
+    else:
+        summary["fit"] = "no GPU found: fit not checked (the embedded CPU model will answer)"
+        max_num_seqs = int(setting(settings, "MAX_NUM_SEQS"))
+    dest = args.dest or settings.data_dir / "models" / spec.name.replace("/", "--")
+    if not args.no_download:
+        if args.source == "meta":
+            url = validate_meta_url(args.meta_url or input("Paste the download URL from Meta's email: "))
+            native = download_meta(url, args.meta_model_dir, dest.with_name(dest.name + "-native"))
+            from inference.download import convert_command, run_conversion
+
+            run_conversion(convert_command(native, dest, script=args.convert_script))
+        else:
+            download_hf(spec.name, dest, token=setting(settings, "HF_TOKEN") or None)
+    updates = {"LOCAL_MODEL_NAME": spec.name, "LOCAL_MODEL_PATH": str(dest), "MAX_NUM_SEQS": str(max_num_seqs),
+               "GPU_MEMORY_UTILIZATION": f"{float(settings.gpu_memory_utilization):g}",
+               "MAX_MODEL_LEN": str(settings.max_model_len)}
+    write_env(args.env_file, updates)
+    summary |= {"model": spec.name, "path": str(dest), "env_file": str(args.env_file), "written": updates}
+    final = server_config(settings, model=str(dest), served_model_name=spec.name, max_num_seqs=max_num_seqs)
+    summary["command"] = describe(build_command(final))
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        for key in ("fit", "recommendation", "warning", "model", "path", "command"):
+            if summary.get(key):
+                print(f"{key}: {summary[key]}")
+        print(f"wrote {', '.join(updates)} to {args.env_file}")
+    return 0

@@ -1,0 +1,59 @@
+"""`lorekeeper llm` commands that need no GPU, network or model download."""
+
+from __future__ import annotations
+
+import json
+
+from gateway.cli import main
+from gateway.commands.llm import inference_plan, server_config
+from gateway.settings import load_settings
+
+
+def test_serve_dry_run_prints_the_vllm_command(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("MAX_NUM_SEQS", "24")
+    monkeypatch.setenv("GPU_MEMORY_UTILIZATION", "0.85")
+    monkeypatch.setattr("gateway.commands.llm._settings", lambda: load_settings(_env_file=None))
+    assert main(["llm", "serve", "--dry-run", "--json"]) == 0
+    argv = json.loads(capsys.readouterr().out)["command"]
+    assert argv[:3] == ["vllm", "serve", "meta-llama/Llama-3.1-8B-Instruct"]
+    assert argv[argv.index("--max-num-seqs") + 1] == "24"
+    assert argv[argv.index("--gpu-memory-utilization") + 1] == "0.85"
+
+
+def test_fit_reports_and_recommends_for_a_12_gib_card(capsys, monkeypatch) -> None:
+    monkeypatch.setattr("gateway.commands.llm._settings", lambda: load_settings(_env_file=None))
+    assert main(["llm", "fit", "--vram-gib", "12", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["fits"] is False
+    assert out["recommendation"] == "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4"
+
+
+def test_setup_without_download_writes_env(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr("gateway.commands.llm._settings", lambda: load_settings(_env_file=None))
+    env = tmp_path / ".env"
+    env.write_text("DISCORD_TOKEN=keep-me\n", encoding="utf-8")
+    code = main(["llm", "setup", "--vram-gib", "16", "--accept-recommendation", "--no-download",
+                 "--env-file", str(env), "--dest", str(tmp_path / "m"), "--json"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["model"] == "neuralmagic/Meta-Llama-3.1-8B-Instruct-FP8"
+    text = env.read_text(encoding="utf-8")
+    assert "DISCORD_TOKEN=keep-me" in text
+    assert "LOCAL_MODEL_NAME=neuralmagic/Meta-Llama-3.1-8B-Instruct-FP8" in text
+    assert "MAX_NUM_SEQS=17" in text
+    assert "--max-num-seqs 17" in summary["command"]
+
+
+def test_plan_without_gpu_or_keys_is_the_embedded_model(monkeypatch) -> None:
+    for name in ("GEMINI_API_KEY", "XAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    plan = inference_plan(load_settings(_env_file=None), gpus=[])
+    assert [name for name, _ in plan.backends] == ["embedded"]
+
+
+def test_plan_with_keys_and_a_gpu_follows_the_default_order(monkeypatch) -> None:
+    settings = load_settings(_env_file=None, gemini_api_key="g", xai_api_key="x")
+    plan = inference_plan(settings, gpus=[object()])
+    assert [name for name, _ in plan.backends] == ["vllm", "gemini", "xai", "embedded"]
+    assert plan.backends[1][1].api_key == "g"
+    assert server_config(settings).port == 8000
