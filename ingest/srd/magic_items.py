@@ -44,6 +44,8 @@ def parse_magic_items(doc: SrdDocument) -> list[MagicItem]:
         stop=lambda l: l.is_heading() and l.size > 13,
     )
     _, entries = split_entries(lines, lambda l: l.is_heading(12.0))
+    if not entries:
+        raise SrdParseError("Magic Items A-Z", first, "no magic items found")
     return [_parse_item(e) for e in entries]
 
 

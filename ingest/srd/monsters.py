@@ -36,6 +36,8 @@ _TYPE_RE = re.compile(
     r"^(Tiny|Small|Medium|Large|Huge|Gargantuan) (.+?)(?: \(([^)]*)\))?, ([^,]+(?:, [^,]+)?)$"
 )
 _SECTION_HEADERS = {"Actions": "actions", "Reactions": "reactions", "Legendary Actions": "legendary_actions"}
+# a spell-list line of a Spellcasting trait ("1st level (4 slots): ...", "At will: ...", "3/day each: ...")
+_SPELL_LINE_RE = re.compile(r"^(Cantrips \(at will\)|\d+(?:st|nd|rd|th) level \(\d+ slots?\)|At will|\d+/day(?: each)?):")
 _SPELL_LIST_RE = re.compile(r"^(Cantrips|\d+(?:st|nd|rd|th) level|At will|\d+/day|\*)", re.IGNORECASE)
 
 
@@ -57,7 +59,9 @@ def parse_monsters(doc: SrdDocument) -> list[Monster]:
     for bookmark, section in MONSTER_SECTIONS:
         first, last = chapter_pages(doc, bookmark)
         lines = doc.lines(first, last)
-        start = next(i for i, l in enumerate(lines) if l.is_heading() and l.size > 17)
+        start = next((i for i, l in enumerate(lines) if l.is_heading() and l.size > 17), None)
+        if start is None:
+            raise SrdParseError(bookmark, first, "the section's title is missing")
         while start < len(lines) and lines[start].is_heading() and lines[start].size > 17:
             start += 1  # the title may wrap over several lines
         lines = lines[start:]
@@ -73,6 +77,8 @@ def parse_monsters(doc: SrdDocument) -> list[Monster]:
                 continue
             group = groups.get(id(entry.heading[0]))
             out.append(_parse_block(entry, body, section, group))
+    if not out:
+        raise SrdParseError("Monsters", None, "no stat blocks found")
     return out
 
 
@@ -219,6 +225,8 @@ def _items(lines: list[Line], fail, *, hanging: bool) -> tuple[list[NamedText], 
             new_para = False
             if name is not None:
                 new_para, sub_option = True, True
+            elif _SPELL_LINE_RE.match(line.text) and line.indent <= 5:
+                new_para = True
             elif line.indent > 5 and not hanging and not sub_option and not _SPELL_LIST_RE.match(head):
                 new_para = True
             elif line.indent <= 5 and prev is not None and line.page == prev.page and line.column == prev.column:

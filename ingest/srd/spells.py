@@ -47,6 +47,8 @@ def parse_spells(doc: SrdDocument) -> list[Spell]:
         stop=lambda l: l.size > 17 and l.is_heading(),
     )
     _, entries = split_entries(lines, _is_spell_name)
+    if not entries:
+        raise SrdParseError("Spell Descriptions", first, "no spells found")
     classes = parse_spell_lists(doc)
     spells = [_parse_spell(e, classes) for e in entries]
     known = {s.name.lower() for s in spells}
