@@ -9,13 +9,13 @@ hit rolls all damage dice twice, modifiers once. Advantage and disadvantage from
 conditions and from circumstances (long range, …) are combined by `conditions.attack_roll_mode`:
 one of each cancels out.
 
-Dice are rolled with a `random.Random` passed in (seed it for reproducible tests); damage strings
-are the SRD's weapon notation, `NdM` or a flat number (the blowgun's `1`).
+Dice are rolled by `game.dice` (the `d20` library; wrap calls in `game.dice.seeded(n)` for
+reproducible tests); damage strings are the SRD's weapon notation, `NdM` or a flat number (the
+blowgun's `1`).
 """
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Final
 from pydantic import BaseModel, ConfigDict, Field
 
 from game.abilities import AbilityScores
+from game import dice
 from game.conditions import Advantage, Condition, attack_roll_mode, can_act, hit_is_critical
 from game.equipment import Weapon, find_weapon
 from game.errors import RulesError
@@ -217,15 +218,16 @@ def weapon_attack_profile(
     )
 
 
-def roll_damage(damage_dice: str, bonus: int, *, critical: bool, rng: random.Random) -> tuple[tuple[int, ...], int]:
+def roll_damage(damage_dice: str, bonus: int, *, critical: bool) -> tuple[tuple[int, ...], int]:
     """Roll weapon damage: dice doubled on a critical hit, `bonus` added once, never below 0.
 
     Returns the individual dice and the total.
     """
-    dice = parse_damage_dice(damage_dice)
-    count = dice.count * (2 if critical else 1)
-    rolls = tuple(rng.randint(1, dice.sides) for _ in range(count)) if dice.sides else ()
-    return rolls, max(0, sum(rolls) + dice.flat + bonus)
+    parsed = parse_damage_dice(damage_dice)
+    expression = f"{parsed.count}d{parsed.sides}" if parsed.sides else "0"
+    expression += f"{parsed.flat + bonus:+d}"
+    result = dice.roll(expression, critical=critical)
+    return tuple(die.value for die in result.rolls if die.kept), max(0, result.total)
 
 
 def resolve_attack(
@@ -260,7 +262,6 @@ def make_attack(
     profile: AttackProfile,
     target_ac: int,
     *,
-    rng: random.Random | None = None,
     attacker_conditions: Iterable[str | Condition] = (),
     target_conditions: Iterable[str | Condition] = (),
     attacker_exhaustion: int = 0,
@@ -278,8 +279,6 @@ def make_attack(
     Raises:
         RulesError: the target is out of range, or the attacker can't attack (incapacitated).
     """
-
-    rng = rng or random.Random()
     if not can_act(attacker_conditions, attacker_exhaustion):
         raise RulesError("An incapacitated creature can't take actions, so it can't attack.")
     sources = list(circumstances)
@@ -303,14 +302,13 @@ def make_attack(
         within_5_feet=within_5,
         circumstances=sources,
     )
-    count = 1 if mode is Advantage.NONE else 2
-    rolls = tuple(rng.randint(1, 20) for _ in range(count))
+    rolls = tuple(die.value for die in dice.roll("1d20", advantage=mode).rolls)
     forced = hit_is_critical(target_conditions, within_5_feet=within_5)
     natural, hit, critical, fumble = resolve_attack(profile, target_ac, rolls, mode, forced_critical=forced)
     damage_rolls: tuple[int, ...] = ()
     damage = 0
     if hit:
-        damage_rolls, damage = roll_damage(profile.damage_dice, profile.damage_bonus, critical=critical, rng=rng)
+        damage_rolls, damage = roll_damage(profile.damage_dice, profile.damage_bonus, critical=critical)
     return AttackResult(
         weapon=profile.weapon,
         rolls=rolls,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 
 import pytest
 from hypothesis import given
@@ -19,6 +18,7 @@ from game.attacks import (
     weapon_attack_profile,
 )
 from game.conditions import Advantage
+from game.dice import seeded
 from game.equipment import find_weapon
 from game.errors import RulesError
 
@@ -99,36 +99,40 @@ def test_forced_critical_on_paralyzed_target() -> None:
 
 
 def test_critical_doubles_dice_not_modifier() -> None:
-    rolls, total = roll_damage("2d6", 3, critical=True, rng=random.Random(1))
-    assert len(rolls) == 4
+    with seeded(1):
+        rolls, total = roll_damage("2d6", 3, critical=True)
+    assert len(rolls) == 4 and all(1 <= r <= 6 for r in rolls)
     assert total == sum(rolls) + 3
-    rolls, total = roll_damage("1d4", -5, critical=False, rng=random.Random(1))
+    rolls, total = roll_damage("1d4", -5, critical=False)
     assert total == 0  # never negative
+    assert roll_damage("1", 2, critical=True) == ((), 3)  # a flat blowgun hit: nothing to double
 
 
 def test_make_attack_reads_conditions_and_range() -> None:
     bow = weapon_attack_profile("Longbow", FIGHTER, 2)
-    long_shot = make_attack(bow, 12, rng=random.Random(3), distance=200)
+    long_shot = make_attack(bow, 12, distance=200)
     assert long_shot.mode is Advantage.DISADVANTAGE and len(long_shot.rolls) == 2
     with pytest.raises(RulesError):
-        make_attack(bow, 12, rng=random.Random(3), distance=601)
+        make_attack(bow, 12, distance=601)
     sword = weapon_attack_profile("Longsword", FIGHTER, 2)
     with pytest.raises(RulesError):
-        make_attack(sword, 12, rng=random.Random(3), distance=10)
-    assert make_attack(weapon_attack_profile("Glaive", FIGHTER, 2), 12, rng=random.Random(3), distance=10)
+        make_attack(sword, 12, distance=10)
+    assert make_attack(weapon_attack_profile("Glaive", FIGHTER, 2), 12, distance=10)
     # blinded attacker vs. restrained target: one of each, a normal roll
     even = make_attack(
-        sword, 12, rng=random.Random(3), attacker_conditions=["blinded"], target_conditions=["restrained"]
+        sword, 12, attacker_conditions=["blinded"], target_conditions=["restrained"]
     )
     assert even.mode is Advantage.NONE and len(even.rolls) == 1
     with pytest.raises(RulesError):
-        make_attack(sword, 12, rng=random.Random(3), attacker_conditions=["stunned"])
+        make_attack(sword, 12, attacker_conditions=["stunned"])
 
 
 def test_seeded_attack_is_reproducible_and_described() -> None:
     sword = weapon_attack_profile("Longsword", FIGHTER, 2)
-    a = make_attack(sword, 13, rng=random.Random(99))
-    b = make_attack(sword, 13, rng=random.Random(99))
+    with seeded(99):
+        a = make_attack(sword, 13)
+    with seeded(99):
+        b = make_attack(sword, 13)
     assert a == b
     assert a.describe().startswith("Longsword: d20 (")
 
@@ -138,7 +142,8 @@ def test_seeded_attack_is_reproducible_and_described() -> None:
 def test_attack_results_obey_the_rules(seed: int, weapon: str, mode: Advantage, ac: int) -> None:
     profile = weapon_attack_profile(weapon, FIGHTER, 2)
     circumstances = [mode] if mode is not Advantage.NONE else []
-    result = make_attack(profile, ac, rng=random.Random(seed), circumstances=circumstances)
+    with seeded(seed):
+        result = make_attack(profile, ac, circumstances=circumstances)
     dice = parse_damage_dice(profile.damage_dice)
     if result.fumble:
         assert not result.hit and result.natural == 1
