@@ -7,25 +7,35 @@ names most callers need is re-exported here; everything else lives in its module
 
 from game.abilities import AbilityScores, ability_modifier, proficiency_bonus
 from game.character import Character
+from game.combat import Combat, TurnAdvanced
 from game.creation import create_character, level_up
 from game.dice import Advantage, DiceRoll, roll, seeded
 from game.errors import DiceError, GameError, RulesError
+from game.effects import EffectOutcome, GameState
+from game.errors import NotYourTurn
 from game.inventory import Currency, Item
 from game.rests import long_rest, short_rest
 from game.spells import Spell, cast_spell
+from game.validation import apply_effects, validate_effects
 
 __all__ = [
     "AbilityScores",
     "Advantage",
     "Character",
+    "Combat",
     "Currency",
     "DiceError",
     "DiceRoll",
+    "EffectOutcome",
     "GameError",
+    "GameState",
     "Item",
+    "NotYourTurn",
     "RulesError",
     "Spell",
+    "TurnAdvanced",
     "ability_modifier",
+    "apply_effects",
     "cast_spell",
     "create_character",
     "level_up",
@@ -34,4 +44,5 @@ __all__ = [
     "roll",
     "seeded",
     "short_rest",
+    "validate_effects",
 ]
