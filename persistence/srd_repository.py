@@ -13,11 +13,13 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+import psycopg
 from psycopg.types.json import Jsonb
 
 from persistence.database import Database
+from persistence.errors import PersistenceError
 
-__all__ = ["SrdRepository", "SRD_KINDS", "cr_value"]
+__all__ = ["SrdRepository", "SrdImportFailed", "SRD_KINDS", "cr_value"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,14 @@ _INSERT = {
 }
 
 
+class SrdImportFailed(PersistenceError):
+    """The database refused the import; the transaction was rolled back and the old rows remain."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The rules import was refused by the database ({reason}); nothing was changed.")
+        self.reason = reason
+
+
 def cr_value(challenge_rating: str) -> float:
     """``"1/4"`` -> 0.25, ``"10"`` -> 10.0."""
     return float(Fraction(challenge_rating))
@@ -87,6 +97,16 @@ class SrdRepository:
         if unknown:
             raise ValueError(f"unknown SRD kinds: {sorted(unknown)}")
         counts = {kind: len(records.get(kind, ())) for kind in SRD_KINDS}
+        try:
+            await self._replace(records, counts, source_file, sha256)
+        except psycopg.Error as exc:  # a constraint or type error: the transaction has rolled back
+            raise SrdImportFailed(type(exc).__name__) from exc
+        log.info("SRD imported", extra={"counts": counts, "source_file": source_file})
+        return counts
+
+    async def _replace(
+        self, records: Mapping[str, Sequence[Mapping[str, Any]]], counts: dict[str, int], source_file: str, sha256: str
+    ) -> None:
         async with self._db.transaction() as conn:
             # one statement empties all six tables; no other table references them
             await conn.execute(
@@ -104,8 +124,6 @@ class SrdRepository:
                 " counts = EXCLUDED.counts, imported_at = now()",
                 (source_file, sha256, Jsonb(counts)),
             )
-        log.info("SRD imported", extra={"counts": counts, "source_file": source_file})
-        return counts
 
     async def counts(self) -> dict[str, int]:
         """Rows per SRD table."""
