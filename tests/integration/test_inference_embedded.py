@@ -1,0 +1,105 @@
+"""The embedded CPU model (SmolLM2-135M GGUF): always schema-valid JSON. Slow: loads the model (~20 s)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import jsonschema
+import pytest
+
+from inference.embedded import EmbeddedBackend, EmbeddedConfig
+
+pytestmark = pytest.mark.slow
+
+SYSTEM = ("You are the Dungeon Master of a D&D 5e game in the drowned town of Saltmere. Reply in JSON: a vivid "
+          "narrative, the dice rolls the engine must make, and the effects on the game state.")
+
+# A representative DM-reply-like schema (the real one belongs to dm/). Deliberately unbounded:
+# the backend must add the bounds itself.
+DM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "narrative": {"type": "string"},
+        "rolls": {"type": "array", "items": {
+            "type": "object",
+            "properties": {"kind": {"type": "string", "enum": ["attack", "check", "save", "damage"]},
+                           "expression": {"type": "string"}, "reason": {"type": "string"}},
+            "required": ["kind", "expression"], "additionalProperties": False}},
+        "effects": {"type": "array", "items": {
+            "type": "object",
+            "properties": {"type": {"type": "string", "enum": ["hp_change", "item_added", "item_removed",
+                                                               "condition_set", "location_change", "npc_introduced"]},
+                           "target": {"type": "string"}, "value": {"type": "string"}},
+            "required": ["type", "target"], "additionalProperties": False}},
+    },
+    "required": ["narrative", "rolls", "effects"],
+    "additionalProperties": False,
+}
+
+PROMPTS = [
+    "I push open the tavern door and look for the innkeeper.",
+    "Mira swings her longsword at the drowned ghoul.",
+    "I search the flooded cellar for anything valuable.",
+    "Can I persuade the harbour master to lend us his boat?",
+    "Tomas casts cure wounds on Mira.",
+    "We take a long rest in the lighthouse.",
+    "I try to pick the lock on the sea chest.",
+    "What does the old fisherman know about the lantern?",
+    "I jump across the broken pier.",
+    "Borin drinks the strange blue potion.",
+    "I cast fireball at the cultists on the stairs.",
+    "We follow the tracks into the salt marsh.",
+    "I sneak past the sleeping guard.",
+    "Ask the priestess about the drowned god.",
+    "I climb the lighthouse tower to look out to sea.",
+    "Lyra plays a song to calm the frightened villagers.",
+    "I attack the giant crab with my warhammer, twice.",
+    "We buy rope, torches and rations at the market.",
+    "I study the runes carved on the altar.",
+    "I shout a challenge at the pirate captain!",
+]
+
+
+@pytest.fixture(scope="module")
+async def backend():
+    embedded = EmbeddedBackend(EmbeddedConfig(max_string_chars=300, max_array_items=3))
+    await embedded.load()
+    return embedded
+
+
+async def test_twenty_varied_prompts_all_return_schema_valid_json(backend) -> None:
+    for prompt in PROMPTS:
+        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}]
+        generation = await backend.generate(messages, DM_SCHEMA, max_tokens=160, temperature=0.7)
+        jsonschema.validate(generation.data, DM_SCHEMA)
+        assert generation.backend == "embedded" and generation.completion_tokens <= 160 + 96
+        assert len(generation.data["narrative"]) <= 300 and len(generation.data["rolls"]) <= 3
+
+
+async def test_a_tiny_budget_still_closes_the_json(backend) -> None:
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Describe the whole town."}]
+    generation = await backend.generate(messages, DM_SCHEMA, max_tokens=30, temperature=0.0)
+    jsonschema.validate(generation.data, DM_SCHEMA)
+
+
+async def test_generation_runs_off_the_event_loop(backend) -> None:
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": PROMPTS[0]}]
+    await backend.generate(messages, DM_SCHEMA, max_tokens=80, temperature=0.0)
+    task.cancel()
+    assert ticks > 5  # the loop kept running while the model decoded in its thread
+
+
+async def test_plain_text_without_schema(backend) -> None:
+    generation = await backend.generate([{"role": "user", "content": "Name a colour."}], None, max_tokens=20,
+                                        temperature=0.0)
+    assert generation.data is None and generation.text.strip()
+    assert generation.completion_tokens <= 20
