@@ -295,11 +295,11 @@ def roll(
         raise DiceError(expression, "advantage and disadvantage apply only to a roll that starts with 1d20.")
     try:
         result = _ROLLER.roll(tree, stringifier=_Breakdown(), advantage=d20.AdvType(int(effective)))
+        total = result.total  # d20 evaluates lazily: a division by zero surfaces here
     except d20.RollError as err:
         raise _friendly(expression, err) from err
     dice: list[DieResult] = []
     _collect(result.expr, True, dice)
-    total = result.total
     return DiceRoll(
         expression=expression,
         rolled=str(result.ast),

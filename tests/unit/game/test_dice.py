@@ -302,3 +302,11 @@ def test_four_d6_keep_three_matches_its_exact_distribution() -> None:
     with seeded(77):
         plain = Counter(roll("3d6").total for _ in range(SAMPLES))
     assert _chi_square_p(plain, pmf) < 1e-6
+
+
+def test_division_by_zero_is_a_dice_error_not_a_d20_exception() -> None:
+    # d20 evaluates lazily: the division happens when the total is read, after the roll itself.
+    with pytest.raises(DiceError, match="divide by zero"):
+        roll("1d6/0")
+    with pytest.raises(DiceError):
+        roll("2d6 + (1d4 - 1d4) / 0")
