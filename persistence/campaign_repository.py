@@ -18,7 +18,7 @@ from psycopg.types.json import Jsonb
 from persistence.database import Database
 from persistence.errors import PersistenceError
 
-__all__ = ["CampaignRepository", "CampaignNotFound", "ImportSummary", "vector_literal"]
+__all__ = ["CampaignRepository", "CampaignNotFound", "ImportSummary", "vector_literal", "chunk_names"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,12 @@ def vector_literal(vector: Sequence[float] | None) -> str | None:
     if vector is None:
         return None
     return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
+
+
+def chunk_names(chunk: dict[str, Any]) -> str:
+    """Heading path + tag values as words ("location:Gutted_Eel" → "Gutted Eel"): the trigram target."""
+    values = [t.split(":", 1)[-1].replace("_", " ") for t in chunk.get("tags", ())]
+    return " ".join(dict.fromkeys([*chunk["heading_path"], *values]))[:1000]
 
 
 _COUNTS = """
@@ -114,11 +120,11 @@ class CampaignRepository:
             async with conn.cursor() as cur:
                 await cur.executemany(
                     "INSERT INTO campaign_chunks (campaign_id, document_id, source_file, chunk_index, page, page_end, "
-                    "heading_path, heading, kind, text, tags, embedding) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::vector)",
+                    "heading_path, heading, kind, text, tags, embedding, names) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::vector, %s)",
                     [(cid, doc_id, source_file, c["chunk_index"], c["page"], c.get("page_end"),
                       list(c["heading_path"]), " > ".join(c["heading_path"]), c.get("kind", "text"), c["text"],
-                      list(c.get("tags", ())), vector_literal(c.get("embedding"))) for c in chunks])
+                      list(c.get("tags", ())), vector_literal(c.get("embedding")), chunk_names(c)) for c in chunks])
             rows = await (await conn.execute(
                 "SELECT id, chunk_index FROM campaign_chunks WHERE document_id = %s", (doc_id,))).fetchall()
             chunk_ids = {r["chunk_index"]: r["id"] for r in rows}

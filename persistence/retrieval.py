@@ -5,8 +5,8 @@ Four rankings come back from one SQL round trip, each capped at `candidates` row
 * scene tags — chunks tagged with the scene's location / NPCs / plot threads; the location's
   and NPCs' own chunks first, then by how many scene tags they carry;
 * full text — the query's words OR-ed into a tsquery, ranked by `ts_rank_cd`;
-* trigram — `word_similarity` of the query's rarer words against chunk text (typo-tolerant
-  names: "Kelpwhistel" still finds "Kelpwhistle");
+* trigram — `word_similarity` of the query's rarer words against the chunk's `names` (heading
+  path + tagged names; typo-tolerant: "Kelpwhistel" still finds "Kelpwhistle");
 * vector — cosine distance to the query embedding (HNSW), when one is given.
 
 Each list contributes `weight / (rrf_k + rank)`; the best `limit` chunks come back with their
@@ -135,62 +135,75 @@ class CampaignRetriever:
         """The best `limit` (1..10) chunks for `query` in `scene`; never empty if the campaign has chunks."""
         limit = max(1, min(int(limit), MAX_LIMIT))
         scene = scene or Scene()
-        tags, own = (await self.resolve_scene(campaign_id, scene)) if not scene.empty else ([], [])
+        # raw tags from the scene's own words; the SQL adds the resolved names' tags and own chunk ids
+        tags = [f"plot:{tag_value(t)}" for t in scene.plot_threads] + [f"npc:{tag_value(n)}" for n in scene.npcs]
+        if scene.location:
+            tags.append(f"location:{tag_value(scene.location)}")
         words = _trigram_words(query)
-        trigram_where = " OR ".join(f"%(w{i})s <%% text" for i in range(len(words))) or "false"
-        trigram_score = " + ".join(f"word_similarity(%(w{i})s, text)" for i in range(len(words))) or "0"
+        trigram_where = " OR ".join(f"%(w{i})s <%% names" for i in range(len(words))) or "false"
+        trigram_score = " + ".join(f"word_similarity(%(w{i})s, names)" for i in range(len(words))) or "0"
         sql = f"""
-        WITH vec AS (
-            SELECT id, 1 - (embedding <=> %(emb)s::vector) AS score FROM campaign_chunks
-            WHERE campaign_id = %(cid)s AND %(emb)s::text IS NOT NULL AND embedding IS NOT NULL
-            ORDER BY embedding <=> %(emb)s::vector LIMIT %(n)s),
+        WITH loc AS (
+            SELECT name, source_chunk_id FROM locations
+            WHERE campaign_id = %(cid)s AND %(loc)s::text IS NOT NULL
+              AND (lower(key) = lower(%(loc)s) OR lower(name) = lower(%(loc)s) OR similarity(name, %(loc)s) > 0.3)
+            ORDER BY (lower(key) = lower(%(loc)s) OR lower(name) = lower(%(loc)s)) DESC, similarity(name, %(loc)s) DESC
+            LIMIT 1),
+        who AS (
+            SELECT DISTINCT ON (q) n.name, n.source_chunk_id FROM unnest(%(npcs)s::text[]) AS q
+            JOIN npcs n ON n.campaign_id = %(cid)s AND (lower(n.name) = lower(q) OR word_similarity(q, n.name) > 0.5)
+            ORDER BY q, lower(n.name) = lower(q) DESC, word_similarity(q, n.name) DESC),
+        scene AS (
+            SELECT %(tags)s::text[] || coalesce(array_agg(kind || btrim(regexp_replace(regexp_replace(regexp_replace(
+                       name, '^(the|a|an)[[:space:]]+', '', 'i'), '[''’]', '', 'g'), '[^0-9A-Za-z]+', '_', 'g'), '_')),
+                       '{{}}') AS tags,
+                   coalesce(array_agg(source_chunk_id) FILTER (WHERE source_chunk_id IS NOT NULL), '{{}}') AS own
+            FROM (SELECT 'location:' AS kind, name, source_chunk_id FROM loc
+                  UNION ALL SELECT 'npc:', name, source_chunk_id FROM who) s),
+        vec AS (
+            SELECT id, 1 - d AS score, row_number() OVER (ORDER BY d) AS rnk FROM (
+                SELECT id, embedding <=> %(emb)s::vector AS d FROM campaign_chunks
+                WHERE campaign_id = %(cid)s AND %(emb)s::text IS NOT NULL AND embedding IS NOT NULL
+                ORDER BY d LIMIT %(n)s) v),
         fts AS (
-            SELECT id, ts_rank_cd(tsv, q, 1) AS score
-            FROM campaign_chunks, to_tsquery('english', %(tsq)s) AS q
-            WHERE campaign_id = %(cid)s AND tsv @@ q ORDER BY score DESC LIMIT %(n)s),
+            SELECT id, score, row_number() OVER (ORDER BY score DESC) AS rnk FROM (
+                SELECT id, ts_rank_cd(tsv, q, 1) AS score
+                FROM campaign_chunks, to_tsquery('english', %(tsq)s) AS q
+                WHERE campaign_id = %(cid)s AND tsv @@ q ORDER BY score DESC LIMIT %(n)s) f),
         tag AS (
-            SELECT id, (CASE WHEN id = ANY(%(own)s) THEN 100 ELSE 0 END
-                        + cardinality(ARRAY(SELECT unnest(tags) INTERSECT SELECT unnest(%(tags)s::text[]))))::float8
-                       AS score
-            FROM campaign_chunks WHERE campaign_id = %(cid)s AND (tags && %(tags)s::text[] OR id = ANY(%(own)s))
-            ORDER BY score DESC, chunk_index LIMIT %(n)s),
+            SELECT id, score, row_number() OVER (ORDER BY score DESC, chunk_index) AS rnk FROM (
+                SELECT c.id, c.chunk_index, (CASE WHEN c.id = ANY(s.own) THEN 100 ELSE 0 END
+                       + cardinality(ARRAY(SELECT unnest(c.tags) INTERSECT SELECT unnest(s.tags))))::float8 AS score
+                FROM campaign_chunks c, scene s
+                WHERE c.campaign_id = %(cid)s AND cardinality(s.tags) > 0 AND (c.tags && s.tags OR c.id = ANY(s.own))
+                ORDER BY score DESC, c.chunk_index LIMIT %(n)s) t),
         trg AS (
-            SELECT id, ({trigram_score})::float8 AS score FROM campaign_chunks
-            WHERE campaign_id = %(cid)s AND ({trigram_where}) ORDER BY score DESC LIMIT %(n)s)
-        SELECT 'vector' AS src, id, score FROM vec
-        UNION ALL SELECT 'fts', id, score FROM fts
-        UNION ALL SELECT 'scene', id, score FROM tag
-        UNION ALL SELECT 'trigram', id, score FROM trg
+            SELECT id, score, row_number() OVER (ORDER BY score DESC) AS rnk FROM (
+                SELECT id, ({trigram_score})::float8 AS score FROM campaign_chunks
+                WHERE campaign_id = %(cid)s AND ({trigram_where}) ORDER BY score DESC LIMIT %(n)s) g),
+        hits AS (
+            SELECT 'vector' AS src, id, score, rnk, %(w_vector)s::float8 AS w FROM vec
+            UNION ALL SELECT 'fts', id, score, rnk, %(w_fts)s FROM fts
+            UNION ALL SELECT 'scene', id, score, rnk, CASE WHEN score >= 100 THEN %(w_own)s ELSE %(w_scene)s END FROM tag
+            UNION ALL SELECT 'trigram', id, score, rnk, %(w_trigram)s FROM trg),
+        fused AS (
+            SELECT id, sum(w / (%(k)s + rnk)) AS fused,
+                   array_agg(src || ' #' || rnk || ' (' || to_char(score, 'FM99990.000') || ')' ORDER BY w / (%(k)s + rnk) DESC)
+                   AS reasons
+            FROM hits GROUP BY id ORDER BY fused DESC LIMIT %(limit)s)
+        SELECT c.id, c.heading_path, c.page, c.kind, c.tags, c.text, f.fused, f.reasons
+        FROM fused f JOIN campaign_chunks c ON c.id = f.id ORDER BY f.fused DESC, c.chunk_index
         """
-        params: dict[str, Any] = {"emb": _vector(embedding), "cid": campaign_id, "n": self._n,
-                                  "tsq": _tsquery(query), "tags": tags, "own": own}
+        params: dict[str, Any] = {"emb": _vector(embedding), "cid": campaign_id, "n": self._n, "k": self._k,
+                                  "tsq": _tsquery(query), "tags": tags, "limit": limit, "loc": scene.location or None,
+                                  "npcs": list(scene.npcs),
+                                  "w_own": _OWN_WEIGHT, **{f"w_{k}": v for k, v in _WEIGHTS.items()}}
         params.update({f"w{i}": w for i, w in enumerate(words)})
-        async with self._db.transaction() as conn:
-            await conn.execute("SET LOCAL hnsw.ef_search = 100")
-            rows = await (await conn.execute(sql, params)).fetchall()
-        fused: dict[int, float] = {}
-        reasons: dict[int, list[str]] = {}
-        ranks: dict[str, int] = {}
-        for row in rows:
-            src = row["src"]
-            ranks[src] = ranks.get(src, 0) + 1
-            rank = ranks[src]
-            # the scene's own location / NPC chunks are the context a vague question ("what's here?") is about
-            weight = _OWN_WEIGHT if src == "scene" and float(row["score"]) >= 100 else _WEIGHTS[src]
-            fused[row["id"]] = fused.get(row["id"], 0.0) + weight / (self._k + rank)
-            reasons.setdefault(row["id"], []).append(f"{src} #{rank} ({float(row['score']):.3f})")
-        if not fused:
+        rows = await self._db.fetch_all(sql, params)
+        if not rows:
             return await self._fallback(campaign_id, tags, limit)
-        best = sorted(fused, key=fused.__getitem__, reverse=True)[:limit]
-        found = await self._fetch(best)
         return [RetrievedChunk(r["id"], tuple(r["heading_path"]), r["page"], r["kind"], tuple(r["tags"]), r["text"],
-                               fused[r["id"]], tuple(reasons[r["id"]])) for r in found]
-
-    async def _fetch(self, ids: list[int]) -> list[dict[str, Any]]:
-        rows = await self._db.fetch_all(
-            "SELECT id, heading_path, page, kind, tags, text FROM campaign_chunks WHERE id = ANY(%s)", (ids,))
-        order = {i: n for n, i in enumerate(ids)}
-        return sorted(rows, key=lambda r: order[r["id"]])
+                               float(r["fused"]), tuple(r["reasons"])) for r in rows]
 
     async def _fallback(self, campaign_id: int, tags: list[str], limit: int) -> list[RetrievedChunk]:
         """Nothing scored: the overview (intro/background) chunk and the current location's chunk."""

@@ -1,0 +1,121 @@
+"""Hybrid retrieval latency (p50/p95/p99) with 10,000 chunks in campaign_chunks; goal p95 ≤ 15 ms.
+
+Run: `.venv/bin/python bench/retrieval_bench.py [--chunks 10000] [--queries 300] [--json]`.
+The sample adventure is parsed and embedded; its chunks are cloned with word shuffles and
+jittered, re-normalised embeddings until the table holds `--chunks` rows (in one campaign,
+plus the real sample in a second, which is the one queried — the worst case for a filtered
+HNSW scan). Query embeddings are computed first; the timings cover `CampaignRetriever.search`
+only (one SQL round trip + one fetch), with and without a scene.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("LOREKEEPER_DATA_DIR", tempfile.mkdtemp(prefix="lorekeeper-bench-"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np  # noqa: E402
+
+from gateway.database import open_database  # noqa: E402
+from gateway.settings import get_settings  # noqa: E402
+from ingest.campaign.pipeline import parse_campaign_pdf  # noqa: E402
+from ingest.campaign.service import store_import  # noqa: E402
+from ingest.embedder import get_embedder  # noqa: E402
+from persistence.campaign_repository import CampaignRepository  # noqa: E402
+from persistence.retrieval import CampaignRetriever, Scene  # noqa: E402
+
+SAMPLE = REPO / "data" / "campaigns" / "the-drowned-lantern.pdf"
+QUESTIONS = REPO / "tests" / "data" / "campaign_questions.jsonl"
+
+
+def _pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+
+
+async def bench(total: int, n_queries: int) -> dict:
+    rng = random.Random(7)
+    embedder = get_embedder()
+    parsed = parse_campaign_pdf(SAMPLE)
+    base = [c.embedding_text() for c in parsed.chunks]
+    base_vecs = np.array(embedder.embed(base))
+    async with open_database(get_settings()) as db:
+        repo = CampaignRepository(db)
+        await db.execute("DELETE FROM campaigns WHERE name LIKE %s", ("bench-retrieval%",))
+        await store_import(db, "bench-retrieval-sample", parsed, embedder)
+        filler = total - len(parsed.chunks)
+        chunks = []
+        t0 = time.perf_counter()
+        for i in range(filler):
+            j = rng.randrange(len(parsed.chunks))
+            src = parsed.chunks[j]
+            words = src.text.split()
+            rng.shuffle(words)
+            vec = base_vecs[j] + np.random.default_rng(i).normal(0, 0.05, base_vecs.shape[1])
+            vec /= np.linalg.norm(vec)
+            chunks.append({"chunk_index": i, "page": src.page, "page_end": src.page_end,
+                           "heading_path": list(src.heading_path), "kind": src.kind, "text": " ".join(words),
+                           "tags": list(src.tags), "embedding": vec.tolist()})
+        await repo.replace_document("bench-retrieval-filler", source_file="filler.pdf", sha256="0" * 64,
+                                    page_count=1, metadata={}, chunks=chunks, world={})
+        load_s = time.perf_counter() - t0
+        rows = await db.fetch_value("SELECT count(*) FROM campaign_chunks")
+        await db.execute("ANALYZE campaign_chunks")
+        cid = await repo.campaign_id("bench-retrieval-sample")
+        questions = [json.loads(line)["query"] for line in QUESTIONS.read_text().splitlines() if line.strip()]
+        t1 = time.perf_counter()
+        qvecs = embedder.embed(questions)
+        embed_ms = 1000 * (time.perf_counter() - t1) / len(questions)
+        retriever = CampaignRetriever(db)
+        scenes = [None, Scene(location="C2"), Scene(location="A2", npcs=("Mother Grell",))]
+        for q, v in zip(questions[:5], qvecs):          # warm-up
+            await retriever.search(cid, q, v, None, 10)
+        plain, scened = [], []
+        for n in range(n_queries):
+            k = n % len(questions)
+            scene = scenes[n % len(scenes)]
+            t = time.perf_counter()
+            hits = await retriever.search(cid, questions[k], qvecs[k], scene, 10)
+            (plain if scene is None else scened).append(1000 * (time.perf_counter() - t))
+            assert hits
+        await db.execute("DELETE FROM campaigns WHERE name LIKE %s", ("bench-retrieval%",))
+    both = plain + scened
+    return {"rows": rows, "load_s": load_s, "query_embed_ms": embed_ms, "queries": len(both),
+            "p50_ms": _pct(both, 0.5), "p95_ms": _pct(both, 0.95), "p99_ms": _pct(both, 0.99),
+            "no_scene_p50_ms": _pct(plain, 0.5), "no_scene_p95_ms": _pct(plain, 0.95),
+            "scene_p50_ms": _pct(scened, 0.5), "scene_p95_ms": _pct(scened, 0.95),
+            "mean_ms": statistics.fmean(both)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    r = asyncio.run(bench(args.chunks, args.queries))
+    if args.json:
+        print(json.dumps(r))
+    print(f"{r['rows']} chunks in the table (filled in {r['load_s']:.1f} s); {r['queries']} searches, limit 10")
+    print(f"retrieval latency: p50 {r['p50_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms "
+          f"(goal p95 <= 15 ms: {'met' if r['p95_ms'] <= 15 else 'NOT met'})")
+    print(f"  without scene p50 {r['no_scene_p50_ms']:.2f} / p95 {r['no_scene_p95_ms']:.2f} ms; "
+          f"with scene p50 {r['scene_p50_ms']:.2f} / p95 {r['scene_p95_ms']:.2f} ms")
+    print(f"query embedding (not included above): {r['query_embed_ms']:.1f} ms per query")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
