@@ -21,7 +21,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ingest.srd import DEFAULT_SRD_PDF, SrdRecords, parse_srd
+from ingest.srd import (
+    DEFAULT_SRD_PDF,
+    Condition,
+    Equipment,
+    MagicItem,
+    Monster,
+    RulesSection,
+    Spell,
+    SrdRecords,
+    parse_srd,
+)
 from persistence.database import Database
 from persistence.rules_book import RulesBook, normalize_kind
 from persistence.srd_repository import SrdRepository
@@ -31,6 +41,22 @@ __all__ = ["register", "import_srd", "EXPORT_KINDS", "RulesDatabaseEmpty"]
 EXPORT_KINDS = ("spells", "monsters", "magic-items", "equipment", "conditions")
 SHOW_KINDS = (*EXPORT_KINDS, "spell", "monster", "magic-item", "item", "condition", "rules", "rule")
 T = TypeVar("T")
+# PostgreSQL's jsonb does not keep key order: print fields in the records' own order
+_FIELD_ORDER = {
+    "spells": list(Spell.model_fields),
+    "monsters": list(Monster.model_fields),
+    "magic_items": list(MagicItem.model_fields),
+    "equipment": list(Equipment.model_fields),
+    "conditions": list(Condition.model_fields),
+    "rules_sections": list(RulesSection.model_fields),
+}
+
+
+def in_field_order(kind: str, record: dict[str, Any]) -> dict[str, Any]:
+    order = _FIELD_ORDER.get(kind, [])
+    ordered = {k: record[k] for k in order if k in record}
+    ordered.update((k, v) for k, v in record.items() if k not in ordered)
+    return ordered
 
 
 class RulesDatabaseEmpty(Exception):
@@ -117,7 +143,7 @@ def _export(args: argparse.Namespace) -> int:
         raise RulesDatabaseEmpty()
     out = sys.stdout
     for record in records:
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(json.dumps(in_field_order(kind, record), ensure_ascii=False) + "\n")
     return 0
 
 
@@ -131,12 +157,13 @@ def _show(args: argparse.Namespace) -> int:
         return await RulesBook(repo).lookup(args.kind, name)
 
     match = _with_db(run)
+    record = in_field_order(match.kind, match.record)
     if args.json:
-        print(json.dumps(match.record, ensure_ascii=False, indent=2))
+        print(json.dumps(record, ensure_ascii=False, indent=2))
         return 0
     if not match.exact:
         print(f"(closest match for {name!r})")
-    print(render(match.kind, match.record))
+    print(render(match.kind, record))
     return 0
 
 
