@@ -22,6 +22,7 @@ from game.abilities import (
     skill_ability,
     skill_name,
 )
+from game.conditions import hit_point_maximum
 from game.errors import IllegalEffect, ItemNotFound, RulesError
 from game.inventory import Currency, Inventory, Item
 from game.slots import SpellSlots
@@ -185,6 +186,11 @@ class Character(BaseModel):
         return get_class(self.class_name).hit_die
 
     @property
+    def hit_point_maximum(self) -> int:
+        """The maximum that healing can reach now: `max_hp`, halved (rounded down) at exhaustion 4+ (SRD p. 358)."""
+        return hit_point_maximum(self.max_hp, self.exhaustion)
+
+    @property
     def is_conscious(self) -> bool:
         return not self.dead and self.hp > 0
 
@@ -242,7 +248,9 @@ class Character(BaseModel):
     # --- hit points ----------------------------------------------------------------------
 
     def heal(self, amount: int) -> Healed:
-        """Regain hit points, never above `max_hp`. Healing from 0 HP ends dying (death saves reset).
+        """Regain hit points, never above `hit_point_maximum` (half of `max_hp` at exhaustion 4+).
+
+        Healing from 0 HP ends dying: death saves reset and the unconsciousness ends (SRD p. 98).
 
         Raises:
             IllegalEffect: negative amount, or the character is dead.
@@ -252,12 +260,13 @@ class Character(BaseModel):
         if self.dead:
             raise IllegalEffect(f"{self.name} is dead; healing cannot help.")
         was_down = self.hp == 0
-        new_hp = min(self.max_hp, self.hp + amount)
+        new_hp = max(self.hp, min(self.hit_point_maximum, self.hp + amount))
         healed = new_hp - self.hp
         self.hp = new_hp
         revived = was_down and new_hp > 0
         if revived:
             self.death_saves = DeathSaves()
+            self.remove_condition("unconscious")
         return Healed(requested=amount, healed=healed, hp=self.hp, revived=revived)
 
     def apply_damage(self, amount: int) -> DamageTaken:

@@ -1,9 +1,16 @@
 """Short and long rests (SRD 5.1 "Resting").
 
-Short rest: spend Hit Dice, each healing one roll of the hit die + Con modifier; Warlocks regain
-pact slots. Long rest: needs at least 1 hit point at its start; all hit points back, temporary
-hit points end, every spell slot back, up to half the character's total Hit Dice back (at least
-one), one level of exhaustion removed (with food and drink), death saves cleared.
+Short rest (SRD 5.1 p. 87): spend Hit Dice, each healing one roll of the hit die + Con modifier;
+Warlocks regain pact slots. Long rest: needs at least 1 hit point at its start; all hit points
+back, temporary hit points end, every spell slot back, up to half the character's total Hit Dice
+back (at least one), death saves cleared, and one level of exhaustion removed *only if the
+character ate and drank* (SRD p. 358; `food_and_drink=False` keeps it). The exhaustion level is
+lowered first, then hit points fill up to the maximum that level allows (halved at 4+), so a rest
+at exhaustion 5 ends at half the maximum and one at exhaustion 4 at the full maximum.
+Healing never goes above the halved maximum at exhaustion 4+ (`Character.heal`).
+
+Not modelled: the once-per-24-hours limit on long rests and interrupted rests (the caller knows
+the clock), class features that act on rests (Arcane Recovery, Song of Rest, ...).
 """
 
 from __future__ import annotations
@@ -86,8 +93,8 @@ def short_rest(character: Character, hit_dice: int = 0) -> ShortRest:
     )
 
 
-def long_rest(character: Character) -> LongRest:
-    """Take a long rest.
+def long_rest(character: Character, *, food_and_drink: bool = True) -> LongRest:
+    """Take a long rest. Without `food_and_drink` the exhaustion level stays where it is.
 
     Raises:
         RestError: dead, or at 0 hit points at the start of the rest.
@@ -96,15 +103,16 @@ def long_rest(character: Character) -> LongRest:
         raise RestError(f"{character.name} is dead and cannot rest.")
     if character.hp < 1:
         raise RestError(f"{character.name} needs at least 1 hit point to benefit from a long rest.")
-    healed = character.max_hp - character.hp
-    character.hp = character.max_hp
+    if character.exhaustion > 0 and food_and_drink:
+        character.set_exhaustion(character.exhaustion - 1)
+    before = character.hp
+    character.hp = max(before, character.hit_point_maximum)
+    healed = character.hp - before
     character.temp_hp = 0
     slots_before = character.spell_slots.total_current
     character.spell_slots.restore_all()
     regained = min(max(1, character.level // 2), character.level - character.hit_dice)
     character.hit_dice += regained
-    if character.exhaustion > 0:
-        character.set_exhaustion(character.exhaustion - 1)
     character.death_saves = DeathSaves()
     return LongRest(
         name=character.name,

@@ -234,3 +234,19 @@ def test_xp_award_and_refusal() -> None:
     assert tess.award_xp(250) == 250
     with pytest.raises(IllegalEffect):
         tess.award_xp(-10)
+
+
+def test_healing_at_exhaustion_four_stops_at_half_the_maximum() -> None:
+    # SRD p. 358: exhaustion level 4 — "Hit point maximum halved" (a potion, a rest or a spell alike).
+    tess = _blank(hp=2, max_hp=9, exhaustion=4)
+    assert tess.hit_point_maximum == 4
+    healed = tess.heal(10)
+    assert tess.hp == 4 and healed.healed == 2
+    assert _blank(hp=2, max_hp=9, exhaustion=3).hit_point_maximum == 9
+
+
+def test_regaining_hit_points_from_zero_ends_unconsciousness() -> None:
+    # SRD p. 98: "This unconsciousness ends if you regain any hit points."
+    tess = _blank(hp=0, conditions=["unconscious"])
+    assert tess.heal(3).revived
+    assert not tess.has_condition("unconscious")

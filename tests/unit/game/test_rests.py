@@ -102,3 +102,36 @@ def test_property_long_rest_hit_dice(level: int, left: int) -> None:
     rest = long_rest(character)
     assert character.hit_dice == min(level, before + max(1, level // 2))
     assert rest.hit_dice_regained == character.hit_dice - before
+
+
+def test_long_rest_at_exhaustion_five_stops_at_the_halved_maximum() -> None:
+    # SRD p. 358: exhaustion 4 halves the hit point maximum; a long rest takes 5 → 4, so 40 → 20 is the cap.
+    tess = Character(name="Tess", race="Human", class_name="Fighter", level=5, hp=10, max_hp=40,
+                     hit_dice=5, exhaustion=5)  # fmt: skip
+    rest = long_rest(tess)
+    assert tess.exhaustion == 4
+    assert tess.hp == 20 and rest.hp == 20 and rest.healed == 10
+
+
+def test_long_rest_from_exhaustion_four_restores_the_full_maximum() -> None:
+    # Exhaustion drops to 3 at the end of the rest, so the full 40 comes back.
+    tess = Character(name="Tess", race="Human", class_name="Fighter", level=5, hp=10, max_hp=40,
+                     hit_dice=5, exhaustion=4)  # fmt: skip
+    long_rest(tess)
+    assert tess.exhaustion == 3 and tess.hp == 40
+
+
+def test_long_rest_without_food_and_drink_keeps_exhaustion() -> None:
+    # SRD p. 358: the long rest removes a level "provided that the creature has also ingested some food and drink".
+    tess = Character(name="Tess", race="Human", class_name="Fighter", level=5, hp=10, max_hp=40,
+                     hit_dice=5, exhaustion=2)  # fmt: skip
+    rest = long_rest(tess, food_and_drink=False)
+    assert tess.exhaustion == 2 and rest.exhaustion == 2 and tess.hp == 40
+
+
+def test_short_rest_healing_stops_at_the_halved_maximum_at_exhaustion_four() -> None:
+    tess = Character(name="Tess", race="Human", class_name="Fighter", level=5, hp=18, max_hp=40,
+                     hit_dice=5, exhaustion=4)  # fmt: skip
+    with seeded(1):
+        rest = short_rest(tess, 5)
+    assert tess.hp == 20 and rest.healed == 2
