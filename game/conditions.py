@@ -41,6 +41,8 @@ __all__ = [
     "can_speak",
     "check_roll_modifier",
     "combine_advantage",
+    "condition_immunities",
+    "damage_immunities",
     "effective_conditions",
     "hit_is_critical",
     "hit_point_maximum",
@@ -101,6 +103,8 @@ class ConditionRule:
     auto_fail_checks_requiring: str | None = None  # "sight" / "hearing"
     crit_within_5_feet: bool = False
     resistance_to_all_damage: bool = False
+    damage_immunities: frozenset[str] = frozenset()  # damage type names
+    condition_immunities: frozenset[Condition] = frozenset()
 
 
 _STR_DEX: Final = frozenset({"strength", "dexterity"})
@@ -179,6 +183,8 @@ CONDITION_RULES: Final[dict[Condition, ConditionRule]] = {
         auto_fail_saves=_STR_DEX,
         attacks_against=Advantage.ADVANTAGE,
         resistance_to_all_damage=True,
+        damage_immunities=frozenset({"poison"}),
+        condition_immunities=frozenset({_C.POISONED}),
     ),
     _C.POISONED: ConditionRule(
         _C.POISONED,
@@ -338,6 +344,16 @@ def hit_point_maximum(max_hp: int, exhaustion: int = 0) -> int:
 def resists_all_damage(conditions: Iterable[str | Condition]) -> bool:
     """Petrified creatures have resistance to all damage."""
     return any(rule.resistance_to_all_damage for rule in _rules(conditions))
+
+
+def damage_immunities(conditions: Iterable[str | Condition]) -> frozenset[str]:
+    """Damage types the conditions make a creature immune to (petrified: poison)."""
+    return frozenset(t for rule in _rules(conditions) for t in rule.damage_immunities)
+
+
+def condition_immunities(conditions: Iterable[str | Condition]) -> frozenset[Condition]:
+    """Conditions that can't be imposed while these last (petrified: poisoned)."""
+    return frozenset(c for rule in _rules(conditions) for c in rule.condition_immunities)
 
 
 def attack_roll_mode(

@@ -22,7 +22,8 @@ Plausibility rules — absurd numbers are refused, never clamped silently:
   levels than there are.
 Other rules: the dead take no effects; a character at 0 HP stays unconscious until healed, takes
 death-save failures from damage and dies of massive damage; monsters (`Creature`) die at 0 HP
-(SRD "Monsters and Death"); at exhaustion 4+ healing stops at half the maximum; unconscious or
+(SRD "Monsters and Death"); petrified creatures resist all damage, take no poison damage and can't
+be poisoned (SRD p. 359); at exhaustion 4+ healing stops at half the maximum; unconscious or
 otherwise incapacitated characters spend no spell slots; a `location_change` is refused during
 combat, to the current place, or to a place not in `known_locations` (when any are known) unless
 `discovered=True`; a creature new to the story needs its hit points to join a `combat_start`;
@@ -40,7 +41,15 @@ from typing import Any, Final
 from pydantic import BaseModel, ValidationError
 
 from game.character import Character, DeathSaves
-from game.conditions import Condition, can_act, hit_point_maximum, parse_condition, resists_all_damage
+from game.conditions import (
+    Condition,
+    can_act,
+    condition_immunities,
+    damage_immunities,
+    hit_point_maximum,
+    parse_condition,
+    resists_all_damage,
+)
 from game.damage import apply_damage, apply_healing, parse_damage_type
 from game.death_saves import take_damage_at_zero
 from game.effects import (
@@ -141,6 +150,7 @@ def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange) 
     else:
         resistances, vulnerabilities, immunities = who.resistances, who.vulnerabilities, who.immunities
         concentrating = False
+    immunities = (*immunities, *damage_immunities(who.conditions))  # petrified: immune to poison
     out = apply_damage(
         hp=who.hp,
         max_hp=who.max_hp,
@@ -284,6 +294,8 @@ def _condition_set(state: GameState, e: ConditionSet, rng: random.Random) -> _Re
     require_alive(who.name, who.dead)
     if isinstance(who, Creature) and condition.value in {c.lower() for c in who.condition_immunities}:
         raise IllegalEffect(f"{who.name} is immune to being {condition.value}.")
+    if condition in condition_immunities(who.conditions):  # petrified: immune to poison
+        raise IllegalEffect(f"{who.name} is immune to being {condition.value} while petrified.")
     if condition is Condition.EXHAUSTION:
         level = who.exhaustion + 1 if e.level is None else e.level
         if not 1 <= level <= 6:

@@ -209,3 +209,13 @@ def test_every_condition_heads_a_section_of_the_srd_appendix() -> None:
     headings = {line.strip().lower() for line in re.sub(r"[\t\r\xa0 ]+", " ", text).splitlines()}
     assert {c.value for c in Condition} <= headings
     assert "automatically fails strength and dexterity saving throws." in re.sub(r"\s+", " ", text.lower())
+
+
+def test_petrified_is_immune_to_poison_damage_and_the_poisoned_condition() -> None:
+    # SRD p. 359: "The creature is immune to poison and disease" (and resistant to all other damage).
+    from game.conditions import condition_immunities, damage_immunities
+
+    assert damage_immunities(["petrified"]) == frozenset({"poison"})
+    assert condition_immunities(["petrified"]) == frozenset({Condition.POISONED})
+    assert damage_immunities(["stunned", "prone"]) == frozenset()
+    assert condition_immunities(["paralyzed"]) == frozenset()

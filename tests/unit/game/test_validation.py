@@ -371,3 +371,13 @@ def test_lenient_shapes_from_a_model(state: GameState) -> None:
     )
     assert outs[0].accepted and outs[0].changes["xp"] == {"bram": 100}
     assert outs[1].accepted is False and outs[1].error == "IllegalEffect"
+
+
+def test_petrified_creatures_take_no_poison_damage_and_cannot_be_poisoned(state: GameState) -> None:
+    # SRD p. 359 (Petrified): resistance to all damage, immune to poison.
+    stone, _ = one(state, {"kind": "condition_set", "target": "bram", "condition": "petrified"})
+    new, out = one(stone, {"kind": "hp_change", "target": "bram", "amount": -12, "damage_type": "poison"})
+    assert out.accepted and out.changes["damage_taken"] == 0 and new.characters["bram"].hp == 44
+    new, out = one(stone, {"kind": "hp_change", "target": "bram", "amount": -12, "damage_type": "fire"})
+    assert out.changes["damage_taken"] == 6  # resistance to everything else
+    refused(stone, {"kind": "condition_set", "target": "bram", "condition": "poisoned"}, errors.IllegalEffect)
