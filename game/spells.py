@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from game.character import Character
 from game.classes import get_class
+from game.conditions import can_act
 from game.dice import DiceRoll, roll
 from game.errors import IllegalEffect, NoSpellSlot, RulesError, UnknownSpell
 
@@ -121,7 +122,7 @@ def cast_spell(
 
     Args:
         slot_level: the slot to spend; None picks the lowest available slot at or above the spell's level
-            (a Warlock always uses its pact slot level).
+            (a Warlock always uses its pact slot level; asking for a higher one is refused).
         as_ritual: cast as a ritual (10 minutes longer, no slot) — needs a ritual spell and a class with
             ritual casting.
         check_known: refuse spells not in the character's cantrips / known / prepared lists.
@@ -129,12 +130,14 @@ def cast_spell(
     Raises:
         UnknownSpell: not known or not prepared, or not a spell of the caster's class.
         NoSpellSlot: no slot of a suitable level left, or the slot level is beyond the caster.
-        IllegalEffect: the caster cannot cast at all (no spellcasting, dead, unconscious), or a bad ritual.
+        IllegalEffect: the caster cannot cast at all (no spellcasting, dead, at 0 HP, incapacitated by a
+            condition), or a bad ritual.
     """
     spell = spell if isinstance(spell, Spell) else Spell.model_validate(spell)
     info = get_class(character.class_name)
     who = character.name
-    if character.dead or character.hp == 0:
+    if character.dead or character.hp == 0 or not can_act(character.conditions, character.exhaustion):
+        # incapacitated (stunned, paralyzed, ...): no actions or reactions, so no spells (SRD p. 358)
         raise IllegalEffect(f"{who} is in no state to cast {spell.name}.")
     if info.spellcasting_ability is None:
         raise IllegalEffect(f"{who} is a {info.name} and cannot cast spells.")
@@ -171,7 +174,15 @@ def cast_spell(
             reason=f"a level-{character.level} {info.name} cannot yet cast {_ordinal(spell.level)}-level spells",
         )
     if info.caster == "pact":
-        slot_level = slots.pact_level  # every Warlock slot is of the pact level
+        # Every Warlock slot is of the pact level (SRD p. 47): a lower slot asked for is cast at that
+        # level; a higher one does not exist and is refused rather than quietly cast lower.
+        if slot_level is not None and slot_level > slots.pact_level:
+            raise NoSpellSlot(
+                who, spell.name, slot_level,
+                reason=f"{who}'s pact magic slots are all {_ordinal(slots.pact_level)} level, "
+                f"not {_ordinal(slot_level)}",
+            )
+        slot_level = slots.pact_level
     if slot_level is None:
         slot_level = slots.lowest_available(spell.level)
         if slot_level is None:

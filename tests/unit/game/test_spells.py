@@ -260,3 +260,26 @@ def test_property_slot_accounting(actions: list[str]) -> None:
         slots = caster.spell_slots
         assert all(0 <= slots.current[lv] <= slots.maximum[lv] for lv in slots.maximum)
         assert slots.total_current == slots.total_maximum - spent
+
+
+@pytest.mark.parametrize("condition", ["stunned", "paralyzed", "incapacitated", "unconscious", "petrified"])
+def test_an_incapacitated_caster_cannot_cast(wizard: Character, condition: str) -> None:
+    # SRD p. 358: an incapacitated creature "can't take actions or reactions" — no spell, no slot spent.
+    wizard.add_condition(condition)
+    with pytest.raises(IllegalEffect):
+        cast_spell(wizard, MAGIC_MISSILE)
+    with pytest.raises(IllegalEffect):
+        cast_spell(wizard, FIRE_BOLT)
+    assert wizard.spell_slots.current == {1: 2}
+
+
+def test_a_warlock_cannot_ask_for_a_slot_above_its_pact_level() -> None:
+    # SRD p. 47 (Pact Magic): at 5th level all warlock slots are 3rd level; a 5th-level slot is refused,
+    # not silently cast at 3rd.
+    warlock = _level(create_character("Vex", "tiefling", "warlock", standard_array(ARRAY), ["arcana", "deception"]), 5)
+    warlock.spells_known = ["Hex"]
+    with pytest.raises(NoSpellSlot):
+        cast_spell(warlock, HEX, 5)
+    assert warlock.spell_slots.pact_current == 2
+    cast = cast_spell(warlock, HEX, 1)  # a lower slot is cast at the pact level, as the rules say
+    assert (cast.slot_level, cast.slot_kind, cast.upcast) == (3, "pact", True)
