@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 _WS = re.compile(r"\s+")
+_SPELLS_WITH_TABLES = {"Teleport", "Animate Objects", "Confusion", "Control Weather", "Reincarnate"}
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +75,27 @@ def test_names_are_printed_as_headings(srd_records, srd_plain):
             text = srd_plain[record.page] + "\n" + srd_plain.get(record.page + 1, "")
             flat = text.replace("\n", " ")
             assert f"\n{record.name}" in text or record.name in flat, (kind, record.name)
+
+
+def test_no_spell_text_is_dropped(srd_records, srd_plain):
+    # between one spell's heading and the next, only the level line, the four labels and table
+    # cells (which the plain text orders differently) may be left once the parsed fields are removed
+    text = "\n".join(
+        "\n".join(srd_plain[p].split("\n")[2:]) for p in range(114, 195)
+    )
+    starts, pos = [], 0
+    for spell in srd_records.spells:
+        pos = text.index(f"\n{spell.name}\n", pos)
+        starts.append(pos)
+    starts.append(len(text))
+    for spell, a, b in zip(srd_records.spells, starts, starts[1:], strict=False):
+        left = _WS.sub("", text[a:b])
+        fields = [spell.name, spell.casting_time, spell.range, spell.duration, spell.material, spell.higher_levels,
+                  *spell.description.split("\n")]
+        for field in fields:
+            if field:
+                left = left.replace(_WS.sub("", field), "", 1)
+        left = re.sub(r"^(\d\w\w-level\w+|\w+cantrip)(\(ritual\))?", "", left, flags=re.I)
+        left = re.sub(r"CastingTime:|Range:|Components?:|Duration:|AtHigherLevels\.|[VSM](,[VSM])*(\(\))?", "", left)
+        limit = 160 if spell.name in _SPELLS_WITH_TABLES else 20
+        assert len(left) < limit, (spell.name, left[:120])
