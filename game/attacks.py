@@ -24,7 +24,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from game.abilities import AbilityScores
 from game import dice
-from game.conditions import Advantage, Condition, attack_roll_mode, can_act, hit_is_critical
+from game.conditions import (
+    Advantage,
+    Condition,
+    attack_roll_mode,
+    can_act,
+    effective_conditions,
+    hit_is_critical,
+)
 from game.equipment import Weapon, find_weapon
 from game.errors import RulesError
 
@@ -258,6 +265,16 @@ def resolve_attack(
     return natural, hit, hit and forced_critical, False
 
 
+def _sees_and_can_act(attacker: Iterable[str | Condition], target: Iterable[str | Condition]) -> bool:
+    """The target can see the attacker and isn't incapacitated (for ranged attacks in close combat)."""
+    target_set = effective_conditions(target)
+    return (
+        can_act(target_set)
+        and Condition.BLINDED not in target_set
+        and Condition.INVISIBLE not in effective_conditions(attacker)
+    )
+
+
 def make_attack(
     profile: AttackProfile,
     target_ac: int,
@@ -267,6 +284,7 @@ def make_attack(
     attacker_exhaustion: int = 0,
     distance: int = 5,
     circumstances: Iterable[Advantage] = (),
+    target_hostile: bool = True,
 ) -> AttackResult:
     """Roll an attack and, on a hit, its damage.
 
@@ -275,10 +293,15 @@ def make_attack(
             disadvantage; beyond its long range it is impossible. Melee attacks need the target within reach
             (5 ft., 10 ft. with the reach property — checked by name via `equipment`).
         circumstances: extra advantage/disadvantage sources (they cancel as the SRD says).
+        target_hostile: the target is hostile. A ranged attack within 5 feet of a hostile target that can
+            see the attacker (not blinded; attacker not invisible) and isn't incapacitated has disadvantage
+            (SRD p. 95, "Ranged Attacks in Close Combat"). Other hostile creatures next to the attacker are
+            the caller's to add as a circumstance.
 
     Raises:
         RulesError: the target is out of range, or the attacker can't attack (incapacitated).
     """
+    attacker_conditions, target_conditions = tuple(attacker_conditions), tuple(target_conditions)  # read twice
     if not can_act(attacker_conditions, attacker_exhaustion):
         raise RulesError("An incapacitated creature can't take actions, so it can't attack.")
     sources = list(circumstances)
@@ -288,6 +311,8 @@ def make_attack(
                 f"The target is beyond the {profile.weapon.lower()}'s long range ({profile.long_range} ft.)."
             )
         if profile.normal_range is not None and distance > profile.normal_range:
+            sources.append(Advantage.DISADVANTAGE)
+        if distance <= 5 and target_hostile and _sees_and_can_act(attacker_conditions, target_conditions):
             sources.append(Advantage.DISADVANTAGE)
     else:
         weapon = find_weapon(profile.weapon)

@@ -170,3 +170,24 @@ def test_character_attack_profile_uses_class_proficiencies() -> None:
     assert character_attack_profile(rogue, "Rapier").attack_bonus == 5
     assert character_attack_profile(rogue, "Crossbow, hand").attack_bonus == 5
     assert character_attack_profile(rogue, "Longbow").attack_bonus == 3  # martial, not proficient
+
+
+def test_ranged_attack_within_five_feet_of_the_target_has_disadvantage() -> None:
+    # SRD p. 95, "Ranged Attacks in Close Combat": disadvantage within 5 feet of a hostile creature
+    # who can see you and who isn't incapacitated.
+    bow = weapon_attack_profile("Shortbow", ROGUE, 2)
+    assert make_attack(bow, 12, distance=5).mode is Advantage.DISADVANTAGE
+    assert make_attack(bow, 12, distance=10).mode is Advantage.NONE
+    # a thrown dagger is a ranged attack too
+    thrown = weapon_attack_profile("Dagger", ROGUE, 2, thrown=True)
+    assert make_attack(thrown, 12, distance=5).mode is Advantage.DISADVANTAGE
+    # an incapacitated (stunned) target imposes nothing; stunned also grants advantage → advantage
+    assert make_attack(bow, 12, distance=5, target_conditions=["stunned"]).mode is Advantage.ADVANTAGE
+    # a blinded target can't see the archer: its blindness gives advantage, no close-combat penalty
+    assert make_attack(bow, 12, distance=5, target_conditions=["blinded"]).mode is Advantage.ADVANTAGE
+    # an invisible archer is unseen: advantage from invisibility, no penalty
+    assert make_attack(bow, 12, distance=5, attacker_conditions=["invisible"]).mode is Advantage.ADVANTAGE
+    # a friendly target (shooting an ally free of a net, say) is no hostile creature
+    assert make_attack(bow, 12, distance=5, target_hostile=False).mode is Advantage.NONE
+    # melee attacks are unaffected
+    assert make_attack(weapon_attack_profile("Rapier", ROGUE, 2), 12, distance=5).mode is Advantage.NONE
