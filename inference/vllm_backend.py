@@ -12,10 +12,13 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
+from inference.interfaces import JsonSchema
 from inference.openai_compat import OpenAICompatBackend, OpenAICompatConfig
+from inference.schema_bounds import grammar_safe_schema
 from monitoring import metrics
 
 __all__ = ["VLLMBackend", "VLLMBackendConfig", "parse_vllm_queue"]
@@ -58,6 +61,10 @@ class VLLMBackend(OpenAICompatBackend):
         super().__init__(OpenAICompatConfig(name="vllm", base_url=f"{config.root_url}/v1", model=config.served_model,
                                             context_window=config.context_window, timeout_s=config.timeout_s))
         self.server = config
+
+    def _extra_params(self, schema: JsonSchema | None) -> dict[str, Any]:
+        # vLLM compiles the schema with xgrammar, which reads `pattern` as a whole-string match.
+        return super()._extra_params(None if schema is None else grammar_safe_schema(schema))
 
     async def _get(self, path: str) -> tuple[int, str]:
         timeout = aiohttp.ClientTimeout(total=min(5.0, self.server.timeout_s))

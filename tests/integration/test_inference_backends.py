@@ -58,6 +58,16 @@ async def test_vllm_sends_the_json_schema_and_parses_the_reply(openai_standin) -
     await backend.close()
 
 
+async def test_vllm_drops_unanchored_patterns_xgrammar_would_misread(openai_standin) -> None:
+    schema = {"type": "object", "properties": {"narrative": {"type": "string", "pattern": "\\S", "maxLength": 900}},
+              "required": ["narrative"]}
+    backend = vllm(openai_standin)
+    await backend.generate(MESSAGES, schema)
+    sent = openai_standin.requests[0]["response_format"]["json_schema"]["schema"]["properties"]["narrative"]
+    assert sent == {"type": "string", "maxLength": 900}
+    await backend.close()
+
+
 async def test_vllm_streaming_measures_time_to_first_token(openai_standin) -> None:
     backend = vllm(openai_standin)
     generation = await backend.generate(MESSAGES, SCHEMA, stream=True)

@@ -35,3 +35,13 @@ def test_free_strings_and_arrays_get_bounds_everywhere() -> None:
 def test_the_input_schema_is_not_modified() -> None:
     bound_schema(SCHEMA)
     assert "maxLength" not in SCHEMA["properties"]["narrative"]
+
+
+def test_unanchored_patterns_are_dropped_anchored_ones_kept() -> None:
+    schema = {"type": "object", "properties": {
+        "narrative": {"type": "string", "minLength": 1, "pattern": "\\S"},
+        "dice": {"type": "string", "pattern": "^[0-9d+ -]+$"}}}
+    bounded = bound_schema(schema, max_string_chars=50)
+    assert "pattern" not in bounded["properties"]["narrative"]
+    assert bounded["properties"]["narrative"]["maxLength"] == 50
+    assert bounded["properties"]["dice"]["pattern"] == "^[0-9d+ -]+$"
