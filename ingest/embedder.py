@@ -35,7 +35,7 @@ class Embedder:
         self._model = SentenceTransformer(model_path, device="cpu")
         log.info("embedding model loaded from %s", model_path)
 
-    def embed(self, texts: Sequence[str], batch_size: int = 32) -> list[list[float]]:
+    def embed(self, texts: Sequence[str], batch_size: int = 8) -> list[list[float]]:
         if not texts:
             return []
         vectors = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,

@@ -15,7 +15,9 @@ from typing import Any
 __all__ = ["Block", "build_blocks", "KEYED_HEADING"]
 
 KEYED_HEADING = re.compile(
-    r"^(?:(?:area|room|location|encounter|site)\s+)?([A-Z]{0,3}-?\d{1,3}[a-z]?)\s*[.:)\-–—]\s*(\S.{0,80})$",
+    r"^(?:(?:area|room|location|encounter|site)\s+)?([A-Z]{0,3}-?\d{1,3}[A-Za-z]?)\s*[.:)\-–—]\s*"
+    r"(?!(?:introduction|background|overview|conclusion|appendix|running|credits|contents|epilogue|prologue|"
+    r"synopsis|summary|chapter|part)\b)(\S.{0,80})$",
     re.IGNORECASE)
 _STAT_FIRST = re.compile(r"^(armor class|hit points)\b", re.IGNORECASE)
 _STAT_TYPE = re.compile(r"^(tiny|small|medium|large|huge|gargantuan)\b", re.IGNORECASE)
@@ -243,7 +245,9 @@ def _render_stat(lines: list[Any], vocab: tuple[set[str], set[str]]) -> str:
 def _stat_ranges(lines: list[Any], body: float, heading: list[bool]) -> list[tuple[int, int]]:
     ranges, i = [], 0
     while i < len(lines):
-        if not _STAT_FIRST.match(lines[i].text):
+        # a stat block has both lines, Armor Class first, within a few lines of each other
+        if not (re.match(r"^armor class\b", lines[i].text, re.I)
+                and any(re.match(r"^hit points\b", ln.text, re.I) for ln in lines[i + 1:i + 4])):
             i += 1
             continue
         start = i
