@@ -215,3 +215,30 @@ def test_every_stat_block_is_consistent(srd_records):
     # one XP value per challenge rating, except CR 0 (0 or 10 XP)
     assert all(len(v) == 1 for k, v in xp_by_cr.items() if k != "0")
     assert xp_by_cr["0"] == {0, 10}
+
+
+XP_BY_CR = {
+    "1/8": 25, "1/4": 50, "1/2": 100, "1": 200, "2": 450, "3": 700, "4": 1100, "5": 1800, "6": 2300, "7": 2900,
+    "8": 3900, "9": 5000, "10": 5900, "11": 7200, "12": 8400, "13": 10000, "14": 11500, "15": 13000, "16": 15000,
+    "17": 18000, "18": 20000, "19": 22000, "20": 25000, "21": 33000, "22": 41000, "23": 50000, "24": 62000,
+    "30": 155000,
+}  # fmt: skip  (the SRD's "Experience Points by Challenge Rating" table)
+
+
+def test_hit_points_are_the_average_of_the_hit_dice(srd_records):
+    # independent arithmetic check of three parsed fields: HP = avg(XdY) + Z and Z = X * Con modifier
+    for m in srd_records.monsters:
+        found = re.fullmatch(r"(\d+)d(\d+)(?: ([+-]) (\d+))?", m.hit_dice)
+        assert found, (m.name, m.hit_dice)
+        count, die = int(found.group(1)), int(found.group(2))
+        bonus = int(found.group(4) or 0) * (-1 if found.group(3) == "-" else 1)
+        assert m.hit_points == count * (die + 1) // 2 + bonus, m.name
+        assert bonus == count * ((m.con - 10) // 2), m.name
+
+
+def test_xp_follows_the_challenge_rating_table(srd_records):
+    for m in srd_records.monsters:
+        if m.challenge_rating == "0":
+            assert m.xp in (0, 10), m.name
+        else:
+            assert m.xp == XP_BY_CR[m.challenge_rating], m.name

@@ -186,3 +186,21 @@ def test_class_lists_match_the_spell_lists_chapter(srd_records, srd_plain):
     got = Counter(c for s in srd_records.spells for c in s.classes)
     assert got == expected
     assert got["wizard"] == 204 and got["paladin"] == 31
+
+
+def test_levels_agree_with_the_spell_lists_chapter(srd_by_name, srd_plain):
+    # the Spell Lists chapter groups names under "Cantrips (0 Level)" / "Nth Level": an independent level
+    text = "\n".join("\n".join(srd_plain[p].split("\n")[2:]) for p in range(105, 114))
+    level = None
+    checked = 0
+    for line in (l.strip() for l in text.split("\n")):
+        if line == "Cantrips (0 Level)":
+            level = 0
+        elif m := re.fullmatch(r"(\d)(?:st|nd|rd|th) Level", line):
+            level = int(m.group(1))
+        elif re.fullmatch(r"\w+ Spells|Spell Lists|Spell Descriptions|", line):
+            continue
+        elif level is not None and line in srd_by_name["spells"]:
+            assert srd_by_name["spells"][line].level == level, line
+            checked += 1
+    assert checked > 600  # every (class, spell) line of the chapter
