@@ -222,7 +222,9 @@ class Character(BaseModel):
 
     @property
     def initiative_modifier(self) -> int:
-        return self.modifier("dexterity")
+        """Initiative is a Dexterity check (SRD p. 90), so Jack of All Trades adds half proficiency."""
+        joat = self.proficiency_bonus // 2 if self.proficiencies.jack_of_all_trades else 0
+        return self.modifier("dexterity") + joat
 
     @property
     def passive_perception(self) -> int:

@@ -140,12 +140,15 @@ def _combat_start(state: GameState, e: CombatStart, rng: random.Random) -> _Resu
         if any(x.id == cid for x in entrants):
             raise IllegalEffect(f"{who.name} is listed twice.")
         dexterity = who.ability_scores.dexterity if isinstance(who, Character) else who.dexterity
+        # d20 + Dex modifier is rolled from the score; a character's other initiative bonuses ride on top
+        bonus = who.initiative_modifier - who.modifier("dexterity") if isinstance(who, Character) else 0
         entrants.append(
             Entrant(
                 id=cid,
                 name=who.name,
                 dexterity=dexterity,
                 initiative=entrant.initiative,
+                initiative_bonus=bonus,
                 is_player=isinstance(who, Character),
             )
         )

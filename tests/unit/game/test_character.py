@@ -250,3 +250,15 @@ def test_regaining_hit_points_from_zero_ends_unconsciousness() -> None:
     tess = _blank(hp=0, conditions=["unconscious"])
     assert tess.heal(3).revived
     assert not tess.has_condition("unconscious")
+
+
+def test_jack_of_all_trades_adds_half_proficiency_to_initiative() -> None:
+    # SRD p. 12 (Bard, Jack of All Trades): half the proficiency bonus, rounded down, on any ability check
+    # without proficiency; initiative is a Dexterity check (SRD p. 90). Level 5: +3 → +1.
+    from game.abilities import AbilityScores
+    from game.character import Proficiencies
+
+    lark = _blank(class_name="Bard", level=5, ability_scores=AbilityScores(dexterity=14),
+                  proficiencies=Proficiencies(jack_of_all_trades=True))  # fmt: skip
+    assert lark.initiative_modifier == 2 + 1
+    assert _blank(class_name="Bard", level=5, ability_scores=AbilityScores(dexterity=14)).initiative_modifier == 2

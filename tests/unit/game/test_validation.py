@@ -381,3 +381,21 @@ def test_petrified_creatures_take_no_poison_damage_and_cannot_be_poisoned(state:
     new, out = one(stone, {"kind": "hp_change", "target": "bram", "amount": -12, "damage_type": "fire"})
     assert out.changes["damage_taken"] == 6  # resistance to everything else
     refused(stone, {"kind": "condition_set", "target": "bram", "condition": "poisoned"}, errors.IllegalEffect)
+
+
+def test_combat_start_rolls_initiative_with_the_characters_initiative_modifier() -> None:
+    # A Bard with Jack of All Trades adds half proficiency (+1 at level 5) to the Dexterity check.
+    from game.abilities import AbilityScores
+    from game.character import Proficiencies
+
+    def bard(joat: bool) -> Character:
+        return Character(name="Lark", race="Human", class_name="Bard", level=5, hp=30, max_hp=30,
+                         ability_scores=AbilityScores(dexterity=14),
+                         proficiencies=Proficiencies(jack_of_all_trades=joat))  # fmt: skip
+
+    rolls = {}
+    for joat in (False, True):
+        s = GameState(characters={"lark": bard(joat)})
+        _, out = one(s, {"kind": "combat_start", "combatants": [{"id": "lark"}]})
+        rolls[joat] = out.changes["order"][0]["initiative"]
+    assert rolls[True] == rolls[False] + 1  # same seed, same d20
