@@ -9,6 +9,7 @@ model) through actor handles via `ActorBackend`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,13 +20,17 @@ from ray.exceptions import RayActorError, RayTaskError
 
 from inference.embedded import EmbeddedBackend, EmbeddedConfig
 from inference.errors import BackendUnavailable, InferenceError
+from inference.fit import check_fit
 from inference.gemini_backend import GeminiBackend, GeminiConfig
 from inference.interfaces import Generation, InferenceBackend, JsonSchema, Message
+from inference.registry import UnknownModel, find_model
 from inference.router import Router, RouterConfig
 from inference.scripted import ScriptedBackend
 from inference.vllm_backend import VLLMBackend, VLLMBackendConfig
 from inference.vllm_server import VLLMServerConfig, VLLMServerManager
 from inference.xai_backend import XAIBackend, XAIConfig
+from monitoring import metrics
+from monitoring.gpu import read_gpus
 
 __all__ = [
     "ActorBackend",
@@ -106,6 +111,23 @@ class ActorBackend:
         return None
 
 
+def _log_fit(config: VLLMServerConfig) -> None:
+    """Log how much KV cache (so how many campaigns in flight) this card leaves for the model."""
+    gpus = read_gpus()
+    if not gpus:
+        return
+    try:
+        spec = find_model(config.served_name)
+    except UnknownModel:
+        log.info("fit check skipped: %s is not in the model registry", config.served_name)
+        return
+    report = check_fit(spec, gpus[0].total_gib * config.tensor_parallel_size,
+                       utilization=config.gpu_memory_utilization, max_model_len=config.max_model_len,
+                       kv_cache_dtype=config.kv_cache_dtype)
+    metrics.set_gpu_memory(gpus[0].index, used_bytes=gpus[0].used_bytes, total_bytes=gpus[0].total_bytes)
+    (log.info if report.fits else log.error)("fit check: %s", report.verdict)
+
+
 class _BackendShell:
     """Common forwarding for the single-backend actors."""
 
@@ -129,6 +151,7 @@ class VLLMActor(_BackendShell):
 
     @ray.method(concurrency_group="control")
     async def start(self) -> dict[str, object]:
+        _log_fit(self.manager.config)
         await self.manager.start()
         return self.manager.status()
 
@@ -181,7 +204,8 @@ class EmbeddedActor(_BackendShell):
 class InferenceRouter:
     """The router as an actor: `generate` for turns, `status`/`force_api` for owner commands."""
 
-    def __init__(self, plan: InferencePlan, handles: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, plan: InferencePlan, handles: Mapping[str, Any] | None = None,
+                 health_interval_s: float = 15.0) -> None:
         handles = dict(handles or {})
         backends: dict[str, InferenceBackend] = {}
         for name, config in plan.backends:
@@ -191,9 +215,18 @@ class InferenceRouter:
             else:
                 backends[name] = build_backend(name, config)
         self.router = Router(backends, plan.router)
+        self._health_interval_s = health_interval_s
+        self._health_task: asyncio.Task[None] | None = None
+
+    def _ensure_health_loop(self) -> None:
+        # Started on the first call: the actor's event loop is not running yet in __init__.
+        if self._health_task is None and self._health_interval_s > 0:
+            self._health_task = asyncio.get_running_loop().create_task(
+                self.router.run_health_checks(self._health_interval_s))
 
     async def generate(self, messages: list[Message], schema: JsonSchema | None = None, max_tokens: int = 512,
                        temperature: float = 0.7, stream: bool = False, request_id: str | None = None) -> Generation:
+        self._ensure_health_loop()
         return await self.router.generate(messages, schema, max_tokens, temperature, stream, request_id=request_id)
 
     @ray.method(concurrency_group="health")
@@ -202,6 +235,7 @@ class InferenceRouter:
 
     @ray.method(concurrency_group="health")
     async def status(self) -> dict[str, Any]:
+        self._ensure_health_loop()
         return self.router.status()
 
     @ray.method(concurrency_group="health")

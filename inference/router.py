@@ -220,6 +220,16 @@ class Router:
                 self.breakers[name].half_open_now()
         return healthy
 
+    async def run_health_checks(self, interval_s: float = 15.0) -> None:
+        """Probe every `interval_s` seconds forever, so a recovered backend is retried without waiting
+        out its breaker (run it as a task; cancel it to stop)."""
+        while True:
+            try:
+                await self.check_health()
+            except Exception:  # a failing probe must not end the loop
+                log.warning("health check failed", exc_info=True)
+            await asyncio.sleep(interval_s)
+
     def status(self) -> dict[str, Any]:
         """JSON-ready state for `!model_status` / `lorekeeper llm status`."""
         return {

@@ -129,9 +129,9 @@ async def test_when_all_fail_the_player_gets_an_apology_and_a_retry_works(server
 
 async def test_router_actor_over_ray(servers) -> None:
     ray = pytest.importorskip("ray")
-    from actors.inference import InferencePlan, InferenceRouter
+    from actors.inference import GeminiActor, InferencePlan, InferenceRouter
 
-    local, _, _ = servers
+    local, gemini, _ = servers
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
@@ -151,6 +151,22 @@ async def test_router_actor_over_ray(servers) -> None:
         assert status["backends"]["vllm"]["breaker"] == "open" and status["forced_api_remaining_s"] > 0
         assert len(local.requests) == 2
         ray.kill(actor)
+
+        # A backend in its own actor: errors raised there come back as our InferenceError types.
+        gemini.mode = "500"
+        gemini_actor = GeminiActor.remote(GeminiConfig(api_key="g", base_url=f"http://127.0.0.1:{gemini.port}",
+                                                       timeout_s=5))
+        plan2 = InferencePlan(backends=(("gemini", GeminiConfig(api_key="g")), ("embedded", [EMBEDDED_REPLY])),
+                              router=RouterConfig(retry_jitter_s=0.0, attempt_timeout_s=5.0))
+        actor2 = InferenceRouter.remote(plan2, {"gemini": gemini_actor}, 0)
+        third = await actor2.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-3")
+        assert third.backend == "embedded" and third.fallbacks == (("gemini", "unavailable"),)
+        gemini.mode = "ok"
+        fourth = await actor2.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-4")
+        assert fourth.backend == "gemini" and fourth.data["narrative"] == "gemini"
+        assert len(gemini.requests) == 2
+        ray.kill(actor2)
+        ray.kill(gemini_actor)
     finally:
         if started_here:
             ray.shutdown()
