@@ -20,7 +20,7 @@ _BARBARIAN: Final[tuple[tuple[str, ...], ...]] = (
     ('Ability Score Improvement',),
     ('Brutal Critical (1 die)',),
     ('Path feature',),
-    ('Relentless',),
+    ('Relentless Rage',),
     ('Ability Score Improvement',),
     ('Brutal Critical (2 dice)',),
     ('Path feature',),

@@ -223,3 +223,8 @@ def test_warlock_table_matches_the_srd_pdf(srd_class_lines: list[str]) -> None:
         slot_level = next(c for c in cells if re.fullmatch(r"\d(st|nd|rd|th)", c))
         assert (cantrips, known) == (info.cantrips_at(level), info.spells_known_at(level)), level
         assert (slots, int(slot_level[0])) == PACT_MAGIC[level - 1], level
+
+
+def test_barbarian_eleventh_level_feature_is_relentless_rage() -> None:
+    # SRD p. 8, the Barbarian table: "11th +4 Relentless Rage".
+    assert CLASS_FEATURES["barbarian"][10] == ("Relentless Rage",)
