@@ -330,7 +330,7 @@ def read_pdf(path: str | Path) -> ParsedDocument:
             if inside:
                 line.box = i * 1000 + min(inside, key=lambda j: boxes[i][j].get_area())
         ordered.extend(_reading_order(lines, widths[i]))
-    blocks = build_blocks(ordered)
+    blocks = build_blocks(ordered, meta_title.strip())
     title = meta_title.strip() or next((b.text for b in blocks if b.kind == "heading"), path.stem)
     log.info("read %s: %d pages, %d blocks", path.name, page_count, len(blocks))
     return ParsedDocument(str(path), title, page_count, tuple(blocks))

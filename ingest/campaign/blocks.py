@@ -270,7 +270,7 @@ def _stat_ranges(lines: list[Any], body: float, heading: list[bool]) -> list[tup
     return ranges
 
 
-def build_blocks(lines: list[Any]) -> list[Block]:
+def build_blocks(lines: list[Any], title: str = "") -> list[Block]:
     """Turn reading-ordered lines into blocks; see the module docstring."""
     if not lines:
         return []
@@ -294,7 +294,12 @@ def build_blocks(lines: list[Any]) -> list[Block]:
     sizes = sorted({round(lines[i].size * 2) / 2 for i, h in enumerate(heading) if h and i not in stat_titles},
                    reverse=True)
     top = [i for i, h in enumerate(heading) if h and round(lines[i].size * 2) / 2 == (sizes[0] if sizes else 0)]
-    title_idx = top[0] if len(top) == 1 and lines[top[0]].page == 1 and len(sizes) > 1 else -1
+    title_idx = -1
+    if len(top) == 1 and lines[top[0]].page == 1 and len(sizes) > 1:
+        text = " ".join(lines[top[0]].text.split()).casefold()
+        # the cover title: the PDF's own title, or a heading far bigger than any other
+        if (title and title.casefold() in text) or sizes[0] >= 1.8 * sizes[1]:
+            title_idx = top[0]
     if title_idx >= 0:
         sizes = sizes[1:]
     rank = {s: n + 1 for n, s in enumerate(sizes)}

@@ -206,7 +206,7 @@ def chunk_sections(sections: list[Section]) -> list[Chunk]:
         if kind in ("section", "location"):
             people = [b for b in section.blocks if _npc_paragraph(b)]
             for block in people:
-                emit(section.path, [block], "npc", keyed, lead=block.lead)
+                emit(section.path + (block.lead,), [block], "npc", False)
             if people:
                 section = Section(section.path, section.heading, [b for b in section.blocks if b not in people])
                 total = sum(len(b.text) for b in section.blocks)

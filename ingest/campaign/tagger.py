@@ -105,8 +105,8 @@ def tag_chunks(chunks: list[Chunk], world: World, monster_names: Iterable[str] =
         tags: set[str] = set()
         text = chunk.text
         path = chunk.heading_path
-        if path:
-            tags.add(f"chapter:{tag_value(split_key(path[0])[1])}")
+        if path and split_key(path[0])[0] is None:
+            tags.add(f"chapter:{tag_value(path[0])}")
         here = None
         for heading in reversed(path):
             key, name = split_key(heading)

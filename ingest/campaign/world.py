@@ -30,7 +30,7 @@ _MOVE = re.compile(r"\b(lead|leads|led|door|doors|stair|stairs|passage|path|tunn
 _THREAD_HEADING = re.compile(r"\b(threads?|factions?|plots?|quests?|villains?|agendas?|developments?|side)\b", re.I)
 _HOOK_HEADING = re.compile(r"\bhooks?\b", re.IGNORECASE)
 _BACKGROUND = re.compile(r"\b(background|synopsis|overview|premise|the story so far)\b", re.IGNORECASE)
-_STAT_REF = re.compile(r"\b([A-Z][a-z'\-]+(?: [A-Z][a-z'\-]+){0,2}) \((?:use|uses|using) (?:the |an? )?([a-z][\w' \-]{1,40}?) "
+_STAT_REF = re.compile(r"\b([A-Z][a-z'\-]+(?:\s+(?:(?:of|the|de|van|von|du)\s+)?[A-Z][a-z'\-]+){0,3}) \((?:use|uses|using) (?:the |an? )?([a-z][\w' \-]{1,40}?) "
                        r"(?:stat block|statistics)")
 _NAMED = re.compile(r"\bnamed ([A-Z][a-z'\-]+(?: [A-Z][a-z'\-]+){0,2})")
 _USE_STATS = re.compile(r"\b(?:use|uses|using) (?:the |an? )?([a-z][\w' \-]{1,40}?) (?:stat block|statistics)", re.I)

@@ -10,7 +10,7 @@ Paragraph rules (what the SRD's typesetting means):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from ingest.srd.layout import Line, SrdDocument
 from ingest.srd.text import join_lines
@@ -74,7 +74,3 @@ def chapter_pages(doc: SrdDocument, title: str, level: int | None = None) -> tup
                     return page, max(page, page2)
             return page, doc.page_count
     raise KeyError(title)
-
-
-def texts(lines: Iterable[Line]) -> list[str]:
-    return [l.text for l in lines]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from rapidfuzz import fuzz
 
@@ -67,16 +67,15 @@ def parse_monsters(doc: SrdDocument) -> list[Monster]:
         lines = lines[start:]
         stop = next((i for i, l in enumerate(lines) if l.is_heading() and l.size > 20), None)
         lines = lines[:stop]
-        group: str | None = None
         groups = _group_headings(lines, _families(doc, bookmark)) if section == "Monsters" else {}
         _, entries = split_entries(lines, is_monster_name)
         for entry in entries:
             body = _block(entry.body)
-            if not body or not _TYPE_RE.match(body[0].text) and not body[0].text.startswith(_SIZES):
+            if not body or not body[0].text.startswith(_SIZES):
+                # a 12 pt Calibri-Bold line that is not a stat block's name (a table title)
                 log.debug("skipping non-stat-block heading %r on page %d", entry.name, entry.page)
                 continue
-            group = groups.get(id(entry.heading[0]))
-            out.append(_parse_block(entry, body, section, group))
+            out.append(_parse_block(entry, body, section, groups.get(id(entry.heading[0]))))
     if not out:
         raise SrdParseError("Monsters", None, "no stat blocks found")
     return out
@@ -203,10 +202,10 @@ def _parse_block(entry: Entry, body: list[Line], section: str, group: str | None
     )
 
 
-def _items(lines: list[Line], fail, *, hanging: bool) -> tuple[list[NamedText], list[str]]:
+def _items(lines: list[Line], fail: Callable[[str], SrdParseError], *, hanging: bool) -> tuple[list[NamedText], list[str]]:
     """Named entries (``Bite.`` + text) in ``lines``; text before the first name is returned apart."""
     items: list[tuple[str, list[list[str]]]] = []
-    intro: list[str] = []
+    intro: list[list[str]] = []  # paragraphs of lines before the first name (legendary actions' preamble)
     prev: Line | None = None
     sub_option = False  # the paragraph is a bold sub-option (a dragon's "Fire Breath.") with a hanging indent
     for line in lines:
@@ -216,9 +215,9 @@ def _items(lines: list[Line], fail, *, hanging: bool) -> tuple[list[NamedText], 
             items.append((name, [[line.text[len(name) + 1 :].strip()]]))
             sub_option = False
         elif not items:
-            if prev is not None and (line.indent > 5 or line.y0 - prev.y0 > 14 or line.y0 < prev.y0):
-                intro.append("")
-            intro.append(line.text) if not intro else intro.__setitem__(-1, (intro[-1] + " " + line.text).strip())
+            if not intro or (prev is not None and (line.indent > 5 or line.y0 - prev.y0 > 14 or line.y0 < prev.y0)):
+                intro.append([])
+            intro[-1].append(line.text)
         else:
             paras = items[-1][1]
             head = paras[-1][0] if paras[-1] else ""
@@ -238,7 +237,7 @@ def _items(lines: list[Line], fail, *, hanging: bool) -> tuple[list[NamedText], 
                 paras[-1].append(line.text)
         prev = line
     out = [NamedText(name=n, description="\n".join(join_lines(p) for p in paras if p)) for n, paras in items]
-    return out, [t for t in intro if t]
+    return out, [join_lines(p) for p in intro if p]
 
 
 def _item_name(line: Line) -> str | None:

@@ -19,6 +19,7 @@ __all__ = ["TableRow", "read_table"]
 
 _TABLE_MAX_SIZE = 9.5
 _ROW_TOLERANCE = 3.0
+_MAX_HOPS = 6  # columns a table may continue into
 _GUTTER_SHIFT = 271.0  # the right column's margin (328.6) minus the left one's (57.6)
 
 
@@ -91,13 +92,9 @@ def _collect_rows(doc: SrdDocument, page: int, y_title: float, column: int) -> l
         or any(abs(y - first_rows[0][0]) < _ROW_TOLERANCE and _col(s) != column and s.bold for y, s in spans)
     )
     out: list[tuple[int, list[Span]]] = []
-    if wide:
-        region = spans
-        flows = [(page, None, y_title)]
-    else:
-        region = [(y, s) for y, s in spans if _col(s) == column]
-        flows = [(page, column, y_title)]
+    region = spans if wide else [(y, s) for y, s in spans if _col(s) == column]
     done = _take(region, out, page)
+    hops = 0
     # continue in the next column / on the next page until the table ends
     cur_page, cur_col = page, column
     while not done:
@@ -113,9 +110,9 @@ def _collect_rows(doc: SrdDocument, page: int, y_title: float, column: int) -> l
                 if not s.blank and _col(s) == cur_col
             ]
         done = _take(region, out, cur_page)
-        flows.append((cur_page, cur_col, 0.0))
-        if len(flows) > 6:
-            break
+        hops += 1
+        if hops > _MAX_HOPS:
+            raise SrdParseError("table", cur_page, "a table runs on for more than three pages")
     return out
 
 
