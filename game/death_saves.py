@@ -19,6 +19,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from game.character import Character, DeathSaves
+from game.conditions import Advantage, saving_throw_modifier
 from game.errors import RulesError
 
 __all__ = [
@@ -100,10 +101,20 @@ def record_death_save(saves: DeathSaves, natural: int) -> DeathSaveResult:
     return DeathSaveResult(natural=natural, success=False, saves=new, status=death_save_status(new), hp_regained=0)
 
 
-def roll_death_save(saves: DeathSaves, rng: random.Random | None = None) -> DeathSaveResult:
-    """Roll a d20 with `rng` (a seeded `random.Random` in tests) and record it."""
+def roll_death_save(
+    saves: DeathSaves, rng: random.Random | None = None, *, advantage: Advantage = Advantage.NONE
+) -> DeathSaveResult:
+    """Roll a d20 with `rng` (a seeded `random.Random` in tests) and record it.
+
+    With advantage or disadvantage two d20s are rolled and the higher or lower counts.
+    """
     _require_dying(saves)
-    return record_death_save(saves, (rng or random).randint(1, 20))
+    source = rng or random
+    natural = source.randint(1, 20)
+    if advantage is not Advantage.NONE:
+        second = source.randint(1, 20)
+        natural = max(natural, second) if advantage is Advantage.ADVANTAGE else min(natural, second)
+    return record_death_save(saves, natural)
 
 
 def take_damage_at_zero(saves: DeathSaves, *, critical: bool = False, instant_death: bool = False) -> DeathSaves:
@@ -140,6 +151,8 @@ def make_death_save(
 ) -> DeathSaveResult:
     """Roll (or record `natural`) a death save for a dying character and update it in place.
 
+    The roll has disadvantage at exhaustion 3 or more, as every saving throw does.
+
     A natural 20 brings it back to 1 hit point (conscious, tallies reset); a third failure kills it;
     a third success leaves it stable and unconscious at 0 hit points.
 
@@ -148,8 +161,10 @@ def make_death_save(
     """
     if character.dead or character.hp > 0:
         raise RulesError(f"{character.name} is not dying and makes no death saving throw.")
+    # a death save is a saving throw: exhaustion 3+ gives disadvantage (SRD p. 358)
+    mode = saving_throw_modifier(character.conditions, "constitution", character.exhaustion).mode
     result = (
-        roll_death_save(character.death_saves, rng)
+        roll_death_save(character.death_saves, rng, advantage=mode)
         if natural is None
         else record_death_save(character.death_saves, natural)
     )

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from game.character import Character
 from game.classes import get_class
-from game.conditions import can_act
+from game.conditions import can_act, saving_throw_modifier
 from game.dice import DiceRoll, roll
 from game.errors import IllegalEffect, NoSpellSlot, RulesError, UnknownSpell
 
@@ -231,7 +231,8 @@ def concentration_check(character: Character, damage: int, result: DiceRoll | No
     dc = concentration_dc(damage)
     if result is None:
         modifier = character.saving_throw_modifier("constitution")
-        result = roll(f"1d20{modifier:+d}", dc=dc)
+        mode = saving_throw_modifier(character.conditions, "constitution", character.exhaustion).mode
+        result = roll(f"1d20{modifier:+d}", dc=dc, advantage=mode)  # exhaustion 3+: disadvantage
     kept = result.total >= dc
     if not kept or character.hp == 0:
         character.end_concentration()

@@ -133,3 +133,17 @@ def test_make_death_save_updates_the_character() -> None:
         make_death_save(c, natural=15)  # stable: no more saves
     with pytest.raises(RulesError):
         make_death_save(Character(name="B", race="Human", class_name="Fighter", hp=5, max_hp=12), natural=15)
+
+
+def test_exhaustion_three_gives_disadvantage_on_death_saves() -> None:
+    # SRD p. 358: exhaustion 3 is "Disadvantage on attack rolls and saving throws"; a death saving throw
+    # is a saving throw (SRD p. 98). Two d20s, the lower counts.
+    c = _dying()
+    c.set_exhaustion(3)
+    rng_seed = 7
+    pair = random.Random(rng_seed)
+    first, second = pair.randint(1, 20), pair.randint(1, 20)
+    result = make_death_save(c, random.Random(rng_seed))
+    assert result.natural == min(first, second)
+    plain = roll_death_save(DeathSaves(), random.Random(rng_seed))
+    assert plain.natural == first

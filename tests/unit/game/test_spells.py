@@ -283,3 +283,15 @@ def test_a_warlock_cannot_ask_for_a_slot_above_its_pact_level() -> None:
     assert warlock.spell_slots.pact_current == 2
     cast = cast_spell(warlock, HEX, 1)  # a lower slot is cast at the pact level, as the rules say
     assert (cast.slot_level, cast.slot_kind, cast.upcast) == (3, "pact", True)
+
+
+def test_concentration_save_has_disadvantage_at_exhaustion_three(wizard: Character) -> None:
+    # SRD p. 358: exhaustion 3 — disadvantage on saving throws, the Constitution save for concentration too.
+    wizard.start_concentration("Detect Magic")
+    wizard.set_exhaustion(3)
+    with seeded(1):
+        check = concentration_check(wizard, 4)
+    assert check is not None
+    assert len(check.roll["rolls"]) == 2
+    kept_d20 = [r["value"] for r in check.roll["rolls"] if r["kept"]]
+    assert kept_d20 == [min(r["value"] for r in check.roll["rolls"])]
