@@ -43,9 +43,6 @@ _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "
 _LIG_RE = re.compile("|".join(map(re.escape, _LIGATURES)))
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,6})\s*$", re.IGNORECASE)
 _MARGIN = 0.09          # fraction of page height treated as header/footer band
-_STAT_FIRST = re.compile(r"^(armor class|hit points)\b", re.IGNORECASE)
-_STAT_SECTIONS = {"actions", "reactions", "legendary actions", "lair actions", "bonus actions",
-                  "mythic actions", "regional effects"}
 
 
 def clean_text(text: str) -> str:

@@ -105,31 +105,6 @@ class CampaignRetriever:
         self._n = candidates
         self._k = rrf_k
 
-    async def resolve_scene(self, campaign_id: int, scene: Scene) -> tuple[list[str], list[int]]:
-        """Scene → (tags, ids of the location's and NPCs' own chunks). Names match by key, name or trigram."""
-        tags: list[str] = [f"plot:{tag_value(t)}" for t in scene.plot_threads]
-        own: list[int] = []
-        if scene.location:
-            row = await self._db.fetch_one(
-                "SELECT name, source_chunk_id FROM locations WHERE campaign_id = %s AND "
-                "(lower(key) = lower(%s) OR lower(name) = lower(%s) OR similarity(name, %s) > 0.3) "
-                "ORDER BY (lower(key) = lower(%s) OR lower(name) = lower(%s)) DESC, similarity(name, %s) DESC LIMIT 1",
-                (campaign_id, scene.location, scene.location, scene.location, scene.location, scene.location,
-                 scene.location))
-            tags.append(f"location:{tag_value(row['name'] if row else scene.location)}")
-            if row and row["source_chunk_id"]:
-                own.append(row["source_chunk_id"])
-        for name in scene.npcs:
-            row = await self._db.fetch_one(
-                "SELECT name, source_chunk_id FROM npcs WHERE campaign_id = %s AND "
-                "(lower(name) = lower(%s) OR word_similarity(%s, name) > 0.5) "
-                "ORDER BY lower(name) = lower(%s) DESC, word_similarity(%s, name) DESC LIMIT 1",
-                (campaign_id, name, name, name, name))
-            tags.append(f"npc:{tag_value(row['name'] if row else name)}")
-            if row and row["source_chunk_id"]:
-                own.append(row["source_chunk_id"])
-        return tags, own
-
     async def search(self, campaign_id: int, query: str, embedding: Sequence[float] | None = None,
                      scene: Scene | None = None, limit: int = MAX_LIMIT) -> list[RetrievedChunk]:
         """The best `limit` (1..10) chunks for `query` in `scene`; never empty if the campaign has chunks."""

@@ -19,8 +19,6 @@ KEYED_HEADING = re.compile(
     r"(?!(?:introduction|background|overview|conclusion|appendix|running|credits|contents|epilogue|prologue|"
     r"synopsis|summary|chapter|part)\b)(\S.{0,80})$",
     re.IGNORECASE)
-_STAT_FIRST = re.compile(r"^(armor class|hit points)\b", re.IGNORECASE)
-_STAT_TYPE = re.compile(r"^(tiny|small|medium|large|huge|gargantuan)\b", re.IGNORECASE)
 _STAT_SECTIONS = {"actions", "reactions", "legendary actions", "lair actions", "bonus actions",
                   "mythic actions", "regional effects", "traits"}
 _BULLET = re.compile(r"^[•·▪■●◦‣\-–]\s*")
