@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ingest.srd.layout import Line, SrdDocument
-from ingest.srd.text import join_lines
+from ingest.srd.text import clean, join_lines
 
-__all__ = ["paragraphs", "paragraph_lines", "chapter_pages", "TABLE_SIZE"]
+__all__ = ["paragraphs", "paragraph_lines", "paragraph_text", "chapter_pages", "TABLE_SIZE"]
 
 TABLE_SIZE = 9.5  # table cells are set in 8.9 pt, body text in 9.84 pt
 
@@ -56,8 +56,38 @@ def _starts_paragraph(line: Line, prev: Line, head: Line, hanging: bool) -> bool
 
 
 def paragraphs(lines: Sequence[Line], *, hanging: bool = False) -> list[str]:
-    """Paragraph texts of ``lines`` (wrapped lines joined with single spaces)."""
-    return [join_lines([l.text for l in group]) for group in paragraph_lines(lines, hanging=hanging)]
+    """Paragraph texts of ``lines`` (wrapped lines joined with single spaces; table rows cell by cell)."""
+    return [paragraph_text(group) for group in paragraph_lines(lines, hanging=hanging)]
+
+
+def paragraph_text(group: Sequence[Line]) -> str:
+    """The text of one paragraph from :func:`paragraph_lines`."""
+    if len(group) > 1 and _is_table(group[0]):
+        return _table_row(group)
+    return join_lines([l.text for l in group])
+
+
+def _table_row(group: Sequence[Line]) -> str:
+    """A table row whose cells wrap: join each cell's lines first, then the cells left to right.
+
+    Cells are told apart by where the row's first line starts them (measured from the column's
+    margin, as a row can continue in the next column); a later line's span goes to the cell
+    starting nearest to its left.
+    """
+
+    def rel(line: Line, x: float) -> float:
+        return x - (line.x0 - line.indent)
+
+    first = group[0]
+    starts = sorted({round(rel(first, s.x0)) for s in first.spans if not s.blank})
+    cells: dict[int, list[str]] = {x: [] for x in starts}
+    for line in group:
+        for span in line.spans:
+            if span.blank:
+                continue
+            home = max((x for x in starts if x <= rel(line, span.x0) + 3), default=starts[0])
+            cells[home].append(clean(span.text))
+    return " ".join(join_lines(cells[x]) for x in starts if cells[x])
 
 
 def chapter_pages(doc: SrdDocument, title: str, level: int | None = None) -> tuple[int, int]:

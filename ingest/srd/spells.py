@@ -11,7 +11,7 @@ import logging
 import re
 
 from ingest.errors import SrdParseError
-from ingest.srd.blocks import chapter_pages, paragraph_lines
+from ingest.srd.blocks import chapter_pages, paragraph_lines, paragraph_text
 from ingest.srd.entries import Entry, lines_between, split_entries
 from ingest.srd.layout import Line, SrdDocument
 from ingest.srd.models import Spell
@@ -107,7 +107,7 @@ def _parse_spell(entry: Entry, classes: dict[str, list[str]]) -> Spell:
     description: list[str] = []
     higher: list[str] = []
     for group in paragraph_lines(body):
-        text = join_lines([l.text for l in group])
+        text = paragraph_text(group)
         if text.startswith("At Higher Levels.") and group[0].first.bold:
             higher.append(text[len("At Higher Levels.") :].strip())
         elif higher:
