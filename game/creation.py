@@ -33,6 +33,7 @@ __all__ = [
     "LevelUp",
     "armor_class",
     "character_armor_class",
+    "character_speed",
     "create_character",
     "hp_at_first_level",
     "hp_gain",
@@ -191,6 +192,16 @@ def character_armor_class(character: Character) -> int:
     return armor_class(character.ability_scores, armor, shield, get_class(character.class_name).unarmored_defense)
 
 
+def character_speed(character: Character) -> int:
+    """Walking speed: the race's, 10 feet less in heavy armor whose Strength requirement the wearer
+    doesn't meet (SRD p. 63), except for dwarves ("not reduced by wearing heavy armor", SRD p. 3)."""
+    race, _ = resolve_race(character.race, character.subrace)
+    worn = next((i.name for i in character.inventory.equipped if i.kind == "armor"), None)
+    armor = find_armor(worn) if worn else None
+    too_weak = armor is not None and armor.strength is not None and character.ability_scores.strength < armor.strength
+    return race.speed - 10 if too_weak and race.key != "dwarf" else race.speed
+
+
 # --- creation ----------------------------------------------------------------------------------
 
 
@@ -304,6 +315,7 @@ def create_character(
         features=list(info.features(1)),
     )
     character.armor_class = character_armor_class(character)
+    character.speed = character_speed(character)
     log.debug("created %s, a level-1 %s %s", name, race_info.name, info.name)
     return character
 
@@ -395,6 +407,7 @@ def level_up(
     character.spell_slots = new_slots
     character.features = [*character.features, *(f for f in new_features if f not in character.features)]
     character.armor_class = character_armor_class(character)
+    character.speed = character_speed(character)  # more Strength can lift a heavy-armor penalty
     if new_level >= 2 and "Jack of All Trades" in character.features and not character.proficiencies.jack_of_all_trades:
         character.proficiencies = character.proficiencies.model_copy(update={"jack_of_all_trades": True})
     return LevelUp(

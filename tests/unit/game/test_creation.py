@@ -291,3 +291,33 @@ def test_property_max_hp_is_first_level_plus_averages(cls: str, levels: int) -> 
     die = character.hit_die
     assert character.max_hp == die + con + levels * (die // 2 + 1 + con)
     assert character.hp == character.max_hp
+
+
+def test_heavy_armor_without_the_strength_slows_the_wearer_by_ten_feet() -> None:
+    # SRD p. 63 (Heavy Armor): "Str 13"/"Str 15" — "the armor reduces the wearer's speed by 10 feet unless
+    # the wearer has a Strength score equal to or higher than the listed score." Dwarves are exempt (SRD p. 3).
+    weak = {"str": 8, "dex": 14, "con": 13, "int": 12, "wis": 10, "cha": 15}
+    human = create_character("Ned", "human", "fighter", standard_array(weak), ["athletics", "history"])
+    assert human.ability_scores.strength == 9 and human.inventory.find("Chain mail").equipped
+    assert human.speed == 20
+    strong = create_character("Ned", "human", "fighter", standard_array(ARRAY), ["athletics", "history"])
+    assert strong.speed == 30  # Str 16 ≥ 13
+    dwarf = create_character("Dain", "dwarf", "fighter", standard_array(weak), ["athletics", "history"])
+    assert dwarf.speed == 25
+    leather = create_character("Ned", "human", "fighter", standard_array(weak), ["athletics", "history"],
+                               equipment_choices=[1])  # leather armor: no requirement
+    assert leather.speed == 30
+
+
+def test_strength_improvement_lifts_the_heavy_armor_penalty() -> None:
+    scores = {"str": 12, "dex": 14, "con": 13, "int": 8, "wis": 10, "cha": 15}
+    paladin = create_character("Ser", "human", "paladin", standard_array(scores), ["athletics", "religion"])
+    assert paladin.ability_scores.strength == 13 and paladin.speed == 30  # human +1 → Str 13; chain mail needs 13
+    weak = create_character("Ser", "half-elf", "paladin", standard_array(scores), ["athletics", "religion",
+                            "insight", "medicine"], bonus_choices=["dex", "con"])  # fmt: skip
+    assert weak.ability_scores.strength == 12 and weak.speed == 20
+    for _ in range(2):
+        level_up(weak, milestone=True)
+    assert weak.level == 3 and weak.speed == 20
+    level_up(weak, milestone=True, ability_increases={"strength": 1, "constitution": 1})  # level 4 ASI
+    assert weak.ability_scores.strength == 13 and weak.speed == 30
