@@ -157,6 +157,7 @@ def character_attack_profile(
     two_handed: bool = False,
     thrown: bool = False,
     magic_bonus: int = 0,
+    off_hand: bool = False,
 ) -> AttackProfile:
     """`weapon_attack_profile` with the character's scores, proficiency bonus and weapon proficiencies."""
     w = _weapon(weapon)
@@ -168,6 +169,7 @@ def character_attack_profile(
         two_handed=two_handed,
         thrown=thrown,
         magic_bonus=magic_bonus,
+        off_hand=off_hand,
     )
 
 
@@ -189,6 +191,7 @@ def weapon_attack_profile(
     two_handed: bool = False,
     thrown: bool = False,
     magic_bonus: int = 0,
+    off_hand: bool = False,
 ) -> AttackProfile:
     """The attack and damage numbers for a weapon in a creature's hands.
 
@@ -196,6 +199,8 @@ def weapon_attack_profile(
         two_handed: wield a versatile weapon with two hands (its larger die, melee only).
         thrown: throw a weapon with the thrown property (a ranged attack with the melee ability).
         magic_bonus: a +1/+2/+3 weapon's bonus to attack and damage.
+        off_hand: the two-weapon fighting bonus attack (SRD p. 95): a light melee weapon, and the ability
+            modifier is added to damage only when negative.
 
     Raises:
         RulesError: unknown weapon, a weapon without damage (net), or throwing a weapon that can't be thrown.
@@ -205,6 +210,8 @@ def weapon_attack_profile(
         raise RulesError(f"A {w.name.lower()} deals no damage; its effect is special.")
     if thrown and not w.has("thrown"):
         raise RulesError(f"A {w.name.lower()} is not a thrown weapon.")
+    if off_hand and not (w.has("light") and w.kind == "melee"):
+        raise RulesError(f"Two-weapon fighting needs a light melee weapon; a {w.name.lower()} is not one.")
     ability = attack_ability(w, scores)
     modifier = scores.modifier(ability)
     damage = w.damage
@@ -217,7 +224,7 @@ def weapon_attack_profile(
         ability=ability,
         attack_bonus=modifier + (proficiency_bonus if proficient else 0) + magic_bonus,
         damage_dice=damage,
-        damage_bonus=modifier + magic_bonus,
+        damage_bonus=(min(modifier, 0) if off_hand else modifier) + magic_bonus,
         damage_type=w.damage_type,
         ranged=ranged,
         normal_range=normal,

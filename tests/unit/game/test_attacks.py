@@ -191,3 +191,18 @@ def test_ranged_attack_within_five_feet_of_the_target_has_disadvantage() -> None
     assert make_attack(bow, 12, distance=5, target_hostile=False).mode is Advantage.NONE
     # melee attacks are unaffected
     assert make_attack(weapon_attack_profile("Rapier", ROGUE, 2), 12, distance=5).mode is Advantage.NONE
+
+
+def test_off_hand_attack_adds_no_positive_ability_modifier_to_damage() -> None:
+    # SRD p. 95 (Two-Weapon Fighting): a light melee weapon in the other hand; "You don't add your ability
+    # modifier to the damage of the bonus attack, unless that modifier is negative."
+    main = weapon_attack_profile("Shortsword", ROGUE, 2)
+    off = weapon_attack_profile("Shortsword", ROGUE, 2, off_hand=True)
+    assert (main.attack_bonus, main.damage_bonus) == (6, 4)
+    assert (off.attack_bonus, off.damage_bonus) == (6, 0)  # the attack roll keeps the modifier
+    weak = AbilityScores(strength=8, dexterity=8)
+    assert weapon_attack_profile("Handaxe", weak, 2, off_hand=True).damage_bonus == -1
+    assert weapon_attack_profile("Dagger", ROGUE, 2, off_hand=True, magic_bonus=1).damage_bonus == 1
+    assert weapon_attack_profile("Handaxe", FIGHTER, 2, off_hand=True, thrown=True).ranged  # may be thrown
+    with pytest.raises(RulesError):
+        weapon_attack_profile("Longsword", FIGHTER, 2, off_hand=True)  # not light
