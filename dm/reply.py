@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dm.errors import MalformedReply
 from game.effects import EFFECT_ADAPTER, EFFECT_KINDS, Effect
@@ -68,10 +68,18 @@ class DMReply(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    narrative: str = Field(min_length=1, max_length=MAX_NARRATIVE, pattern=r"\S")
+    narrative: str = Field(min_length=1, max_length=MAX_NARRATIVE)
     rolls: list[RollRequest] = Field(default_factory=list, max_length=MAX_ROLLS)
     rule_lookups: list[RuleLookup] = Field(default_factory=list, max_length=MAX_LOOKUPS)
     effects: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_EFFECTS)
+
+    # A validator, not a schema `pattern`: grammar compilers read patterns as whole-string matches.
+    @field_validator("narrative")
+    @classmethod
+    def _has_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the narrative is blank")
+        return value
 
 
 class ParsedReply(BaseModel):

@@ -99,6 +99,7 @@ def test_schema_bounds_every_list_and_free_string() -> None:
     kinds = {v["properties"]["kind"].get("const") for v in schema["$defs"].values() if "kind" in v.get("properties", {})}
     assert {"hp_change", "combat_start", "turn_advance"} <= kinds
     assert "discriminator" not in json.dumps(schema)
+    assert '"pattern"' not in json.dumps(schema)  # grammar compilers anchor patterns
 
 
 def test_schema_compiles_for_constrained_decoding() -> None:
