@@ -83,6 +83,7 @@ class Monster(_Record):
     reactions: list[NamedText]
     legendary_actions: list[NamedText]
     legendary_description: str | None
+    description: str | None  # the lore text printed after the stat block (Cambria), if any
     section: str  # "Monsters", "Appendix MM-A: Miscellaneous Creatures", "Appendix MM-B: Nonplayer Characters"
     group: str | None  # the family heading a stat block sits under: "Angels", "Dragons, Chromatic"
     page: int

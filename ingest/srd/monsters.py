@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from rapidfuzz import fuzz
 
 from ingest.errors import SrdParseError
-from ingest.srd.blocks import chapter_pages
+from ingest.srd.blocks import chapter_pages, paragraphs
 from ingest.srd.entries import Entry, split_entries
 from ingest.srd.layout import Line, SrdDocument
 from ingest.srd.models import Monster, NamedText
@@ -75,7 +75,8 @@ def parse_monsters(doc: SrdDocument) -> list[Monster]:
                 # a 12 pt Calibri-Bold line that is not a stat block's name (a table title)
                 log.debug("skipping non-stat-block heading %r on page %d", entry.name, entry.page)
                 continue
-            out.append(_parse_block(entry, body, section, groups.get(id(entry.heading[0]))))
+            lore = _lore(entry.body[len(body) :])
+            out.append(_parse_block(entry, body, section, groups.get(id(entry.heading[0])), lore))
     if not out:
         raise SrdParseError("Monsters", None, "no stat blocks found")
     return out
@@ -126,6 +127,16 @@ def _group_headings(lines: Sequence[Line], families: dict[str, set[str]]) -> dic
     return out
 
 
+def _lore(rest: Sequence[Line]) -> str | None:
+    """The Cambria prose right after a stat block, up to the next heading or Calibri line."""
+    lines: list[Line] = []
+    for line in rest:
+        if line.is_heading() or not line.first.font.startswith("Cambria"):
+            break
+        lines.append(line)
+    return "\n".join(paragraphs(lines)) or None
+
+
 def _block(body: Sequence[Line]) -> list[Line]:
     out: list[Line] = []
     for line in body:
@@ -135,7 +146,7 @@ def _block(body: Sequence[Line]) -> list[Line]:
     return out
 
 
-def _parse_block(entry: Entry, body: list[Line], section: str, group: str | None) -> Monster:
+def _parse_block(entry: Entry, body: list[Line], section: str, group: str | None, lore: str | None) -> Monster:
     def fail(reason: str) -> SrdParseError:
         return SrdParseError(entry.name, entry.page, reason)
 
@@ -196,6 +207,7 @@ def _parse_block(entry: Entry, body: list[Line], section: str, group: str | None
         reactions=sections["reactions"],
         legendary_actions=sections["legendary_actions"],
         legendary_description="\n".join(legendary_intro) or None,
+        description=lore,
         section=section,
         group=group,
         page=entry.page,

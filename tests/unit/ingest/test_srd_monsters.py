@@ -143,6 +143,10 @@ def test_frog_has_no_actions_and_zero_xp(srd_by_name):
     assert (m.str, m.dex, m.con, m.int, m.wis, m.cha) == (1, 13, 8, 1, 8, 3)
     assert (m.challenge_rating, m.xp, m.actions) == ("0", 0, [])
     assert [t.name for t in m.traits] == ["Amphibious", "Standing Leap"]
+    assert m.description == (
+        "A frog has no effective attacks. It feeds on small insects and typically dwells near water, in "
+        "trees, or underground. The frog's statistics can also be used to represent a toad."
+    )
 
 
 def test_giant_crab_under_a_misspelt_bookmark(srd_by_name):

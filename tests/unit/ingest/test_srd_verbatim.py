@@ -40,7 +40,8 @@ def _paragraphs(records) -> Iterator[tuple[str, int, str]]:
                 yield s.name, s.page, field
     for m in records.monsters:
         fields = [m.armor_class_text, m.hit_dice, m.speed_text, m.senses, m.languages, m.damage_vulnerabilities,
-                  m.damage_resistances, m.damage_immunities, m.condition_immunities, m.legendary_description]
+                  m.damage_resistances, m.damage_immunities, m.condition_immunities, m.legendary_description,
+                  *(m.description or "").split("\n")]
         for item in (*m.traits, *m.actions, *m.reactions, *m.legendary_actions):
             fields.append(item.name)
             fields.extend(item.description.split("\n"))
