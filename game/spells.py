@@ -154,6 +154,12 @@ def cast_spell(
 
     ended: str | None = None
     if spell.level == 0 or as_ritual:
+        if slot_level is not None and slot_level != spell.level:  # SRD p. 101: rituals can't be upcast
+            raise IllegalEffect(
+                f"A cantrip takes no spell slot; {spell.name} cannot be cast with a {_ordinal(slot_level)}-level slot."
+                if spell.level == 0
+                else f"A ritual spends no slot, so {spell.name} cannot be cast at {_ordinal(slot_level)} level."
+            )
         if as_ritual:
             if not spell.ritual:
                 raise IllegalEffect(f"{spell.name} cannot be cast as a ritual.")

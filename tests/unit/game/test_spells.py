@@ -295,3 +295,15 @@ def test_concentration_save_has_disadvantage_at_exhaustion_three(wizard: Charact
     assert len(check.roll["rolls"]) == 2
     kept_d20 = [r["value"] for r in check.roll["rolls"] if r["kept"]]
     assert kept_d20 == [min(r["value"] for r in check.roll["rolls"])]
+
+
+def test_a_ritual_cannot_be_cast_at_a_higher_level_and_a_cantrip_takes_no_slot(wizard: Character) -> None:
+    # SRD p. 101 (Rituals): the ritual version "doesn't expend a spell slot, which means the ritual version of
+    # a spell can't be cast at a higher level". Asking for one is refused, not quietly ignored.
+    with pytest.raises(IllegalEffect):
+        cast_spell(wizard, DETECT_MAGIC, 2, as_ritual=True)
+    with pytest.raises(IllegalEffect):
+        cast_spell(wizard, FIRE_BOLT, 1)
+    assert wizard.spell_slots.current == {1: 2}
+    cast = cast_spell(wizard, DETECT_MAGIC, as_ritual=True)
+    assert (cast.ritual, cast.slot_level) == (True, None) and wizard.spell_slots.current == {1: 2}
