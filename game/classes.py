@@ -5,6 +5,8 @@ by level are in `game.slots` (full, half, pact); features by level in `game.clas
 Starting equipment is a list of choices; each choice is a tuple of options, each option a tuple
 of `(item name, quantity)`. Names starting with "any " (e.g. "any simple weapon") are for the
 player to pick.
+
+Single-class only: multiclassing (SRD p. 56, with its combined spell-slot table) is not supported.
 """
 
 from __future__ import annotations
