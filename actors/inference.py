@@ -93,6 +93,14 @@ class ActorBackend:
         except RayActorError:
             raise BackendUnavailable(f"{self.name} actor is dead", backend=self.name) from None
 
+    async def load(self) -> None:
+        """Forwarded when the actor has a `load` (the embedded model); the router calls it outside its timeout."""
+        if hasattr(self._handle, "load"):
+            try:
+                await self._handle.load.remote()
+            except (RayTaskError, RayActorError):
+                raise BackendUnavailable(f"{self.name} actor could not load its model", backend=self.name) from None
+
     async def health(self) -> bool:
         try:
             return bool(await self._handle.health.remote())
@@ -217,12 +225,17 @@ class InferenceRouter:
         self.router = Router(backends, plan.router)
         self._health_interval_s = health_interval_s
         self._health_task: asyncio.Task[None] | None = None
+        self._warm_task: asyncio.Task[None] | None = None
 
     def _ensure_health_loop(self) -> None:
         # Started on the first call: the actor's event loop is not running yet in __init__.
-        if self._health_task is None and self._health_interval_s > 0:
-            self._health_task = asyncio.get_running_loop().create_task(
-                self.router.run_health_checks(self._health_interval_s))
+        if self._health_task is None:
+            loop = asyncio.get_running_loop()
+            self._warm_task = loop.create_task(self.router.warm_up())
+            if self._health_interval_s > 0:
+                self._health_task = loop.create_task(self.router.run_health_checks(self._health_interval_s))
+            else:
+                self._health_task = self._warm_task
 
     async def generate(self, messages: list[Message], schema: JsonSchema | None = None, max_tokens: int = 512,
                        temperature: float = 0.7, stream: bool = False, request_id: str | None = None) -> Generation:

@@ -183,6 +183,13 @@ class Router:
                        temperature: float, stream: bool) -> Generation:
         backend = self.backends[name]
         self._in_flight[name] += 1
+        try:
+            load = getattr(backend, "load", None)
+            if load is not None:
+                await load()  # a one-time model load (embedded: ~20 s) is not the backend being slow
+        except InferenceError:
+            self._in_flight[name] -= 1
+            raise
         started = self._clock()
         try:
             async with asyncio.timeout(self.config.attempt_timeout_s):
@@ -219,6 +226,14 @@ class Router:
             if ok and self.breakers[name].state == "open":
                 self.breakers[name].half_open_now()
         return healthy
+
+    async def warm_up(self) -> None:
+        """Load every backend that has a `load()` (the embedded model) now, concurrently; failures are logged."""
+        loads = [(name, backend.load()) for name, backend in self.backends.items() if hasattr(backend, "load")]
+        results = await asyncio.gather(*(coro for _, coro in loads), return_exceptions=True)
+        for (name, _), result in zip(loads, results, strict=True):
+            if isinstance(result, Exception):
+                log.warning("warm-up of %s failed: %s", name, result)
 
     async def run_health_checks(self, interval_s: float = 15.0) -> None:
         """Probe every `interval_s` seconds forever, so a recovered backend is retried without waiting

@@ -1,4 +1,4 @@
-"""`lorekeeper llm setup|serve|status|fit`: the local model's download, fit check, server and health.
+"""`lorekeeper llm setup|serve|status|fit|ask`: the local model's download, fit check, server and health.
 
 Also the one place that turns `Settings` into inference configs (`inference_plan`,
 `server_config`), so `inference/` never imports `gateway/`. Settings the lead's `Settings` may
@@ -114,6 +114,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--json", action="store_true")
     serve.set_defaults(func=_serve)
 
+    ask = sub.add_parser("ask", help="send one message through the router (or one backend) and print the answer")
+    ask.add_argument("message", nargs="+")
+    ask.add_argument("--backend", default=None, help="only this backend (vllm, gemini, xai, embedded)")
+    ask.add_argument("--schema", type=Path, default=None, help="a JSON schema file: answer in that shape")
+    ask.add_argument("--max-tokens", type=int, default=256)
+    ask.add_argument("--temperature", type=float, default=0.7)
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(func=_ask)
+
     setup = sub.add_parser("setup", help="download a Llama, check it fits, write .env")
     setup.add_argument("--model", default=None, help="registry alias or repo id (default LOCAL_MODEL_NAME)")
     setup.add_argument("--source", choices=("hf", "meta"), default="hf")
@@ -199,6 +208,38 @@ def _status(args: argparse.Namespace) -> int:
     if "fit" in out:
         print(f"fit: {out['fit']}")
     print(f"Gemini: {out['gemini']}; xAI: {out['xai']}; embedded model: {'present' if gguf else 'MISSING'}")
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from actors.inference import build_backend
+    from inference.router import Router
+
+    plan = inference_plan(_settings())
+    backends = {name: config for name, config in plan.backends if args.backend in (None, name)}
+    if not backends:
+        raise DownloadError("backend not configured", f"Backend {args.backend!r} is not configured here "
+                            f"(available: {', '.join(name for name, _ in plan.backends)}).")
+    schema = json.loads(args.schema.read_text(encoding="utf-8")) if args.schema else None
+
+    async def run() -> Any:
+        router = Router({name: build_backend(name, config) for name, config in backends.items()}, plan.router)
+        try:
+            return await router.generate([{"role": "user", "content": " ".join(args.message)}], schema,
+                                         args.max_tokens, args.temperature)
+        finally:
+            await router.close()
+
+    generation = asyncio.run(run())
+    if args.json:
+        print(json.dumps({"text": generation.text, "data": generation.data, "backend": generation.backend,
+                          "prompt_tokens": generation.prompt_tokens, "completion_tokens": generation.completion_tokens,
+                          "latency_s": round(generation.latency_s, 3), "ttft_s": round(generation.ttft_s, 3),
+                          "fallbacks": generation.fallbacks}))
+    else:
+        print(generation.text)
+        print(f"-- {generation.backend}: {generation.completion_tokens} tokens in {generation.latency_s:.2f} s "
+              f"(ttft {generation.ttft_s * 1000:.0f} ms)")
     return 0
 
 

@@ -162,3 +162,27 @@ async def test_health_check_half_opens_a_recovered_backend() -> None:
     assert await router.check_health() == {"vllm": True}
     assert router.status()["backends"]["vllm"]["breaker"] == "half_open"
     assert (await router.generate(MESSAGES, SCHEMA)).data == {"narrative": "ok"}
+
+
+class SlowLoading(ScriptedBackend):
+    loads = 0
+
+    async def load(self) -> None:
+        if not self.loads:
+            await asyncio.sleep(0.3)
+        self.loads += 1
+
+
+async def test_a_model_load_is_not_counted_against_the_attempt_timeout() -> None:
+    embedded = SlowLoading([reply("cpu")], name="embedded")
+    router = Router({"embedded": embedded}, RouterConfig(retry_jitter_s=0.0, attempt_timeout_s=0.1))
+    generation = await router.generate(MESSAGES, SCHEMA)
+    assert generation.backend == "embedded" and generation.fallbacks == ()
+    assert router.breakers["embedded"].failures == 0
+
+
+async def test_warm_up_loads_backends_that_have_a_model() -> None:
+    embedded = SlowLoading([reply("cpu")], name="embedded")
+    router = Router({"vllm": ScriptedBackend([reply("x")], name="vllm"), "embedded": embedded}, RouterConfig(**FAST))
+    await router.warm_up()
+    assert embedded.loads == 1
