@@ -346,10 +346,12 @@ class Character(BaseModel):
         return True
 
     def set_exhaustion(self, level: int) -> int:
-        """Set the exhaustion level (0–6); level 6 is death."""
+        """Set the exhaustion level (0–6); at 4+ hit points drop to the halved maximum; level 6 is death."""
         if not 0 <= level <= MAX_EXHAUSTION:
             raise IllegalEffect(f"Exhaustion goes from 0 to {MAX_EXHAUSTION}, not {level}.")
         self.exhaustion = level
+        if self.hp > self.hit_point_maximum:
+            self.hp = self.hit_point_maximum
         if level == MAX_EXHAUSTION:
             self.die()
         return level

@@ -262,3 +262,12 @@ def test_jack_of_all_trades_adds_half_proficiency_to_initiative() -> None:
                   proficiencies=Proficiencies(jack_of_all_trades=True))  # fmt: skip
     assert lark.initiative_modifier == 2 + 1
     assert _blank(class_name="Bard", level=5, ability_scores=AbilityScores(dexterity=14)).initiative_modifier == 2
+
+
+def test_exhaustion_four_lowers_current_hit_points_to_the_halved_maximum() -> None:
+    # SRD p. 358/p. 96: the maximum is halved and hit points can't exceed the maximum.
+    tess = _blank(hp=9, max_hp=9)
+    tess.set_exhaustion(4)
+    assert tess.hp == 4 and tess.hit_point_maximum == 4
+    tess.set_exhaustion(3)
+    assert tess.hp == 4  # lost hit points don't come back when the level drops
