@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ _ALIASES = {
 }  # fmt: skip
 _FUZZY_CUTOFF = 85.0  # below this a lookup is a miss (with suggestions), not a guess
 _SUGGEST_CUTOFF = 50.0
+_SEARCH_CACHE_SIZE = 256  # recent searches kept in memory
 
 
 class UnknownRulesKind(PersistenceError):
@@ -91,10 +93,12 @@ class RulesBook:
         self._by_name: dict[str, dict[str, dict[str, Any]]] = {}
         self._names: dict[str, list[str]] = {}
         self._lock = asyncio.Lock()
+        self._searches: OrderedDict[tuple[str, int], list[SearchHit]] = OrderedDict()
 
     def invalidate(self) -> None:
         """Forget the cache (call after an import)."""
         self._entries = None
+        self._searches.clear()
 
     async def _load(self) -> dict[str, list[dict[str, Any]]]:
         if self._entries is not None:
@@ -149,6 +153,10 @@ class RulesBook:
         """Entries whose names match ``text`` and rules sections whose text does, best first."""
         await self._load()
         limit = max(1, min(limit, 50))
+        key = (" ".join(text.lower().split()), limit)
+        if key in self._searches:
+            self._searches.move_to_end(key)
+            return list(self._searches[key])
         hits: list[SearchHit] = []
         for kind, names in self._names.items():
             if kind == "rules_sections":
@@ -163,7 +171,11 @@ class RulesBook:
                           snippet=row["snippet"], path=list(row["path"]))
             )  # fmt: skip
         hits.sort(key=lambda h: -h.score)
-        return hits[:limit]
+        hits = hits[:limit]
+        self._searches[key] = hits
+        if len(self._searches) > _SEARCH_CACHE_SIZE:
+            self._searches.popitem(last=False)
+        return list(hits)
 
 
 def _close_enough(query: str, found: str) -> bool:
