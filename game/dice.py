@@ -16,7 +16,6 @@ import contextlib
 import copy
 import functools
 import random
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
@@ -47,7 +46,6 @@ MAX_SIDES: Final = 1000
 MAX_ROLLS: Final = 1000  # every die rolled, counting rerolls and explosions
 
 _ADVANTAGE_WORDS: Final = {"advantage": 1, "adv": 1, "disadvantage": -1, "dis": -1}
-_WORD_RE: Final = re.compile(r"^\s*(?:(?P<lead>[a-zA-Z]+)\s+)?(?P<expr>.*?)(?:\s+(?P<trail>[a-zA-Z]+))?\s*$", re.S)
 
 
 class Advantage(IntEnum):
@@ -166,23 +164,17 @@ def seeded(seed: int) -> Iterator[None]:
 
 
 def _split_words(expression: str) -> tuple[str, Advantage]:
-    """Strip leading/trailing advantage words; returns the bare expression and the advantage."""
-    match = _WORD_RE.match(expression)
-    assert match is not None  # the pattern matches any string
-    text = match.group("expr")
+    """Strip advantage words from both ends (any number); returns the bare expression and the advantage.
+
+    Several sources of one kind count once, and one of each cancels (SRD p. 76).
+    """
+    words = expression.split()
     votes: list[int] = []
-    for group in ("lead", "trail"):
-        word = match.group(group)
-        if word is None:
-            continue
-        key = word.lower()
-        if key in _ADVANTAGE_WORDS:
-            votes.append(_ADVANTAGE_WORDS[key])
-        elif group == "lead":
-            text = f"{word} {text}"
-        else:
-            text = f"{text} {word}"
-    return text.strip(), Advantage.combine(1 in votes, -1 in votes)
+    while words and words[0].lower() in _ADVANTAGE_WORDS:
+        votes.append(_ADVANTAGE_WORDS[words.pop(0).lower()])
+    while words and words[-1].lower() in _ADVANTAGE_WORDS:
+        votes.append(_ADVANTAGE_WORDS[words.pop().lower()])
+    return " ".join(words), Advantage.combine(1 in votes, -1 in votes)
 
 
 def _dice_nodes(node: Any) -> Iterator[diceast.Dice]:

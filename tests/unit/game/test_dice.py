@@ -65,6 +65,8 @@ def test_same_seed_same_roll() -> None:
         ("1d20-1 disadvantage", "2d20kl1 - 1", Advantage.DISADVANTAGE),
         ("1d20 DIS", "2d20kl1", Advantage.DISADVANTAGE),
         ("adv 1d20+2 dis", "1d20 + 2", Advantage.NONE),  # they cancel
+        ("1d20+2 adv dis", "1d20 + 2", Advantage.NONE),  # both words at one end cancel too
+        ("1d20+2 advantage advantage", "2d20kh1 + 2", Advantage.ADVANTAGE),  # sources don't stack
         ("2d20kh1+5", "2d20kh1 + 5", Advantage.NONE),
     ],
 )
