@@ -89,7 +89,8 @@ class ActorBackend:
         except RayTaskError as exc:
             if isinstance(exc.cause, InferenceError):
                 raise exc.cause from None
-            raise BackendUnavailable(f"{self.name} actor failed: {type(exc.cause).__name__}", backend=self.name) from None
+            raise BackendUnavailable(f"{self.name} actor failed: {type(exc.cause).__name__}",
+                                     backend=self.name) from None
         except RayActorError:
             raise BackendUnavailable(f"{self.name} actor is dead", backend=self.name) from None
 

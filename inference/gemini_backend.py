@@ -43,7 +43,8 @@ class GeminiConfig:
 def to_gemini_contents(messages: Sequence[Message]) -> tuple[str | None, list[types.Content]]:
     """Split chat messages into (system_instruction, contents) in Gemini's shape."""
     system = "\n\n".join(m["content"] for m in messages if m["role"] == "system") or None
-    contents = [types.Content(role="model" if m["role"] == "assistant" else "user", parts=[types.Part(text=m["content"])])
+    contents = [types.Content(role="model" if m["role"] == "assistant" else "user",
+                              parts=[types.Part(text=m["content"])])
                 for m in messages if m["role"] != "system"]
     return system, contents
 

@@ -39,7 +39,8 @@ def _bound(node: Any, max_string_chars: int | None, max_array_items: int | None)
         # whole string, so `"\\S"` would allow exactly one character. The reply is validated against
         # the caller's schema afterwards, so dropping the pattern here only loosens decoding.
         del node["pattern"]
-    if max_string_chars is not None and "string" in kinds and "enum" not in node and "const" not in node and "format" not in node:
+    free_string = "string" in kinds and not {"enum", "const", "format"} & node.keys()
+    if max_string_chars is not None and free_string:
         node["maxLength"] = min(int(node.get("maxLength", max_string_chars)), max_string_chars)
         node["minLength"] = min(int(node.get("minLength", 0)), node["maxLength"])
     if "array" in kinds and max_array_items is not None:

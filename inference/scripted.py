@@ -62,7 +62,8 @@ def load_script(path: str | Path) -> list[dict[str, Any]]:
 class ScriptedBackend:
     """`InferenceBackend` that replays `entries` in order (then cycles)."""
 
-    def __init__(self, entries: Sequence[dict[str, Any]], *, name: str = "scripted", context_window: int = 8192) -> None:
+    def __init__(self, entries: Sequence[dict[str, Any]], *, name: str = "scripted",
+                 context_window: int = 8192) -> None:
         if not entries:
             raise ValueError("a scripted backend needs at least one entry")
         self.name = name

@@ -65,7 +65,8 @@ def server_config(settings: Any, **changes: Any) -> VLLMServerConfig:
     base = dict(model=str(path) if path else name, served_model_name=name, host=settings.vllm_host,
                 port=int(settings.vllm_port), gpu_memory_utilization=float(settings.gpu_memory_utilization),
                 max_model_len=int(settings.max_model_len), tensor_parallel_size=int(settings.tensor_parallel_size),
-                max_num_seqs=int(setting(settings, "MAX_NUM_SEQS")), quantization=setting(settings, "QUANTIZATION") or None,
+                max_num_seqs=int(setting(settings, "MAX_NUM_SEQS")),
+                quantization=setting(settings, "QUANTIZATION") or None,
                 kv_cache_dtype=setting(settings, "KV_CACHE_DTYPE") or "auto")
     return VLLMServerConfig(**(base | changes))
 
@@ -159,8 +160,8 @@ def _fit(args: argparse.Namespace) -> int:
     else:
         print(report.verdict)
         if choice:
-            print(f"recommended instead: {choice.name} ({choice.quantization}) -> "
-                  f"{check_fit(choice, vram, utilization=report.utilization, max_model_len=report.max_model_len).verdict}")
+            alternative = check_fit(choice, vram, utilization=report.utilization, max_model_len=report.max_model_len)
+            print(f"recommended instead: {choice.name} ({choice.quantization}) -> {alternative.verdict}")
     return 0
 
 
@@ -250,7 +251,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(json.dumps({"command": manager.command}) if args.json else describe(manager.command))
         return 0
     if shutil.which(config.executable[0]) is None:
-        raise DownloadError("vllm not installed", "vLLM is not installed: `pip install 'lorekeeper[gpu]'` on a GPU host.")
+        raise DownloadError("vllm not installed",
+                            "vLLM is not installed: `pip install 'lorekeeper[gpu]'` on a GPU host.")
 
     async def run() -> None:
         await manager.start()

@@ -12,7 +12,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from inference_standins import DM_REPLY, GeminiStandIn, OpenAIStandIn  # noqa: E402
 
-from inference.errors import BackendOverloaded, BackendUnavailable, BadReply, InferenceTimeout, PromptTooLong  # noqa: E402
+from inference.errors import (  # noqa: E402
+    BackendOverloaded,
+    BackendUnavailable,
+    BadReply,
+    InferenceTimeout,
+    PromptTooLong,
+)
 from inference.gemini_backend import GeminiBackend, GeminiConfig  # noqa: E402
 from inference.vllm_backend import VLLMBackend, VLLMBackendConfig  # noqa: E402
 from inference.xai_backend import XAIBackend, XAIConfig  # noqa: E402

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from inference_standins import DM_REPLY, GeminiStandIn, OpenAIStandIn  # noqa: E402
+from inference_standins import GeminiStandIn, OpenAIStandIn  # noqa: E402
 
 from inference.errors import AllBackendsFailed  # noqa: E402
 from inference.gemini_backend import GeminiBackend, GeminiConfig  # noqa: E402
