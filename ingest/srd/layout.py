@@ -10,6 +10,7 @@ stat-block labels and trait names. Text is normalised with :func:`ingest.srd.tex
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,13 +19,11 @@ import pymupdf
 from ingest.errors import UnreadablePdf
 from ingest.srd.text import clean, squash
 
-__all__ = ["Span", "Line", "SrdDocument", "open_srd", "COLUMN_SPLIT"]
+__all__ = ["Span", "Line", "Geometry", "SrdDocument", "open_srd"]
 
 log = logging.getLogger(__name__)
 
-COLUMN_SPLIT = 306.0  # half of the 612-point page width
-_FOOTER_TOP = 720.0  # the running footer sits at y≈750; body text never goes below y≈692
-_COLUMN_LEFT = (57.6, 328.6)
+_FOOTER_MARGIN = 72.0  # the running footer sits about 43 pt above the bottom edge; body text ends ~100 pt above
 _SAME_LINE = 3.0
 # text only: skipping the images makes extraction about twice as fast
 _TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_MEDIABOX_CLIP  # spans whose tops differ by less than this share a line
@@ -54,6 +53,23 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
+class Geometry:
+    """Where the columns and the footer are, measured from the PDF (US Letter: 306, 720, 57.6/328.6)."""
+
+    split: float  # x of the gutter between the two columns
+    footer_top: float  # spans starting below this y are the running footer
+    margins: tuple[float, float]  # x where each column's text starts
+
+    @property
+    def gutter_shift(self) -> float:
+        """How far the right column sits from the left one."""
+        return self.margins[1] - self.margins[0]
+
+    def column(self, x0: float) -> int:
+        return 0 if x0 < self.split else 1
+
+
+@dataclass(frozen=True, slots=True)
 class Line:
     """A line of one column of one page (1-based ``page``, ``column`` 0 or 1)."""
 
@@ -64,11 +80,12 @@ class Line:
     y1: float
     spans: tuple[Span, ...]
     text: str
+    margin: float  # the column's left edge
 
     @property
     def indent(self) -> float:
         """How far the first glyph sits right of the column's left margin."""
-        return self.x0 - _COLUMN_LEFT[self.column]
+        return self.x0 - self.margin
 
     @property
     def first(self) -> Span:
@@ -102,6 +119,7 @@ class SrdDocument:
         self.toc: list[tuple[int, str, int]] = [(lvl, clean(title), page) for lvl, title, page, *_ in self._doc.get_toc()]
         self._lines: dict[int, list[Line]] = {}
         self._plain: dict[int, str] = {}
+        self.geometry = _measure(self._doc)
 
     def close(self) -> None:
         self._doc.close()
@@ -109,7 +127,7 @@ class SrdDocument:
     def page_lines(self, page: int) -> list[Line]:
         """Lines of a 1-based page in reading order (left column, then right)."""
         if page not in self._lines:
-            self._lines[page], self._plain[page] = _extract_page(self._doc[page - 1], page)
+            self._lines[page], self._plain[page] = _extract_page(self._doc[page - 1], page, self.geometry)
         return self._lines[page]
 
     def plain_text(self, page: int) -> str:
@@ -140,7 +158,7 @@ class SrdDocument:
             for line in block.get("lines", []):
                 for s in line["spans"]:
                     x0, y0, x1, y1 = s["bbox"]
-                    if y0 >= _FOOTER_TOP:
+                    if y0 >= self.geometry.footer_top:
                         continue
                     out.append((x0, y0, x1, y1, Span(squash(s["text"]), s["font"], round(s["size"], 2), x0, x1)))
         return out
@@ -154,7 +172,27 @@ def open_srd(path: str | Path) -> SrdDocument:
     return SrdDocument(p)
 
 
-def _extract_page(page: pymupdf.Page, number: int) -> tuple[list[Line], str]:
+def _measure(doc: pymupdf.Document) -> Geometry:
+    """Column margins from a sample of pages: the commonest span start in each half of the page."""
+    if doc.page_count == 0:
+        raise UnreadablePdf(doc.name or "the PDF", "it has no pages")
+    rect = doc[0].rect
+    split, footer_top = rect.width / 2, rect.height - _FOOTER_MARGIN
+    starts: tuple[Counter[float], Counter[float]] = (Counter(), Counter())
+    sample = range(doc.page_count // 4, doc.page_count, max(1, doc.page_count // 16))
+    for number in sample:
+        for block in doc[number].get_text("dict", flags=_TEXT_FLAGS)["blocks"]:
+            for line in block.get("lines", []):
+                for s in line["spans"]:
+                    x0, y0 = s["bbox"][0], s["bbox"][1]
+                    if y0 < footer_top and s["text"].strip():
+                        starts[0 if x0 < split else 1][round(x0, 1)] += 1
+    default = (rect.width * 57.6 / 612, rect.width * 328.6 / 612)
+    margins = tuple(c.most_common(1)[0][0] if c else d for c, d in zip(starts, default, strict=True))
+    return Geometry(split, footer_top, (margins[0], margins[1]))
+
+
+def _extract_page(page: pymupdf.Page, number: int, geometry: Geometry) -> tuple[list[Line], str]:
     columns: tuple[list, list] = ([], [])
     plain: list[str] = []
     for block in page.get_text("dict", flags=_TEXT_FLAGS)["blocks"]:
@@ -162,12 +200,12 @@ def _extract_page(page: pymupdf.Page, number: int) -> tuple[list[Line], str]:
             plain.append("".join(s["text"] for s in line["spans"]))
             for s in line["spans"]:
                 x0, y0, x1, y1 = s["bbox"]
-                if y0 >= _FOOTER_TOP:
+                if y0 >= geometry.footer_top:
                     continue
                 text = squash(s["text"])
                 if not text:
                     continue
-                col = 0 if x0 < COLUMN_SPLIT else 1
+                col = geometry.column(x0)
                 columns[col].append((y0, x0, y1, Span(text, s["font"], round(s["size"], 2), x0, x1)))
     out: list[Line] = []
     for col, spans in enumerate(columns):
@@ -175,15 +213,15 @@ def _extract_page(page: pymupdf.Page, number: int) -> tuple[list[Line], str]:
         group: list = []
         for item in spans:
             if group and item[0] - group[0][0] >= _SAME_LINE:
-                out.extend(_make_line(number, col, group))
+                out.extend(_make_line(number, col, group, geometry.margins[col]))
                 group = []
             group.append(item)
         if group:
-            out.extend(_make_line(number, col, group))
+            out.extend(_make_line(number, col, group, geometry.margins[col]))
     return out, "\n".join(plain)
 
 
-def _make_line(page: int, column: int, group: list) -> list[Line]:
+def _make_line(page: int, column: int, group: list, margin: float) -> list[Line]:
     group.sort(key=lambda t: t[1])
     spans = [t[3] for t in group]
     parts: list[str] = []
@@ -196,4 +234,5 @@ def _make_line(page: int, column: int, group: list) -> list[Line]:
     if not text:
         return []
     visible = tuple(s for s in spans if not s.blank)
-    return [Line(page, column, visible[0].x0, min(t[0] for t in group), max(t[2] for t in group), visible, text)]
+    y0, y1 = min(t[0] for t in group), max(t[2] for t in group)
+    return [Line(page, column, visible[0].x0, y0, y1, visible, text, margin)]

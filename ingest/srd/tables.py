@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ingest.errors import SrdParseError
-from ingest.srd.layout import COLUMN_SPLIT, Span, SrdDocument
+from ingest.srd.layout import Geometry, Span, SrdDocument
 from ingest.srd.text import clean
 
 __all__ = ["TableRow", "read_table"]
@@ -20,7 +20,6 @@ __all__ = ["TableRow", "read_table"]
 _TABLE_MAX_SIZE = 9.5
 _ROW_TOLERANCE = 3.0
 _MAX_HOPS = 6  # columns a table may continue into
-_GUTTER_SHIFT = 271.0  # the right column's margin (328.6) minus the left one's (57.6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +83,16 @@ def _find_title(doc: SrdDocument, title: str, first: int, last: int) -> tuple[in
 
 
 def _collect_rows(doc: SrdDocument, page: int, y_title: float, column: int) -> list[tuple[int, list[Span]]]:
+    geo: Geometry = doc.geometry
+
+    def _col(span: Span) -> int:
+        return geo.column(span.x0)
+
     spans = [(y0, s) for x0, y0, _x1, _y1, s in doc.raw_spans(page) if y0 > y_title + 2 and not s.blank]
     first_rows = _rows([(y, s) for y, s in spans if _col(s) == column])
     header = first_rows[0][1] if first_rows else []
     wide = bool(first_rows) and (
-        any(s.x0 < COLUMN_SPLIT < s.x1 for s in header)
+        any(s.x0 < geo.split < s.x1 for s in header)
         or any(abs(y - first_rows[0][0]) < _ROW_TOLERANCE and _col(s) != column and s.bold for y, s in spans)
     )
     out: list[tuple[int, list[Span]]] = []
@@ -103,7 +107,7 @@ def _collect_rows(doc: SrdDocument, page: int, y_title: float, column: int) -> l
             region = [(y0, s) for _x0, y0, _x1, _y1, s in doc.raw_spans(cur_page) if not s.blank]
         else:
             cur_col, cur_page = (1, cur_page) if cur_col == 0 else (0, cur_page + 1)
-            shift = (column - cur_col) * _GUTTER_SHIFT  # line the cells up under the first column's headers
+            shift = (column - cur_col) * geo.gutter_shift  # line the cells up under the first column's headers
             region = [
                 (y0, replace(s, x0=s.x0 + shift, x1=s.x1 + shift))
                 for _x0, y0, _x1, _y1, s in doc.raw_spans(cur_page)
@@ -135,10 +139,6 @@ def _rows(items: list[tuple[float, Span]]) -> list[tuple[float, list[Span]]]:
         else:
             rows.append((y, [span]))
     return [(y, sorted(spans, key=lambda s: s.x0)) for y, spans in rows]
-
-
-def _col(span: Span) -> int:
-    return 0 if span.x0 < COLUMN_SPLIT else 1
 
 
 def _headers(header_rows: list[list[Span]]) -> list[tuple[str, float, float]]:
