@@ -123,11 +123,11 @@ class Combat:
             if self.get(combatant.id) is not None:
                 raise RulesError(f"{combatant.name} is already in the initiative order.")
             self._combatants.append(combatant)
-        self._settle_ties()
-        self._combatants.sort(key=Combatant.sort_key, reverse=True)
         if self._combatants and not 0 <= turn_index < len(self._combatants):
             raise RulesError(f"Turn {turn_index} does not exist in an order of {len(self._combatants)}.")
-        self._index = turn_index if self._combatants else 0
+        current = self._combatants[turn_index] if self._combatants else None
+        self._settle_ties()
+        self._resort(current)  # settling an unrolled tie may reorder: the turn stays with the same combatant
 
     @classmethod
     def start(cls, entrants: Iterable[Entrant], rng: random.Random | None = None) -> Combat:

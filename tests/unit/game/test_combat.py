@@ -175,3 +175,15 @@ def test_out_of_range_values_are_rules_errors() -> None:
         combat.add_combatant("a", "A", initiative=500)
     with pytest.raises(RulesError):
         combat.add_combatant("b", "B", dexterity=0)
+
+
+def test_loading_an_unsettled_tie_keeps_whose_turn_it_is() -> None:
+    # A state written by hand (or by an older version) may hold a tie nobody rolled off; settling it on load
+    # may reorder the two, but the turn stays with the same combatant, not with whoever lands at that index.
+    tied = [Combatant(id=f"c{i}", name=f"C{i}", initiative=12, dexterity=12) for i in range(4)]
+    for seed in range(20):
+        for turn in range(4):
+            state = CombatState(combatants=tuple(tied), round=3, turn_index=turn)
+            combat = Combat.from_state(state, random.Random(seed))
+            assert combat.current is not None and combat.current.id == f"c{turn}"
+            assert combat.round == 3
