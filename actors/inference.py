@@ -10,6 +10,7 @@ model) through actor handles via `ActorBackend`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -169,9 +170,14 @@ class VLLMActor(_BackendShell):
         await self.manager.stop()
 
     @ray.method(concurrency_group="control")
-    async def switch_model(self, model: str, served_model_name: str | None = None) -> dict[str, object]:
-        """`!switch_model`: restart the server with another model; the client follows."""
-        await self.manager.switch_model(model, served_model_name=served_model_name)
+    async def switch_model(self, name: str, path: str | None = None) -> dict[str, object]:
+        """`!switch_model NAME`: restart the server with a registry model (alias or repo id); the client follows.
+
+        `path` is a local copy of its weights (else vLLM loads the repo id). Raises `UnknownModel`.
+        """
+        spec = find_model(name)
+        _log_fit(dataclasses.replace(self.manager.config, served_model_name=spec.name))
+        await self.manager.switch_model(path or spec.name, served_model_name=spec.name)
         await self.backend.close()
         self.backend = VLLMBackend(VLLMBackendConfig(
             host=self.manager.config.host, port=self.manager.config.port,
@@ -180,7 +186,15 @@ class VLLMActor(_BackendShell):
         return self.manager.status()
 
     async def status(self) -> dict[str, object]:
-        return self.manager.status()
+        """`!model_status`: the server's state plus the registry entry of what it serves."""
+        status = self.manager.status()
+        try:
+            spec = find_model(self.manager.config.served_name)
+            status["registry"] = {"alias": spec.alias, "params_b": spec.params_b, "quantization": spec.quantization,
+                                  "weights_gib": spec.weights_gib, "context": spec.context}
+        except UnknownModel:
+            status["registry"] = None
+        return status
 
     async def queue_depth(self) -> int | None:
         return await self.backend.queue_depth()

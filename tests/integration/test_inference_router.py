@@ -127,46 +127,86 @@ async def test_when_all_fail_the_player_gets_an_apology_and_a_retry_works(server
     await router.close()
 
 
-async def test_router_actor_over_ray(servers) -> None:
-    ray = pytest.importorskip("ray")
-    from actors.inference import GeminiActor, InferencePlan, InferenceRouter
+@pytest.fixture(scope="module")
+def ray_cluster():
+    """A local Ray (one CPU, no dashboard) for this module; left running if someone else started it."""
+    import ray
 
-    local, gemini, _ = servers
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
-    try:
-        plan = InferencePlan(
-            backends=(("vllm", VLLMBackendConfig(port=local.port, served_model="llama", timeout_s=5)),
-                      ("embedded", [EMBEDDED_REPLY])),
-            router=RouterConfig(retry_jitter_s=0.0, attempt_timeout_s=2.0, failure_threshold=1))
-        actor = InferenceRouter.remote(plan)
-        first = await actor.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-1")
-        assert first.backend == "vllm" and first.data["narrative"] == "local"
-        local.mode = "500"
-        second = await actor.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-2")
-        assert second.backend == "embedded" and second.fallbacks == (("vllm", "unavailable"),)
-        await actor.force_api.remote(60)
-        status = await actor.status.remote()
-        assert status["backends"]["vllm"]["breaker"] == "open" and status["forced_api_remaining_s"] > 0
-        assert len(local.requests) == 2
-        ray.kill(actor)
+    yield ray
+    if started_here:
+        ray.shutdown()
 
-        # A backend in its own actor: errors raised there come back as our InferenceError types.
-        gemini.mode = "500"
-        gemini_actor = GeminiActor.remote(GeminiConfig(api_key="g", base_url=f"http://127.0.0.1:{gemini.port}",
-                                                       timeout_s=5))
-        plan2 = InferencePlan(backends=(("gemini", GeminiConfig(api_key="g")), ("embedded", [EMBEDDED_REPLY])),
-                              router=RouterConfig(retry_jitter_s=0.0, attempt_timeout_s=5.0))
-        actor2 = InferenceRouter.remote(plan2, {"gemini": gemini_actor}, 0)
-        third = await actor2.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-3")
-        assert third.backend == "embedded" and third.fallbacks == (("gemini", "unavailable"),)
-        gemini.mode = "ok"
-        fourth = await actor2.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-4")
-        assert fourth.backend == "gemini" and fourth.data["narrative"] == "gemini"
-        assert len(gemini.requests) == 2
-        ray.kill(actor2)
-        ray.kill(gemini_actor)
+
+async def test_router_actor_over_ray(servers, ray_cluster) -> None:
+    ray = ray_cluster
+    from actors.inference import GeminiActor, InferencePlan, InferenceRouter
+
+    local, gemini, _ = servers
+    plan = InferencePlan(
+        backends=(("vllm", VLLMBackendConfig(port=local.port, served_model="llama", timeout_s=5)),
+                  ("embedded", [EMBEDDED_REPLY])),
+        router=RouterConfig(retry_jitter_s=0.0, attempt_timeout_s=2.0, failure_threshold=1))
+    actor = InferenceRouter.remote(plan)
+    first = await actor.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-1")
+    assert first.backend == "vllm" and first.data["narrative"] == "local"
+    local.mode = "500"
+    second = await actor.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-2")
+    assert second.backend == "embedded" and second.fallbacks == (("vllm", "unavailable"),)
+    await actor.force_api.remote(60)
+    status = await actor.status.remote()
+    assert status["backends"]["vllm"]["breaker"] == "open" and status["forced_api_remaining_s"] > 0
+    assert len(local.requests) == 2
+    ray.kill(actor)
+
+    # A backend in its own actor: errors raised there come back as our InferenceError types.
+    gemini.mode = "500"
+    gemini_actor = GeminiActor.remote(GeminiConfig(api_key="g", base_url=f"http://127.0.0.1:{gemini.port}",
+                                                   timeout_s=5))
+    plan2 = InferencePlan(backends=(("gemini", GeminiConfig(api_key="g")), ("embedded", [EMBEDDED_REPLY])),
+                          router=RouterConfig(retry_jitter_s=0.0, attempt_timeout_s=5.0))
+    actor2 = InferenceRouter.remote(plan2, {"gemini": gemini_actor}, 0)
+    third = await actor2.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-3")
+    assert third.backend == "embedded" and third.fallbacks == (("gemini", "unavailable"),)
+    gemini.mode = "ok"
+    fourth = await actor2.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-4")
+    assert fourth.backend == "gemini" and fourth.data["narrative"] == "gemini"
+    assert len(gemini.requests) == 2
+    ray.kill(actor2)
+    ray.kill(gemini_actor)
+
+
+async def test_vllm_actor_owns_the_server_and_switches_registry_models(ray_cluster) -> None:
+    """VLLMActor with its GPU requirement lifted (`num_gpus=0`) supervising the stand-in `vllm serve`."""
+    import socket
+
+    from actors.inference import VLLMActor
+    from inference.registry import UnknownModel
+    from inference.vllm_server import VLLMServerConfig
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    fake = str(Path(__file__).resolve().parent / "fake_vllm_server.py")
+    server = VLLMServerConfig(model="meta-llama/Llama-3.1-8B-Instruct", port=port, executable=(sys.executable, fake),
+                              health_timeout_s=30, stop_grace_s=5)
+    client = VLLMBackendConfig(port=port, served_model="meta-llama/Llama-3.1-8B-Instruct", timeout_s=10)
+    actor = VLLMActor.options(num_gpus=0).remote(server, client)
+    try:
+        started = await actor.start.remote()
+        assert started["state"] == "healthy"
+        first = await actor.generate.remote(MESSAGES, SCHEMA, 64, 0.2, False)
+        assert first.data["narrative"] == "served by meta-llama/Llama-3.1-8B-Instruct"
+        switched = await actor.switch_model.remote("llama-3.2-1b")
+        assert switched["served_model_name"] == "meta-llama/Llama-3.2-1B-Instruct" and switched["pid"] != started["pid"]
+        second = await actor.generate.remote(MESSAGES, SCHEMA, 64, 0.2, False)
+        assert second.data["narrative"] == "served by meta-llama/Llama-3.2-1B-Instruct"
+        status = await actor.status.remote()
+        assert status["registry"]["alias"] == "llama-3.2-1b"
+        with pytest.raises(UnknownModel):
+            await actor.switch_model.remote("gpt-17")
     finally:
-        if started_here:
-            ray.shutdown()
+        await actor.stop.remote()
+        ray_cluster.kill(actor)
