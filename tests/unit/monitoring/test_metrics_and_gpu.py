@@ -24,3 +24,16 @@ def test_breaker_and_queue_gauges() -> None:
 def test_no_gpu_reads_as_none() -> None:
     # This machine has no NVIDIA driver: with or without nvidia-ml-py the answer is None.
     assert read_gpus() is None
+
+
+def test_dashboard_queries_only_metrics_that_exist() -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    dashboard = json.loads((Path(metrics.__file__).parent / "grafana" / "lorekeeper_inference.json").read_text())
+    ours = {name for metric in metrics.REGISTRY.collect() for name in
+            (metric.name, metric.name + "_total", metric.name + "_bucket")}
+    used = {name for panel in dashboard["panels"] for target in panel["targets"]
+            for name in re.findall(r"lorekeeper_[a-z_]+", target["expr"])}
+    assert used and used <= ours
