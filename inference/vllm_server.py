@@ -149,6 +149,8 @@ class VLLMServerManager:
             BackendUnavailable: the process exited or stayed unhealthy for `health_timeout_s`.
         """
         async with self._lock:
+            if self._process is not None and self._process.returncode is None:
+                return  # already running (or restarting under the supervisor)
             self._stopping = False
             await self._spawn_and_wait()
             self._supervisor = asyncio.create_task(self._supervise(), name="vllm-supervisor")

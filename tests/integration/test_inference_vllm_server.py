@@ -129,3 +129,14 @@ async def test_sleep_and_wake_need_sleep_mode() -> None:
         await manager.stop()
     plain = VLLMServerManager(config())
     assert await plain.sleep() is False
+
+
+async def test_start_twice_keeps_one_process() -> None:
+    manager = VLLMServerManager(config())
+    await manager.start()
+    try:
+        pid = manager.pid
+        await manager.start()
+        assert manager.pid == pid and manager.restarts == 0
+    finally:
+        await manager.stop()
