@@ -27,6 +27,8 @@ from game.errors import IllegalEffect, UnknownCharacter
 __all__ = [
     "CombatEnd",
     "CombatEntrant",
+    "CombatJoin",
+    "CombatLeave",
     "CombatStart",
     "ConditionClear",
     "ConditionSet",
@@ -185,6 +187,21 @@ class CombatEnd(_Effect):
     reason: str | None = None
 
 
+class CombatJoin(_Effect):
+    """Newcomers enter a fight under way (reinforcements, a character who arrives late)."""
+
+    kind: Literal["combat_join"] = "combat_join"
+    combatants: list[CombatEntrant]
+
+
+class CombatLeave(_Effect):
+    """Someone leaves the fight (flees, is carried off); the turn passes on if it was theirs."""
+
+    kind: Literal["combat_leave"] = "combat_leave"
+    target: str
+    reason: str | None = None
+
+
 class TurnAdvance(_Effect):
     """`actor` ends their turn; only the combatant whose turn it is may do so."""
 
@@ -229,6 +246,8 @@ Effect = Annotated[
     | XpAward
     | CombatStart
     | CombatEnd
+    | CombatJoin
+    | CombatLeave
     | TurnAdvance
     | NpcIntroduce
     | PlotAdvance
@@ -238,8 +257,8 @@ Effect = Annotated[
 EFFECT_ADAPTER: TypeAdapter[Effect] = TypeAdapter(Effect)
 EFFECT_KINDS: tuple[str, ...] = (
     "hp_change", "temp_hp", "item_add", "item_remove", "condition_set", "condition_clear", "slot_spend",
-    "location_change", "xp_award", "combat_start", "combat_end", "turn_advance", "npc_introduce",
-    "plot_advance", "currency_change",
+    "location_change", "xp_award", "combat_start", "combat_end", "combat_join", "combat_leave", "turn_advance",
+    "npc_introduce", "plot_advance", "currency_change",
 )  # fmt: skip
 
 

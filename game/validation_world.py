@@ -16,6 +16,8 @@ from game.combat import MAX_COMBATANTS, Combat, Entrant
 from game.effects import (
     MAX_TEXT,
     CombatEnd,
+    CombatJoin,
+    CombatLeave,
     CombatStart,
     Creature,
     GameState,
@@ -120,15 +122,14 @@ def _plot_advance(state: GameState, e: PlotAdvance, rng: random.Random) -> _Resu
 # --- combat ---------------------------------------------------------------------------------------
 
 
-def _combat_start(state: GameState, e: CombatStart, rng: random.Random) -> _Result:
-    if state.combat is not None:
-        raise IllegalEffect("A fight is already under way.")
-    if not e.combatants:
-        raise NoCombatants("A fight needs at least one combatant.")
-    if len(e.combatants) > MAX_COMBATANTS:
-        raise IllegalEffect(f"A fight can hold at most {MAX_COMBATANTS} combatants.")
+def _entrants(state: GameState, combatants: list[Any]) -> tuple[GameState, list[Entrant]]:
+    """Resolve proposed combatants to `Entrant`s; creatures new to the story are added to the state.
+
+    Raises:
+        IllegalEffect: an impossible initiative, a dead or repeated combatant, a new creature without hit points.
+    """
     entrants: list[Entrant] = []
-    for entrant in e.combatants:
+    for entrant in combatants:
         if entrant.initiative is not None and not -5 <= entrant.initiative <= 40:
             raise IllegalEffect(f"An initiative of {entrant.initiative} is not a possible roll.")
         try:
@@ -152,9 +153,24 @@ def _combat_start(state: GameState, e: CombatStart, rng: random.Random) -> _Resu
                 is_player=isinstance(who, Character),
             )
         )
+    return state, entrants
+
+
+def _order(combat: Combat) -> list[dict[str, Any]]:
+    return [{"id": c.id, "name": c.name, "initiative": c.initiative} for c in combat.combatants]
+
+
+def _combat_start(state: GameState, e: CombatStart, rng: random.Random) -> _Result:
+    if state.combat is not None:
+        raise IllegalEffect("A fight is already under way.")
+    if not e.combatants:
+        raise NoCombatants("A fight needs at least one combatant.")
+    if len(e.combatants) > MAX_COMBATANTS:
+        raise IllegalEffect(f"A fight can hold at most {MAX_COMBATANTS} combatants.")
+    state, entrants = _entrants(state, e.combatants)
     combat = Combat.start(entrants, rng)
     new = state.model_copy(update={"combat": combat.state()})
-    order = [{"id": c.id, "name": c.name, "initiative": c.initiative} for c in combat.combatants]
+    order = _order(combat)
     changes = {"order": order, "round": 1, "current": order[0]["id"]}
     return new, changes, "Roll for initiative! " + ", ".join(f"{c['name']} {c['initiative']}" for c in order) + "."
 
@@ -175,6 +191,48 @@ def _new_creature(entrant: Any) -> tuple[str, Creature]:
     return cid, Creature(
         id=cid, name=name, hp=entrant.hit_points, max_hp=entrant.hit_points, armor_class=ac, dexterity=dexterity
     )
+
+
+def _combat_join(state: GameState, e: CombatJoin, rng: random.Random) -> _Result:
+    if state.combat is None:
+        raise NoCombatants("No fight is going on to join; start one.")
+    if not e.combatants:
+        raise IllegalEffect("Nobody was named to join the fight.")
+    combat = Combat.from_state(state.combat, rng)
+    if len(combat) + len(e.combatants) > MAX_COMBATANTS:
+        raise IllegalEffect(f"A fight can hold at most {MAX_COMBATANTS} combatants.")
+    state, entrants = _entrants(state, e.combatants)
+    for x in entrants:
+        if x.id in combat:
+            raise IllegalEffect(f"{x.name} is already in the fight.")
+    for x in entrants:  # the current combatant keeps the turn (Combat.add_combatant)
+        combat.add_combatant(x.id, x.name, dexterity=x.dexterity, initiative=x.initiative,
+                             initiative_bonus=x.initiative_bonus, is_player=x.is_player)  # fmt: skip
+    current = combat.current
+    assert current is not None
+    changes = {"order": _order(combat), "round": combat.round, "current": current.id}
+    names = ", ".join(x.name for x in entrants)
+    return state.model_copy(update={"combat": combat.state()}), changes, f"{names} join the fight."
+
+
+def _combat_leave(state: GameState, e: CombatLeave, rng: random.Random) -> _Result:
+    if state.combat is None:
+        raise NoCombatants("No fight is going on to leave.")
+    combat = Combat.from_state(state.combat, rng)
+    try:
+        cid, who = state.find(e.target)
+    except UnknownCharacter:
+        cid, who = str(e.target), None
+    if cid not in combat:
+        raise UnknownCharacter(str(e.target))
+    removed = combat.remove_combatant(cid)
+    if not len(combat):
+        raise IllegalEffect(f"{removed.name} is the last one in the fight; end the fight instead.")
+    current = combat.current
+    assert current is not None
+    changes = {"left": cid, "order": _order(combat), "round": combat.round, "current": current.id}
+    name = who.name if who is not None else removed.name
+    return state.model_copy(update={"combat": combat.state()}), changes, f"{name} leaves the fight."
 
 
 def _combat_end(state: GameState, e: CombatEnd, rng: random.Random) -> _Result:
@@ -230,5 +288,7 @@ WORLD_APPLIERS: Final[dict[str, Callable[[GameState, Any, random.Random], _Resul
     "plot_advance": _plot_advance,
     "combat_start": _combat_start,
     "combat_end": _combat_end,
+    "combat_join": _combat_join,
+    "combat_leave": _combat_leave,
     "turn_advance": _turn_advance,
 }

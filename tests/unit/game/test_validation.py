@@ -399,3 +399,31 @@ def test_combat_start_rolls_initiative_with_the_characters_initiative_modifier()
         _, out = one(s, {"kind": "combat_start", "combatants": [{"id": "lark"}]})
         rolls[joat] = out.changes["order"][0]["initiative"]
     assert rolls[True] == rolls[False] + 1  # same seed, same d20
+
+
+def test_combatants_join_and_leave_a_fight_and_the_current_turn_holds(state: GameState) -> None:
+    # SRD p. 90: the order holds from round to round; newcomers slot in by initiative, and whoever is up
+    # keeps the turn. Leaving on your own turn passes it on.
+    start = {"kind": "combat_start", "combatants": [
+        {"id": "aria", "initiative": 15}, {"id": "bram", "initiative": 9}, {"id": "gob", "initiative": 12}]}  # fmt: skip
+    fight, _ = one(state, start)
+    fight, _ = one(fight, {"kind": "turn_advance", "actor": "aria"})  # the goblin's turn
+    joined, out = one(fight, {"kind": "combat_join", "combatants": [
+        {"id": "wolf", "name": "Wolf", "hit_points": 11, "dexterity": 15, "initiative": 14},
+        {"id": "gob2", "name": "Goblin Boss", "hit_points": 21, "initiative": 2}]})  # fmt: skip
+    assert out.accepted
+    assert [c["id"] for c in out.changes["order"]] == ["aria", "wolf", "gob", "bram", "gob2"]
+    assert out.changes["current"] == "gob" and out.changes["round"] == 1
+    assert joined.creatures["wolf"].max_hp == 11
+    refused(joined, {"kind": "combat_join", "combatants": [{"id": "bram"}]}, errors.IllegalEffect)  # already in
+    refused(joined, {"kind": "combat_join", "combatants": [{"id": "troll"}]}, errors.IllegalEffect)  # no HP
+    # the goblin flees on its own turn: Bram is up, same round
+    left, out = one(joined, {"kind": "combat_leave", "target": "gob"})
+    assert out.changes["current"] == "bram" and out.changes["round"] == 1
+    assert "gob" not in [c.id for c in left.combat.combatants]
+    # someone earlier in the order leaves: the turn stays with Bram
+    left, out = one(left, {"kind": "combat_leave", "target": "Aria"})
+    assert out.changes["current"] == "bram"
+    refused(left, {"kind": "combat_leave", "target": "aria"}, errors.UnknownCharacter)  # not in the fight
+    refused(state, {"kind": "combat_leave", "target": "aria"}, errors.NoCombatants)
+    refused(state, {"kind": "combat_join", "combatants": [{"id": "aria"}]}, errors.NoCombatants)
