@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ _ALIASES = {
 }  # fmt: skip
 _FUZZY_CUTOFF = 85.0  # below this a lookup is a miss (with suggestions), not a guess
 _SUGGEST_CUTOFF = 50.0
+_SEARCH_NAME_CUTOFF = 90.0
 _SEARCH_CACHE_SIZE = 256  # recent searches kept in memory
 
 
@@ -65,6 +67,7 @@ class RulesMatch:
     record: dict[str, Any]
     exact: bool
     score: float
+    variant: str | None = None  # "+2" when the name asked for one variant of "Weapon, +1, +2, or +3"
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class RulesBook:
         self._entries: dict[str, list[dict[str, Any]]] | None = None
         self._by_name: dict[str, dict[str, dict[str, Any]]] = {}
         self._names: dict[str, list[str]] = {}
+        self._variants: dict[str, tuple[str, str]] = {}
         self._lock = asyncio.Lock()
         self._searches: OrderedDict[tuple[str, int], list[SearchHit]] = OrderedDict()
 
@@ -114,10 +118,15 @@ class RulesBook:
                         table.setdefault(record["name"].lower(), record)  # first in book order wins
                     by_name[kind] = table
                 self._by_name = by_name
+                self._variants = _variant_aliases(self._names_in(by_name, "magic_items"))
                 self._names = {kind: [r["name"] for r in table.values()] for kind, table in by_name.items()}
                 self._entries = entries
                 log.info("rules book loaded", extra={k: len(v) for k, v in entries.items()})
         return self._entries
+
+    @staticmethod
+    def _names_in(by_name: dict[str, dict[str, dict[str, Any]]], kind: str) -> list[str]:
+        return [r["name"] for r in by_name.get(kind, {}).values()]
 
     async def names(self, kind: str) -> list[str]:
         """Every entry name of ``kind``, in book order."""
@@ -138,6 +147,10 @@ class RulesBook:
         if key in table:
             record = table[key]
             return RulesMatch(table_kind, record["name"], record, exact=True, score=100.0)
+        if table_kind == "magic_items" and key in self._variants:
+            base, variant = self._variants[key]
+            record = table[base.lower()]
+            return RulesMatch(table_kind, record["name"], record, exact=True, score=100.0, variant=variant)
         names = self._names[table_kind]
         best = process.extractOne(name, names, scorer=fuzz.WRatio, processor=str.lower)
         if best is not None and best[1] >= _FUZZY_CUTOFF and _close_enough(name, best[0]):
@@ -161,9 +174,13 @@ class RulesBook:
         for kind, names in self._names.items():
             if kind == "rules_sections":
                 continue
-            for found, score, _i in process.extract(text, names, scorer=fuzz.WRatio, processor=str.lower, limit=3):
-                if score >= _FUZZY_CUTOFF:
-                    hits.append(SearchHit(kind, found, float(score)))
+            # token_set_ratio: a name must match the words of the query, not a fragment ("mage" in "damage")
+            found_names = process.extract(text, names, scorer=fuzz.token_set_ratio, processor=str.lower, limit=3)
+            for found, score, _i in found_names:
+                if score >= _SEARCH_NAME_CUTOFF:
+                    # rank the whole-name matches first ("Fireball" before "Delayed Blast Fireball")
+                    rank = (score + fuzz.ratio(text.lower(), found.lower())) / 2
+                    hits.append(SearchHit(kind, found, float(rank)))
         for row in await self._repo.search_rules(text, limit):
             # ts_rank is small (0..1); put full-text hits after strong name hits, keep their order
             hits.append(
@@ -176,6 +193,20 @@ class RulesBook:
         if len(self._searches) > _SEARCH_CACHE_SIZE:
             self._searches.popitem(last=False)
         return list(hits)
+
+
+def _variant_aliases(names: list[str]) -> dict[str, tuple[str, str]]:
+    """``"+2 weapon"``, ``"weapon +2"``, ``"weapon, +2"`` -> ("Weapon, +1, +2, or +3", "+2")."""
+    out: dict[str, tuple[str, str]] = {}
+    for name in names:
+        m = re.fullmatch(r"(.+), \+1, \+2, or \+3", name)
+        if not m:
+            continue
+        base = m.group(1).lower()
+        for bonus in ("+1", "+2", "+3"):
+            for alias in (f"{bonus} {base}", f"{base} {bonus}", f"{base}, {bonus}"):
+                out[alias] = (name, bonus)
+    return out
 
 
 def _close_enough(query: str, found: str) -> bool:

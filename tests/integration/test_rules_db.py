@@ -92,6 +92,24 @@ async def test_lookup_exact_fuzzy_and_miss(imported: Database) -> None:
         await book.lookup("feat", "Grappler")
 
 
+async def test_lookup_of_one_variant_of_a_variant_item(imported: Database) -> None:
+    book = RulesBook(SrdRepository(imported))
+    armor = await book.lookup("item", "+2 armor")
+    assert (armor.name, armor.variant, armor.record["rarities"][armor.variant]) == (
+        "Armor, +1, +2, or +3", "+2", "very rare"
+    )
+    weapon = await book.lookup("magic-item", "Weapon +3")
+    assert (weapon.name, weapon.variant, weapon.record["rarities"]["+3"]) == ("Weapon, +1, +2, or +3", "+3", "very rare")
+    plain = await book.lookup("item", "Vicious Weapon")
+    assert plain.variant is None
+
+
+async def test_search_does_not_match_name_fragments(imported: Database) -> None:
+    hits = await RulesBook(SrdRepository(imported)).search("falling damage")
+    assert "Mage" not in [h.name for h in hits]  # "mage" is inside "damage", not a word of the query
+    assert any(h.kind == "rules_sections" and h.name.startswith("Fall") for h in hits)
+
+
 async def test_lookup_is_served_from_the_cache(imported: Database) -> None:
     book = RulesBook(SrdRepository(imported))
     await book.lookup("spell", "Shield")
