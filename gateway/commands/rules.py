@@ -38,7 +38,7 @@ from persistence.srd_repository import SrdRepository
 
 __all__ = ["register", "import_srd", "EXPORT_KINDS", "RulesDatabaseEmpty"]
 
-EXPORT_KINDS = ("spells", "monsters", "magic-items", "equipment", "conditions")
+EXPORT_KINDS = ("spells", "monsters", "magic-items", "equipment", "conditions", "rules-sections")
 SHOW_KINDS = (*EXPORT_KINDS, "spell", "monster", "magic-item", "item", "condition", "rules", "rule")
 T = TypeVar("T")
 # PostgreSQL's jsonb does not keep key order: print fields in the records' own order
@@ -136,7 +136,8 @@ def _export(args: argparse.Namespace) -> int:
     kind = normalize_kind(args.kind)
 
     async def run(db: Database) -> list[dict[str, Any]]:
-        return await SrdRepository(db).export(kind)
+        repo = SrdRepository(db)
+        return await (repo.rules_sections() if kind == "rules_sections" else repo.export(kind))
 
     records = _with_db(run)
     if not records:
