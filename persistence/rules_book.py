@@ -34,6 +34,7 @@ _ALIASES = {
     "equipment": "equipment", "gear": "equipment", "weapon": "equipment", "armor": "equipment",
     "condition": "conditions", "conditions": "conditions",
     "rule": "rules_sections", "rules": "rules_sections", "rules-section": "rules_sections",
+    "rules-sections": "rules_sections",
     "rules_sections": "rules_sections", "section": "rules_sections",
 }  # fmt: skip
 _FUZZY_CUTOFF = 85.0  # below this a lookup is a miss (with suggestions), not a guess
