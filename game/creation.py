@@ -78,8 +78,19 @@ DEFAULT_PICKS: Final[dict[str, str]] = {
 # --- ability scores ----------------------------------------------------------------------------
 
 
+def _score(ability: str, value: object) -> int:
+    """A whole-number score (an int, or digits as text); 8.5 or "fifteen" is refused, never truncated."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise InvalidCreation(f"{value!r} is not an ability score ({ability}); scores are whole numbers.")
+
+
 def _assign(assignment: Mapping[str, int]) -> dict[str, int]:
-    values = {ability_name(k): int(v) for k, v in assignment.items()}
+    values = {ability_name(k): _score(k, v) for k, v in assignment.items()}
     if sorted(values) != sorted(ABILITIES):
         raise InvalidCreation("Give a score for each of the six abilities, once each.")
     return values
@@ -260,6 +271,9 @@ def create_character(
     Raises:
         InvalidCreation / RulesError: unknown race/class, wrong skills, bad bonus choices, bad picks.
     """
+    name = " ".join(str(name).split())
+    if not 1 <= len(name) <= 64:
+        raise InvalidCreation("A character's name is 1 to 64 characters long.")
     race_info, sub = resolve_race(race, subrace)
     info = get_class(class_name)
 

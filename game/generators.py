@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from game.errors import RulesError
 from game.inventory import Currency
@@ -215,6 +215,18 @@ class Encounter(BaseModel):
         return sum(g.count for g in self.groups)
 
 
+def _monster(data: MonsterEntry | Mapping[str, Any]) -> MonsterEntry:
+    """A `MonsterEntry` from itself or plain data; RulesError (not a pydantic error) when it isn't one."""
+    if isinstance(data, MonsterEntry):
+        return data
+    try:
+        return MonsterEntry.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "monster"
+        raise RulesError(f"A monster in the list makes no sense ({where}: {first.get('msg', 'invalid')}).") from None
+
+
 def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
     return rng if rng is not None else random.Random(seed)
 
@@ -250,7 +262,7 @@ def generate_encounter(
     target = thresholds[difficulty]
     nxt = DIFFICULTIES.index(difficulty) + 1
     ceiling = thresholds[DIFFICULTIES[nxt]] - 1 if nxt < len(DIFFICULTIES) else int(target * 1.5)
-    entries = [m if isinstance(m, MonsterEntry) else MonsterEntry.model_validate(m) for m in monsters]
+    entries = [_monster(m) for m in monsters]
     by_name = {m.name: m for m in entries if m.lives_in(environment) and 0 < m.experience <= ceiling}
     if not by_name:
         raise RulesError(f"No monster in the list lives in the {environment} and suits this party.")

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from game.character import Character
 from game.classes import get_class
@@ -95,6 +95,22 @@ class ConcentrationCheck(BaseModel):
     kept: bool
 
 
+def _as_spell(spell: Spell | Mapping[str, Any]) -> Spell:
+    """A `Spell`, from itself or from plain data.
+
+    Raises:
+        IllegalEffect: the data does not describe a spell (no name, a level outside 0–9, ...).
+    """
+    if isinstance(spell, Spell):
+        return spell
+    try:
+        return Spell.model_validate(spell)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "spell"
+        raise IllegalEffect(f"That is not a spell the rules know ({where}: {first.get('msg', 'invalid')}).") from None
+
+
 def _known_list(character: Character, spell: Spell) -> list[str]:
     if spell.level == 0:
         return character.cantrips_known
@@ -133,7 +149,7 @@ def cast_spell(
         IllegalEffect: the caster cannot cast at all (no spellcasting, dead, at 0 HP, incapacitated by a
             condition), or a bad ritual.
     """
-    spell = spell if isinstance(spell, Spell) else Spell.model_validate(spell)
+    spell = _as_spell(spell)
     info = get_class(character.class_name)
     who = character.name
     if character.dead or character.hp == 0 or not can_act(character.conditions, character.exhaustion):
@@ -303,7 +319,7 @@ def prepare_spells(character: Character, spells: Iterable[Spell | Mapping[str, A
         IllegalEffect: the class does not prepare spells, too many spells, or a spell too high in level.
         UnknownSpell: a spell not on the class's list.
     """
-    chosen = [s if isinstance(s, Spell) else Spell.model_validate(s) for s in spells]
+    chosen = [_as_spell(s) for s in spells]
     limit = max_prepared(character)
     if limit is None:
         raise IllegalEffect(f"{get_class(character.class_name).name}s do not prepare spells.")
@@ -328,7 +344,7 @@ def learn_spell(character: Character, spell: Spell | Mapping[str, Any]) -> list[
         IllegalEffect: already known, over the limit, or too high a level.
         UnknownSpell: not a spell of the class.
     """
-    spell = spell if isinstance(spell, Spell) else Spell.model_validate(spell)
+    spell = _as_spell(spell)
     info = get_class(character.class_name)
     _check_castable(character, spell)
     target = character.cantrips_known if spell.level == 0 else character.spells_known

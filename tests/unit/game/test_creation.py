@@ -321,3 +321,15 @@ def test_strength_improvement_lifts_the_heavy_armor_penalty() -> None:
     assert weak.level == 3 and weak.speed == 20
     level_up(weak, milestone=True, ability_increases={"strength": 1, "constitution": 1})  # level 4 ASI
     assert weak.ability_scores.strength == 13 and weak.speed == 30
+
+
+def test_bad_creation_input_is_an_invalid_creation_not_a_pydantic_error() -> None:
+    with pytest.raises(InvalidCreation):
+        create_character("x" * 100, "elf", "wizard", standard_array(ARRAY), ["arcana", "history"])
+    with pytest.raises(InvalidCreation):
+        create_character("   ", "elf", "wizard", standard_array(ARRAY), ["arcana", "history"])
+    with pytest.raises(InvalidCreation):
+        standard_array({**ARRAY, "str": "fifteen"})
+    with pytest.raises(InvalidCreation):  # 8.5 is not a score; it is not silently truncated to 8
+        point_buy({"str": 8.5, "dex": 14, "con": 13, "int": 12, "wis": 10, "cha": 8})
+    assert standard_array({**ARRAY, "str": "15"}).strength == 15  # digits from a form are fine

@@ -177,3 +177,13 @@ def test_xp_table_matches_the_srd_pdf() -> None:
     for cr, xp in pairs.items():
         if cr != "0":
             assert xp_for_cr(cr) == int(xp.replace(",", "")), cr
+
+
+def test_a_malformed_monster_is_a_rules_error() -> None:
+    from game.errors import RulesError
+    from game.generators import generate_encounter
+
+    with pytest.raises(RulesError):
+        generate_encounter([1, 1], "forest", [{"name": "Wolf", "challenge_rating": "1/4", "xp": "lots"}])
+    with pytest.raises(RulesError):
+        generate_encounter([1, 1], "forest", [{"challenge_rating": "1/4"}])

@@ -307,3 +307,16 @@ def test_a_ritual_cannot_be_cast_at_a_higher_level_and_a_cantrip_takes_no_slot(w
     assert wizard.spell_slots.current == {1: 2}
     cast = cast_spell(wizard, DETECT_MAGIC, as_ritual=True)
     assert (cast.ritual, cast.slot_level) == (True, None) and wizard.spell_slots.current == {1: 2}
+
+
+@pytest.mark.parametrize("data", [{"name": "X", "level": 12}, {"level": 1}, {"name": "X", "level": "high"},
+                                  {"name": "", "level": 1}])  # fmt: skip
+def test_spell_data_that_is_not_a_spell_is_a_rules_error(wizard: Character, data: dict[str, object]) -> None:
+    from game.errors import RulesError
+
+    with pytest.raises(RulesError):
+        cast_spell(wizard, data)
+    with pytest.raises(RulesError):
+        learn_spell(wizard, data)
+    with pytest.raises(RulesError):
+        prepare_spells(wizard, [data])
