@@ -158,6 +158,11 @@ def test_cli_import_export_show(cli_env, tmp_path: Path, capsys: pytest.CaptureF
     assert main(["rules", "export", "conditions"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 15 and json.loads(lines[0])["name"] == "Blinded"
+    assert list(json.loads(lines[0])) == ["name", "description", "page"]  # the records' field order
+
+    assert main(["rules", "export", "rules-sections"]) == 0
+    sections = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(sections) == 727 and sections[0]["path"] == ["Races", "Racial Traits"]
 
     assert main(["rules", "export", "monsters"]) == 0
     monsters = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
