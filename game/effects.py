@@ -92,6 +92,7 @@ class HpChange(_Effect):
     amount: int
     damage_type: str | None = None
     critical: bool = False  # the damage came from a critical hit
+    knock_out: bool = False  # a melee attacker chose to knock the target out at 0 HP (SRD p. 98)
     source: str | None = None
 
 

@@ -24,7 +24,9 @@ Other rules: the dead take no effects; a character at 0 HP stays unconscious unt
 death-save failures from damage and dies of massive damage; monsters (`Creature`) die at 0 HP
 (SRD "Monsters and Death"); petrified creatures resist all damage, take no poison damage and can't
 be poisoned (SRD p. 359); at exhaustion 4+ healing stops at half the maximum; unconscious or
-otherwise incapacitated characters spend no spell slots; a `location_change` is refused during
+otherwise incapacitated characters spend no spell slots; `knock_out` on damage that drops a creature to 0
+(a melee attacker's choice, SRD p. 98) leaves it unconscious and stable instead of dying, massive damage
+included; a `location_change` is refused during
 combat, to the current place, or to a place not in `known_locations` (when any are known) unless
 `discovered=True`; a creature new to the story needs its hit points to join a `combat_start` or a
 `combat_join` (newcomers slot in by initiative and the current combatant keeps the turn); a
@@ -174,15 +176,26 @@ def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange) 
         "dropped_to_zero": out.dropped_to_zero,
         "instant_death": out.instant_death,
     }
+    knocked_out = e.knock_out and out.dropped_to_zero  # SRD p. 98: unconscious and stable, even for a monster
+    changes["knocked_out"] = knocked_out
     if isinstance(who, Creature):
-        dead = out.hp_after == 0  # SRD "Monsters and Death": most monsters die at 0
-        who = who.model_copy(update={"hp": out.hp_after, "temp_hp": out.temp_hp_after, "dead": dead})
+        dead = out.hp_after == 0 and not knocked_out  # SRD "Monsters and Death": most monsters die at 0
+        conditions = who.conditions
+        if knocked_out and "unconscious" not in conditions:
+            conditions = (*conditions, "unconscious")
+        who = who.model_copy(
+            update={"hp": out.hp_after, "temp_hp": out.temp_hp_after, "dead": dead, "conditions": conditions}
+        )
         changes["dead"] = dead
     else:
         who = who.model_copy(deep=True)
         who.temp_hp = out.temp_hp_after
         who.hp = out.hp_after
-        if out.instant_death:
+        if knocked_out:
+            who.add_condition("unconscious")
+            who.death_saves = DeathSaves(stable=True)
+            who.end_concentration()
+        elif out.instant_death:
             who.die()
         elif out.dropped_to_zero:
             who.add_condition("unconscious")
@@ -196,7 +209,12 @@ def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange) 
         if out.concentration_dc is not None and who.concentration is not None:
             changes["concentration_save_dc"] = out.concentration_dc
     kind = f" {damage_type.value}" if damage_type else ""
-    tail = " and dies" if changes.get("dead") else (" and falls unconscious" if out.dropped_to_zero else "")
+    tail = (
+        " and dies" if changes.get("dead")
+        else " and is knocked out" if knocked_out
+        else " and falls unconscious" if out.dropped_to_zero
+        else ""
+    )  # fmt: skip
     summary = f"{who.name} takes {out.damage_taken}{kind} damage ({out.hp_before} → {out.hp_after} HP){tail}."
     return state.replace(cid, who), changes, summary
 

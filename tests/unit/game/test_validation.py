@@ -427,3 +427,20 @@ def test_combatants_join_and_leave_a_fight_and_the_current_turn_holds(state: Gam
     refused(left, {"kind": "combat_leave", "target": "aria"}, errors.UnknownCharacter)  # not in the fight
     refused(state, {"kind": "combat_leave", "target": "aria"}, errors.NoCombatants)
     refused(state, {"kind": "combat_join", "combatants": [{"id": "aria"}]}, errors.NoCombatants)
+
+
+def test_knocking_a_creature_out_leaves_it_unconscious_and_stable(state: GameState) -> None:
+    # SRD p. 98, "Knocking a Creature Out": reduced to 0 by a melee attack, the attacker can knock it out —
+    # "The creature falls unconscious and is stable." A monster then does not die.
+    new, out = one(state, {"kind": "hp_change", "target": "gob", "amount": -9, "knock_out": True})
+    gob = new.creatures["gob"]
+    assert out.accepted and (gob.hp, gob.dead) == (0, False) and "unconscious" in gob.conditions
+    assert out.changes["dead"] is False and out.changes["knocked_out"] is True
+    healed, out = one(new, {"kind": "hp_change", "target": "gob", "amount": 3})
+    assert healed.creatures["gob"].hp == 3 and "unconscious" not in healed.creatures["gob"].conditions
+    new, out = one(state, {"kind": "hp_change", "target": "bram", "amount": -50, "knock_out": True})
+    bram = new.characters["bram"]
+    assert (bram.hp, bram.dead, bram.death_saves.stable) == (0, False, True) and "unconscious" in bram.conditions
+    # without knock_out the goblin dies as usual
+    new, out = one(state, {"kind": "hp_change", "target": "gob", "amount": -9})
+    assert new.creatures["gob"].dead
