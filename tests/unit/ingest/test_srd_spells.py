@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-import pytest
 from rapidfuzz import fuzz
 
 # Bookmarks the SRD lacks for some spells (the headings are there, the bookmarks are not)
