@@ -42,6 +42,10 @@ class Embedder:
                                      convert_to_numpy=True, show_progress_bar=False)
         return [v.astype(float).tolist() for v in vectors]
 
+    def is_common(self, word: str) -> bool:
+        """Whether `word` is ordinary vocabulary: the model's tokenizer keeps it as one piece."""
+        return len(self._model.tokenizer.tokenize(word)) == 1
+
     def embed_one(self, text: str) -> list[float]:
         return self.embed([text])[0]
 

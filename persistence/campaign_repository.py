@@ -51,7 +51,7 @@ def vector_literal(vector: Sequence[float] | None) -> str | None:
 def chunk_names(chunk: dict[str, Any]) -> str:
     """Heading path + tag values as words ("location:Gutted_Eel" → "Gutted Eel"): the trigram target."""
     values = [t.split(":", 1)[-1].replace("_", " ") for t in chunk.get("tags", ())]
-    return " ".join(dict.fromkeys([*chunk["heading_path"], *values]))[:1000]
+    return " ".join(dict.fromkeys([*chunk["heading_path"], *values]))[:400]
 
 
 _COUNTS = """

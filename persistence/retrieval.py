@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from persistence.database import Database
 
-__all__ = ["Scene", "RetrievedChunk", "CampaignRetriever", "tag_value", "MAX_LIMIT"]
+__all__ = ["Scene", "RetrievedChunk", "CampaignRetriever", "tag_value", "fuzzy_terms", "MAX_LIMIT"]
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +87,24 @@ def _tsquery(query: str) -> str:
     return " | ".join(dict.fromkeys(re.sub(r"[^a-z0-9]", "", w) for w in words if re.sub(r"[^a-z0-9]", "", w)))
 
 
-def _trigram_words(query: str) -> list[str]:
-    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'\-]{4,}", query) if w.lower() not in _STOP]
-    words.sort(key=lambda w: (not w[:1].isupper(), -len(w)))      # names first, then the longest words
-    return list(dict.fromkeys(w.lower() for w in words))[:4]
+_FUZZY_SLOTS = 4
+
+
+def fuzzy_terms(query: str, is_common: Callable[[str], bool] | None = None) -> list[str]:
+    """Words worth a typo-tolerant trigram match: names and words that are not common vocabulary.
+
+    `is_common(word)` tells whether a word is ordinary vocabulary (the caller may use its
+    tokenizer's word list); without it, capitalised words and words of 7+ letters qualify.
+    """
+    out = []
+    for n, w in enumerate(re.findall(r"[A-Za-z][A-Za-z'\-]{3,}", query)):
+        low = w.lower().strip("'-")
+        if low in _STOP:
+            continue
+        capital = w[:1].isupper() and n > 0
+        if capital or (not is_common(low) if is_common is not None else len(low) >= 7):
+            out.append(low)
+    return list(dict.fromkeys(out))[:_FUZZY_SLOTS]
 
 
 def _vector(embedding: Sequence[float] | None) -> str | None:
@@ -100,23 +114,29 @@ def _vector(embedding: Sequence[float] | None) -> str | None:
 class CampaignRetriever:
     """Hybrid retrieval for one database; see the module docstring."""
 
-    def __init__(self, db: Database, *, candidates: int = 30, rrf_k: int = 60) -> None:
+    def __init__(self, db: Database, *, candidates: int = 30, rrf_k: int = 60, match_cap: int = 300) -> None:
         self._db = db
+        self._cap = match_cap
         self._n = candidates
         self._k = rrf_k
 
     async def search(self, campaign_id: int, query: str, embedding: Sequence[float] | None = None,
-                     scene: Scene | None = None, limit: int = MAX_LIMIT) -> list[RetrievedChunk]:
-        """The best `limit` (1..10) chunks for `query` in `scene`; never empty if the campaign has chunks."""
+                     scene: Scene | None = None, limit: int = MAX_LIMIT,
+                     fuzzy: Sequence[str] | None = None) -> list[RetrievedChunk]:
+        """The best `limit` (1..10) chunks for `query` in `scene`; never empty if the campaign has chunks.
+
+        fuzzy: the words to match typo-tolerantly (see `fuzzy_terms`); default from the query alone.
+        """
         limit = max(1, min(int(limit), MAX_LIMIT))
         scene = scene or Scene()
         # raw tags from the scene's own words; the SQL adds the resolved names' tags and own chunk ids
         tags = [f"plot:{tag_value(t)}" for t in scene.plot_threads] + [f"npc:{tag_value(n)}" for n in scene.npcs]
         if scene.location:
             tags.append(f"location:{tag_value(scene.location)}")
-        words = _trigram_words(query)
-        trigram_where = " OR ".join(f"%(w{i})s <%% names" for i in range(len(words))) or "false"
-        trigram_score = " + ".join(f"word_similarity(%(w{i})s, names)" for i in range(len(words))) or "0"
+        words = (list(fuzzy) if fuzzy is not None else fuzzy_terms(query))[:_FUZZY_SLOTS]
+        # a fixed number of slots (unused ones NULL) keeps the SQL text constant, so psycopg prepares it
+        trigram_where = " OR ".join(f"%(w{i})s::text <%% names" for i in range(_FUZZY_SLOTS))
+        trigram_score = " + ".join(f"coalesce(word_similarity(%(w{i})s::text, names), 0)" for i in range(_FUZZY_SLOTS))
         sql = f"""
         WITH loc AS (
             SELECT name, source_chunk_id FROM locations
@@ -142,9 +162,12 @@ class CampaignRetriever:
                 ORDER BY d LIMIT %(n)s) v),
         fts AS (
             SELECT id, score, row_number() OVER (ORDER BY score DESC) AS rnk FROM (
-                SELECT id, ts_rank_cd(tsv, q, 1) AS score
-                FROM campaign_chunks, to_tsquery('english', %(tsq)s) AS q
-                WHERE campaign_id = %(cid)s AND tsv @@ q ORDER BY score DESC LIMIT %(n)s) f),
+                SELECT id, ts_rank_cd(tsv, q, 1) AS score FROM (
+                    -- ranking is exact while a query matches <= %(cap)s chunks (any one module);
+                    -- past that only the first %(cap)s matches are ranked, to bound the latency
+                    SELECT id, tsv, q FROM campaign_chunks, to_tsquery('english', %(tsq)s) AS q
+                    WHERE campaign_id = %(cid)s AND tsv @@ q LIMIT %(cap)s) m
+                ORDER BY score DESC LIMIT %(n)s) f),
         tag AS (
             SELECT id, score, row_number() OVER (ORDER BY score DESC, chunk_index) AS rnk FROM (
                 SELECT c.id, c.chunk_index, (CASE WHEN c.id = ANY(s.own) THEN 100 ELSE 0 END
@@ -154,8 +177,10 @@ class CampaignRetriever:
                 ORDER BY score DESC, c.chunk_index LIMIT %(n)s) t),
         trg AS (
             SELECT id, score, row_number() OVER (ORDER BY score DESC) AS rnk FROM (
-                SELECT id, ({trigram_score})::float8 AS score FROM campaign_chunks
-                WHERE campaign_id = %(cid)s AND ({trigram_where}) ORDER BY score DESC LIMIT %(n)s) g),
+                SELECT id, ({trigram_score})::float8 AS score FROM (
+                    SELECT id, names FROM campaign_chunks
+                    WHERE campaign_id = %(cid)s AND ({trigram_where}) LIMIT %(cap)s) m
+                ORDER BY score DESC LIMIT %(n)s) g),
         hits AS (
             SELECT 'vector' AS src, id, score, rnk, %(w_vector)s::float8 AS w FROM vec
             UNION ALL SELECT 'fts', id, score, rnk, %(w_fts)s FROM fts
@@ -172,8 +197,8 @@ class CampaignRetriever:
         params: dict[str, Any] = {"emb": _vector(embedding), "cid": campaign_id, "n": self._n, "k": self._k,
                                   "tsq": _tsquery(query), "tags": tags, "limit": limit, "loc": scene.location or None,
                                   "npcs": list(scene.npcs),
-                                  "w_own": _OWN_WEIGHT, **{f"w_{k}": v for k, v in _WEIGHTS.items()}}
-        params.update({f"w{i}": w for i, w in enumerate(words)})
+                                  "w_own": _OWN_WEIGHT, "cap": self._cap, **{f"w_{k}": v for k, v in _WEIGHTS.items()}}
+        params.update({f"w{i}": (words[i] if i < len(words) else None) for i in range(_FUZZY_SLOTS)})
         rows = await self._db.fetch_all(sql, params)
         if not rows:
             return await self._fallback(campaign_id, tags, limit)
@@ -185,7 +210,7 @@ class CampaignRetriever:
         location_tags = [t for t in tags if t.startswith("location:")]
         rows = await self._db.fetch_all(
             f"""(SELECT id, heading_path, page, kind, tags, text, 'overview' AS why FROM campaign_chunks
-                 WHERE campaign_id = %s
+                 WHERE campaign_id = %s AND chunk_index < 100
                  ORDER BY (heading ~* '{_OVERVIEW}') DESC, chunk_index LIMIT 1)
                 UNION ALL
                 (SELECT id, heading_path, page, kind, tags, text, 'current location' FROM campaign_chunks

@@ -138,7 +138,7 @@ def _scene(raw: dict[str, Any] | None) -> Scene | None:
 def _search(args: argparse.Namespace) -> int:
     from ingest.embedder import get_embedder
     from persistence.campaign_repository import CampaignRepository
-    from persistence.retrieval import CampaignRetriever
+    from persistence.retrieval import CampaignRetriever, fuzzy_terms
 
     if args.queries is None and not args.query:
         print("error: give a QUERY or --queries FILE.jsonl", file=sys.stderr)
@@ -158,7 +158,8 @@ def _search(args: argparse.Namespace) -> int:
             results = []
             for job, vector in zip(jobs, vectors):
                 hits = await retriever.search(cid, job["query"], vector, _scene(job.get("scene")),
-                                              int(job.get("limit", args.limit)))
+                                              int(job.get("limit", args.limit)),
+                                              fuzzy_terms(job["query"], embedder.is_common))
                 results.append([h.to_dict() for h in hits])
             return results
 

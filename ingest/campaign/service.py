@@ -14,7 +14,7 @@ from ingest.campaign.pipeline import CampaignImport, parse_campaign_pdf
 from ingest.embedder import Embedder, get_embedder
 from persistence.campaign_repository import CampaignRepository, ImportSummary
 from persistence.database import Database
-from persistence.retrieval import CampaignRetriever, RetrievedChunk, Scene
+from persistence.retrieval import CampaignRetriever, RetrievedChunk, Scene, fuzzy_terms
 
 __all__ = ["import_campaign_pdf", "search_campaign", "store_import"]
 
@@ -63,4 +63,5 @@ async def search_campaign(db: Database, name: str, query: str, scene: Scene | No
     if embedder is None:
         embedder = await asyncio.to_thread(get_embedder)
     vector = await asyncio.to_thread(embedder.embed_one, query)
-    return await CampaignRetriever(db).search(campaign_id, query, vector, scene, limit)
+    return await CampaignRetriever(db).search(campaign_id, query, vector, scene, limit,
+                                              fuzzy_terms(query, embedder.is_common))

@@ -13,7 +13,7 @@ from ingest.campaign.service import import_campaign_pdf, search_campaign
 from ingest.embedder import get_embedder
 from ingest.errors import UnreadablePdf
 from persistence.campaign_repository import CampaignNotFound, CampaignRepository
-from persistence.retrieval import CampaignRetriever, Scene
+from persistence.retrieval import CampaignRetriever, Scene, fuzzy_terms
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "campaigns" / "the-drowned-lantern.pdf"
@@ -146,7 +146,8 @@ async def test_recall_at_10_on_natural_questions(db, imported) -> None:
     vectors = embedder.embed([q["query"] for q in questions])
     found, reciprocal, misses = 0, 0.0, []
     for q, vector in zip(questions, vectors):
-        hits = await retriever.search(imported.campaign_id, q["query"], vector, None, 10)
+        hits = await retriever.search(imported.campaign_id, q["query"], vector, None, 10,
+                                      fuzzy_terms(q["query"], embedder.is_common))
         heads = [h.heading_path[-1] if h.heading_path else "" for h in hits]
         if q["expected"] in heads:
             found += 1
