@@ -100,6 +100,7 @@ class AttackProfile(BaseModel):
     ranged: bool  # a ranged attack (ranged weapon, or a thrown weapon)
     normal_range: int | None = None
     long_range: int | None = None
+    critical_on: int = Field(20, ge=2, le=20)  # lowest natural roll that is a critical hit (Champion: 19, 18)
 
 
 class AttackResult(BaseModel):
@@ -161,6 +162,9 @@ def character_attack_profile(
 ) -> AttackProfile:
     """`weapon_attack_profile` with the character's scores, proficiency bonus and weapon proficiencies."""
     w = _weapon(weapon)
+    champion = character.class_name.lower() == "fighter" and (character.subclass or "").lower() == "champion"
+    # SRD p. 25: Improved Critical (3rd level) 19–20, Superior Critical (15th) 18–20
+    critical_on = 20 if not champion or character.level < 3 else (18 if character.level >= 15 else 19)
     return weapon_attack_profile(
         w,
         character.ability_scores,
@@ -170,6 +174,7 @@ def character_attack_profile(
         thrown=thrown,
         magic_bonus=magic_bonus,
         off_hand=off_hand,
+        critical_on=critical_on,
     )
 
 
@@ -192,6 +197,7 @@ def weapon_attack_profile(
     thrown: bool = False,
     magic_bonus: int = 0,
     off_hand: bool = False,
+    critical_on: int = 20,
 ) -> AttackProfile:
     """The attack and damage numbers for a weapon in a creature's hands.
 
@@ -201,6 +207,7 @@ def weapon_attack_profile(
         magic_bonus: a +1/+2/+3 weapon's bonus to attack and damage.
         off_hand: the two-weapon fighting bonus attack (SRD p. 95): a light melee weapon, and the ability
             modifier is added to damage only when negative.
+        critical_on: the lowest natural d20 that is a critical hit (20; a Champion's 19 or 18).
 
     Raises:
         RulesError: unknown weapon, a weapon without damage (net), or throwing a weapon that can't be thrown.
@@ -229,6 +236,7 @@ def weapon_attack_profile(
         ranged=ranged,
         normal_range=normal,
         long_range=long,
+        critical_on=critical_on,
     )
 
 
@@ -255,6 +263,8 @@ def resolve_attack(
     """Decide an attack from the d20s already rolled: (natural, hit, critical, fumble).
 
     Advantage keeps the higher d20, disadvantage the lower; natural 20 hits and crits, natural 1 misses.
+    A natural roll of `profile.critical_on` or more (a Champion's 19) is a critical hit, and a critical
+    hit hits.
     """
     if not rolls or any(not 1 <= r <= 20 for r in rolls):
         raise RulesError(f"{rolls} are not d20 rolls.")
@@ -266,7 +276,7 @@ def resolve_attack(
         natural = rolls[0]
     if natural == 1:
         return natural, False, False, True
-    if natural == 20:
+    if natural >= profile.critical_on:
         return natural, True, True, False
     hit = natural + profile.attack_bonus >= target_ac
     return natural, hit, hit and forced_critical, False

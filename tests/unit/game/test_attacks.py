@@ -206,3 +206,25 @@ def test_off_hand_attack_adds_no_positive_ability_modifier_to_damage() -> None:
     assert weapon_attack_profile("Handaxe", FIGHTER, 2, off_hand=True, thrown=True).ranged  # may be thrown
     with pytest.raises(RulesError):
         weapon_attack_profile("Longsword", FIGHTER, 2, off_hand=True)  # not light
+
+
+def test_champion_scores_critical_hits_on_19_then_18() -> None:
+    # SRD p. 25 (Champion): Improved Critical at 3rd level — "a critical hit on a roll of 19 or 20";
+    # Superior Critical at 15th — "on a roll of 18–20". A critical hit hits.
+    from game.character import Character
+
+    keen = weapon_attack_profile("Longsword", FIGHTER, 2, critical_on=19)
+    assert resolve_attack(keen, 30, (19,)) == (19, True, True, False)
+    assert resolve_attack(keen, 10, (18,)) == (18, True, False, False)
+    assert resolve_attack(PROFILE, 10, (19,)) == (19, True, False, False)  # everyone else: only 20
+
+    def champion(level: int) -> Character:
+        return Character(name="Vara", race="Human", class_name="Fighter", subclass="Champion", level=level,
+                         hp=40, max_hp=40, ability_scores=FIGHTER)  # fmt: skip
+
+    from game.attacks import character_attack_profile
+
+    assert character_attack_profile(champion(2), "Longsword").critical_on == 20
+    assert character_attack_profile(champion(3), "Longsword").critical_on == 19
+    assert character_attack_profile(champion(15), "Longsword").critical_on == 18
+    assert character_attack_profile(champion(15).model_copy(update={"subclass": None}), "Longsword").critical_on == 20
