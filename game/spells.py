@@ -155,15 +155,18 @@ def cast_spell(
     if character.dead or character.hp == 0 or not can_act(character.conditions, character.exhaustion):
         # incapacitated (stunned, paralyzed, ...): no actions or reactions, so no spells (SRD p. 358)
         raise IllegalEffect(f"{who} is in no state to cast {spell.name}.")
-    if info.spellcasting_ability is None:
+    known = {_key(s) for s in _known_list(character, spell)} if check_known else set()
+    # Wizards cast rituals from their spellbook (spells_known) without preparing them.
+    if check_known and as_ritual and info.key == "wizard":
+        known |= {_key(s) for s in character.spells_known}
+    # A racial cantrip (High Elf, Tiefling) needs no spellcasting class (SRD p. 4, p. 7).
+    racial_cantrip = check_known and spell.level == 0 and spell.key in known
+    if info.spellcasting_ability is None and not racial_cantrip:
         raise IllegalEffect(f"{who} is a {info.name} and cannot cast spells.")
-    if spell.classes and info.key not in {c.lower() for c in spell.classes}:
+    # A spell on the character's own list counts as a class spell (a Bard's Magical Secrets, SRD p. 13).
+    if spell.classes and info.key not in {c.lower() for c in spell.classes} and spell.key not in known:
         raise UnknownSpell(spell.name, who, reason=f"{spell.name} is not a {info.name} spell.")
     if check_known:
-        known = {_key(s) for s in _known_list(character, spell)}
-        # Wizards cast rituals from their spellbook (spells_known) without preparing them.
-        if as_ritual and info.key == "wizard":
-            known |= {_key(s) for s in character.spells_known}
         if spell.key not in known:
             verb = "know the cantrip" if spell.level == 0 else ("have prepared" if info.prepares_spells else "know")
             raise UnknownSpell(spell.name, who, reason=f"{who} does not {verb} {spell.name}.")
@@ -300,11 +303,11 @@ def max_prepared(character: Character) -> int | None:
     return max(1, levels + character.modifier(info.spellcasting_ability))
 
 
-def _check_castable(character: Character, spell: Spell) -> None:
+def _check_castable(character: Character, spell: Spell, *, any_class: bool = False) -> None:
     info = get_class(character.class_name)
     if info.spellcasting_ability is None:
         raise IllegalEffect(f"{character.name} is a {info.name} and has no spells.")
-    if spell.classes and info.key not in {c.lower() for c in spell.classes}:
+    if not any_class and spell.classes and info.key not in {c.lower() for c in spell.classes}:
         raise UnknownSpell(spell.name, character.name, reason=f"{spell.name} is not a {info.name} spell.")
     if spell.level > info.max_spell_level(character.level):
         raise IllegalEffect(
@@ -337,16 +340,24 @@ def prepare_spells(character: Character, spells: Iterable[Spell | Mapping[str, A
     return list(character.spells_prepared)
 
 
-def learn_spell(character: Character, spell: Spell | Mapping[str, Any]) -> list[str]:
+def learn_spell(
+    character: Character, spell: Spell | Mapping[str, Any], *, magical_secrets: bool = False
+) -> list[str]:
     """Add a cantrip or a known spell (a Wizard's spellbook), within the class's "known" limits.
 
+    Args:
+        magical_secrets: a Bard of 10th level or higher learns a spell from any class (SRD p. 13); it then
+            counts as a bard spell and against the Spells Known column.
+
     Raises:
-        IllegalEffect: already known, over the limit, or too high a level.
+        IllegalEffect: already known, over the limit, too high a level, or Magical Secrets without the feature.
         UnknownSpell: not a spell of the class.
     """
     spell = _as_spell(spell)
     info = get_class(character.class_name)
-    _check_castable(character, spell)
+    if magical_secrets and not (info.key == "bard" and character.level >= 10):
+        raise IllegalEffect(f"Only a Bard of 10th level or higher has Magical Secrets, not {character.name}.")
+    _check_castable(character, spell, any_class=magical_secrets)
     target = character.cantrips_known if spell.level == 0 else character.spells_known
     if spell.key in {_key(s) for s in target}:
         raise IllegalEffect(f"{character.name} already knows {spell.name}.")

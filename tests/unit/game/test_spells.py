@@ -320,3 +320,35 @@ def test_spell_data_that_is_not_a_spell_is_a_rules_error(wizard: Character, data
         learn_spell(wizard, data)
     with pytest.raises(RulesError):
         prepare_spells(wizard, [data])
+
+
+def test_a_bards_magical_secrets_count_as_bard_spells() -> None:
+    # SRD p. 13 (Magical Secrets, 10th level): "Choose two spells from any class ... The chosen spells count as
+    # bard spells for you and are included in the number in the Spells Known column".
+    bard = _level(create_character("Lark", "human", "bard", standard_array(ARRAY),
+                                   ["persuasion", "history", "insight"]), 10)  # fmt: skip
+    learned = learn_spell(bard, FIREBALL, magical_secrets=True)
+    assert learned == ["Fireball"]
+    cast = cast_spell(bard, FIREBALL)
+    assert cast.slot_level == 3
+    with pytest.raises(UnknownSpell):
+        learn_spell(bard, HEX)  # without Magical Secrets, still only bard spells
+    young = _level(create_character("Wren", "human", "bard", standard_array(ARRAY),
+                                    ["persuasion", "history", "insight"]), 9)  # fmt: skip
+    with pytest.raises(IllegalEffect):
+        learn_spell(young, FIREBALL, magical_secrets=True)
+    with pytest.raises(UnknownSpell):
+        cast_spell(young, FIREBALL, check_known=False)
+
+
+def test_a_racial_cantrip_is_castable_by_a_class_without_spellcasting() -> None:
+    # SRD p. 4 (High Elf, Cantrip): "You know one cantrip of your choice from the wizard spell list."
+    rogue = create_character("Ith", "elf", "rogue", standard_array(ARRAY),
+                             ["stealth", "acrobatics", "deception", "insight"], subrace="high elf")  # fmt: skip
+    with pytest.raises(IllegalEffect):
+        cast_spell(rogue, FIRE_BOLT)  # not known: a rogue casts nothing
+    rogue.cantrips_known = ["Fire Bolt"]
+    cast = cast_spell(rogue, FIRE_BOLT)
+    assert (cast.spell_level, cast.slot_level) == (0, None)
+    with pytest.raises(IllegalEffect):
+        cast_spell(rogue, MAGIC_MISSILE)  # a rogue casts no levelled spells
