@@ -98,8 +98,9 @@ def fuzzy_terms(query: str, is_common: Callable[[str], bool] | None = None) -> l
     """
     out = []
     for n, w in enumerate(re.findall(r"[A-Za-z][A-Za-z'\-]{3,}", query)):
+        w = re.sub(r"'s$|'$", "", w.replace("\u2019", "'"))
         low = w.lower().strip("'-")
-        if low in _STOP:
+        if low in _STOP or "'" in low or len(low) < 4:
             continue
         capital = w[:1].isupper() and n > 0
         if capital or (not is_common(low) if is_common is not None else len(low) >= 7):
@@ -134,7 +135,7 @@ class CampaignRetriever:
         if scene.location:
             tags.append(f"location:{tag_value(scene.location)}")
         words = (list(fuzzy) if fuzzy is not None else fuzzy_terms(query))[:_FUZZY_SLOTS]
-        # a fixed number of slots (unused ones NULL) keeps the SQL text constant, so psycopg prepares it
+        # a fixed number of slots (unused ones NULL, folded away by the planner) keeps one SQL text
         trigram_where = " OR ".join(f"%(w{i})s::text <%% names" for i in range(_FUZZY_SLOTS))
         trigram_score = " + ".join(f"coalesce(word_similarity(%(w{i})s::text, names), 0)" for i in range(_FUZZY_SLOTS))
         sql = f"""
@@ -199,7 +200,10 @@ class CampaignRetriever:
                                   "npcs": list(scene.npcs),
                                   "w_own": _OWN_WEIGHT, "cap": self._cap, **{f"w_{k}": v for k, v in _WEIGHTS.items()}}
         params.update({f"w{i}": (words[i] if i < len(words) else None) for i in range(_FUZZY_SLOTS)})
-        rows = await self._db.fetch_all(sql, params)
+        # never a prepared generic plan: the fuzzy words and the campaign's size decide whether the
+        # trigram and full-text indexes pay off, so the planner must see the values
+        async with self._db.connection() as conn:
+            rows = await (await conn.execute(sql, params, prepare=False)).fetchall()
         if not rows:
             return await self._fallback(campaign_id, tags, limit)
         return [RetrievedChunk(r["id"], tuple(r["heading_path"]), r["page"], r["kind"], tuple(r["tags"]), r["text"],
