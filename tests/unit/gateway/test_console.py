@@ -32,7 +32,7 @@ def test_parse_line_skips_blank_and_comments(line: str) -> None:
 def test_script_plays_through_and_stops_at_quit(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     script = tmp_path / "game.txt"
     script.write_text("mira: !roll 2d6+3\nbram: !roll 1d\nmira: !quit\nbram: !roll 1d4\n")
-    assert main(["play", "--script", str(script), "--seed", "11"]) == 0
+    assert main(["play", "--no-rules", "--script", str(script), "--seed", "11"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
     total = int(re.search(r"Total: (\d+)", lines[0]).group(1))
@@ -41,17 +41,24 @@ def test_script_plays_through_and_stops_at_quit(tmp_path, capsys: pytest.Capture
     assert lines[2] == "DM: The session ends. Farewell, adventurers."
 
 
-def test_same_seed_same_rolls() -> None:
-    first = ConsoleGame(seed=5).handle("mira", "!roll 4d6kh3")
-    second = ConsoleGame(seed=5).handle("mira", "!roll 4d6kh3")
+async def test_same_seed_same_rolls() -> None:
+    first = await ConsoleGame(seed=5).handle("mira", "!roll 4d6kh3")
+    second = await ConsoleGame(seed=5).handle("mira", "!roll 4d6kh3")
     assert first == second
 
 
-def test_unknown_command_and_overlong_message_are_refused_politely() -> None:
+async def test_unknown_command_and_overlong_message_are_refused_politely() -> None:
     game = ConsoleGame()
-    assert game.handle("mira", "!fireball") == ["mira, I don't know the command !fireball. Type !help for the list."]
-    assert "too long" in game.handle("mira", "a" * 2001)[0]
+    assert await game.handle("mira", "!fireball") == [
+        "mira, I don't know the command !fireball. Type !help for the list."]
+    assert "too long" in (await game.handle("mira", "a" * 2001))[0]
     assert not game.finished
+
+
+async def test_rules_without_a_database_is_a_friendly_line() -> None:
+    reply = await ConsoleGame().handle("mira", "!rules spell fireball")
+    assert reply == ["The rules library is closed right now (the database is unavailable); dice still work."]
+    assert (await ConsoleGame().handle("mira", "!rules"))[0].startswith("Usage: !rules KIND NAME")
 
 
 def test_missing_script_is_a_clear_error(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
