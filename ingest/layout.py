@@ -68,6 +68,8 @@ class _Seg:
     size: float
     bold: bool
     italic: bool
+    font: str = ""          # font family (subset prefix and style suffix dropped)
+    color: int = 0
 
 
 @dataclass
@@ -117,6 +119,12 @@ class _Line:
         return text.rstrip(".:") if text.endswith((".", ":")) and len(text) <= 60 else ""
 
 
+def _family(font: str) -> str:
+    """'ABCDEF+Charis-BoldItalic' → 'charis'."""
+    name = font.split("+", 1)[-1].lower()
+    return re.split(r"[-,_ ]", name, maxsplit=1)[0] or name
+
+
 def _is_bold(font: str, flags: int) -> bool:
     name = font.lower()
     return bool(flags & 16) or any(w in name for w in ("bold", "black", "heavy", "semibold", "demi"))
@@ -135,7 +143,8 @@ def _page_lines(page: pymupdf.Page, number: int) -> list[_Line]:
             if raw.get("dir", (1, 0))[0] < 0.9:      # rotated or vertical text: margins, stamps
                 continue
             segs = [_Seg(s["bbox"][0], s["bbox"][2], clean_text(s["text"]), round(s["size"], 1),
-                         _is_bold(s["font"], s["flags"]), _is_italic(s["font"], s["flags"]))
+                         _is_bold(s["font"], s["flags"]), _is_italic(s["font"], s["flags"]),
+                         _family(s["font"]), int(s.get("color", 0)))
                     for s in raw["spans"] if s["text"].strip()]
             if not segs:
                 continue

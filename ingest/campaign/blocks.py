@@ -83,6 +83,27 @@ def _body_size(lines: list[Any]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
+def _body_style(lines: list[Any]) -> tuple[str, int]:
+    fonts: Counter = Counter()
+    for line in lines:
+        for seg in line.segs:
+            fonts[(getattr(seg, "font", ""), getattr(seg, "color", 0))] += len(seg.text)
+    return fonts.most_common(1)[0][0] if fonts else ("", 0)
+
+
+def _display_line(line: Any, body: float, style: tuple[str, int]) -> bool:
+    """A short line set wholly in another font family *and* colour than the body text (a styled heading)."""
+    segs = [s for s in line.segs if s.text.strip()]
+    text = line.text.strip()
+    if not segs or len(text) > 80 or not (text[0].isupper() or text[0].isdigit()) or line.size < body * 0.97:
+        return False
+    if line.frac("italic") >= 0.5 or text.endswith((",", ";", ".")):
+        return False
+    fonts = {getattr(s, "font", "") for s in segs}
+    colors = {getattr(s, "color", 0) for s in segs}
+    return len(fonts) == 1 and len(colors) == 1 and fonts != {style[0]} and colors != {style[1]}
+
+
 def _heading_like(line: Any, body: float) -> bool:
     text = line.text.strip()
     if not (2 <= len(text) <= 100) or not re.search(r"[A-Za-z]{2}", text):
@@ -274,7 +295,8 @@ def build_blocks(lines: list[Any], title: str = "") -> list[Block]:
         return []
     body = _body_size(lines)
     vocab = _vocabulary(lines)
-    heading = [_heading_like(line, body) for line in lines]
+    style = _body_style(lines)
+    heading = [_heading_like(line, body) or _display_line(line, body, style) for line in lines]
     kinds: list[str] = [""] * len(lines)
     stat_titles: set[int] = set()
     for start, end in _stat_ranges(lines, body, heading):
@@ -369,6 +391,9 @@ def build_blocks(lines: list[Any], title: str = "") -> list[Block]:
         chars = sum(len(ln.text) for ln in group)
         ital = sum(ln.frac("italic") * len(ln.text) for ln in group) / max(chars, 1) >= 0.75
         kind = "read_aloud" if ital and chars >= 30 else "text"
+        after_keyed = bool(blocks) and blocks[-1].kind == "heading" and blocks[-1].keyed and not blocks[-1].in_box
+        if kind == "text" and line.box >= 0 and after_keyed and not line.lead and chars >= 30:
+            kind = "read_aloud"          # a boxed description opening a keyed area (read-aloud in many modules)
         bold, italics = _phrases(group, "bold", skip_lead=bool(line.lead)), ()
         if not ital:
             italics = _phrases(group, "italic", skip_lead=False)

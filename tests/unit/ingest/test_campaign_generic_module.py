@@ -13,17 +13,18 @@ from ingest.campaign.pipeline import parse_campaign_pdf
 BODY = 9.5
 
 
-def _write(page: pymupdf.Page, x: float, y: float, spans: list[tuple[str, str]], size: float = BODY) -> float:
+def _write(page: pymupdf.Page, x: float, y: float, spans: list[tuple[str, str]], size: float = BODY,
+           color: tuple[float, float, float] = (0, 0, 0)) -> float:
     """Write one line made of (font, text) spans; returns the next baseline."""
     for font, text in spans:
-        page.insert_text((x, y), text, fontsize=size, fontname=font)
+        page.insert_text((x, y), text, fontsize=size, fontname=font, color=color)
         x += pymupdf.get_text_length(text, fontname=font, fontsize=size)
     return y + size * 1.3
 
 
 def _module(path: Path) -> Path:
     doc = pymupdf.open()
-    for n in range(1, 4):
+    for n in range(1, 5):
         page = doc.new_page(width=612, height=792)
         _write(page, 300, 770, [("helv", f"Tomb of the Salt King | {n}")], size=7)
         if n == 1:
@@ -49,6 +50,13 @@ def _module(path: Path) -> Path:
                 for _ in range(4):
                     yy = _write(page, 60 + col * 175, yy, [("helv", head + " about")])
                     yy = _write(page, 60 + col * 175, yy, [("helv", tail + " More.")])
+        elif n == 4:
+            # a heading told apart only by its typeface and colour; a shaded, upright read-aloud box
+            y = _write(page, 60, 70, [("tiro", "5. Salt Garden")], size=BODY + 1, color=(0.5, 0.1, 0.1))
+            page.draw_rect(pymupdf.Rect(55, y - 10, 330, y + 20), color=None, fill=(0.9, 0.88, 0.8))
+            y = _write(page, 60, y, [("helv", "White crystals grow like flowers from every wall of this cave,")])
+            y = _write(page, 60, y, [("helv", "chiming softly when you breathe.")])
+            y = _write(page, 60, y + 12, [("helv", "The crystals are worth 50 gp to an alchemist.")])
         else:
             y = _write(page, 60, 70, [("hebo", "4. THE KING'S REST")])
             y = _write(page, 60, y, [("helv", "Korrath the Salt King (use the "), ("hebo", "mummy lord"),
@@ -65,7 +73,8 @@ def parsed(tmp_path_factory):
 
 def test_body_size_bold_keyed_headings_become_locations(parsed) -> None:
     assert [(loc.key, loc.name) for loc in parsed.world.locations] == [
-        ("1", "WAYSTATION"), ("2", "DRY WELL"), ("3", "HALL OF THE KING"), ("4", "THE KING'S REST")]
+        ("1", "WAYSTATION"), ("2", "DRY WELL"), ("3", "HALL OF THE KING"), ("4", "THE KING'S REST"),
+        ("5", "Salt Garden")]
     assert all(c.heading_path[0] == "PART ONE: THE SALT FLATS" for c in parsed.chunks if c.kind == "location")
 
 
@@ -90,3 +99,10 @@ def test_monsters_connections_footer_and_three_columns(parsed) -> None:
     assert not any("Salt King |" in c.text for c in parsed.chunks)
     hall = next(c for c in parsed.chunks if c.heading_path[-1] == "3. HALL OF THE KING").text
     assert hall.index("salt pillars") < hall.index("sleeping king") < hall.index("hidden door")
+
+
+def test_typeface_heading_and_upright_boxed_read_aloud(parsed) -> None:
+    garden = next(c for c in parsed.chunks if c.heading_path[-1] == "5. Salt Garden")
+    assert garden.kind == "location"
+    assert "Read aloud: White crystals grow like flowers" in garden.text
+    assert "Read aloud: The crystals are worth" not in garden.text
