@@ -21,6 +21,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from game.abilities import ability_modifier
+from game.dice import Advantage
 from game.errors import NoCombatants, NotYourTurn, RulesError, UnknownCharacter
 
 __all__ = [
@@ -64,6 +65,7 @@ class Entrant(BaseModel):
     dexterity: int = Field(10, ge=1, le=30)
     initiative: int | None = Field(None, ge=-20, le=60)
     initiative_bonus: int = Field(0, ge=-10, le=20)
+    initiative_advantage: Advantage = Advantage.NONE  # e.g. disadvantage when poisoned or exhausted
     is_player: bool = False
 
 
@@ -90,9 +92,18 @@ class CombatState(BaseModel):
     turn_index: int = Field(0, ge=0)
 
 
-def roll_initiative(dexterity: int, rng: random.Random | None = None, bonus: int = 0) -> int:
-    """d20 + Dexterity modifier (+ bonus, e.g. a feature)."""
-    return (rng or random).randint(1, 20) + ability_modifier(dexterity) + bonus
+def roll_initiative(
+    dexterity: int, rng: random.Random | None = None, bonus: int = 0, *, advantage: Advantage = Advantage.NONE
+) -> int:
+    """d20 + Dexterity modifier (+ bonus, e.g. a feature). Initiative is a Dexterity check (SRD p. 90), so
+    what gives disadvantage on ability checks (exhaustion 1+, poisoned, frightened) applies: two d20s, the
+    lower (or, with advantage, the higher) counts."""
+    source = rng or random
+    d20 = source.randint(1, 20)
+    if advantage is not Advantage.NONE:
+        second = source.randint(1, 20)
+        d20 = max(d20, second) if advantage is Advantage.ADVANTAGE else min(d20, second)
+    return d20 + ability_modifier(dexterity) + bonus
 
 
 def _tied(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
@@ -145,6 +156,7 @@ class Combat:
                 dexterity=e.dexterity,
                 initiative=e.initiative,
                 initiative_bonus=e.initiative_bonus,
+                advantage=e.initiative_advantage,
                 is_player=e.is_player,
             )
         if not combat._combatants:
@@ -207,6 +219,7 @@ class Combat:
         initiative: int | None = None,
         initiative_bonus: int = 0,
         is_player: bool = False,
+        advantage: Advantage = Advantage.NONE,
     ) -> Combatant:
         """Add someone to the order, rolling initiative unless `initiative` is given.
 
@@ -220,7 +233,7 @@ class Combat:
         if len(self._combatants) >= MAX_COMBATANTS:
             raise RulesError(f"A fight can hold at most {MAX_COMBATANTS} combatants.")
         if initiative is None:
-            initiative = roll_initiative(dexterity, self._rng, initiative_bonus)
+            initiative = roll_initiative(dexterity, self._rng, initiative_bonus, advantage=advantage)
         try:
             combatant = Combatant(
                 id=combatant_id, name=name, initiative=initiative, dexterity=dexterity, is_player=is_player

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from game.character import Character
 from game.combat import MAX_COMBATANTS, Combat, Entrant
+from game.conditions import check_roll_modifier
 from game.effects import (
     MAX_TEXT,
     CombatEnd,
@@ -143,6 +144,8 @@ def _entrants(state: GameState, combatants: list[Any]) -> tuple[GameState, list[
         dexterity = who.ability_scores.dexterity if isinstance(who, Character) else who.dexterity
         # d20 + Dex modifier is rolled from the score; a character's other initiative bonuses ride on top
         bonus = who.initiative_modifier - who.modifier("dexterity") if isinstance(who, Character) else 0
+        # initiative is a Dexterity check: exhaustion 1+, poisoned, frightened → disadvantage (SRD p. 90, p. 358)
+        mode = check_roll_modifier(who.conditions, who.exhaustion).mode
         entrants.append(
             Entrant(
                 id=cid,
@@ -150,6 +153,7 @@ def _entrants(state: GameState, combatants: list[Any]) -> tuple[GameState, list[
                 dexterity=dexterity,
                 initiative=entrant.initiative,
                 initiative_bonus=bonus,
+                initiative_advantage=mode,
                 is_player=isinstance(who, Character),
             )
         )
@@ -207,7 +211,8 @@ def _combat_join(state: GameState, e: CombatJoin, rng: random.Random) -> _Result
             raise IllegalEffect(f"{x.name} is already in the fight.")
     for x in entrants:  # the current combatant keeps the turn (Combat.add_combatant)
         combat.add_combatant(x.id, x.name, dexterity=x.dexterity, initiative=x.initiative,
-                             initiative_bonus=x.initiative_bonus, is_player=x.is_player)  # fmt: skip
+                             initiative_bonus=x.initiative_bonus, is_player=x.is_player,
+                             advantage=x.initiative_advantage)  # fmt: skip
     current = combat.current
     assert current is not None
     changes = {"order": _order(combat), "round": combat.round, "current": current.id}

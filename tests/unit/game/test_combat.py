@@ -187,3 +187,17 @@ def test_loading_an_unsettled_tie_keeps_whose_turn_it_is() -> None:
             combat = Combat.from_state(state, random.Random(seed))
             assert combat.current is not None and combat.current.id == f"c{turn}"
             assert combat.round == 3
+
+
+def test_initiative_with_disadvantage_keeps_the_lower_d20() -> None:
+    # Initiative is a Dexterity check (SRD p. 90): exhaustion 1, poisoned or frightened give disadvantage.
+    from game.dice import Advantage
+
+    pair = random.Random(6)
+    a, b = pair.randint(1, 20), pair.randint(1, 20)  # 19 and 3
+    assert a != b
+    assert roll_initiative(14, random.Random(6), advantage=Advantage.DISADVANTAGE) == min(a, b) + 2
+    assert roll_initiative(14, random.Random(6), advantage=Advantage.ADVANTAGE) == max(a, b) + 2
+    combat = Combat(rng=random.Random(6))
+    slow = combat.add_combatant("p", "Poisoned", dexterity=14, advantage=Advantage.DISADVANTAGE)
+    assert slow.initiative == min(a, b) + 2

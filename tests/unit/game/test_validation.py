@@ -444,3 +444,18 @@ def test_knocking_a_creature_out_leaves_it_unconscious_and_stable(state: GameSta
     # without knock_out the goblin dies as usual
     new, out = one(state, {"kind": "hp_change", "target": "gob", "amount": -9})
     assert new.creatures["gob"].dead
+
+
+def test_exhausted_or_poisoned_combatants_roll_initiative_with_disadvantage(state: GameState) -> None:
+    # SRD p. 90: initiative is a Dexterity check; p. 358: exhaustion 1 and poisoned give disadvantage on checks.
+    def initiative(condition: dict[str, Any] | None) -> int:
+        s = state if condition is None else one(state, condition)[0]
+        _, outs = apply_effects(s, [{"kind": "combat_start", "combatants": [{"id": "bram"}]}], rng=random.Random(6))
+        return outs[0].changes["order"][0]["initiative"]
+
+    rng = random.Random(6)  # the first d20, then the second: 19 and 3
+    first, second = rng.randint(1, 20), rng.randint(1, 20)
+    assert first > second
+    assert initiative(None) == first  # Bram: Dex 10
+    assert initiative({"kind": "condition_set", "target": "bram", "condition": "poisoned"}) == min(first, second)
+    assert initiative({"kind": "condition_set", "target": "bram", "condition": "exhaustion"}) == min(first, second)
