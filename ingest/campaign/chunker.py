@@ -188,7 +188,9 @@ def chunk_sections(sections: list[Section]) -> list[Chunk]:
             text = "\n\n".join(x for x in (head if not lead else f"{head}: {lead}", prefix, part) if x)
             bold = tuple(dict.fromkeys(p for b in blocks for p in b.bold_phrases))
             italics = tuple(dict.fromkeys(p for b in blocks for p in b.italic_phrases))
-            chunks.append(Chunk(len(chunks), path, text, blocks[0].page, blocks[-1].page, kind, (), lead, keyed,
+            # one plot item is its own chunk: its label ends the heading path
+            out_path = path + (lead,) if lead else path
+            chunks.append(Chunk(len(chunks), out_path, text, blocks[0].page, blocks[-1].page, kind, (), lead, keyed,
                                 bold, italics))
 
     for section in sections:

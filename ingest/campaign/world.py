@@ -218,9 +218,10 @@ def extract_world(chunks: list[Chunk], monster_names: set[str] | None = None, ti
         if _BACKGROUND.search(path[-1]) and not any(t.kind == "main" for t in threads.values()):
             name = f"Main plot: {title}" if title else "Main plot"
             threads[name] = PlotThread(name, _body(chunk)[:1500], chunk.index, "main")
-        elif chunk.kind == "plot" and chunk.lead and _HOOK_HEADING.search(path[-1]):
+        section = path[-2] if chunk.lead and len(path) > 1 else path[-1]
+        if chunk.kind == "plot" and chunk.lead and _HOOK_HEADING.search(section):
             hooks.append(StoryHook(chunk.lead, _body(chunk).lstrip("•·- ")[:1500], chunk.index))
-        elif chunk.kind == "plot" and chunk.lead and _THREAD_HEADING.search(path[-1]):
+        elif chunk.kind == "plot" and chunk.lead and _THREAD_HEADING.search(section):
             threads.setdefault(chunk.lead, PlotThread(chunk.lead, _body(chunk)[:1500], chunk.index))
     return World(tuple(npcs.values()), tuple(locations.values()), tuple(connections.values()),
                  tuple(threads.values()), tuple(hooks))
