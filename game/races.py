@@ -20,6 +20,7 @@ class Subrace:
     hp_per_level: int = 0  # Hill Dwarf's Dwarven Toughness
     extra_languages: int = 0
     cantrips: int = 0  # High Elf: one wizard cantrip
+    resistances: tuple[str, ...] = ()  # Dragonborn: the ancestry's damage type
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,17 @@ def _sub(*subraces: Subrace) -> dict[str, Subrace]:
     return {s.name.lower(): s for s in subraces}
 
 
+def _ancestries() -> dict[str, Subrace]:
+    """Dragonborn ancestries as subraces (SRD p. 5): each names a dragon and grants its damage resistance."""
+    return _sub(
+        *(
+            Subrace(color.capitalize(), {}, (f"Draconic Ancestry ({damage}, {area}, {save} save)",),
+                    resistances=(damage,))  # fmt: skip
+            for color, (damage, area, save) in DRACONIC_ANCESTRY.items()
+        )
+    )
+
+
 RACES: Final[dict[str, Race]] = {
     r.key: r
     for r in (
@@ -100,6 +112,7 @@ RACES: Final[dict[str, Race]] = {
         Race(
             "Dragonborn", {"strength": 2, "charisma": 1}, "Medium", 30, ("Common", "Draconic"),
             ("Draconic Ancestry", "Breath Weapon", "Damage Resistance"),
+            subraces=_ancestries(),  # the ancestry is chosen like a subrace: "red", "silver", ...
         ),
         Race(
             "Gnome", {"intelligence": 2}, "Small", 25, ("Common", "Gnomish"), ("Darkvision", "Gnome Cunning"),
@@ -144,7 +157,9 @@ def get_race(name: str) -> Race:
 
 
 def resolve_race(race: str, subrace: str | None = None) -> tuple[Race, Subrace | None]:
-    """A race and its subrace. A race with one SRD subrace gets it when none is named.
+    """A race and its subrace (for a Dragonborn: its draconic ancestry, e.g. "red").
+
+    A race with one SRD subrace gets it when none is named; a Dragonborn without an ancestry gets None.
 
     Raises:
         RulesError: unknown race, or a subrace that does not belong to it.

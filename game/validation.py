@@ -220,12 +220,14 @@ def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange) 
 
 
 def _race_resistances(who: Character) -> tuple[str, ...]:
-    from game.races import get_race
+    """Racial damage resistances: a dwarf's poison, a tiefling's fire, a dragonborn's ancestry."""
+    from game.races import resolve_race
 
     try:
-        return get_race(who.race).resistances
+        race, sub = resolve_race(who.race, who.subrace)
     except RulesError:
         return ()
+    return (*race.resistances, *(sub.resistances if sub else ()))
 
 
 def _temp_hp(state: GameState, e: TempHp, rng: random.Random) -> _Result:

@@ -228,3 +228,15 @@ def test_warlock_table_matches_the_srd_pdf(srd_class_lines: list[str]) -> None:
 def test_barbarian_eleventh_level_feature_is_relentless_rage() -> None:
     # SRD p. 8, the Barbarian table: "11th +4 Relentless Rage".
     assert CLASS_FEATURES["barbarian"][10] == ("Relentless Rage",)
+
+
+def test_dragonborn_ancestry_is_a_choice_that_sets_the_damage_resistance() -> None:
+    # SRD p. 5 (Dragonborn): "Choose one type of dragon from the Draconic Ancestry table. ... You have
+    # resistance to the damage type associated with your draconic ancestry."
+    race, red = resolve_race("Dragonborn", "red")
+    assert red is not None and red.resistances == ("fire",) and red.ability_bonuses == {}
+    assert resolve_race("dragonborn", "Silver")[1].resistances == ("cold",)
+    assert {resolve_race("dragonborn", c)[1].resistances[0] for c in DRACONIC_ANCESTRY} == {
+        "acid", "lightning", "fire", "poison", "cold"}  # fmt: skip
+    with pytest.raises(RulesError):
+        resolve_race("dragonborn", "purple")

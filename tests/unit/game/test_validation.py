@@ -459,3 +459,21 @@ def test_exhausted_or_poisoned_combatants_roll_initiative_with_disadvantage(stat
     assert initiative(None) == first  # Bram: Dex 10
     assert initiative({"kind": "condition_set", "target": "bram", "condition": "poisoned"}) == min(first, second)
     assert initiative({"kind": "condition_set", "target": "bram", "condition": "exhaustion"}) == min(first, second)
+
+
+def test_a_dragonborn_resists_the_damage_of_its_ancestry() -> None:
+    from game.creation import create_character, standard_array
+
+    scores = standard_array({"str": 15, "dex": 14, "con": 13, "int": 12, "wis": 10, "cha": 8})
+    kael = create_character("Kael", "dragonborn", "fighter", scores, ["athletics", "history"], subrace="red")
+    assert kael.subrace == "Red"
+    s = GameState(characters={"kael": kael})
+    _, out = one(s, {"kind": "hp_change", "target": "kael", "amount": -9, "damage_type": "fire"})
+    assert out.changes["damage_taken"] == 4
+    _, out = one(s, {"kind": "hp_change", "target": "kael", "amount": -9, "damage_type": "cold"})
+    assert out.changes["damage_taken"] == 9
+    # without a chosen ancestry (older characters) there is no resistance to apply
+    plain = create_character("Kael", "dragonborn", "fighter", scores, ["athletics", "history"])
+    _, out = one(GameState(characters={"kael": plain}), {"kind": "hp_change", "target": "kael", "amount": -9,
+                                                          "damage_type": "fire"})  # fmt: skip
+    assert out.changes["damage_taken"] == 9
