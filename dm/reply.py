@@ -104,6 +104,13 @@ def reply_json_schema() -> dict[str, Any]:
         "anyOf": effect_schema.get("oneOf") or effect_schema.get("anyOf") or [effect_schema]
     }
     schema["required"] = ["narrative", "rolls", "rule_lookups", "effects"]
+    for definition in schema["$defs"].values():
+        # `kind` has a default in the models, so pydantic leaves it optional; on the wire it must be
+        # there, or `{}` would match every effect and small models emit it.
+        if "const" in definition.get("properties", {}).get("kind", {}):
+            required = definition.setdefault("required", [])
+            if "kind" not in required:
+                required.insert(0, "kind")
     return _without_discriminator(schema)
 
 

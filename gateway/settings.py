@@ -55,9 +55,20 @@ class Settings(BaseSettings):
     max_model_len: int = Field(default=4096, ge=256)
     tensor_parallel_size: int = Field(default=1, ge=1)
 
-    # API fallbacks
+    quantization: str = ""  # empty: vLLM reads it from the checkpoint
+    kv_cache_dtype: str = "auto"
+    max_num_seqs: int = Field(default=16, ge=1, le=1024)  # always explicit: vLLM's default OOMs 12–16 GB cards
+
+    # API fallbacks and routing
     gemini_api_key: SecretStr | None = None
+    gemini_model: str = "gemini-2.5-flash"
+    gemini_base_url: str = ""  # empty: Google's endpoint
     xai_api_key: SecretStr | None = None
+    xai_model: str = "grok-3-mini"
+    xai_base_url: str = "https://api.x.ai/v1"
+    llm_timeout_s: float = Field(default=45.0, gt=0)
+    llm_backend_order: str = Field(default="vllm,gemini,xai,embedded", pattern=r"^[a-z]+(,[a-z]+)*$")
+    embedded_threads: int | None = Field(default=None, ge=1, le=64)
     hf_token: SecretStr | None = None
 
     # Logging
@@ -79,7 +90,7 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("bot_channel_id", "owner_id", "local_model_path", mode="before")
+    @field_validator("bot_channel_id", "owner_id", "local_model_path", "embedded_threads", mode="before")
     @classmethod
     def _blank_optional(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -1,8 +1,7 @@
 """`lorekeeper llm setup|serve|status|fit|ask`: the local model's download, fit check, server and health.
 
 Also the one place that turns `Settings` into inference configs (`inference_plan`,
-`server_config`), so `inference/` never imports `gateway/`. Settings the lead's `Settings` may
-not have yet (GEMINI_MODEL, XAI_MODEL, LLM_BACKEND_ORDER, ...) are read from the environment.
+`server_config`), so `inference/` never imports `gateway/`.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ from inference.embedded import EmbeddedConfig
 from inference.fit import check_fit, recommend
 from inference.gemini_backend import GeminiConfig
 from inference.registry import ModelSpec, find_model
-from inference.router import DEFAULT_ORDER, RouterConfig
+from inference.router import RouterConfig
 from inference.vllm_backend import VLLMBackendConfig
 from inference.vllm_server import VLLMServerConfig, VLLMServerManager, build_command, describe
 from inference.xai_backend import XAIConfig
@@ -28,18 +26,6 @@ from monitoring.gpu import read_gpus
 
 __all__ = ["inference_plan", "register", "server_config", "setting"]
 
-_EXTRA_DEFAULTS: dict[str, str] = {
-    "GEMINI_MODEL": "gemini-2.5-flash",
-    "GEMINI_BASE_URL": "",
-    "XAI_MODEL": "grok-3-mini",
-    "XAI_BASE_URL": "https://api.x.ai/v1",
-    "LLM_TIMEOUT_S": "45",
-    "LLM_BACKEND_ORDER": ",".join(DEFAULT_ORDER),
-    "QUANTIZATION": "",
-    "KV_CACHE_DTYPE": "auto",
-    "MAX_NUM_SEQS": "16",
-    "EMBEDDED_THREADS": "",
-}
 
 
 def _settings() -> Any:
@@ -49,10 +35,10 @@ def _settings() -> Any:
 
 
 def setting(settings: Any, name: str) -> str:
-    """A setting's plain value: the Settings attribute when it exists, else the environment, else our default."""
-    value = getattr(settings, name.lower(), None)
+    """A setting's plain value as text ("" when unset); secrets are unwrapped only here, for the client configs."""
+    value = getattr(settings, name.lower())
     if value is None:
-        return os.environ.get(name, _EXTRA_DEFAULTS.get(name, ""))
+        return ""
     if hasattr(value, "get_secret_value"):
         return value.get_secret_value()
     return str(value)

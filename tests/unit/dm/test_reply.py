@@ -115,3 +115,12 @@ def test_any_text_parses_or_is_a_malformed_reply(raw: str) -> None:
     except MalformedReply:
         return
     assert parsed.narrative
+
+
+def test_schema_refuses_an_effect_without_its_kind() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = reply_json_schema()
+    good = json.loads(_reply(effects=[{"kind": "hp_change", "target": "Mira", "amount": -3}]))
+    jsonschema.validate(good, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(json.loads(_reply(effects=[{}])), schema)
