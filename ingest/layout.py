@@ -206,8 +206,14 @@ def _drop_running(pages: list[list[_Line]], heights: list[float]) -> list[list[_
             if s:
                 slots[s].add(i)
                 slot_texts[s][_norm_running(line.text)] += 1
-    running = {s for s, on in slots.items()
-               if n >= 2 and len(on) >= max(2, 0.3 * n) and slot_texts[s].most_common(1)[0][1] >= 2}
+    # a running slot: used on many pages, and mostly by text that repeats (the title, the chapter name,
+    # "Page #"); a slot where each page's first body line lands holds text that never repeats
+    running = set()
+    for s, on in slots.items():
+        texts = slot_texts[s]
+        repeated = sum(c for c in texts.values() if c >= 2)
+        if n >= 2 and len(on) >= max(2, 0.3 * n) and repeated >= 0.5 * sum(texts.values()):
+            running.add(s)
     kept = []
     for i, lines in enumerate(pages):
         keep = []

@@ -128,11 +128,19 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value if v)
+
+
 def _scene(raw: dict[str, Any] | None) -> Scene | None:
-    if not raw:
+    if not raw or not isinstance(raw, dict):
         return None
-    return Scene(raw.get("location") or None, tuple(raw.get("npcs") or ()),
-                 tuple(raw.get("plot_threads") or raw.get("threads") or ()))
+    return Scene(raw.get("location") or None, _names(raw.get("npcs") or raw.get("npc")),
+                 _names(raw.get("plot_threads") or raw.get("threads")))
 
 
 def _search(args: argparse.Namespace) -> int:
