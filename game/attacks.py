@@ -101,6 +101,7 @@ class AttackProfile(BaseModel):
     normal_range: int | None = None
     long_range: int | None = None
     critical_on: int = Field(20, ge=2, le=20)  # lowest natural roll that is a critical hit (Champion: 19, 18)
+    extra_critical_dice: int = Field(0, ge=0, le=10)  # weapon dice added to a crit (Savage Attacks, Brutal Critical)
 
 
 class AttackResult(BaseModel):
@@ -165,6 +166,11 @@ def character_attack_profile(
     champion = character.class_name.lower() == "fighter" and (character.subclass or "").lower() == "champion"
     # SRD p. 25: Improved Critical (3rd level) 19–20, Superior Critical (15th) 18–20
     critical_on = 20 if not champion or character.level < 3 else (18 if character.level >= 15 else 19)
+    extra = 0
+    if w.kind == "melee" and not thrown:  # both need a melee (weapon) attack
+        extra += 1 if character.race.lower() == "half-orc" else 0  # Savage Attacks, SRD p. 7
+        if character.class_name.lower() == "barbarian":  # Brutal Critical, SRD p. 9
+            extra += sum(character.level >= n for n in (9, 13, 17))
     return weapon_attack_profile(
         w,
         character.ability_scores,
@@ -175,6 +181,7 @@ def character_attack_profile(
         magic_bonus=magic_bonus,
         off_hand=off_hand,
         critical_on=critical_on,
+        extra_critical_dice=extra,
     )
 
 
@@ -198,6 +205,7 @@ def weapon_attack_profile(
     magic_bonus: int = 0,
     off_hand: bool = False,
     critical_on: int = 20,
+    extra_critical_dice: int = 0,
 ) -> AttackProfile:
     """The attack and damage numbers for a weapon in a creature's hands.
 
@@ -208,6 +216,7 @@ def weapon_attack_profile(
         off_hand: the two-weapon fighting bonus attack (SRD p. 95): a light melee weapon, and the ability
             modifier is added to damage only when negative.
         critical_on: the lowest natural d20 that is a critical hit (20; a Champion's 19 or 18).
+        extra_critical_dice: weapon damage dice added once to a critical hit (Savage Attacks, Brutal Critical).
 
     Raises:
         RulesError: unknown weapon, a weapon without damage (net), or throwing a weapon that can't be thrown.
@@ -237,19 +246,29 @@ def weapon_attack_profile(
         normal_range=normal,
         long_range=long,
         critical_on=critical_on,
+        extra_critical_dice=extra_critical_dice,
     )
 
 
-def roll_damage(damage_dice: str, bonus: int, *, critical: bool) -> tuple[tuple[int, ...], int]:
+def roll_damage(
+    damage_dice: str, bonus: int, *, critical: bool, extra_dice: int = 0
+) -> tuple[tuple[int, ...], int]:
     """Roll weapon damage: dice doubled on a critical hit, `bonus` added once, never below 0.
 
+    `extra_dice` more of the weapon's die are added on a critical hit only (and are not doubled).
     Returns the individual dice and the total.
     """
     parsed = parse_damage_dice(damage_dice)
     expression = f"{parsed.count}d{parsed.sides}" if parsed.sides else "0"
     expression += f"{parsed.flat + bonus:+d}"
     result = dice.roll(expression, critical=critical)
-    return tuple(die.value for die in result.rolls if die.kept), max(0, result.total)
+    rolls = [die.value for die in result.rolls if die.kept]
+    total = result.total
+    if critical and extra_dice > 0 and parsed.sides:
+        extra = dice.roll(f"{extra_dice}d{parsed.sides}")
+        rolls += [die.value for die in extra.rolls if die.kept]
+        total += extra.total
+    return tuple(rolls), max(0, total)
 
 
 def resolve_attack(
@@ -350,7 +369,9 @@ def make_attack(
     damage_rolls: tuple[int, ...] = ()
     damage = 0
     if hit:
-        damage_rolls, damage = roll_damage(profile.damage_dice, profile.damage_bonus, critical=critical)
+        damage_rolls, damage = roll_damage(
+            profile.damage_dice, profile.damage_bonus, critical=critical, extra_dice=profile.extra_critical_dice
+        )
     return AttackResult(
         weapon=profile.weapon,
         rolls=rolls,

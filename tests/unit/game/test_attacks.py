@@ -228,3 +228,29 @@ def test_champion_scores_critical_hits_on_19_then_18() -> None:
     assert character_attack_profile(champion(3), "Longsword").critical_on == 19
     assert character_attack_profile(champion(15), "Longsword").critical_on == 18
     assert character_attack_profile(champion(15).model_copy(update={"subclass": None}), "Longsword").critical_on == 20
+
+
+def test_savage_attacks_and_brutal_critical_add_weapon_dice_to_melee_crits() -> None:
+    # SRD p. 7 (Half-Orc, Savage Attacks): one more weapon damage die on a melee weapon crit.
+    # SRD p. 9 (Barbarian, Brutal Critical): +1 die at 9th level, 2 at 13th, 3 at 17th.
+    from game.attacks import character_attack_profile
+    from game.character import Character
+
+    def who(race: str, cls: str, level: int) -> Character:
+        return Character(name="Grusk", race=race, class_name=cls, level=level, hp=50, max_hp=50,
+                         ability_scores=FIGHTER)  # fmt: skip
+
+    assert character_attack_profile(who("Half-Orc", "Fighter", 1), "Greataxe").extra_critical_dice == 1
+    assert character_attack_profile(who("Half-Orc", "Fighter", 1), "Longbow").extra_critical_dice == 0
+    thrown = character_attack_profile(who("Half-Orc", "Fighter", 1), "Handaxe", thrown=True)
+    assert thrown.extra_critical_dice == 0  # a thrown weapon makes a ranged attack
+    assert character_attack_profile(who("Human", "Barbarian", 8), "Greataxe").extra_critical_dice == 0
+    assert character_attack_profile(who("Human", "Barbarian", 9), "Greataxe").extra_critical_dice == 1
+    assert character_attack_profile(who("Half-Orc", "Barbarian", 17), "Greataxe").extra_critical_dice == 4
+    # a critical greataxe hit: 2d12 doubled → 2 dice, plus 4 extra d12s, modifier once
+    with seeded(5):
+        rolls, total = roll_damage("1d12", 3, critical=True, extra_dice=4)
+    assert len(rolls) == 6 and all(1 <= r <= 12 for r in rolls) and total == sum(rolls) + 3
+    with seeded(5):
+        rolls, total = roll_damage("1d12", 3, critical=False, extra_dice=4)
+    assert len(rolls) == 1  # extra dice only on a critical hit
