@@ -201,3 +201,23 @@ def test_initiative_with_disadvantage_keeps_the_lower_d20() -> None:
     combat = Combat(rng=random.Random(6))
     slow = combat.add_combatant("p", "Poisoned", dexterity=14, advantage=Advantage.DISADVANTAGE)
     assert slow.initiative == min(a, b) + 2
+
+
+@given(entrant_lists, st.integers(0, 2**16), st.integers(0, 30), st.lists(st.integers(-5, 30), max_size=5),
+       st.data())  # fmt: skip
+def test_joining_and_others_leaving_never_moves_the_turn(entrants: list[Entrant], seed: int, steps: int,
+                                                         joiners: list[int], data: st.DataObject) -> None:  # fmt: skip
+    combat = Combat.start(entrants, random.Random(seed))
+    for _ in range(steps):
+        combat.advance_turn()
+    current, round_ = combat.current, combat.round
+    assert current is not None
+    for n, initiative in enumerate(joiners):
+        combat.add_combatant(f"new{n}", "N", initiative=initiative, dexterity=data.draw(st.integers(1, 30)))
+        assert combat.current is not None and combat.current.id == current.id and combat.round == round_
+    others = [c.id for c in combat.combatants if c.id != current.id]
+    for leaver in data.draw(st.lists(st.sampled_from(others), unique=True)) if others else []:
+        combat.remove_combatant(leaver)
+        assert combat.current is not None and combat.current.id == current.id and combat.round == round_
+    keys = [c.sort_key() for c in combat.combatants]
+    assert keys == sorted(keys, reverse=True) and len(set(keys)) == len(keys)
