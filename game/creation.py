@@ -416,7 +416,7 @@ def level_up(
     character.level = new_level
     character.ability_scores = scores
     character.max_hp += gain
-    character.hp += gain
+    character.hp = min(character.hp + gain, character.hit_point_maximum)  # halved at exhaustion 4+
     character.hit_dice += 1
     character.spell_slots = new_slots
     character.features = [*character.features, *(f for f in new_features if f not in character.features)]

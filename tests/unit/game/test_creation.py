@@ -333,3 +333,13 @@ def test_bad_creation_input_is_an_invalid_creation_not_a_pydantic_error() -> Non
     with pytest.raises(InvalidCreation):  # 8.5 is not a score; it is not silently truncated to 8
         point_buy({"str": 8.5, "dex": 14, "con": 13, "int": 12, "wis": 10, "cha": 8})
     assert standard_array({**ARRAY, "str": "15"}).strength == 15  # digits from a form are fine
+
+
+def test_level_up_at_exhaustion_four_keeps_hp_within_the_halved_maximum(fighter: Character) -> None:
+    # Brom: 13/13. Exhaustion 4 → maximum 6 (SRD p. 358). A level-up raises the maximum by 6 + 2 + 1 = 9 → 22,
+    # halved 11; hit points rise with it but not above 11.
+    fighter.set_exhaustion(4)
+    assert fighter.hp == 6
+    level_up(fighter, milestone=True)
+    assert fighter.max_hp == 22 and fighter.hit_point_maximum == 11
+    assert fighter.hp == 11
