@@ -30,7 +30,8 @@ included; a `location_change` is refused during
 combat, to the current place, or to a place not in `known_locations` (when any are known) unless
 `discovered=True`; a creature new to the story needs its hit points to join a `combat_start` or a
 `combat_join` (newcomers slot in by initiative and the current combatant keeps the turn); a
-`combat_leave` on the leaver's own turn passes it on;
+`combat_leave` on the leaver's own turn passes it on; initiative is rolled as a Dexterity check (Jack of
+All Trades adds to it; exhaustion, poisoned and frightened give disadvantage);
 only the current combatant may end their turn (`NotYourTurn`), and turns of dead combatants are
 skipped. The world and combat appliers live in `game.validation_world`.
 """
