@@ -102,6 +102,7 @@ class AttackProfile(BaseModel):
     long_range: int | None = None
     critical_on: int = Field(20, ge=2, le=20)  # lowest natural roll that is a critical hit (Champion: 19, 18)
     extra_critical_dice: int = Field(0, ge=0, le=10)  # weapon dice added to a crit (Savage Attacks, Brutal Critical)
+    disadvantage: bool = False  # always rolled at disadvantage (a Small creature with a heavy weapon)
 
 
 class AttackResult(BaseModel):
@@ -171,7 +172,7 @@ def character_attack_profile(
         extra += 1 if character.race.lower() == "half-orc" else 0  # Savage Attacks, SRD p. 7
         if character.class_name.lower() == "barbarian":  # Brutal Critical, SRD p. 9
             extra += sum(character.level >= n for n in (9, 13, 17))
-    return weapon_attack_profile(
+    profile = weapon_attack_profile(
         w,
         character.ability_scores,
         character.proficiency_bonus,
@@ -183,6 +184,18 @@ def character_attack_profile(
         critical_on=critical_on,
         extra_critical_dice=extra,
     )
+    if w.has("heavy") and _size(character) == "Small":  # SRD p. 65: Small creatures, heavy weapons
+        profile = profile.model_copy(update={"disadvantage": True})
+    return profile
+
+
+def _size(character: Character) -> str:
+    from game.races import get_race
+
+    try:
+        return get_race(character.race).size
+    except RulesError:
+        return "Medium"
 
 
 def _weapon(weapon: Weapon | str) -> Weapon:
@@ -341,6 +354,8 @@ def make_attack(
     if not can_act(attacker_conditions, attacker_exhaustion):
         raise RulesError("An incapacitated creature can't take actions, so it can't attack.")
     sources = list(circumstances)
+    if profile.disadvantage:
+        sources.append(Advantage.DISADVANTAGE)
     if profile.ranged:
         if profile.long_range is not None and distance > profile.long_range:
             raise RulesError(

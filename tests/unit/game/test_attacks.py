@@ -254,3 +254,20 @@ def test_savage_attacks_and_brutal_critical_add_weapon_dice_to_melee_crits() -> 
     with seeded(5):
         rolls, total = roll_damage("1d12", 3, critical=False, extra_dice=4)
     assert len(rolls) == 1  # extra dice only on a critical hit
+
+
+def test_small_creatures_attack_with_heavy_weapons_at_disadvantage() -> None:
+    # SRD p. 65 (Heavy): "Small creatures have disadvantage on attack rolls with heavy weapons."
+    from game.attacks import character_attack_profile
+    from game.character import Character
+
+    def who(race: str) -> Character:
+        return Character(name="Pip", race=race, class_name="Fighter", level=1, hp=12, max_hp=12,
+                         ability_scores=FIGHTER)  # fmt: skip
+
+    halfling_greatsword = character_attack_profile(who("Halfling"), "Greatsword")
+    assert halfling_greatsword.disadvantage is True
+    assert make_attack(halfling_greatsword, 12).mode is Advantage.DISADVANTAGE
+    assert character_attack_profile(who("Gnome"), "Longbow").disadvantage is True
+    assert character_attack_profile(who("Halfling"), "Shortsword").disadvantage is False
+    assert character_attack_profile(who("Human"), "Greatsword").disadvantage is False
