@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from game.character import Character
 
 __all__ = [
+    "UNARMED_STRIKE",
     "AttackProfile",
     "AttackResult",
     "DamageDice",
@@ -51,6 +52,10 @@ __all__ = [
     "roll_damage",
     "weapon_attack_profile",
 ]
+
+# SRD p. 95: "an unarmed strike deals bludgeoning damage equal to 1 + your Strength modifier"; everyone is
+# proficient with it. Not a weapon (it is not in the equipment tables), but attacked with like one.
+UNARMED_STRIKE: Final = Weapon("Unarmed strike", "simple", "melee", "1", "bludgeoning", 0.0, 0)
 
 _DICE = re.compile(r"^\s*(?:(\d+)\s*d\s*(\d+)|(\d+))\s*$", re.IGNORECASE)
 MAX_DAMAGE_DICE: Final = 100
@@ -145,6 +150,8 @@ def attack_ability(weapon: Weapon, scores: AbilityScores) -> str:
 def is_proficient(weapon: Weapon, weapon_proficiencies: Iterable[str]) -> bool:
     """Proficiency by category (`simple`/`martial`) or by weapon name: singular or plural, and
     `"hand crossbow"` for the table's `"Crossbow, hand"`."""
+    if weapon is UNARMED_STRIKE:
+        return True
     names = {p.strip().lower().removesuffix("s") for p in weapon_proficiencies}
     own = weapon.name.lower()
     if ", " in own:
@@ -201,6 +208,8 @@ def _size(character: Character) -> str:
 def _weapon(weapon: Weapon | str) -> Weapon:
     if isinstance(weapon, Weapon):
         return weapon
+    if " ".join(weapon.lower().split()) in ("unarmed strike", "unarmed"):
+        return UNARMED_STRIKE
     found = find_weapon(weapon)
     if found is None:
         raise RulesError(f"{weapon!r} is not a weapon in the rules.")

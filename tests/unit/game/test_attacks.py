@@ -271,3 +271,18 @@ def test_small_creatures_attack_with_heavy_weapons_at_disadvantage() -> None:
     assert character_attack_profile(who("Gnome"), "Longbow").disadvantage is True
     assert character_attack_profile(who("Halfling"), "Shortsword").disadvantage is False
     assert character_attack_profile(who("Human"), "Greatsword").disadvantage is False
+
+
+def test_unarmed_strike_is_one_plus_strength_and_always_proficient() -> None:
+    # SRD p. 95: "an unarmed strike deals bludgeoning damage equal to 1 + your Strength modifier. You are
+    # proficient with your unarmed strikes."
+    from game.attacks import character_attack_profile
+    from game.character import Character
+
+    punch = weapon_attack_profile("Unarmed strike", FIGHTER, 2)
+    assert (punch.attack_bonus, punch.damage_dice, punch.damage_bonus, punch.damage_type) == (5, "1", 3, "bludgeoning")
+    wizard = Character(name="Mira", race="Elf", class_name="Wizard", hp=6, max_hp=6, ability_scores=ROGUE)
+    assert character_attack_profile(wizard, "unarmed strike").attack_bonus == -1 + 2  # Str 8, proficient
+    with seeded(3):
+        rolls, total = roll_damage(punch.damage_dice, punch.damage_bonus, critical=True)
+    assert (rolls, total) == ((), 4)  # no dice to double
