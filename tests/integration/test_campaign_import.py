@@ -162,3 +162,42 @@ async def test_recall_at_10_on_natural_questions(db, imported) -> None:
           f"missed: {misses}")
     assert recall >= 0.85
     assert mrr >= 0.5
+
+
+def _side_module(path: Path) -> Path:
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((60, 80), "Appendix B: The Sunken Shrine", fontsize=18, fontname="hebo")
+    page.insert_text((60, 110), "S1. Shrine Steps", fontsize=12, fontname="hebo")
+    y = 130
+    for line in ("Worn steps lead down into green water. Brother Aldous Venn (use the",
+                 "acolyte stat block) keeps a lonely vigil here and begs for news of the town.",
+                 "A narrow crawlway leads to area S2."):
+        page.insert_text((60, y), line, fontsize=10, fontname="helv")
+        y += 13
+    page.insert_text((60, y + 14), "S2. Flooded Reliquary", fontsize=12, fontname="hebo")
+    page.insert_text((60, y + 34), "Silver reliquaries lie tumbled in the silt beneath the water.", fontsize=10,
+                     fontname="helv")
+    doc.save(path)
+    return path
+
+
+async def test_a_second_file_adds_to_the_campaign_and_reimports_stay_per_file(db, imported, tmp_path: Path) -> None:
+    before = await CampaignRepository(db).campaign_stats(NAME)
+    side = _side_module(tmp_path / "sunken-shrine.pdf")
+    await import_campaign_pdf(db, side, NAME, get_embedder())
+    both = await CampaignRepository(db).campaign_stats(NAME)
+    assert both["files"] == ["sunken-shrine.pdf", "the-drowned-lantern.pdf"]
+    assert both["locations"] == before["locations"] + 2
+    assert await db.fetch_value("SELECT stat_block FROM npcs WHERE campaign_id = %s AND name = %s",
+                                (imported.campaign_id, "Brother Aldous Venn")) == "acolyte"
+    await import_campaign_pdf(db, SAMPLE, NAME, get_embedder())        # re-import the other file
+    again = await CampaignRepository(db).campaign_stats(NAME)
+    assert (again["locations"], again["npcs"], again["chunks"]) == (both["locations"], both["npcs"], both["chunks"])
+    hits = await search_campaign(db, NAME, "flooded reliquary silver", None, 3, get_embedder())
+    assert hits[0].heading_path[-1] == "S2. Flooded Reliquary"
+    await db.execute("DELETE FROM campaign_documents WHERE source_file = %s", ("sunken-shrine.pdf",))
+    await db.execute("DELETE FROM locations WHERE campaign_id = %s AND data->>'source_file' = %s",
+                     (imported.campaign_id, "sunken-shrine.pdf"))
+    await db.execute("DELETE FROM npcs WHERE campaign_id = %s AND data->>'source_file' = %s",
+                     (imported.campaign_id, "sunken-shrine.pdf"))
