@@ -191,7 +191,8 @@ def character_attack_profile(
         critical_on=critical_on,
         extra_critical_dice=extra,
     )
-    if w.has("heavy") and _size(character) == "Small":  # SRD p. 65: Small creatures, heavy weapons
+    small_heavy = w.has("heavy") and _size(character) == "Small"  # SRD p. 65: Small creatures, heavy weapons
+    if small_heavy or character.wears_armor_without_proficiency:  # SRD p. 62: unfamiliar armor
         profile = profile.model_copy(update={"disadvantage": True})
     return profile
 

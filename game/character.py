@@ -191,6 +191,22 @@ class Character(BaseModel):
         return hit_point_maximum(self.max_hp, self.exhaustion)
 
     @property
+    def wears_armor_without_proficiency(self) -> bool:
+        """Equipped armor or shield the character isn't proficient with (SRD p. 62): disadvantage on
+        Strength and Dexterity checks, saves and attacks, and no spellcasting."""
+        from game.equipment import find_armor
+
+        known = set(self.proficiencies.armor)
+        for item in self.inventory.equipped:
+            if item.kind not in ("armor", "shield"):
+                continue
+            armor = find_armor(item.name)
+            category = "shields" if item.kind == "shield" else (armor.category if armor else None)
+            if category is not None and category not in known:
+                return True
+        return False
+
+    @property
     def is_conscious(self) -> bool:
         return not self.dead and self.hp > 0
 

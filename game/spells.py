@@ -155,6 +155,8 @@ def cast_spell(
     if character.dead or character.hp == 0 or not can_act(character.conditions, character.exhaustion):
         # incapacitated (stunned, paralyzed, ...): no actions or reactions, so no spells (SRD p. 358)
         raise IllegalEffect(f"{who} is in no state to cast {spell.name}.")
+    if character.wears_armor_without_proficiency:  # SRD p. 62: "and you can't cast spells"
+        raise IllegalEffect(f"{who} can't cast spells while wearing armor they aren't proficient with.")
     known = {_key(s) for s in _known_list(character, spell)} if check_known else set()
     # Wizards cast rituals from their spellbook (spells_known) without preparing them.
     if check_known and as_ritual and info.key == "wizard":

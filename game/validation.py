@@ -24,7 +24,7 @@ Other rules: the dead take no effects; a character at 0 HP stays unconscious unt
 death-save failures from damage and dies of massive damage; monsters (`Creature`) die at 0 HP
 (SRD "Monsters and Death"); petrified creatures resist all damage, take no poison damage and can't
 be poisoned (SRD p. 359); at exhaustion 4+ healing stops at half the maximum; unconscious or
-otherwise incapacitated characters spend no spell slots; `knock_out` on damage that drops a creature to 0
+otherwise incapacitated characters, and those in armor they aren't proficient with, spend no spell slots; `knock_out` on damage that drops a creature to 0
 (a melee attacker's choice, SRD p. 98) leaves it unconscious and stable instead of dying, massive damage
 included; a `location_change` is refused during
 combat, to the current place, or to a place not in `known_locations` (when any are known) unless
@@ -389,6 +389,8 @@ def _slot_spend(state: GameState, e: SlotSpend, rng: random.Random) -> _Result:
     require_alive(who.name, who.dead)
     if not can_act(who.conditions, who.exhaustion):
         raise IllegalEffect(f"{who.name} is in no state to cast {spell}.")
+    if who.wears_armor_without_proficiency:  # SRD p. 62
+        raise IllegalEffect(f"{who.name} can't cast {spell} while wearing armor they aren't proficient with.")
     if not 1 <= e.level <= 9:
         raise NoSpellSlot(who.name, spell, e.level, reason=f"there are no level-{e.level} spell slots")
     if who.spell_slots.total_maximum == 0:

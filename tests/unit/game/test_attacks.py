@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from game.abilities import AbilityScores
+from game.character import Character
 from game.attacks import (
     AttackProfile,
     is_proficient,
@@ -286,3 +287,21 @@ def test_unarmed_strike_is_one_plus_strength_and_always_proficient() -> None:
     with seeded(3):
         rolls, total = roll_damage(punch.damage_dice, punch.damage_bonus, critical=True)
     assert (rolls, total) == ((), 4)  # no dice to double
+
+
+def test_attacks_in_armor_without_proficiency_have_disadvantage(fighter: Character) -> None:
+    # SRD p. 62: disadvantage on attack rolls that involve Strength or Dexterity (every weapon attack).
+    from game.attacks import character_attack_profile
+    from game.creation import create_character, standard_array
+    from game.inventory import make_item
+
+    assert character_attack_profile(fighter, "Longsword").disadvantage is False  # chain mail, proficient
+    scores = standard_array({"str": 15, "dex": 14, "con": 13, "int": 12, "wis": 10, "cha": 8})
+    rogue = create_character("Cel", "human", "rogue", scores, ["stealth", "acrobatics", "perception", "deception"])
+    rogue.add_item(make_item("Half plate"))
+    rogue.inventory.equip("Half plate")  # medium armor: rogues know only light
+    assert character_attack_profile(rogue, "Rapier").disadvantage is True
+    rogue.add_item(make_item("Shield"))
+    rogue.inventory.equip("Shield")
+    rogue.inventory.unequip("Half plate")
+    assert character_attack_profile(rogue, "Rapier").disadvantage is True  # no shield proficiency either

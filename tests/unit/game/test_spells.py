@@ -352,3 +352,20 @@ def test_a_racial_cantrip_is_castable_by_a_class_without_spellcasting() -> None:
     assert (cast.spell_level, cast.slot_level) == (0, None)
     with pytest.raises(IllegalEffect):
         cast_spell(rogue, MAGIC_MISSILE)  # a rogue casts no levelled spells
+
+
+def test_no_spells_in_armor_without_proficiency(wizard: Character) -> None:
+    # SRD p. 62: "If you wear armor that you lack proficiency with, you have disadvantage on any ability check,
+    # saving throw, or attack roll that involves Strength or Dexterity, and you can't cast spells."
+    from game.inventory import make_item
+
+    wizard.add_item(make_item("Chain mail"))
+    wizard.inventory.equip("Chain mail")
+    assert wizard.wears_armor_without_proficiency
+    with pytest.raises(IllegalEffect, match="armor"):
+        cast_spell(wizard, MAGIC_MISSILE)
+    with pytest.raises(IllegalEffect, match="armor"):
+        cast_spell(wizard, FIRE_BOLT)
+    wizard.inventory.unequip("Chain mail")
+    assert not wizard.wears_armor_without_proficiency
+    assert cast_spell(wizard, MAGIC_MISSILE).slot_level == 1

@@ -477,3 +477,13 @@ def test_a_dragonborn_resists_the_damage_of_its_ancestry() -> None:
     _, out = one(GameState(characters={"kael": plain}), {"kind": "hp_change", "target": "kael", "amount": -9,
                                                           "damage_type": "fire"})  # fmt: skip
     assert out.changes["damage_taken"] == 9
+
+
+def test_no_slot_is_spent_in_armor_without_proficiency(state: GameState) -> None:
+    # SRD p. 62: a wizard in chain mail "can't cast spells".
+    armored = state.characters["aria"].model_copy(deep=True)
+    armored.add_item(make_item("Chain mail"))
+    armored.inventory.equip("Chain mail")
+    s = state.replace("aria", armored)
+    reason = refused(s, {"kind": "slot_spend", "target": "aria", "level": 1, "spell": "Shield"}, errors.IllegalEffect)
+    assert "armor" in reason
