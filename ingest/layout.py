@@ -250,10 +250,16 @@ def _reading_order(lines: list[_Line], width: float) -> list[_Line]:
     content = max(cx1 - cx0, 1.0)
     wide = [line for line in lines if (line.x1 - line.x0) > 0.45 * width]
     narrow = [line for line in lines if (line.x1 - line.x0) <= 0.45 * width]
-    covered = [0] * (int(width) + 2)
+    diff = [0] * (int(width) + 3)           # difference array: O(lines + width), not O(lines × width)
     for line in narrow:
-        for x in range(max(0, int(line.x0)), min(len(covered), int(line.x1) + 1)):
-            covered[x] += 1
+        a, b = max(0, int(line.x0)), min(len(diff) - 2, int(line.x1) + 1)
+        if a < b:
+            diff[a] += 1
+            diff[b] -= 1
+    covered, running = [], 0
+    for d in diff[:-1]:
+        running += d
+        covered.append(running)
     gutters, run_start = [], None
     lo, hi = int(cx0 + 0.15 * content), int(cx1 - 0.15 * content)
     for x in range(lo, hi + 1):

@@ -56,8 +56,20 @@ def singular(word: str) -> str:
     return f"{head} {last}".strip()
 
 
-def _mention(name: str, text: str, case: bool = False) -> bool:
-    return re.search(rf"(?<![\w]){re.escape(name)}(?:s|es|'s)?(?![\w])", text, 0 if case else re.IGNORECASE) is not None
+class _Matcher:
+    """All names in one alternation: `found(text)` → the names mentioned (whole word, plural/possessive ok)."""
+
+    def __init__(self, names: Iterable[str], case: bool) -> None:
+        self._case = case
+        self._names = {(n if case else n.lower()): n for n in names if n}
+        alts = sorted(self._names, key=len, reverse=True)
+        self._re = re.compile(rf"(?<![\w])({'|'.join(map(re.escape, alts))})(?:s|es|'s)?(?![\w])",
+                              0 if case else re.IGNORECASE) if alts else None
+
+    def found(self, text: str) -> set[str]:
+        if self._re is None:
+            return set()
+        return {self._names[m.group(1) if self._case else m.group(1).lower()] for m in self._re.finditer(text)}
 
 
 def _npc_patterns(world: World) -> list[tuple[str, list[str]]]:
@@ -100,6 +112,16 @@ def tag_chunks(chunks: list[Chunk], world: World, monster_names: Iterable[str] =
                 return known[hit[0]]
         return None
 
+    short_loc = {re.sub(r"^(the|a|an)\s+", "", n, flags=re.I): n for n in loc_names}
+    loc_match = _Matcher([k for k in short_loc if len(k) >= 5], case=False)
+    part_owner = {p: name for name, parts in npc_patterns for p in parts}
+    npc_match = _Matcher(part_owner, case=True)
+    creature_names = {**{low: name for low, name in creatures.items()}, **{m: srd_monsters[m] for m in multi_word_srd}}
+    creature_match = _Matcher(creature_names, case=False)
+    item_match = _Matcher(item_multi, case=False)
+    short_thread = {re.sub(r"^(the|a|an)\s+", "", t, flags=re.I): t for t in threads}
+    thread_match = _Matcher([k for k in short_thread if len(k) >= 6], case=True)
+
     out = []
     for chunk in chunks:
         tags: set[str] = set()
@@ -114,18 +136,15 @@ def tag_chunks(chunks: list[Chunk], world: World, monster_names: Iterable[str] =
                 here = name
                 tags.add(f"location:{tag_value(name)}")
                 break
-        for name in loc_names:
-            short = re.sub(r"^(the|a|an)\s+", "", name, flags=re.I)
-            if len(short) >= 5 and _mention(short, text):
-                tags.add(f"location:{tag_value(name)}")
+        for short in loc_match.found(text):
+            tags.add(f"location:{tag_value(short_loc[short])}")
         for key in re.findall(r"\bareas?\s+([A-Z]{0,3}-?\d{1,3}[a-z]?)\b", text):
             if key.upper() in loc_by_key:
                 tags.add(f"location:{tag_value(loc_by_key[key.upper()])}")
         if chunk.kind == "npc" and path:
             tags.add(f"npc:{tag_value(chunk.lead or path[-1])}")
-        for name, parts in npc_patterns:
-            if any(_mention(p, text, case=True) for p in parts):
-                tags.add(f"npc:{tag_value(name)}")
+        for part in npc_match.found(text):
+            tags.add(f"npc:{tag_value(part_owner[part])}")
         # monsters: explicit stat-block references, bold phrases, the document's own creatures
         phrases = [m.group(1) for m in _STAT_PHRASE.finditer(text)]
         monsters = set()
@@ -137,9 +156,8 @@ def tag_chunks(chunks: list[Chunk], world: World, monster_names: Iterable[str] =
                 monsters.add(hit)
             elif not srd_monsters and phrase[:1].islower() and len(phrase.split()) <= 3 and phrase not in _NOT_CREATURE:
                 monsters.add(singular(phrase).title())
-        for low, name in list(creatures.items()) + [(m, srd_monsters[m]) for m in multi_word_srd]:
-            if _mention(low, text):
-                monsters.add(name)
+        for low in creature_match.found(text):
+            monsters.add(creature_names[low])
         if chunk.kind == "stat_block" and path and path[-1] not in npc_names:
             monsters.add(path[-1])
         tags.update(f"monster:{tag_value(m)}" for m in monsters if m)
@@ -152,9 +170,8 @@ def tag_chunks(chunks: list[Chunk], world: World, monster_names: Iterable[str] =
                 tags.add(f"item:{tag_value(srd_items[hit[0]])}")
             elif _ITEM_SHAPE.match(phrase) and len(phrase) <= 50:
                 tags.add(f"item:{tag_value(phrase.title())}")
-        for low in item_multi:
-            if low in text.lower() and _mention(low, text):
-                tags.add(f"item:{tag_value(srd_items[low])}")
+        for low in item_match.found(text):
+            tags.add(f"item:{tag_value(srd_items[low])}")
         # encounters
         last = path[-1] if path else ""
         if _ENC_HEADING.search(last):
@@ -166,10 +183,8 @@ def tag_chunks(chunks: list[Chunk], world: World, monster_names: Iterable[str] =
             tags.add(f"plot:{tag_value(chunk.lead or last)}")
         if chunk.index in main_chunks:
             tags.add("plot:Main_plot")
-        for title in threads:
-            short = re.sub(r"^(the|a|an)\s+", "", title, flags=re.I)
-            if len(short) >= 6 and _mention(short, text, case=True):
-                tags.add(f"plot:{tag_value(title)}")
+        for short in thread_match.found(text):
+            tags.add(f"plot:{tag_value(short_thread[short])}")
         out.append(replace(chunk, tags=tuple(sorted(tags))))
     return out
 

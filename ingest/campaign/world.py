@@ -141,6 +141,22 @@ def _npc_from_labels(name: str, chunk: Chunk) -> Npc:
                m.group(1).strip() if m else (stats or None), chunk.index, extra)
 
 
+def _title_uses(titles: list[str], text: str) -> dict[str, tuple[int, int]]:
+    """For each title: (times written exactly so, times written all lower case) in `text`."""
+    if not titles:
+        return {}
+    by_low = {t.lower(): t for t in titles}
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(by_low, key=len, reverse=True))) + r")", re.I)
+    counts: dict[str, list[int]] = {t: [0, 0] for t in titles}
+    for m in pattern.finditer(text):
+        title = by_low[m.group(1).lower()]
+        if m.group(1) == title:
+            counts[title][0] += 1
+        elif m.group(1) == m.group(1).lower():
+            counts[title][1] += 1
+    return {t: (c[0], c[1]) for t, c in counts.items()}
+
+
 def extract_world(chunks: list[Chunk], monster_names: set[str] | None = None, title: str = "") -> World:
     """Derive the world model from tagged-or-not chunks (see module docstring)."""
     monster_names = {m.lower() for m in (monster_names or ())}
@@ -163,18 +179,18 @@ def extract_world(chunks: list[Chunk], monster_names: set[str] | None = None, ti
             name = chunk.lead or chunk.heading_path[-1]
             if name not in npcs:
                 npcs[name] = _npc_from_labels(name, chunk)
-    for chunk in chunks:
-        if chunk.kind != "stat_block" or not chunk.heading_path:
-            continue
+    stat_chunks = [c for c in chunks if c.kind == "stat_block" and c.heading_path]
+    uses = _title_uses([c.heading_path[-1] for c in stat_chunks], all_text)
+    for chunk in stat_chunks:
         stat_title = chunk.heading_path[-1]
-        others = all_text.replace(chunk.text, "")
-        lower_use = re.search(rf"\b{re.escape(stat_title.lower())}", others) is not None
-        named_use = re.search(rf"\b{re.escape(stat_title)}\b", others) is not None
-        if stat_title in npcs or stat_title.lower() in monster_names or lower_use or not named_use or not looks_like_name(stat_title):
+        own = _title_uses([stat_title], chunk.text).get(stat_title, (0, 0))
+        named, lower = (a - b for a, b in zip(uses.get(stat_title, (0, 0)), own))
+        if stat_title in npcs or stat_title.lower() in monster_names or lower > 0 or named <= 0 \
+                or not looks_like_name(stat_title):
             continue
         body = _body(chunk)
-        npcs[stat_title] = Npc(stat_title, body.split("\n")[0][:200], body[:2000], "", "", _location_of(chunk), stat_title,
-                          chunk.index, {"own_stat_block": True})
+        npcs[stat_title] = Npc(stat_title, body.split("\n")[0][:200], body[:2000], "", "", _location_of(chunk),
+                               stat_title, chunk.index, {"own_stat_block": True})
     known_places = {n.lower() for n in locations}
     for chunk in chunks:
         body = _body(chunk)
