@@ -307,14 +307,15 @@ def generate_encounter(
 
 RARITIES: Final = ("common", "uncommon", "rare", "very rare", "legendary")
 
-# Our table: CR band → (coin dice per coin type, chance of a magic item, rarity weights).
+# Our table: CR band → (coin dice (count, sides, multiplier) per coin type, chance of a magic item,
+# rarity weights). A monster's purse grows about tenfold per band: a CR 1/4 goblin carries a few
+# gold pieces' worth (about 12 gp on average), a CR 17+ dragon thousands.
 _LOOT_BANDS: Final = (
-    (4, {"cp": (5, 6), "sp": (4, 6), "gp": (3, 6)}, 0.15, (60, 35, 5, 0, 0)),
-    (10, {"sp": (4, 6), "gp": (6, 6), "pp": (1, 6)}, 0.30, (10, 50, 32, 8, 0)),
-    (16, {"gp": (4, 6) , "pp": (3, 6)}, 0.45, (0, 20, 45, 30, 5)),
-    (30, {"gp": (8, 6), "pp": (6, 6)}, 0.60, (0, 0, 30, 45, 25)),
+    (4, {"cp": (5, 6, 1), "sp": (4, 6, 1), "gp": (3, 6, 1)}, 0.15, (60, 35, 5, 0, 0)),
+    (10, {"sp": (4, 6, 10), "gp": (6, 6, 10), "pp": (1, 6, 1)}, 0.30, (10, 50, 32, 8, 0)),
+    (16, {"gp": (4, 6, 100), "pp": (3, 6, 10)}, 0.45, (0, 20, 45, 30, 5)),
+    (30, {"gp": (8, 6, 100), "pp": (6, 6, 100)}, 0.60, (0, 0, 30, 45, 25)),
 )  # fmt: skip
-_COIN_MULTIPLIER: Final = {"cp": 1, "sp": 1, "gp": 10, "pp": 1}
 
 
 class Loot(BaseModel):
@@ -339,8 +340,8 @@ def generate_loot(
     band = next(b for b in _LOOT_BANDS if cr <= b[0])
     _, coin_dice, chance, weights = band
     coins = {
-        coin: sum(r.randint(1, sides) for _ in range(count)) * _COIN_MULTIPLIER.get(coin, 1)
-        for coin, (count, sides) in coin_dice.items()
+        coin: sum(r.randint(1, sides) for _ in range(count)) * multiplier
+        for coin, (count, sides, multiplier) in coin_dice.items()
     }
     picked: list[str] = []
     rarities: list[str] = []

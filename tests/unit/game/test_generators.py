@@ -187,3 +187,13 @@ def test_a_malformed_monster_is_a_rules_error() -> None:
         generate_encounter([1, 1], "forest", [{"name": "Wolf", "challenge_rating": "1/4", "xp": "lots"}])
     with pytest.raises(RulesError):
         generate_encounter([1, 1], "forest", [{"challenge_rating": "1/4"}])
+
+
+def test_loot_purses_grow_with_challenge_rating() -> None:
+    def mean_gp(cr: str | int) -> float:
+        return sum(generate_loot(cr, seed=s).coins.total_cp for s in range(400)) / 400 / 100
+
+    goblin, ogre_mage, giant, dragon = mean_gp("1/4"), mean_gp(7), mean_gp(13), mean_gp(20)
+    assert 5 < goblin < 25  # a few gold pieces, not a hundred
+    assert goblin < ogre_mage < giant < dragon
+    assert dragon > 2_000
