@@ -16,7 +16,7 @@ __all__ = ["Block", "build_blocks", "KEYED_HEADING"]
 
 KEYED_HEADING = re.compile(
     r"^(?:(?:area|room|location|encounter|site)\s+)?([A-Z]{0,3}-?\d{1,3}[A-Za-z]?)\s*[.:)\-–—]\s*"
-    r"(?!(?:introduction|background|overview|conclusion|appendix|running|credits|contents|epilogue|prologue|"
+    r"(?!\d)(?!(?:introduction|background|overview|conclusion|appendix|running|credits|contents|epilogue|prologue|"
     r"synopsis|summary|chapter|part)\b)(\S.{0,80})$",
     re.IGNORECASE)
 _STAT_SECTIONS = {"actions", "reactions", "legendary actions", "lair actions", "bonus actions",
