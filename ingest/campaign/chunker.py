@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ingest.campaign.blocks import Block
+from ingest.campaign.blocks import KEYED_HEADING, Block
 
 __all__ = ["Chunk", "Section", "sections_from_blocks", "chunk_sections", "chunk_blocks",
            "MAX_CHARS", "MIN_CHARS", "PLOT_HEADING", "NPC_LABEL", "looks_like_name"]
@@ -121,6 +121,18 @@ def _sentences_tail(text: str, limit: int = 220) -> str:
     return tail if len(tail) <= limit else tail[-limit:]
 
 
+def _person_heading(section: Section) -> bool:
+    """A named heading right under a keyed area whose text speaks of he/she: an NPC write-up."""
+    h = section.heading
+    if h is None or h.keyed or h.stat or len(section.path) < 2 or not KEYED_HEADING.match(section.path[-2]):
+        return False
+    words = h.text.split()
+    if not 2 <= len(words) <= 4 or not looks_like_name(h.text) or any(w.islower() for w in words):
+        return False
+    body = " ".join(b.text for b in section.blocks)[:400]
+    return _PRONOUN.search(body) is not None
+
+
 def _kind(section: Section) -> str:
     h = section.heading
     if any(b.kind == "stat_block" for b in section.blocks) or (h is not None and h.stat):
@@ -130,6 +142,8 @@ def _kind(section: Section) -> str:
     if section.blocks and all(b.kind == "table" for b in section.blocks):
         return "table"
     if h is not None and not h.keyed and sum(1 for b in section.blocks if NPC_LABEL.match(b.lead)) >= 2:
+        return "npc"
+    if h is not None and _person_heading(section):
         return "npc"
     if section.path and PLOT_HEADING.search(section.path[-1]):
         return "plot"

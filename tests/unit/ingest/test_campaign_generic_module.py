@@ -57,6 +57,9 @@ def _module(path: Path) -> Path:
             y = _write(page, 60, y, [("helv", "White crystals grow like flowers from every wall of this cave,")])
             y = _write(page, 60, y, [("helv", "chiming softly when you breathe.")])
             y = _write(page, 60, y + 12, [("helv", "The crystals are worth 50 gp to an alchemist.")])
+            y = _write(page, 60, y + 12, [("hebo", "Orla Brine")], size=BODY + 0.5)
+            y = _write(page, 60, y, [("helv", "A salt-miner who lost her way years ago. She trades crystals for")])
+            y = _write(page, 60, y, [("helv", "bread and warns visitors that the king does not sleep.")])
         else:
             y = _write(page, 60, 70, [("hebo", "4. THE KING'S REST")])
             y = _write(page, 60, y, [("helv", "Korrath the Salt King (use the "), ("hebo", "mummy lord"),
@@ -106,3 +109,9 @@ def test_typeface_heading_and_upright_boxed_read_aloud(parsed) -> None:
     assert garden.kind == "location"
     assert "Read aloud: White crystals grow like flowers" in garden.text
     assert "Read aloud: The crystals are worth" not in garden.text
+
+
+def test_named_heading_under_a_keyed_area_is_an_npc(parsed) -> None:
+    npcs = {n.name: n for n in parsed.world.npcs}
+    assert npcs["Orla Brine"].location == "Salt Garden"
+    assert parsed.chunks[npcs["Orla Brine"].chunk_index].heading_path[-2:] == ("5. Salt Garden", "Orla Brine")
