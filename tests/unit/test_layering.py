@@ -74,3 +74,9 @@ def test_the_walker_catches_a_forbidden_edge(tmp_path: Path) -> None:
     targets = [t for _, t in _imports(sample)]
     assert not _allowed("game", "persistence.database")
     assert "asyncio" in targets and "persistence.database" in targets
+
+
+@pytest.mark.parametrize("package", OURS)
+def test_every_package_says_what_it_owns(package: str) -> None:
+    docstring = ast.get_docstring(ast.parse((REPO_ROOT / package / "__init__.py").read_text(encoding="utf-8")))
+    assert docstring and len(docstring.split()) >= 5, f"{package}/__init__.py needs a docstring saying what it owns"
