@@ -10,7 +10,7 @@ from typing import Any
 
 import jsonschema
 
-from inference.errors import BadReply, PromptTooLong
+from inference.errors import BadReply, InferenceError, PromptTooLong
 from inference.interfaces import Generation, JsonSchema, Message
 from monitoring import metrics
 
@@ -73,8 +73,16 @@ def parse_json_reply(text: str, schema: JsonSchema, backend: str) -> Any:
 
 def finish(*, backend: str, model: str, text: str, schema: JsonSchema | None, prompt_tokens: int,
            completion_tokens: int, latency_s: float, ttft_s: float | None) -> Generation:
-    """Parse/validate the reply, report metrics and build the `Generation`."""
-    data = parse_json_reply(text, schema, backend) if schema is not None else None
+    """Parse/validate the reply, report metrics and build the `Generation`.
+
+    Raises:
+        BadReply: the text is not JSON valid for `schema` (counted as a failure of `backend`).
+    """
+    try:
+        data = parse_json_reply(text, schema, backend) if schema is not None else None
+    except InferenceError as err:
+        metrics.record_failure(backend, err.reason)
+        raise
     ttft = latency_s if ttft_s is None else ttft_s
     metrics.record_generation(backend, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
                               latency_s=latency_s, ttft_s=ttft)

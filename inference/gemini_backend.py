@@ -110,13 +110,9 @@ class GeminiBackend:
         latency = time.perf_counter() - started
         prompt_tokens = (usage.prompt_token_count if usage else None) or estimate_tokens(messages)
         completion_tokens = (usage.candidates_token_count if usage else None) or max(1, len(text) // 4)
-        try:
-            return finish(backend=self.name, model=self.config.model, text=text, schema=schema,
-                          prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, latency_s=latency,
-                          ttft_s=ttft)
-        except InferenceError as err:
-            metrics.record_failure(self.name, err.reason)
-            raise
+        return finish(backend=self.name, model=self.config.model, text=text, schema=schema,
+                      prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, latency_s=latency,
+                      ttft_s=ttft)
 
     async def health(self) -> bool:
         """Gemini has no cheap health probe; a configured client counts as healthy (the breaker does the rest)."""

@@ -116,13 +116,9 @@ class OpenAICompatBackend:
         latency = time.perf_counter() - started
         prompt_tokens = usage[0] if usage else estimate_tokens(messages)
         completion_tokens = usage[1] if usage else max(1, len(text) // 4)
-        try:
-            return finish(backend=self.name, model=self.config.model, text=text, schema=schema,
-                          prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, latency_s=latency,
-                          ttft_s=ttft)
-        except InferenceError as err:
-            metrics.record_failure(self.name, err.reason)
-            raise
+        return finish(backend=self.name, model=self.config.model, text=text, schema=schema,
+                      prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, latency_s=latency,
+                      ttft_s=ttft)
 
     async def _once(self, messages: Sequence[Message], schema: JsonSchema | None, max_tokens: int,
                     temperature: float) -> tuple[str, tuple[int, int] | None, float | None]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from inference.base import check_context, estimate_tokens, finish, validate_request
-from inference.errors import BackendOverloaded, BackendUnavailable, BadReply, InferenceError, InferenceTimeout
+from inference.errors import BackendOverloaded, BackendUnavailable, BadReply, InferenceTimeout
 from inference.interfaces import Generation, JsonSchema, Message
 from monitoring import metrics
 
@@ -101,13 +101,9 @@ class ScriptedBackend:
         else:
             reply = entry.get("reply", {k: v for k, v in entry.items() if k != "delay_s"})
             text = json.dumps(reply, separators=(",", ":"), ensure_ascii=False)
-        try:
-            return finish(backend=self.name, model="scripted", text=text, schema=schema, prompt_tokens=prompt_tokens,
-                          completion_tokens=max(1, len(text) // 4), latency_s=time.perf_counter() - started,
-                          ttft_s=None)
-        except InferenceError as err:
-            metrics.record_failure(self.name, err.reason)
-            raise
+        return finish(backend=self.name, model="scripted", text=text, schema=schema, prompt_tokens=prompt_tokens,
+                      completion_tokens=max(1, len(text) // 4), latency_s=time.perf_counter() - started,
+                      ttft_s=None)
 
     async def health(self) -> bool:
         return self.healthy
