@@ -317,8 +317,13 @@ def build_blocks(lines: list[Any], title: str = "") -> list[Block]:
     title_idx = -1
     if len(top) == 1 and lines[top[0]].page == 1 and len(sizes) > 1:
         text = " ".join(lines[top[0]].text.split()).casefold()
-        # the cover title: the PDF's own title, or a heading far bigger than any other
-        if (title and title.casefold() in text) or sizes[0] >= 1.8 * sizes[1]:
+        # the cover title: the PDF's own title, a heading far bigger than any other, or a clearly bigger one
+        # that opens the document (nothing is printed above it) over a level that repeats (several parts)
+        opens = not any(lines[k].page == 1 and lines[k].y1 <= lines[top[0]].y0 for k in range(len(lines)))
+        second = sum(1 for k, h in enumerate(heading) if h and k not in stat_titles
+                     and round(lines[k].size * 2) / 2 == sizes[1])
+        if (title and title.casefold() in text) or sizes[0] >= 1.8 * sizes[1] or \
+                (opens and second >= 2 and sizes[0] >= 1.5 * sizes[1]):
             title_idx = top[0]
     if title_idx >= 0:
         sizes = sizes[1:]

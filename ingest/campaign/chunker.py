@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from ingest.campaign.blocks import KEYED_HEADING, Block
 
 __all__ = ["Chunk", "Section", "sections_from_blocks", "chunk_sections", "chunk_blocks",
-           "MAX_CHARS", "MIN_CHARS", "PLOT_HEADING", "NPC_LABEL", "looks_like_name"]
+           "MAX_CHARS", "MIN_CHARS", "PLOT_HEADING", "NPC_LABEL", "looks_like_name", "npc_name"]
 
 MAX_CHARS = 1400        # ~256 MiniLM word pieces: longer text is truncated by the embedder
 TARGET_CHARS = 1000
@@ -30,6 +30,8 @@ _NOT_NAME = {"the", "a", "an", "treasure", "development", "developments", "tacti
              "hazard", "hazards", "encounter", "creatures", "light", "sound", "water", "doors", "secret", "if",
              "when", "general", "chapter", "part", "area", "appendix", "random", "stats", "role", "personality"}
 _PRONOUN = re.compile(r"\b(he|she|his|her|him|himself|herself)\b", re.IGNORECASE)
+_RULES_HEADING = re.compile(r"\b(encounters?|features?|tables?|treasures?|tactics|developments?|events?|"
+                            r"aftermath|conclusion|rewards?|traps?|hazards?|weather|random|notes?)\b", re.IGNORECASE)
 
 
 def looks_like_name(text: str) -> bool:
@@ -41,10 +43,28 @@ def looks_like_name(text: str) -> bool:
         not any(ch.isdigit() for ch in text)
 
 
+_NAME_WORD = r"(?:[A-Z][\w'\-]+|of|the|de|van|von|du|al)"
+# "Tobin Reeve (human toll keeper) is ...", "Sister Garaele (LG female elf priest) tends ..."
+_ROLE_INTRO = re.compile(rf"^({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})\s*\(([^()]{{3,80}})\)")
+_NOT_ROLE = re.compile(r"^(?:use|uses|using|see|area|areas|room|page|p\.|dc|cr|ac|hp|\d)", re.IGNORECASE)
+
+
+def npc_name(block: Block) -> str:
+    """The person a paragraph is about, or "": a bold-named paragraph ("**Mira Holt.** The innkeeper... she
+    ...") or one that opens with a name and a role in parentheses ("Tobin Reeve (human toll keeper) is ...")."""
+    if block.kind != "text" or len(block.text) < 120 or _PRONOUN.search(block.text[:400]) is None:
+        return ""
+    if block.lead:
+        return block.lead if looks_like_name(block.lead) and not PLOT_HEADING.search(block.lead) else ""
+    m = _ROLE_INTRO.match(block.text)
+    if m is None or _NOT_ROLE.match(m.group(2).strip()) or not re.search(r"[a-z]{3}", m.group(2)):
+        return ""
+    name = m.group(1).strip()
+    return name if looks_like_name(name) and len(name.split()) >= 2 and not PLOT_HEADING.search(name) else ""
+
+
 def _npc_paragraph(block: Block) -> bool:
-    """A bold-named paragraph about a person ("**Mira Holt.** The innkeeper... she ...")."""
-    return (block.kind == "text" and bool(block.lead) and len(block.text) >= 120 and looks_like_name(block.lead)
-            and not PLOT_HEADING.search(block.lead) and _PRONOUN.search(block.text[:400]) is not None)
+    return bool(npc_name(block))
 
 
 @dataclass
@@ -129,6 +149,9 @@ def _person_heading(section: Section) -> bool:
     words = h.text.split()
     if not 2 <= len(words) <= 4 or not looks_like_name(h.text) or any(w.islower() for w in words):
         return False
+    if PLOT_HEADING.search(h.text) or _RULES_HEADING.search(h.text) or \
+            any(b.kind in ("table", "stat_block") for b in section.blocks):
+        return False                  # "Village Rumours", "Mill Encounters", "General Features": not people
     body = " ".join(b.text for b in section.blocks)[:400]
     return _PRONOUN.search(body) is not None
 
@@ -139,8 +162,9 @@ def _kind(section: Section) -> str:
         return "stat_block"
     if h is not None and h.keyed:
         return "location"
-    if section.blocks and all(b.kind == "table" for b in section.blocks):
-        return "table"
+    tables = [b for b in section.blocks if b.kind == "table"]
+    if tables and sum(len(b.text) for b in section.blocks if b.kind != "table") <= 300:
+        return "table"             # a table, maybe under a one-line "Roll a d6 ..." lead-in
     if h is not None and not h.keyed and sum(1 for b in section.blocks if NPC_LABEL.match(b.lead)) >= 2:
         return "npc"
     if h is not None and _person_heading(section):
@@ -219,24 +243,25 @@ def chunk_sections(sections: list[Section]) -> list[Chunk]:
                 if block.lead:
                     emit(section.path, [block], kind, keyed, lead=block.lead)
             continue
+        people: list[Block] = []
         if kind in ("section", "location"):
             people = [b for b in section.blocks if _npc_paragraph(b)]
-            for block in people:
-                emit(section.path + (block.lead,), [block], "npc", False)
             if people:
                 section = Section(section.path, section.heading, [b for b in section.blocks if b not in people])
                 total = sum(len(b.text) for b in section.blocks)
-                if not section.blocks:
-                    continue
         whole = [b for b in section.blocks if b.kind in ("stat_block", "table")]
-        if total <= MAX_CHARS or (len(whole) == len(section.blocks)):
+        if not section.blocks:
+            pass
+        elif total <= MAX_CHARS or (len(whole) == len(section.blocks)):
             emit(section.path, section.blocks, kind, keyed)
-            continue
-        overlap = ""
-        for piece in _pieces(section):
-            emit(section.path, piece, kind, keyed, prefix=f"(…) {overlap}" if overlap else "")
-            last = piece[-1]
-            overlap = "" if last.kind in ("stat_block", "table") else _sentences_tail(last.text)
+        else:
+            overlap = ""
+            for piece in _pieces(section):
+                emit(section.path, piece, kind, keyed, prefix=f"(…) {overlap}" if overlap else "")
+                last = piece[-1]
+                overlap = "" if last.kind in ("stat_block", "table") else _sentences_tail(last.text)
+        for block in people:               # after their place's own chunk: one chunk per person
+            emit(section.path + (npc_name(block),), [block], "npc", False)
     return _merge_tiny(chunks)
 
 
