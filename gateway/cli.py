@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(verbose=args.verbose)
+    # One-shot commands log warnings only; long-running ones (servers) set `default_log_level`.
+    configure_logging(verbose=args.verbose, default_level=getattr(args, "default_log_level", "WARNING"))
     handler = getattr(args, "func", None)
     if handler is None:
         parser.print_help()

@@ -62,23 +62,30 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(
-    *, verbose: bool = False, log_format: str | None = None, secrets: Iterable[str] | None = None
+    *,
+    verbose: bool = False,
+    log_format: str | None = None,
+    secrets: Iterable[str] | None = None,
+    default_level: str = "INFO",
 ) -> None:
-    """Install one handler on the root logger; safe to call again (it replaces ours)."""
+    """Install one handler on the root logger; safe to call again (it replaces ours).
+
+    The level is DEBUG with `verbose`, else LOG_LEVEL when set, else `default_level` (one-shot
+    commands pass WARNING so their output is not buried in lifecycle lines).
+    """
+    configured_level: str | None = None
     if log_format is None or secrets is None:
         try:
             from gateway.settings import get_settings
 
             settings = get_settings()
             log_format = log_format or settings.log_format
-            level_name = "DEBUG" if verbose else settings.log_level
+            configured_level = settings.log_level
             secrets = list(secrets) if secrets is not None else settings.secret_values()
         except Exception:  # a bad setting is reported by the command itself
             log_format = log_format or os.environ.get("LOG_FORMAT", "text").lower()
-            level_name = "DEBUG" if verbose else "INFO"
             secrets = list(secrets or [])
-    else:
-        level_name = "DEBUG" if verbose else "INFO"
+    level_name = "DEBUG" if verbose else configured_level or default_level
     handler = logging.StreamHandler(sys.stderr)
     handler.set_name("lorekeeper")
     if log_format == "json":

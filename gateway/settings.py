@@ -73,12 +73,14 @@ class Settings(BaseSettings):
 
     # Logging
     log_format: str = Field(default="text", pattern="^(text|json)$")
-    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+    log_level: str | None = Field(default=None, pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")  # None: per command
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
+        if isinstance(value, str):
+            return value.strip().upper() or None
+        return value
 
     @field_validator("log_format", mode="before")
     @classmethod

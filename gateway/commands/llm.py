@@ -99,7 +99,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve", help="run `vllm serve` under supervision until Ctrl-C")
     serve.add_argument("--dry-run", action="store_true", help="print the command line and exit")
     serve.add_argument("--json", action="store_true")
-    serve.set_defaults(func=_serve)
+    serve.set_defaults(func=_serve, default_log_level="INFO")
 
     ask = sub.add_parser("ask", help="send one message through the router (or one backend) and print the answer")
     ask.add_argument("message", nargs="+")

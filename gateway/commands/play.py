@@ -71,8 +71,6 @@ async def _run(args: argparse.Namespace, lines: list[str] | None) -> None:
 
 
 def _play(args: argparse.Namespace) -> int:
-    if not args.verbose:  # the game's own lines, not the lifecycle log, belong on the console
-        logging.getLogger().setLevel(logging.WARNING)
     lines = None
     if args.script is not None:
         try:

@@ -117,3 +117,20 @@ def test_database_password_is_redacted_on_its_own(monkeypatch: pytest.MonkeyPatc
     log, stream = _capture_log("text", settings.secret_values())
     log.info("password=%s", "hunter2pass")
     assert "hunter2pass" not in stream.getvalue()
+
+
+def test_log_level_defaults_per_command_and_log_level_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from gateway.settings import get_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
+    get_settings.cache_clear()
+    configure_logging(default_level="WARNING")
+    assert logging.getLogger().level == logging.WARNING
+    configure_logging(default_level="WARNING", verbose=True)
+    assert logging.getLogger().level == logging.DEBUG
+    monkeypatch.setenv("LOG_LEVEL", "info")
+    get_settings.cache_clear()
+    configure_logging(default_level="WARNING")
+    assert logging.getLogger().level == logging.INFO
+    get_settings.cache_clear()
