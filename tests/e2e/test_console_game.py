@@ -1,0 +1,63 @@
+"""`make play`'s path end to end: the installed `lorekeeper play` in a fresh data dir, fed a script.
+
+The first run starts a new embedded PostgreSQL, migrates it and imports the shipped SRD, so this
+is what a new user's first game goes through.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+SCRIPT = """\
+# two players at the table
+mira: !roll 1d20+5 advantage
+bram: !rules condition grappled
+mira: !rules spell magic misile
+bram: !roll 3d6+
+mira: I search the drowned chapel
+bram: !quit
+mira: !roll 1d4
+"""
+
+
+def _lorekeeper() -> list[str]:
+    installed = shutil.which("lorekeeper", path=str(Path(sys.executable).parent))
+    return [installed] if installed else [sys.executable, "-m", "gateway.cli"]
+
+
+def test_a_scripted_console_game_in_a_fresh_data_dir(tmp_path: Path) -> None:
+    script = tmp_path / "session.txt"
+    script.write_text(SCRIPT)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "LOG_LEVEL")}
+    env["LOREKEEPER_DATA_DIR"] = str(tmp_path / "data")
+    result = subprocess.run(
+        [*_lorekeeper(), "play", "--script", str(script), "--seed", "7"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Importing the SRD 5.1 rules")  # first run in this data dir
+    dm_lines = [line for line in out.splitlines() if line.startswith("DM: ")]
+    assert re.match(r"DM: mira rolls 1d20\+5 advantage: 2d20kh1 \(.+\) \+ 5 = \d+ — Total: \d+", dm_lines[0])
+    assert "Grappled" in out and "speed becomes 0" in out
+    assert "(closest match for 'magic misile')" in out and "Magic Missile" in out
+    assert "DM: bram: I can't roll `3d6+`" in out
+    assert "the storyteller is not here yet" in out
+    assert dm_lines[-1] == "DM: The session ends. Farewell, adventurers."
+    assert "rolls 1d4" not in out  # nothing after !quit is played
+    assert "INFO" not in result.stderr  # a one-shot command keeps the lifecycle log quiet
+
+    again = subprocess.run(
+        [*_lorekeeper(), "play", "--script", str(script), "--seed", "7"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert not again.stdout.startswith("Importing")  # the SRD stays imported
+    assert [line for line in again.stdout.splitlines() if line.startswith("DM: ")] == dm_lines  # same seed
