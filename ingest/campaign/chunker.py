@@ -135,6 +135,11 @@ def sections_from_blocks(blocks: list[Block] | tuple[Block, ...]) -> list[Sectio
     return [s for s in sections if s.blocks]
 
 
+def _first_sentence(text: str, limit: int = 300) -> str:
+    head = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip(), maxsplit=1)[0]
+    return head if len(head) <= limit else head[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def _sentences_tail(text: str, limit: int = 220) -> str:
     parts = re.split(r"(?<=[.!?])\s+", text.strip())
     tail = parts[-1] if parts else ""
@@ -246,8 +251,10 @@ def chunk_sections(sections: list[Section]) -> list[Chunk]:
         people: list[Block] = []
         if kind in ("section", "location"):
             people = [b for b in section.blocks if _npc_paragraph(b)]
-            if people:
-                section = Section(section.path, section.heading, [b for b in section.blocks if b not in people])
+            if people and total > MAX_CHARS:
+                # the place's chunk keeps who is there (one sentence each); the full write-ups are their own chunks
+                brief = [b if b not in people else replace(b, text=_first_sentence(b.text)) for b in section.blocks]
+                section = Section(section.path, section.heading, brief)
                 total = sum(len(b.text) for b in section.blocks)
         whole = [b for b in section.blocks if b.kind in ("stat_block", "table")]
         if not section.blocks:

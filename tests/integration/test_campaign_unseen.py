@@ -107,10 +107,10 @@ async def test_recall_at_10_on_the_unseen_adventure(db, imported) -> None:
             found += 1
             reciprocal += 1 / (ranks[0] + 1)
         else:
-            misses.append(q["query"])
+            misses.append(f'{q["query"]!r} (wanted {q["expected"]!r}, got {[h.heading_path[-1] for h in hits[:3]]})')
     recall, mrr = found / len(questions), reciprocal / len(questions)
     print(f"\nunseen adventure retrieval: recall@10 = {recall:.3f}, MRR = {mrr:.3f} over {len(questions)} "
-          f"questions; missed: {misses}")
+          "questions; missed:\n  " + "\n  ".join(misses))
     # threshold: see the module docstring of tests/data/make_unseen_adventure.py and the report in git log
     assert recall >= 0.85
     assert mrr >= 0.5
