@@ -139,8 +139,13 @@ def _record(title: str, category: str, name: str, row: TableRow, described: dict
 def _descriptions(doc: SrdDocument, first: int, last: int) -> dict[str, str]:
     """``{lower-cased name: text}`` from the chapter's paragraphs opening with a bold-italic name."""
     out: dict[str, str] = {}
-    body = [l for l in doc.lines(first, last) if l.first.font.startswith("Cambria")]
-    for group in paragraph_lines(body):
+    runs: list[list] = [[]]  # body text between headings: a heading always ends a paragraph
+    for line in doc.lines(first, last):
+        if line.is_heading():
+            runs.append([])
+        elif line.first.font.startswith("Cambria"):
+            runs[-1].append(line)
+    for group in (g for run in runs for g in paragraph_lines(run)):
         head = group[0]
         if not (head.first.bold and head.first.italic):
             continue
