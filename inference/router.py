@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from inference.base import validate_request
 from inference.breaker import CircuitBreaker
 from inference.errors import AllBackendsFailed, BackendUnavailable, InferenceError, InferenceTimeout, PromptTooLong
 from inference.interfaces import Generation, InferenceBackend, JsonSchema, Message
@@ -107,7 +108,9 @@ class Router:
         Raises:
             AllBackendsFailed: every backend failed or was skipped (its `.failures` says why).
             PromptTooLong: every backend that was tried refused the prompt as too long.
+            ValueError: a malformed request (checked once here, not charged to every backend's breaker).
         """
+        validate_request(messages, max_tokens, temperature)
         if request_id is None:
             return await self._route(messages, schema, max_tokens, temperature, stream)
         if request_id in self._done:
@@ -152,11 +155,16 @@ class Router:
             if reason is not None:
                 self._note_fallback(name, reason, fallbacks)
                 continue
-            if tried:
-                await asyncio.sleep(random.uniform(0, self.config.retry_jitter_s))
-            tried += 1
             try:
+                if tried:
+                    await asyncio.sleep(random.uniform(0, self.config.retry_jitter_s))
+                tried += 1
                 generation = await self._attempt(name, messages, schema, max_tokens, temperature, stream)
+            except asyncio.CancelledError:
+                # The caller gave up: no verdict on the backend, but a half-open probe must not stay
+                # "in flight" forever, or the breaker would never let another request through.
+                self.breakers[name].cancel_probe()
+                raise
             except PromptTooLong as err:
                 self.breakers[name].cancel_probe()  # the prompt's fault, not the backend's
                 failures[name] = err
@@ -187,17 +195,20 @@ class Router:
             load = getattr(backend, "load", None)
             if load is not None:
                 await load()  # a one-time model load (embedded: ~20 s) is not the backend being slow
-        except InferenceError:
-            self._in_flight[name] -= 1
-            raise
-        started = self._clock()
-        try:
+            started = self._clock()
             async with asyncio.timeout(self.config.attempt_timeout_s):
                 generation = await backend.generate(messages, schema, max_tokens, temperature, stream)
         except TimeoutError:
             metrics.record_failure(name, "timeout")
             raise InferenceTimeout(f"{name} exceeded the router's {self.config.attempt_timeout_s}s budget",
                                    backend=name, timeout_s=self.config.attempt_timeout_s) from None
+        except InferenceError:
+            raise
+        except Exception as exc:  # an error the backend failed to translate must not end the turn
+            log.error("%s raised an untranslated %s; treating it as unavailable", name, type(exc).__name__,
+                      exc_info=True)
+            metrics.record_failure(name, "unavailable")
+            raise BackendUnavailable(f"{name} failed: {type(exc).__name__}", backend=name) from None
         finally:
             self._in_flight[name] -= 1
         if self._clock() - started > self.config.slow_latency_s:

@@ -186,3 +186,57 @@ async def test_warm_up_loads_backends_that_have_a_model() -> None:
     router = Router({"vllm": ScriptedBackend([reply("x")], name="vllm"), "embedded": embedded}, RouterConfig(**FAST))
     await router.warm_up()
     assert embedded.loads == 1
+
+
+async def test_a_cancelled_half_open_probe_does_not_wedge_the_breaker() -> None:
+    clock = Clock()
+    local = ScriptedBackend([{"error": "unavailable"}, {"delay_s": 30, "reply": {"narrative": "late"}},
+                             reply("back")], name="vllm")
+    router = Router({"vllm": local}, RouterConfig(failure_threshold=1, reset_timeout_s=60, **FAST), clock=clock)
+    with pytest.raises(AllBackendsFailed):
+        await router.generate(MESSAGES, SCHEMA)
+    clock.now += 61
+    probe = asyncio.ensure_future(router.generate(MESSAGES, SCHEMA))
+    while len(local.requests) < 2:
+        await asyncio.sleep(0.01)
+    probe.cancel()  # the player's turn was abandoned mid-probe
+    with pytest.raises(asyncio.CancelledError):
+        await probe
+    assert router.status()["backends"]["vllm"]["in_flight"] == 0
+    # the probe never reported: the next caller must be allowed to probe again
+    assert (await router.generate(MESSAGES, SCHEMA)).data == {"narrative": "back"}
+    assert router.breakers["vllm"].state == "closed"
+
+
+async def test_a_cancelled_model_load_does_not_leak_an_in_flight_slot() -> None:
+    class Loading(ScriptedBackend):
+        async def load(self) -> None:
+            await asyncio.sleep(30)
+
+    router = Router({"embedded": Loading([reply("cpu")], name="embedded")}, RouterConfig(**FAST))
+    call = asyncio.ensure_future(router.generate(MESSAGES, SCHEMA))
+    await asyncio.sleep(0.05)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert router.status()["backends"]["embedded"]["in_flight"] == 0
+
+
+async def test_an_untranslated_backend_error_falls_back_instead_of_escaping() -> None:
+    class Broken(ScriptedBackend):
+        async def generate(self, *args, **kwargs):
+            raise KeyError("choices")  # a backend bug / an SDK error nobody translated
+
+    api = ScriptedBackend([reply("api")], name="gemini")
+    router = Router({"vllm": Broken([reply("x")], name="vllm"), "gemini": api}, RouterConfig(**FAST))
+    generation = await router.generate(MESSAGES, SCHEMA)
+    assert generation.backend == "gemini" and generation.fallbacks == (("vllm", "unavailable"),)
+    assert router.breakers["vllm"].failures == 1
+
+
+async def test_a_malformed_request_is_rejected_once_not_charged_to_every_backend() -> None:
+    local = ScriptedBackend([reply("x")], name="vllm")
+    router = Router({"vllm": local}, RouterConfig(**FAST))
+    with pytest.raises(ValueError):
+        await router.generate(MESSAGES, SCHEMA, max_tokens=0)
+    assert router.breakers["vllm"].failures == 0 and local.requests == []
