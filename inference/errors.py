@@ -28,10 +28,23 @@ __all__ = [
 ]
 
 
+def _rebuild(cls: type[InferenceError], args: tuple[object, ...], state: dict[str, object]) -> InferenceError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
+
+
 class InferenceError(Exception):
     """Root of the inference error tree."""
 
     reason = "error"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross Ray actor boundaries. Exception's default pickling calls `cls(*self.args)`, which
+        # breaks for subclasses with keyword-only or non-string constructors (PromptTooLong,
+        # AllBackendsFailed); rebuild from the attributes instead.
+        return _rebuild, (type(self), self.args, dict(self.__dict__))
 
     def __init__(self, detail: str, *, backend: str = "", user_message: str | None = None) -> None:
         super().__init__(detail)

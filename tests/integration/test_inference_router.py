@@ -161,6 +161,17 @@ async def test_router_actor_over_ray(servers, ray_cluster) -> None:
     assert len(local.requests) == 2
     ray.kill(actor)
 
+    # Every backend failing inside the actor reaches the caller as AllBackendsFailed, with its reasons
+    # (the error is pickled across the actor boundary).
+    lone = InferenceRouter.remote(InferencePlan(backends=(("vllm", VLLMBackendConfig(port=local.port,
+                                                                                   served_model="llama")),),
+                                                router=RouterConfig(retry_jitter_s=0.0, attempt_timeout_s=2.0)), None, 0)
+    with pytest.raises(AllBackendsFailed) as caught:
+        await lone.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-lone")
+    assert {name: err.reason for name, err in caught.value.failures.items()} == {"vllm": "unavailable"}
+    assert "your message is kept" in caught.value.user_message
+    ray.kill(lone)
+
     # A backend in its own actor: errors raised there come back as our InferenceError types.
     gemini.mode = "500"
     gemini_actor = GeminiActor.remote(GeminiConfig(api_key="g", base_url=f"http://127.0.0.1:{gemini.port}",
