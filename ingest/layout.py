@@ -156,7 +156,30 @@ def _page_lines(page: pymupdf.Page, number: int) -> list[_Line]:
                     group = []
                 group.append(seg)
             lines.append(_make_line(number, raw["bbox"], group))
-    return lines
+    return _attach_drop_caps(lines)
+
+
+def _attach_drop_caps(lines: list[_Line]) -> list[_Line]:
+    """A drop cap (one big initial beside the first lines of a paragraph) goes back into its word:
+    "H" + "arrowdale is a village" → "Harrowdale is a village"."""
+    if not lines:
+        return lines
+    sizes = sorted(line.size for line in lines)
+    body = sizes[len(sizes) // 2]
+    out = list(lines)
+    for cap in lines:
+        text = cap.text
+        if len(text) != 1 or not text.isalpha() or not text.isupper() or cap.size < 2 * body:
+            continue
+        # the first line to its right, starting within the initial's height
+        beside = [ln for ln in out if ln is not cap and ln.size < 1.5 * body and 0 <= ln.x0 - cap.x1 < 3 * body
+                  and cap.y0 - 0.5 * body <= ln.y0 <= cap.y1 and ln.segs and ln.segs[0].text[:1].islower()]
+        if not beside:
+            continue
+        first = min(beside, key=lambda ln: ln.y0)
+        first.segs[0].text = text + first.segs[0].text
+        out.remove(cap)
+    return out
 
 
 def _make_line(page: int, bbox: tuple, segs: list[_Seg]) -> _Line:
@@ -250,6 +273,10 @@ def _reading_order(lines: list[_Line], width: float) -> list[_Line]:
     content = max(cx1 - cx0, 1.0)
     wide = [line for line in lines if (line.x1 - line.x0) > 0.45 * width]
     narrow = [line for line in lines if (line.x1 - line.x0) <= 0.45 * width]
+    # display lines (a chapter title centred over both columns, a drop cap) do not hide a gutter
+    sizes = sorted(line.size for line in lines)
+    body = sizes[len(sizes) // 2]
+    narrow = [line for line in narrow if line.size < 1.3 * body]
     diff = [0] * (int(width) + 3)           # difference array: O(lines + width), not O(lines × width)
     for line in narrow:
         a, b = max(0, int(line.x0)), min(len(diff) - 2, int(line.x1) + 1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = ["Block", "build_blocks", "KEYED_HEADING"]
@@ -323,7 +323,7 @@ def build_blocks(lines: list[Any], title: str = "") -> list[Block]:
         second = sum(1 for k, h in enumerate(heading) if h and k not in stat_titles
                      and round(lines[k].size * 2) / 2 == sizes[1])
         if (title and title.casefold() in text) or sizes[0] >= 1.8 * sizes[1] or \
-                (opens and second >= 2 and sizes[0] >= 1.5 * sizes[1]):
+                (opens and second >= 2 and sizes[0] >= 1.3 * sizes[1]):
             title_idx = top[0]
     if title_idx >= 0:
         sizes = sizes[1:]
@@ -402,7 +402,33 @@ def build_blocks(lines: list[Any], title: str = "") -> list[Block]:
         bold, italics = _phrases(group, "bold", skip_lead=bool(line.lead)), ()
         if not ital:
             italics = _phrases(group, "italic", skip_lead=False)
-        blocks.append(Block(kind, text, line.page, lead=line.lead, size=line.size,
+        lead = line.lead
+        keyed = KEYED_HEADING.match(lead) if lead else None
+        if keyed and keyed.group(2)[:1].isupper() and text.startswith(lead):
+            # a keyed area written as a bold run-in paragraph ("R1. Gallows Crossroads. Where the lane ...")
+            # is a keyed heading one level below the current one
+            blocks.append(Block("heading", lead, line.page, current_level + 1, size=line.size,
+                                in_box=line.box >= 0, keyed=True))
+            text, lead = text[len(lead):].lstrip(" .:—–-"), ""
+        blocks.append(Block(kind, text, line.page, lead=lead, size=line.size,
                             in_box=line.box >= 0, italic=ital, bold_phrases=bold, italic_phrases=italics))
         i = j
+    return _chapter_levels(blocks)
+
+
+_CHAPTER = re.compile(r"^(chapter|part|appendix|act|book)\b(?:\s+(?:\d{1,2}|[IVX]{1,5}|[A-Z]|one|two|three|four|"
+                      r"five|six|seven|eight|nine|ten))?\s*(?:[:.\-–—]|$)", re.IGNORECASE)
+
+
+def _chapter_levels(blocks: list[Block]) -> list[Block]:
+    """"Chapter 2", "Part 3", "Appendix A" are top-level divisions even when set in a smaller face than
+    another one (an appendix title smaller than the part banners): all take the highest of their levels."""
+    chapters = [n for n, b in enumerate(blocks) if b.kind == "heading" and b.level > 0 and not b.stat
+                and not b.in_box and not b.keyed and _CHAPTER.match(b.text)]
+    if len(chapters) < 2:
+        return blocks
+    top = min(blocks[n].level for n in chapters)
+    for n in chapters:
+        if blocks[n].level > top:
+            blocks[n] = replace(blocks[n], level=top)
     return blocks

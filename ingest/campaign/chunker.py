@@ -30,6 +30,9 @@ _NOT_NAME = {"the", "a", "an", "treasure", "development", "developments", "tacti
              "hazard", "hazards", "encounter", "creatures", "light", "sound", "water", "doors", "secret", "if",
              "when", "general", "chapter", "part", "area", "appendix", "random", "stats", "role", "personality"}
 _PRONOUN = re.compile(r"\b(he|she|his|her|him|himself|herself)\b", re.IGNORECASE)
+_CAST_HEADING = re.compile(r"\b(npcs?|non-player characters|folk|townsfolk|people|personalit(?:y|ies)|cast|"
+                           r"who'?s who|dramatis personae|allies|villains|residents|inhabitants|locals|notables|"
+                           r"denizens|rivals|friends and foes)\b", re.IGNORECASE)
 _RULES_HEADING = re.compile(r"\b(encounters?|features?|tables?|treasures?|tactics|developments?|events?|"
                             r"aftermath|conclusion|rewards?|traps?|hazards?|weather|random|notes?)\b", re.IGNORECASE)
 
@@ -147,9 +150,11 @@ def _sentences_tail(text: str, limit: int = 220) -> str:
 
 
 def _person_heading(section: Section) -> bool:
-    """A named heading right under a keyed area whose text speaks of he/she: an NPC write-up."""
+    """A named heading right under a keyed area or a cast-list heading ("Appendix B: Townsfolk", "NPCs")
+    whose text speaks of he/she: an NPC write-up."""
     h = section.heading
-    if h is None or h.keyed or h.stat or len(section.path) < 2 or not KEYED_HEADING.match(section.path[-2]):
+    if h is None or h.keyed or h.stat or len(section.path) < 2 or \
+            not (KEYED_HEADING.match(section.path[-2]) or _CAST_HEADING.search(section.path[-2])):
         return False
     words = h.text.split()
     if not 2 <= len(words) <= 4 or not looks_like_name(h.text) or any(w.islower() for w in words):

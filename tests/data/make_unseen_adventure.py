@@ -6,7 +6,9 @@ three styles of keyed areas ("AREA 1 — THE TOLL BRIDGE", "B2. Flooded Cellar",
 Tunnel"), NPCs both in boxed sidebars with labelled paragraphs and in "Name (race role)"
 paragraphs, read-aloud text in shaded boxes (italic in one part, upright in another), a random
 encounter table, a stat block, a running header with the module title and chapter, page numbers
-in alternating footer corners, two columns on most pages and one full-width page.
+in alternating footer corners, chapter banners across both columns, drop caps, hyphenated line
+breaks, keyed sites written as bold run-in paragraphs ("R1. Gallows Crossroads. Where ..."), an
+appendix of NPCs under plain name headings, two columns on most pages and a full-width cover page.
 
     python tests/data/make_unseen_adventure.py OUT.pdf
 
@@ -41,11 +43,14 @@ EXPECTED_LOCATIONS = (
     ("6", "6) Bone Granary"),
     ("7", "7) Shrine of the Hungry Saint"),
     ("8", "8) The Miller's Grave"),
+    ("R1", "R1. Gallows Crossroads"),
+    ("R2", "R2. Drowned Ford"),
+    ("R3", "R3. Charcoal Burners' Camp"),
 )
 # NPCs with a write-up of their own (a sidebar, a bold-named paragraph or a "Name (race role)" paragraph);
 # Jory Fenwick is only ever mentioned, so he is not in this list
 EXPECTED_NPCS = ("Maud Fenwick", "Tobin Reeve", "Hesper Quill", "Brother Anselm Rook", "Corvina Hale",
-                 "Osric Dunmore")
+                 "Osric Dunmore", "Mag Tully", "Wat Sedge")
 
 # ---------------------------------------------------------------- the text
 
@@ -93,8 +98,8 @@ COVER = [
 ]
 
 PART1 = [
-    ("h1", "Part 1: Harrowdale"),
-    ("p", "Harrowdale is a village of sixty stone cottages strung along the east bank of the River Wend. Its "
+    ("banner", "Part 1: Harrowdale"),
+    ("drop", "Harrowdale is a village of sixty stone cottages strung along the east bank of the River Wend. Its "
           "fields are the colour of ash this year, and the people are thin and suspicious. The mill stands a "
           "quarter mile upstream, visible from everywhere in the village; no one will look at it for long."),
     ("lead", "Maud Fenwick", "The miller's widow lives in the last cottage before the mill road with her two "
@@ -160,8 +165,8 @@ PART1 = [
 ]
 
 PART2 = [
-    ("h1", "Part 2: The Mill"),
-    ("p", "The mill is a three-storey building of timber on a stone footing, with a great undershot waterwheel "
+    ("banner", "Part 2: The Mill"),
+    ("drop", "The mill is a three-storey building of timber on a stone footing, with a great undershot waterwheel "
           "on its river side. The wheel still turns although the sluice gate has been closed for a month. Inside, "
           "the ghost of Osric Dunmore relives the grinding of the last harvest, and the spoiled flour has woken "
           "into grist haunts."),
@@ -234,8 +239,8 @@ PART2 = [
 ]
 
 PART3 = [
-    ("h1", "Part 3: Beneath the Millrace"),
-    ("p", "The millrace runs under the mill's stone footing into a cave system cut by the river long before "
+    ("banner", "Part 3: Beneath the Millrace"),
+    ("drop", "The millrace runs under the mill's stone footing into a cave system cut by the river long before "
           "anyone built here. The walls sweat and the air is warm and smells of yeast."),
     ("h2", "5) Sluice Tunnel"),
     ("box_i", "The channel narrows to a tunnel barely wide enough for one person. Cold water rushes past your "
@@ -269,6 +274,37 @@ PART3 = [
           "grateful feast. If the characters expose Corvina Hale's ledger, the villagers turn on her and she flees "
           "Harrowdale by night; she may return as an enemy in a later adventure. If a character took the Saint's "
           "new bargain, the bell of the chapel rings once each year on the night their tithe falls due."),
+]
+
+APPENDIX = [
+    ("h1", "Appendix A: The Wend Road"),
+    ("p", "The road to Harrowdale follows the river through a day of wet woodland. Use these sites if the "
+          "characters travel there on foot or stop along the way; each is keyed to the road map."),
+    ("lead", "R1. Gallows Crossroads", "Where the village lane meets the king's road stands an old gibbet. An "
+                                        "iron cage hangs from it, stuffed with straw and dressed in a miller's "
+                                        "smock, and crows refuse to land anywhere near it. Anyone who opens the "
+                                        "cage finds a wax tablet inside listing the names of the three drowned "
+                                        "villagers, written in the same hand as the words in the Flooded Cellar."),
+    ("lead", "R2. Drowned Ford", "The shallow crossing is knee deep and slippery. Halfway over, pale hands "
+                                  "reach up through the silt; they belong to nothing and cannot be hurt, but a "
+                                  "character who fails a DC 12 Dexterity saving throw is pulled under and must "
+                                  "spend an action to break free. Crossing the toll bridge instead avoids the "
+                                  "ford entirely."),
+    ("lead", "R3. Charcoal Burners' Camp", "Four soot-blackened woodcutters tend smoking earth kilns in a "
+                                            "clearing. They are friendly, share their supper and warn travellers "
+                                            "that the river has been 'hungry' since the autumn. For 2 gp they "
+                                            "will guide the party to Harrowdale by a dry path."),
+    ("h1", "Appendix B: Harrowdale Folk"),
+    ("p", "Two more villagers may help or hinder the characters."),
+    ("h2", "Mag Tully"),
+    ("p", "The village herbwife is a stooped old woman with a voice like a crow. She has been treating the "
+          "withering sickness in the livestock with poultices that do nothing, and she knows it. If the "
+          "characters bring her a handful of the grey flour, she burns it and reads the smoke: she tells them "
+          "the sickness will lift only when the debt is settled, one way or another."),
+    ("h2", "Wat Sedge"),
+    ("p", "The sluice-keeper is a big, slow man who closed the millrace gate a month ago on the magistrate's "
+          "orders, hoping to stop the wheel. It did not stop, and he has not been able to sleep since. He "
+          "carries the only key to the gate and will open it for the characters if they tell him why."),
 ]
 
 
@@ -309,12 +345,14 @@ class _Writer:
         self.columns = 2
         self.col = 0
         self.frame = _Frame(0, 0, 0)
+        self.band_top = 0.0               # where the columns start on this page (below a banner)
 
     # pages and columns
     def new_page(self, columns: int) -> None:
         self.page = self.doc.new_page(width=W, height=H)
         self.columns = columns
         self.col = 0
+        self.band_top = 0.0
         number = self.doc.page_count
         if number > 1:
             self._furniture(number)
@@ -333,7 +371,7 @@ class _Writer:
         _put(page, (W / 2 - 60, 766), "Harrowdale Press", fontname=SANS, fontsize=7, color=(0.4, 0.4, 0.4))
 
     def _set_frame(self) -> None:
-        top = TOP if self.doc.page_count > 1 else 54
+        top = max(TOP if self.doc.page_count > 1 else 54, self.band_top)
         if self.columns == 1:
             self.frame = _Frame(MARGIN_X, W - MARGIN_X, top)
         else:
@@ -352,24 +390,38 @@ class _Writer:
 
     # text
     @staticmethod
-    def _wrap(runs: list[tuple[str, str]], size: float, width: float) -> list[list[tuple[str, str]]]:
+    def _wrap(runs: list[tuple[str, str]], size: float, width: float, hyphenate: bool = False,
+              first_indent: float = 0.0, indent_lines: int = 0) -> list[list[tuple[str, str]]]:
+        """Greedy line filling; long words that do not fit are hyphenated (as typesetters do) when asked."""
         words = [(w, font) for text, font in runs for w in text.split()]
         lines: list[list[tuple[str, str]]] = [[]]
         used = 0.0
-        for word, font in words:
-            w = _length(word + " ", font, size)
-            if lines[-1] and used + _length(word, font, size) > width:
+
+        def room() -> float:
+            return width - (first_indent if len(lines) <= indent_lines else 0.0)
+
+        while words:
+            word, font = words.pop(0)
+            if lines[-1] and used + _length(word, font, size) > room():
+                half = len(word) // 2
+                head = word[:half] + "-"
+                if hyphenate and len(word) >= 9 and word.isalpha() and used + _length(head, font, size) <= room():
+                    lines[-1].append((head, font))
+                    words.insert(0, (word[half:], font))
                 lines.append([])
                 used = 0.0
+                if words and words[0][0] == word[half:] and hyphenate and len(word) >= 9 and word.isalpha() \
+                        and lines[-2][-1][0] == head:
+                    continue
             lines[-1].append((word, font))
-            used += w
+            used += _length(word + " ", font, size)
         return lines
 
     def _draw(self, lines: list[list[tuple[str, str]]], size: float, x0: float, color=(0, 0, 0),
-              indent: float = 0.0) -> None:
+              indent: float = 0.0, indent_lines: int = 1) -> None:
         for n, line in enumerate(lines):
             self.need(LEADING)
-            x = (self.frame.x0 if x0 < 0 else x0) + (indent if n == 0 else 0)
+            x = (self.frame.x0 if x0 < 0 else x0) + (indent if n < indent_lines else 0)
             y = self.frame.y + size
             for word, font in line:
                 _put(self.page, (x, y), word, fontname=font, fontsize=size, color=color)
@@ -377,10 +429,35 @@ class _Writer:
             self.frame.y += LEADING * size / BODY_SIZE
 
     def paragraph(self, runs: list[tuple[str, str]], size: float = BODY_SIZE, gap: float = 5.0) -> None:
-        lines = self._wrap(runs, size, self.frame.x1 - self.frame.x0)
+        lines = self._wrap(runs, size, self.frame.x1 - self.frame.x0, hyphenate=size == BODY_SIZE)
         self.need(2 * LEADING)
         self._draw(lines, size, -1)
         self.frame.y += gap
+
+    def drop_cap(self, text: str) -> None:
+        """A paragraph opening with a three-line initial in a display face."""
+        cap, rest = text[0], text[1:]
+        big = 3 * LEADING + 4
+        indent = _length(cap, SANS_B, big) + 4
+        self.need(4 * LEADING)
+        _put(self.page, (self.frame.x0, self.frame.y + 2.5 * LEADING + 4), cap, fontname=SANS_B, fontsize=big,
+             color=RED)
+        # the rest of the first word hugs the initial: "H" + "arrowdale is ..."
+        lines = self._wrap([(rest, BODY)], BODY_SIZE, self.frame.x1 - self.frame.x0, hyphenate=True,
+                           first_indent=indent, indent_lines=3)
+        self._draw(lines, BODY_SIZE, -1, indent=indent, indent_lines=3)
+        self.frame.y += 5
+
+    def banner(self, text: str) -> None:
+        """A chapter title centred across both columns at the top of a page, over a rule."""
+        size = 20
+        y = max(self.frame.y, TOP)
+        _put(self.page, ((W - _length(text, SANS_B, size)) / 2, y + size), text, fontname=SANS_B, fontsize=size,
+             color=RED)
+        self.page.draw_line((MARGIN_X, y + size + 8), (W - MARGIN_X, y + size + 8), color=RED, width=1.2)
+        self.band_top = y + size + 18
+        self.col = 0
+        self._set_frame()
 
     def heading(self, text: str, font: str, size: float, color=(0, 0, 0), before: float = 8.0) -> None:
         lines = self._wrap([(text, font)], size, self.frame.x1 - self.frame.x0)
@@ -483,6 +560,10 @@ class _Writer:
                 self.heading(el[1], SANS_B, 10.5, RED, before=4)
             elif kind == "p":
                 self.paragraph([(el[1], BODY)])
+            elif kind == "drop":
+                self.drop_cap(el[1])
+            elif kind == "banner":
+                self.banner(el[1])
             elif kind == "lead":
                 self.paragraph([(el[1] + ".", BOLD), (el[2], BODY)])
             elif kind == "box_i":
@@ -505,7 +586,7 @@ def build(path: str | Path) -> Path:
     w.new_page(1)                                # the cover: full width
     w.render(COVER)
     for chapter, part in (("Part 1: Harrowdale", PART1), ("Part 2: The Mill", PART2),
-                          ("Part 3: Beneath the Millrace", PART3)):
+                          ("Part 3: Beneath the Millrace", PART3), ("Appendices", APPENDIX)):
         w.chapter = chapter
         w.new_page(2)
         w.render(part)
