@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from inference.base import check_context, estimate_tokens, finish, validate_request
 from inference.errors import BackendOverloaded, BackendUnavailable, InferenceError, InferenceTimeout, PromptTooLong
@@ -110,6 +111,10 @@ class OpenAICompatBackend:
             err = translate_openai_error(exc, self.name, self.config.timeout_s)
             metrics.record_failure(self.name, err.reason)
             raise err from None
+        except ValueError as exc:  # a 200 whose body or SSE event is not JSON (e.g. a proxy)
+            metrics.record_failure(self.name, "unavailable")
+            raise BackendUnavailable(f"{self.name} sent a malformed response ({type(exc).__name__})",
+                                     backend=self.name) from None
         finally:
             self._in_flight -= 1
             metrics.set_queue_depth(self.name, self._in_flight)
@@ -125,6 +130,9 @@ class OpenAICompatBackend:
         response = await self._client.chat.completions.create(
             model=self.config.model, messages=list(messages), max_tokens=max_tokens, temperature=temperature,
             **self._extra_params(schema))
+        if not isinstance(response, ChatCompletion):  # the SDK hands back the raw text of a non-JSON 200
+            raise BackendUnavailable(f"{self.name} sent a malformed response ({type(response).__name__})",
+                                     backend=self.name)
         if not response.choices:
             raise BackendUnavailable(f"{self.name} returned no choices", backend=self.name)
         text = response.choices[0].message.content or ""

@@ -3,7 +3,9 @@
 `OpenAIStandIn` speaks the OpenAI chat-completions API (as vLLM and xAI do) plus vLLM's
 `/health` and `/metrics`; `GeminiStandIn` speaks Gemini's `generateContent`. Each records the
 request bodies it received and can be switched between behaviours at any time:
-"ok", "stall" (never answers), "429", "500", "503", "bad_json"; `stop()` makes it die
+"ok", "stall" (never answers), "429", "500", "503", "bad_json", and for the OpenAI stand-in
+"html" (a proxy's 200 HTML page), "broken_body" (200 with a body that is not JSON) and
+"broken_sse" (a stream whose second event is not JSON); `stop()` makes it die
 (connections refused). These are real aiohttp servers: the `openai` and `google-genai`
 clients talk HTTP to them exactly as to the real services.
 """
@@ -80,6 +82,10 @@ class OpenAIStandIn(_StandIn):
         failure = await self._misbehave()
         if failure is not None:
             return failure
+        if self.mode == "html":
+            return web.Response(text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
+        if self.mode == "broken_body":
+            return web.Response(text='{"id": "cmpl-1", "choi', content_type="application/json")
         text = self._text()
         usage = {"prompt_tokens": 42, "completion_tokens": 17, "total_tokens": 59}
         if not body.get("stream"):
@@ -93,6 +99,8 @@ class OpenAIStandIn(_StandIn):
             chunk = {"id": "cmpl-1", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
                      "choices": [{"index": 0, "delta": {"content": text[i:i + 8]}, "finish_reason": None}]}
             await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            if self.mode == "broken_sse":
+                await response.write(b"data: {not json\n\n")
         final = {"id": "cmpl-1", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
                  "choices": [], "usage": usage}
         await response.write(f"data: {json.dumps(final)}\n\ndata: [DONE]\n\n".encode())

@@ -96,6 +96,17 @@ async def test_vllm_http_errors_are_translated(openai_standin, mode, error, stat
     await backend.close()
 
 
+@pytest.mark.parametrize("mode, stream", [("html", False), ("broken_body", False), ("broken_sse", True)])
+async def test_a_malformed_200_response_is_translated(openai_standin, mode, stream) -> None:
+    openai_standin.mode = mode
+    backend = vllm(openai_standin)
+    with pytest.raises(BackendUnavailable) as caught:
+        await backend.generate(MESSAGES, SCHEMA, stream=stream)
+    assert caught.value.backend == "vllm" and "malformed" in caught.value.detail
+    assert backend.in_flight == 0
+    await backend.close()
+
+
 async def test_500_is_not_reported_as_overload(openai_standin) -> None:
     openai_standin.mode = "500"
     backend = vllm(openai_standin)
