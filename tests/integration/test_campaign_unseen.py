@@ -73,9 +73,12 @@ async def test_every_named_npc_is_its_own_chunk_and_row(db, imported) -> None:
         assert row["kind"] == "npc" and row["heading_path"][-1] == name, (name, row["heading_path"], row["kind"])
         assert name.split()[-1] in row["text"]
     # headings of tables and rules sections are not people
-    assert not {"Village Rumours", "Mill Encounters", "General Features"} & set(by_name)
-    osric = by_name["Osric Dunmore"]
-    assert osric["heading_path"][-2] == "B3. Grinding Floor"
+    assert not {"Village Rumours", "Mill Encounters", "General Features", "Jory Fenwick"} & set(by_name)
+    assert by_name["Osric Dunmore"]["heading_path"][-2] == "B3. Grinding Floor"
+    assert by_name["Mag Tully"]["heading_path"] == ["Appendix B: Harrowdale Folk", "Mag Tully"]
+    role = await db.fetch_value("SELECT role FROM npcs WHERE campaign_id = %s AND name = 'Tobin Reeve'",
+                                (imported.campaign_id,))
+    assert role == "human toll keeper"
 
 
 async def test_no_running_header_or_footer_in_chunks(db, imported) -> None:
@@ -84,10 +87,18 @@ async def test_no_running_header_or_footer_in_chunks(db, imported) -> None:
     assert len(texts) >= 25
     for furniture in (*GEN.HEADER_TEXTS, "Harrowdale Press"):
         assert not any(furniture in t for t in texts), furniture
-    # the cover title is the document's title, not a chapter every chunk hangs under
+    # the cover title is the document's title, not a chapter every chunk hangs under; appendices are chapters
     paths = [tuple(r["heading_path"]) for r in await db.fetch_all(
         "SELECT heading_path FROM campaign_chunks WHERE campaign_id = %s", (imported.campaign_id,))]
     assert not any(p and p[0] == GEN.TITLE for p in paths)
+    assert {p[0] for p in paths} >= {"Part 1: Harrowdale", "Part 2: The Mill", "Part 3: Beneath the Millrace",
+                                     "Appendix A: The Wend Road", "Appendix B: Harrowdale Folk"}
+    everything = "\n".join(texts)
+    # drop caps rejoin their word; words hyphenated at a line end are whole again; columns read in order
+    assert "Harrowdale is a village of sixty stone cottages" in everything
+    assert "The mill is a three-storey building" in everything
+    assert "except what the characters bring" in everything and "chara-" not in everything
+    assert "the village holds a thin, grateful feast" in everything
 
 
 async def test_recall_at_10_on_the_unseen_adventure(db, imported) -> None:
@@ -111,13 +122,15 @@ async def test_recall_at_10_on_the_unseen_adventure(db, imported) -> None:
     recall, mrr = found / len(questions), reciprocal / len(questions)
     print(f"\nunseen adventure retrieval: recall@10 = {recall:.3f}, MRR = {mrr:.3f} over {len(questions)} "
           "questions; missed:\n  " + "\n  ".join(misses))
-    # threshold: see the module docstring of tests/data/make_unseen_adventure.py and the report in git log
+    # 0.85 (at most 6 of 41 missed) is the bar the sample adventure is held to; measured 0.927 / 0.744
+    # here. A question a broken layout pass loses (the NPC paragraphs, run-in keyed areas, columns read
+    # across) takes recall to 0.66, so the bar catches a regression of the parsing, not only of ranking.
     assert recall >= 0.85
-    assert mrr >= 0.5
+    assert mrr >= 0.55
 
 
 async def test_campaign_stats_count_the_world(db, imported) -> None:
     stats = await CampaignRepository(db).campaign_stats(NAME)
     assert stats["locations"] == len(GEN.EXPECTED_LOCATIONS)
     assert stats["story_hooks"] == 3
-    assert stats["connections"] >= 3
+    assert stats["connections"] >= 4 and stats["npcs"] == len(GEN.EXPECTED_NPCS)
