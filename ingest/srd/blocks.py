@@ -18,6 +18,7 @@ from ingest.srd.text import clean, join_lines
 __all__ = ["paragraphs", "paragraph_lines", "paragraph_text", "chapter_pages", "TABLE_SIZE"]
 
 TABLE_SIZE = 9.5  # table cells are set in 8.9 pt, body text in 9.84 pt
+_CELL_GAP = 4.0  # pt between spans of one cell (a word space); cells stand 8 pt or more apart
 
 
 def _is_table(line: Line) -> bool:
@@ -47,12 +48,40 @@ def _starts_paragraph(line: Line, prev: Line, head: Line, hanging: bool) -> bool
         return table != prev_table or line.indent < head.indent + 15
     if line.text.startswith("\u2022"):
         return True
-    if line.first.bold and not prev.all_bold():
+    if line.first.bold and not prev.all_bold() and not _inline_bold(line):
         return True
+    if line.indent > 5 and _label_hangs(line, prev, head, step):
+        return False  # "Speed: 30 ft., swim 30 ft. (or 0 ft. ..." wraps under its label
     if line.indent > 5:
         # a bullet's wrapped lines hang under it; elsewhere an indent opens a paragraph
         return not (hanging or head.text.startswith("\u2022"))
     return step > prev.size * 1.45 or step < 0
+
+
+def _inline_bold(line: Line) -> bool:
+    """A line opening with a bold word inside a sentence ("bandit captain has these ..."), no heading."""
+    return line.first.text.lstrip()[:1].islower()
+
+
+def _label_hangs(line: Line, prev: Line, head: Line, step: float) -> bool:
+    """A wrapped line under a ``Label value`` line (a stat-block field: ``Condition Immunities ...``).
+
+    The label is bold without a closing period (``Multiattack.`` opens a run-in paragraph
+    instead), sits at the margin, and every line after it so far is indented: a lore paragraph
+    that opens with a bold name ("**Priests** bring ...") wraps at the margin, so an indented
+    line after it is a new paragraph.
+    """
+    label = head.first.text.strip()
+    return (
+        head.first.bold
+        and not head.all_bold()
+        and head.indent < 2
+        and not label.endswith(".")
+        and (prev is head or prev.indent > 5)  # every line after the label hangs
+        and line.page == prev.page
+        and line.column == prev.column
+        and 0 < step <= prev.size * 1.45
+    )
 
 
 def paragraphs(lines: Sequence[Line], *, hanging: bool = False) -> list[str]:
@@ -79,7 +108,13 @@ def _table_row(group: Sequence[Line]) -> str:
         return x - (line.x0 - line.indent)
 
     first = group[0]
-    starts = sorted({round(rel(first, s.x0)) for s in first.spans if not s.blank})
+    starts: list[int] = []
+    end = None
+    for span in sorted((s for s in first.spans if not s.blank), key=lambda s: s.x0):
+        # an italic word inside a cell is its own span, a word-space from the previous one
+        if end is None or span.x0 - end > _CELL_GAP:
+            starts.append(round(rel(first, span.x0)))
+        end = span.x1
     cells: dict[int, list[str]] = {x: [] for x in starts}
     for line in group:
         for span in line.spans:

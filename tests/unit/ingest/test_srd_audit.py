@@ -25,3 +25,45 @@ def test_torch_description_stops_before_tools(srd_by_name):
         "A torch burns for 1 hour, providing bright light in a 20-foot radius and dim light for an "
         "additional 20 feet. If you make a melee attack with a burning torch and hit, it deals 1 fire damage."
     )
+
+
+def test_a_bold_name_inside_a_sentence_does_not_split_the_paragraph(srd_by_name):
+    # the NPC and creature lore sets the creature's name in bold mid-sentence
+    monsters = srd_by_name["monsters"]
+    # p.397
+    assert monsters["Bandit Captain"].description.split("\n")[0] == (
+        "It takes a strong personality, ruthless cunning, and a silver tongue to keep a gang of bandits in "
+        "line. The bandit captain has these qualities in spades."
+    )
+    assert monsters["Berserker"].description == (
+        "Hailing from uncivilized lands, unpredictable berserkers come together in war parties and seek "
+        "conflict wherever they can find it."
+    )
+    # p.401
+    assert monsters["Noble"].description.split("\n")[1] == (
+        "The noble's statistics can also be used to represent courtiers who aren't of noble birth."
+    )
+    # p.388
+    assert monsters["Reef Shark"].description == (
+        "Smaller than giant sharks and hunter sharks, reef sharks inhabit shallow waters and coral reefs, "
+        "gathering in small packs to hunt. A full-grown specimen measures 6 to 10 feet long."
+    )
+
+
+def test_a_wrapped_stat_line_in_an_item_stays_one_line(srd_by_name):
+    items = srd_by_name["magic_items"]
+    # p.208: "Speed: 30 ft., swim 30 ft. (or 0 ft. for both if the legs / and tail aren't extended)"
+    assert (
+        "Speed: 30 ft., swim 30 ft. (or 0 ft. for both if the legs and tail aren't extended)"
+        in items["Apparatus of the Crab"].description.split("\n")
+    )
+    # p.218, the Avatar of Death inside the Deck of Many Things
+    lines = items["Deck of Many Things"].description.split("\n")
+    assert "Condition Immunities charmed, frightened, paralyzed, petrified, poisoned, unconscious" in lines
+    assert "Senses darkvision 60 ft., truesight 60 ft., passive Perception 13" in lines
+
+
+def test_an_italic_spell_name_in_a_table_cell_keeps_its_words_in_order(srd_by_name):
+    # p.231, Necklace of Prayer Beads: "7–12 | Curing | Cure wounds (2nd level) or lesser restoration"
+    rows = srd_by_name["magic_items"]["Necklace of Prayer Beads"].description.split("\n")
+    assert "7–12 Curing Cure wounds (2nd level) or lesser restoration" in rows
