@@ -110,12 +110,16 @@ class _Line:
         segs = [s for s in self.segs if s.text.strip().strip("•·▪■●◦‣-–")]
         if not segs or not segs[0].bold or self.frac("bold") > 0.9:
             return ""
-        label = []
+        text, prev = "", None
         for seg in segs:
             if not seg.bold:
                 break
-            label.append(seg.text)
-        text = "".join(label).strip().lstrip("•·-– ").strip()
+            # words set apart by position only (justified text has no space characters) keep a space
+            gap = prev is not None and not text.endswith(" ") and not seg.text.startswith(" ") and \
+                seg.x0 - prev.x1 > 0.15 * seg.size
+            text += (" " if gap else "") + seg.text
+            prev = seg
+        text = " ".join(text.split()).lstrip("•·-– ").strip()
         return text.rstrip(".:") if text.endswith((".", ":")) and len(text) <= 60 else ""
 
 

@@ -6,7 +6,7 @@ three styles of keyed areas ("AREA 1 — THE TOLL BRIDGE", "B2. Flooded Cellar",
 Tunnel"), NPCs both in boxed sidebars with labelled paragraphs and in "Name (race role)"
 paragraphs, read-aloud text in shaded boxes (italic in one part, upright in another), a random
 encounter table, a stat block, a running header with the module title and chapter, page numbers
-in alternating footer corners, chapter banners across both columns, drop caps, hyphenated line
+in alternating footer corners, ragged-right and justified body text, chapter banners across both columns, drop caps, hyphenated line
 breaks, keyed sites written as bold run-in paragraphs ("R1. Gallows Crossroads. Where ..."), an
 appendix of NPCs under plain name headings, two columns on most pages and a full-width cover page.
 
@@ -346,6 +346,7 @@ class _Writer:
         self.col = 0
         self.frame = _Frame(0, 0, 0)
         self.band_top = 0.0               # where the columns start on this page (below a banner)
+        self.justify = False              # body paragraphs set justified (Part 2 onwards)
 
     # pages and columns
     def new_page(self, columns: int) -> None:
@@ -418,20 +419,25 @@ class _Writer:
         return lines
 
     def _draw(self, lines: list[list[tuple[str, str]]], size: float, x0: float, color=(0, 0, 0),
-              indent: float = 0.0, indent_lines: int = 1) -> None:
+              indent: float = 0.0, indent_lines: int = 1, right: float = -1.0) -> None:
+        """Lines set flush left, or justified to `right` (every line but a paragraph's last)."""
         for n, line in enumerate(lines):
             self.need(LEADING)
             x = (self.frame.x0 if x0 < 0 else x0) + (indent if n < indent_lines else 0)
             y = self.frame.y + size
+            extra = 0.0
+            if right > 0 and n < len(lines) - 1 and len(line) > 1:
+                natural = sum(_length(w, f, size) for w, f in line) + _length(" ", BODY, size) * (len(line) - 1)
+                extra = max(0.0, (right - x - natural) / (len(line) - 1))
             for word, font in line:
                 _put(self.page, (x, y), word, fontname=font, fontsize=size, color=color)
-                x += _length(word + " ", font, size)
+                x += _length(word, font, size) + _length(" ", BODY, size) + extra
             self.frame.y += LEADING * size / BODY_SIZE
 
     def paragraph(self, runs: list[tuple[str, str]], size: float = BODY_SIZE, gap: float = 5.0) -> None:
         lines = self._wrap(runs, size, self.frame.x1 - self.frame.x0, hyphenate=size == BODY_SIZE)
         self.need(2 * LEADING)
-        self._draw(lines, size, -1)
+        self._draw(lines, size, -1, right=self.frame.x1 if self.justify and size == BODY_SIZE else -1.0)
         self.frame.y += gap
 
     def drop_cap(self, text: str) -> None:
@@ -588,6 +594,7 @@ def build(path: str | Path) -> Path:
     for chapter, part in (("Part 1: Harrowdale", PART1), ("Part 2: The Mill", PART2),
                           ("Part 3: Beneath the Millrace", PART3), ("Appendices", APPENDIX)):
         w.chapter = chapter
+        w.justify = chapter != "Part 1: Harrowdale"
         w.new_page(2)
         w.render(part)
     w.doc.set_metadata({"title": "", "author": "Lorekeeper tests", "creationDate": "D:20260101000000Z",
