@@ -22,6 +22,8 @@ _WEIGHT_RE = re.compile(r"^(\d+(?:/\d+)?)?(½)? lb\.")
 _DAMAGE_RE = re.compile(r"^(\d+(?:d\d+)?) (\w+)$")
 _PACK_RE = re.compile(r"^(.+?) \(([\d,]+ (?:cp|sp|gp))\)\. (.+)$", re.DOTALL)
 _NONE = ("—", "*", "")
+# table groups whose same-named paragraph is a rule, not a description of the items in the group
+_GENERIC_GROUPS = {"Ammunition", "Light Armor", "Medium Armor", "Heavy Armor"}
 
 # (table title, category, name column)
 _TABLES = (
@@ -131,7 +133,7 @@ def _record(title: str, category: str, name: str, row: TableRow, described: dict
         stealth_disadvantage=(cells.get("Stealth") == "Disadvantage") if title == "Armor" else None,
         speed=_value(cells, "Speed"),
         carrying_capacity=_value(cells, "Carrying Capacity"),
-        description=_describe(name, described),
+        description=_describe(name, described, sub),
         page=row.page,
     )
 
@@ -156,11 +158,18 @@ def _descriptions(doc: SrdDocument, first: int, last: int) -> dict[str, str]:
     return out
 
 
-def _describe(name: str, described: dict[str, str]) -> str | None:
+def _describe(name: str, described: dict[str, str], subcategory: str | None = None) -> str | None:
+    """The paragraph named like the item ("Shields." for Shield, "Rope." for "Rope, silk (50 feet)"),
+    else the one named like its group ("Arcane Focus." for Orb, "Saddles." for Exotic)."""
     key = name.lower()
-    for candidate in (key, re.sub(r" \(.*\)$", "", key), " ".join(reversed(key.split(", ")))):
-        if candidate in described:
-            return described[candidate]
+    bare = re.sub(r" \(.*\)$", "", key)
+    candidates = [key, bare, " ".join(reversed(bare.split(", "))), bare.split(", ")[0]]
+    if subcategory and subcategory not in _GENERIC_GROUPS:
+        candidates.append(subcategory.lower())
+    for candidate in candidates:
+        for form in (candidate, candidate + "s"):
+            if form in described:
+                return described[form]
     return None
 
 

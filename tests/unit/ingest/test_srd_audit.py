@@ -67,3 +67,23 @@ def test_an_italic_spell_name_in_a_table_cell_keeps_its_words_in_order(srd_by_na
     # p.231, Necklace of Prayer Beads: "7–12 | Curing | Cure wounds (2nd level) or lesser restoration"
     rows = srd_by_name["magic_items"]["Necklace of Prayer Beads"].description.split("\n")
     assert "7–12 Curing Cure wounds (2nd level) or lesser restoration" in rows
+
+
+def test_items_described_under_a_plural_or_group_name_get_that_paragraph(srd_by_name):
+    eq = srd_by_name["equipment"]
+    # p.63 "Shields. A shield is made from wood or metal ..."
+    assert eq["Shield"].description == (
+        "A shield is made from wood or metal and is carried in one hand. Wielding a shield increases your "
+        "Armor Class by 2. You can benefit from only one shield at a time."
+    )
+    # p.68 "Rope. Rope, whether made of hemp or silk, ..." and "Tent. A simple and portable canvas shelter ..."
+    rope = "Rope, whether made of hemp or silk, has 2 hit points and can be burst with a DC 17 Strength check."
+    assert eq["Rope, hempen (50 feet)"].description == rope
+    assert eq["Rope, silk (50 feet)"].description == rope
+    assert eq["Tent, two-person"].description == "A simple and portable canvas shelter, a tent sleeps two."
+    # the table's groups: "Arcane Focus.", "Saddles.", "Musical Instrument."
+    assert eq["Orb"].description.startswith("An arcane focus is a special item—an orb, a crystal, a rod,")
+    assert eq["Exotic"].description.startswith("A military saddle braces the rider")
+    assert eq["Lute"].description.startswith("Several of the most common types of musical instruments")
+    # but a weapon property or armor category rule is not an item's description
+    assert eq["Arrows (20)"].description is None
