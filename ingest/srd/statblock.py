@@ -153,7 +153,11 @@ def parse_speed(text: str, fail: Fail) -> dict[str, int]:
 
 
 def parse_bonuses(text: str | None, fail: Fail) -> dict[str, int]:
-    """``Con +6, Int +8`` -> ``{"Con": 6, "Int": 8}`` (names as printed)."""
+    """``Con +6, Int +8`` -> ``{"con": 6, "int": 8}``; ``Sleight of Hand +4`` -> ``{"sleight of hand": 4}``.
+
+    Keys are the printed names in lower case, like the ability score fields (``str`` ... ``cha``)
+    and the ``Monster`` model's documented maps.
+    """
     if not text:
         return {}
     out: dict[str, int] = {}
@@ -161,5 +165,5 @@ def parse_bonuses(text: str | None, fail: Fail) -> dict[str, int]:
         m = _BONUS_RE.match(part)
         if not m:
             raise fail(f"bad bonus {part!r}")
-        out[m.group(1)] = int(m.group(2))
+        out[m.group(1).lower()] = int(m.group(2))
     return out

@@ -87,3 +87,12 @@ def test_items_described_under_a_plural_or_group_name_get_that_paragraph(srd_by_
     assert eq["Lute"].description.startswith("Several of the most common types of musical instruments")
     # but a weapon property or armor category rule is not an item's description
     assert eq["Arrows (20)"].description is None
+
+
+def test_saving_throw_and_skill_keys_are_lower_case_like_the_score_fields(srd_by_name):
+    # models.Monster documents {"con": 6} and {"perception": 10}
+    spy = srd_by_name["monsters"]["Spy"]  # p.402 "Skills Deception +5, Insight +4, ..., Sleight of Hand +4, Stealth +4"
+    assert spy.skills == {"deception": 5, "insight": 4, "investigation": 5, "perception": 6, "persuasion": 5,
+                          "sleight of hand": 4, "stealth": 4}
+    balor = srd_by_name["monsters"]["Balor"]  # p.270 "Saving Throws Str +14, Con +12, Wis +9, Cha +12"
+    assert balor.saving_throws == {"str": 14, "con": 12, "wis": 9, "cha": 12}

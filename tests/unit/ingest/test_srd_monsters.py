@@ -49,8 +49,8 @@ def test_aboleth_every_field(srd_by_name):
     assert (m.hit_points, m.hit_dice) == (135, "18d10 + 36")
     assert m.speed == {"walk": 10, "swim": 40} and m.speed_text == "10 ft., swim 40 ft."
     assert (m.str, m.dex, m.con, m.int, m.wis, m.cha) == (21, 9, 15, 18, 15, 18)
-    assert m.saving_throws == {"Con": 6, "Int": 8, "Wis": 6}
-    assert m.skills == {"History": 12, "Perception": 10}
+    assert m.saving_throws == {"con": 6, "int": 8, "wis": 6}
+    assert m.skills == {"history": 12, "perception": 10}
     assert m.senses == "darkvision 120 ft., passive Perception 20" and m.passive_perception == 20
     assert m.languages == "Deep Speech, telepathy 120 ft."
     assert (m.challenge_rating, m.xp) == ("10", 5900)
@@ -75,7 +75,7 @@ def test_deva_in_the_angels_family(srd_by_name):
     assert (m.size, m.type, m.alignment, m.group) == ("Medium", "celestial", "lawful good", "Angels")
     assert (m.hit_points, m.hit_dice, m.speed) == (136, "16d8 + 64", {"walk": 30, "fly": 90})
     assert (m.str, m.dex, m.con, m.int, m.wis, m.cha) == (18, 18, 18, 17, 20, 20)
-    assert m.saving_throws == {"Wis": 9, "Cha": 9} and m.skills == {"Insight": 9, "Perception": 9}
+    assert m.saving_throws == {"wis": 9, "cha": 9} and m.skills == {"insight": 9, "perception": 9}
     assert m.damage_resistances == "radiant; bludgeoning, piercing, and slashing from nonmagical attacks"
     assert m.condition_immunities == "charmed, exhaustion, frightened"
 
@@ -86,8 +86,8 @@ def test_ancient_red_dragon_legendary(srd_by_name):
     assert (m.armor_class, m.hit_points, m.hit_dice) == (22, 546, "28d20 + 252")
     assert m.speed == {"walk": 40, "climb": 40, "fly": 80}
     assert (m.str, m.dex, m.con, m.int, m.wis, m.cha) == (30, 10, 29, 18, 15, 23)
-    assert m.saving_throws == {"Dex": 7, "Con": 16, "Wis": 9, "Cha": 13}
-    assert m.skills == {"Perception": 16, "Stealth": 7}
+    assert m.saving_throws == {"dex": 7, "con": 16, "wis": 9, "cha": 13}
+    assert m.skills == {"perception": 16, "stealth": 7}
     assert m.damage_immunities == "fire"
     assert m.senses == "blindsight 60 ft., darkvision 120 ft., passive Perception 26"
     assert (m.challenge_rating, m.xp) == ("24", 62000)
@@ -152,7 +152,7 @@ def test_frog_has_no_actions_and_zero_xp(srd_by_name):
 def test_giant_crab_under_a_misspelt_bookmark(srd_by_name):
     m = srd_by_name["monsters"]["Giant Crab"]
     assert (m.armor_class, m.armor_class_source, m.hit_points, m.hit_dice) == (15, "natural armor", 13, "3d8")
-    assert (m.challenge_rating, m.xp, m.skills) == ("1/8", 25, {"Stealth": 4})
+    assert (m.challenge_rating, m.xp, m.skills) == ("1/8", 25, {"stealth": 4})
     assert m.actions[0].description.endswith("The crab has two claws, each of which can grapple only one target.")
 
 
@@ -178,7 +178,7 @@ def test_archmage_spell_list_lines(srd_by_name):
 
 def test_shadow_skill_with_a_note(srd_by_name):
     m = srd_by_name["monsters"]["Shadow"]
-    assert m.skills == {"Stealth": 4}
+    assert m.skills == {"stealth": 4}
 
 
 def test_veteran_last_npc_and_wrapped_hit(srd_by_name):
@@ -196,7 +196,7 @@ def test_tarrasque(srd_by_name):
     assert (m.subtype, m.armor_class, m.hit_points, m.hit_dice) == ("titan", 25, 676, "33d20 + 330")
     assert (m.challenge_rating, m.xp) == ("30", 155000)
     assert m.condition_immunities == "charmed, frightened, paralyzed, poisoned"
-    assert m.saving_throws == {"Int": 5, "Wis": 9, "Cha": 9}
+    assert m.saving_throws == {"int": 5, "wis": 9, "cha": 9}
 
 
 def test_half_red_dragon_veteran_wrapped_senses(srd_by_name):
