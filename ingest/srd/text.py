@@ -1,7 +1,8 @@
 """Text normalisation for the SRD 5.1 PDF's odd characters.
 
 The PDF separates words with ``\\t\\r \\xa0`` runs, writes hyphens as a hyphen followed by a
-soft hyphen and U+2010/U+2011, minus signs as U+2212 and apostrophes as U+2019. Everything
+soft hyphen and U+2010/U+2011, minus signs as U+2212, one table's ranges with figure dashes
+(U+2012) and apostrophes as U+2019. Everything
 the parsers store goes through :func:`clean`, so records hold plain, searchable text.
 """
 
@@ -16,6 +17,7 @@ _HYPHEN_RUN = re.compile(r"-?\xad?[\u2010\u2011]+|-\xad")
 _TRANSLATE = str.maketrans(
     {
         "\u2212": "-",  # minus sign
+        "\u2012": "\u2013",  # figure dash (only the Iron Flask table uses it) -> the en dash of every other range
         "\u2019": "'",
         "\u2018": "'",
         "\u201c": '"',

@@ -96,3 +96,12 @@ def test_saving_throw_and_skill_keys_are_lower_case_like_the_score_fields(srd_by
                           "sleight of hand": 4, "stealth": 4}
     balor = srd_by_name["monsters"]["Balor"]  # p.270 "Saving Throws Str +14, Con +12, Wis +9, Cha +12"
     assert balor.saving_throws == {"str": 14, "con": 12, "wis": 9, "cha": 12}
+
+
+def test_table_ranges_use_the_en_dash_everywhere(srd_by_name):
+    # p.228 Iron Flask prints its d100 ranges with figure dashes (U+2012); every other table uses en dashes
+    rows = srd_by_name["magic_items"]["Iron Flask"].description.split("\n")
+    assert "1–50 Empty" in rows and "97–99 Succubus/incubus" in rows
+    for kind in ("spells", "monsters", "magic_items", "equipment", "conditions"):
+        for record in srd_by_name[kind].values():
+            assert "\u2012" not in record.model_dump_json(), record.name
