@@ -3,7 +3,8 @@
 An entry is a GillSans 12 pt name (long names wrap), an italic line
 ``Type (detail), rarity (requires attunement …)`` and the description. Variant items print
 one rarity per variant (``uncommon (+1), rare (+2), or very rare (+3)``), which becomes
-``rarities``; others say ``rarity varies`` and give the rarities in a table.
+``rarities``; others say ``rarity varies`` and give the rarities in a table or in one
+paragraph per variant, which :func:`table_rarities` turns into ``rarities`` as well.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ingest.srd.layout import SrdDocument
 from ingest.srd.models import MagicItem
 from ingest.srd.text import join_lines
 
-__all__ = ["parse_magic_items", "RARITIES"]
+__all__ = ["parse_magic_items", "table_rarities", "RARITIES"]
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,28 @@ _TYPE_RE = re.compile(r"^(?P<type>" + "|".join(_TYPES) + r")(?: \((?P<sub>[^)]*)
 _ATTUNE_RE = re.compile(r" ?\(requires attunement(?: (?P<req>[^)]*))?\)$")
 _RARITY = "|".join(sorted(RARITIES, key=len, reverse=True))
 _VARIANT_RE = re.compile(rf"({_RARITY}) \(([^)]+)\)")
+_CAP_RARITY = r"(?P<rarity>Common|Uncommon|Rare|Very [Rr]are|Legendary)"
+# a table row: a short name, maybe a score, the rarity cell, then numbers or dice (or nothing)
+_ROW_RARITY_RE = re.compile(rf"^(?P<label>[A-Z0-9][\w/' ]{{0,30}}?)(?: \d+)? {_CAP_RARITY}(?: [\d+][\dd +]*)?$")
+# a variant paragraph: "Agility (Very Rare). Your Dexterity score ..."
+_PARA_RARITY_RE = re.compile(rf"^(?P<label>[A-Z][\w' ,-]{{0,40}}?) \({_CAP_RARITY}\)\. ")
 _RARITY_RE = re.compile(rf"^(?:{_RARITY}|rarity varies|rarity by figurine|varies)(?: \([^)]+\))?(?:(?:,| or|, or) (?:{_RARITY})(?: \([^)]+\))?)*$")
+
+
+def table_rarities(paragraphs: list[str]) -> dict[str, str]:
+    """Per-variant rarities of a "rarity varies" item, from its table or its variant paragraphs.
+
+    ``Hill giant 21 Rare`` (Belt of Giant Strength), ``Healing Common 2d4 + 2`` (Potion of
+    Healing), ``1st Common 13 +5`` (Spell Scroll) -> ``{"Hill giant": "rare", ...}``;
+    ``Agility (Very Rare). Your Dexterity ...`` (Ioun Stone, Figurine of Wondrous Power)
+    -> ``{"Agility": "very rare"}``. Keys as printed, rarities in lower case.
+    """
+    out: dict[str, str] = {}
+    for text in paragraphs:
+        m = _ROW_RARITY_RE.match(text) or _PARA_RARITY_RE.match(text)
+        if m:
+            out.setdefault(m.group("label"), m.group("rarity").lower())
+    return out
 
 
 def parse_magic_items(doc: SrdDocument) -> list[MagicItem]:
@@ -71,6 +93,8 @@ def _parse_item(entry: Entry) -> MagicItem:
     text = paragraphs(body)
     if not text:
         raise fail("no description")
+    if not variants and ("varies" in rarity or "by figurine" in rarity):
+        variants = table_rarities(text)
     return MagicItem(
         name=entry.name,
         type=m.group("type"),

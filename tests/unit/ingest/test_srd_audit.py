@@ -105,3 +105,26 @@ def test_table_ranges_use_the_en_dash_everywhere(srd_by_name):
     for kind in ("spells", "monsters", "magic_items", "equipment", "conditions"):
         for record in srd_by_name[kind].values():
             assert "\u2012" not in record.model_dump_json(), record.name
+
+
+def test_rarity_varies_items_give_each_variants_rarity(srd_by_name):
+    items = srd_by_name["magic_items"]
+    # p.234 Potions of Healing table
+    assert items["Potion of Healing"].rarities == {
+        "Healing": "common", "Greater healing": "uncommon", "Superior healing": "rare", "Supreme healing": "very rare"
+    }
+    assert items["Potion of Healing"].rarity == "rarity varies"  # the printed line stays as printed
+    # p.211 Belt of Giant Strength table
+    assert items["Belt of Giant Strength"].rarities == {
+        "Hill giant": "rare", "Stone/frost giant": "very rare", "Fire giant": "very rare",
+        "Cloud giant": "legendary", "Storm giant": "legendary",
+    }
+    # p.242-243 Spell Scroll table
+    scroll = items["Spell Scroll"].rarities
+    assert (scroll["Cantrip"], scroll["1st"], scroll["2nd"], scroll["9th"], len(scroll)) == (
+        "common", "common", "uncommon", "legendary", 10)
+    # p.227 "Agility (Very Rare)." ... and p.221 "Silver Raven (Uncommon)."
+    assert items["Ioun Stone"].rarities["Greater Absorption"] == "legendary"
+    assert len(items["Ioun Stone"].rarities) == 14
+    assert items["Figurine of Wondrous Power"].rarities["Silver Raven"] == "uncommon"
+    assert items["Figurine of Wondrous Power"].rarities["Obsidian Steed"] == "very rare"
