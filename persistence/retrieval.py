@@ -4,7 +4,11 @@ Four rankings come back from one SQL round trip, each capped at `candidates` row
 
 * scene tags — chunks tagged with the scene's location / NPCs / plot threads; the location's
   and NPCs' own chunks first, then by how many scene tags they carry;
-* full text — the query's words OR-ed into a tsquery, ranked by `ts_rank_cd`;
+* full text — the query's words OR-ed into a tsquery, ranked by the summed inverse document
+  frequency of the words a chunk holds (BM25's idf, so a rare name outweighs "mill" or "village"),
+  then `ts_rank_cd`; words found in more than 30% of the campaign's chunks are left out of the
+  query (the campaign's own stop words). Document frequencies are counted once per word and
+  campaign and cached in the process for a few minutes (`forget_campaign_stats` after an import);
 * trigram — `word_similarity` of the query's rarer words against the chunk's `names` (heading
   path + tagged names; typo-tolerant: "Kelpwhistel" still finds "Kelpwhistle");
 * vector — cosine distance to the query embedding (HNSW), when one is given.
@@ -19,14 +23,17 @@ The query embedding is computed by the caller (persistence never imports `ingest
 from __future__ import annotations
 
 import logging
+import math
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from persistence.database import Database
 
-__all__ = ["Scene", "RetrievedChunk", "CampaignRetriever", "tag_value", "fuzzy_terms", "MAX_LIMIT"]
+__all__ = ["Scene", "RetrievedChunk", "CampaignRetriever", "tag_value", "fuzzy_terms", "forget_campaign_stats",
+           "MAX_LIMIT"]
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +115,33 @@ def fuzzy_terms(query: str, is_common: Callable[[str], bool] | None = None) -> l
     return list(dict.fromkeys(out))[:_FUZZY_SLOTS]
 
 
+_COMMON_FRACTION = 0.3        # a word in more chunks than this share of the campaign is its stop word
+_STATS_TTL = 300.0            # seconds a campaign's word counts are trusted (imports elsewhere go stale)
+_STATS_WORDS = 20_000         # per campaign, before the cache starts over
+
+
+@dataclass
+class _CampaignStats:
+    chunks: int
+    at: float
+    df: dict[str, int] = field(default_factory=dict)
+
+
+_STATS: dict[int, _CampaignStats] = {}
+
+
+def forget_campaign_stats(campaign_id: int | None = None) -> None:
+    """Drop the cached word counts of one campaign (after it was re-imported), or of all."""
+    if campaign_id is None:
+        _STATS.clear()
+    else:
+        _STATS.pop(campaign_id, None)
+
+
+def _idf(df: int, n: int) -> float:
+    return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+
+
 def _vector(embedding: Sequence[float] | None) -> str | None:
     return None if embedding is None else "[" + ",".join(f"{x:.7g}" for x in embedding) + "]"
 
@@ -163,11 +197,15 @@ class CampaignRetriever:
                 ORDER BY d LIMIT %(n)s) v),
         fts AS (
             SELECT id, score, row_number() OVER (ORDER BY score DESC) AS rnk FROM (
-                SELECT id, ts_rank_cd(tsv, q, 1) AS score FROM (
+                SELECT id, ts_rank_cd(tsv, q, 1) + (SELECT coalesce(sum(w.idf[i]), 0)
+                       FROM generate_subscripts(w.qs, 1) AS i WHERE tsv @@ w.qs[i]) AS score FROM (
                     -- ranking is exact while a query matches <= %(cap)s chunks (any one module);
                     -- past that only the first %(cap)s matches are ranked, to bound the latency
                     SELECT id, tsv, q FROM campaign_chunks, to_tsquery('english', %(tsq)s) AS q
-                    WHERE campaign_id = %(cid)s AND tsv @@ q LIMIT %(cap)s) m
+                    WHERE campaign_id = %(cid)s AND tsv @@ q LIMIT %(cap)s) m,
+                    (SELECT coalesce(array_agg(to_tsquery('english', t) ORDER BY o), '{{}}') AS qs,
+                            coalesce(array_agg(x ORDER BY o), '{{}}') AS idf
+                     FROM unnest(%(terms)s::text[], %(idfs)s::float8[]) WITH ORDINALITY AS u(t, x, o)) w
                 ORDER BY score DESC LIMIT %(n)s) f),
         tag AS (
             SELECT id, score, row_number() OVER (ORDER BY score DESC, chunk_index) AS rnk FROM (
@@ -195,8 +233,9 @@ class CampaignRetriever:
         SELECT c.id, c.heading_path, c.page, c.kind, c.tags, c.text, f.fused, f.reasons
         FROM fused f JOIN campaign_chunks c ON c.id = f.id ORDER BY f.fused DESC, c.chunk_index
         """
+        terms, idfs = await self._weighted_terms(campaign_id, _tsquery(query))
         params: dict[str, Any] = {"emb": _vector(embedding), "cid": campaign_id, "n": self._n, "k": self._k,
-                                  "tsq": _tsquery(query), "tags": tags, "limit": limit, "loc": scene.location or None,
+                                  "tsq": " | ".join(terms), "terms": terms, "idfs": idfs, "tags": tags, "limit": limit, "loc": scene.location or None,
                                   "npcs": list(scene.npcs),
                                   "w_own": _OWN_WEIGHT, "cap": self._cap, **{f"w_{k}": v for k, v in _WEIGHTS.items()}}
         params.update({f"w{i}": (words[i] if i < len(words) else None) for i in range(_FUZZY_SLOTS)})
@@ -208,6 +247,29 @@ class CampaignRetriever:
             return await self._fallback(campaign_id, tags, limit)
         return [RetrievedChunk(r["id"], tuple(r["heading_path"]), r["page"], r["kind"], tuple(r["tags"]), r["text"],
                                float(r["fused"]), tuple(r["reasons"])) for r in rows]
+
+    async def _weighted_terms(self, campaign_id: int, tsq: str) -> tuple[list[str], list[float]]:
+        """The query's words without the campaign's stop words, each with its idf (see the module docstring)."""
+        words = [w for w in tsq.split(" | ") if w]
+        if not words:
+            return [], []
+        now = time.monotonic()
+        stats = _STATS.get(campaign_id)
+        if stats is None or now - stats.at > _STATS_TTL or len(stats.df) > _STATS_WORDS:
+            n = await self._db.fetch_value("SELECT count(*) FROM campaign_chunks WHERE campaign_id = %s",
+                                           (campaign_id,))
+            stats = _STATS[campaign_id] = _CampaignStats(int(n or 0), now)
+        unknown = [w for w in words if w not in stats.df]
+        if unknown:
+            # one GIN lookup per new word, bounded like the full-text ranking itself
+            rows = await self._db.fetch_all(
+                """SELECT t, (SELECT count(*) FROM (SELECT 1 FROM campaign_chunks WHERE campaign_id = %s
+                                 AND tsv @@ to_tsquery('english', t) LIMIT %s) m) AS df
+                   FROM unnest(%s::text[]) AS t""", (campaign_id, self._cap, unknown))
+            stats.df.update({r["t"]: int(r["df"]) for r in rows})
+        n = max(stats.chunks, 1)
+        kept = [w for w in words if stats.df.get(w, 0) <= _COMMON_FRACTION * n] or words
+        return kept, [_idf(min(stats.df.get(w, 0), n), n) for w in kept]
 
     async def _fallback(self, campaign_id: int, tags: list[str], limit: int) -> list[RetrievedChunk]:
         """Nothing scored: the overview (intro/background) chunk and the current location's chunk."""

@@ -14,7 +14,7 @@ from ingest.campaign.pipeline import CampaignImport, parse_campaign_pdf
 from ingest.embedder import Embedder, get_embedder
 from persistence.campaign_repository import CampaignRepository, ImportSummary
 from persistence.database import Database
-from persistence.retrieval import CampaignRetriever, RetrievedChunk, Scene, fuzzy_terms
+from persistence.retrieval import CampaignRetriever, RetrievedChunk, Scene, forget_campaign_stats, fuzzy_terms
 
 __all__ = ["import_campaign_pdf", "search_campaign", "store_import"]
 
@@ -35,10 +35,12 @@ async def store_import(db: Database, name: str, parsed: CampaignImport, embedder
         "threads": [asdict(t) for t in parsed.world.threads],
         "hooks": [asdict(h) for h in parsed.world.hooks],
     }
-    return await CampaignRepository(db).replace_document(
+    summary = await CampaignRepository(db).replace_document(
         name, source_file=parsed.source_file, sha256=parsed.sha256, page_count=parsed.document.page_count,
         metadata={"title": parsed.document.title, "blocks": len(parsed.document.blocks)}, chunks=chunks,
         world=world, description=parsed.document.title)
+    forget_campaign_stats(summary.campaign_id)          # its word counts changed
+    return summary
 
 
 async def import_campaign_pdf(db: Database, path: str | Path, name: str,
