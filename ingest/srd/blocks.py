@@ -43,7 +43,12 @@ def _starts_paragraph(line: Line, prev: Line, head: Line, hanging: bool) -> bool
     same_column = line.page == prev.page and line.column == prev.column
     step = line.y0 - prev.y0 if same_column else 0.0
     table, prev_table = _is_table(line), _is_table(prev)
+    row_step = 0 < step <= prev.size * 1.45
+    if prev_table and not table and row_step and _wrapped_first_cell(line, head):
+        return False  # "Permanent" / "circle": the first cell of a row wraps onto a line of its own
     if table or prev_table:
+        if table and prev_table and row_step and head.indent > 15 and head.all_bold() and line.all_bold():
+            return False  # a header whose upper words sit above their cells ("Similar" over "Area")
         # a wrapped cell sits well right of where its row starts
         return table != prev_table or line.indent < head.indent + 15
     if line.text.startswith("\u2022"):
@@ -56,6 +61,18 @@ def _starts_paragraph(line: Line, prev: Line, head: Line, hanging: bool) -> bool
         # a bullet's wrapped lines hang under it; elsewhere an indent opens a paragraph
         return not (hanging or head.text.startswith("\u2022"))
     return step > prev.size * 1.45 or step < 0
+
+
+def _wrapped_first_cell(line: Line, head: Line) -> bool:
+    """A lone lower-case table-font word under its row's first cell (Teleport: "Permanent / circle")."""
+    return (
+        line.size < TABLE_SIZE
+        and len([s for s in line.spans if not s.blank]) == 1
+        and abs(line.indent - head.indent) < 3
+        and not line.first.bold
+        and not line.first.italic
+        and line.text[:1].islower()
+    )
 
 
 def _inline_bold(line: Line) -> bool:
@@ -99,30 +116,43 @@ def paragraph_text(group: Sequence[Line]) -> str:
 def _table_row(group: Sequence[Line]) -> str:
     """A table row whose cells wrap: join each cell's lines first, then the cells left to right.
 
-    Cells are told apart by where the row's first line starts them (measured from the column's
-    margin, as a row can continue in the next column); a later line's span goes to the cell
-    starting nearest to its left.
+    Cells are told apart by where the row's fullest line starts them (measured from the column's
+    margin, as a row can continue in the next column); every span goes to the cell starting
+    nearest to the left of its middle.
     """
 
     def rel(line: Line, x: float) -> float:
         return x - (line.x0 - line.indent)
 
-    first = group[0]
-    starts: list[int] = []
-    end = None
-    for span in sorted((s for s in first.spans if not s.blank), key=lambda s: s.x0):
-        # an italic word inside a cell is its own span, a word-space from the previous one
-        if end is None or span.x0 - end > _CELL_GAP:
-            starts.append(round(rel(first, span.x0)))
-        end = span.x1
+    starts = max((_cell_starts(line, rel) for line in group), key=len)
     cells: dict[int, list[str]] = {x: [] for x in starts}
     for line in group:
+        parts: dict[int, str] = {}
+        last: dict[int, float] = {}
         for span in line.spans:
             if span.blank:
                 continue
-            home = max((x for x in starts if x <= rel(line, span.x0) + 3), default=starts[0])
-            cells[home].append(clean(span.text))
+            # by the span's middle: a centred header word ("Similar") may start left of its cell
+            middle = rel(line, (span.x0 + span.x1) / 2)
+            home = max((x for x in starts if x <= middle + 3), default=starts[0])
+            text = parts.get(home, "")
+            if text and span.x0 - last[home] > 1.0 and not text.endswith(" ") and not span.text.startswith(" "):
+                text += " "  # a word space between two spans ("Cure" "wounds"), none before "'s" or ","
+            parts[home], last[home] = text + span.text, span.x1
+        for home, text in parts.items():
+            cells[home].append(clean(text))
     return " ".join(join_lines(cells[x]) for x in starts if cells[x])
+
+
+def _cell_starts(line: Line, rel) -> list[int]:  # noqa: ANN001 - the caller's margin-relative x
+    """Where ``line``'s cells start; an italic word inside a cell is its own span, a word-space on."""
+    starts: list[int] = []
+    end = None
+    for span in sorted((s for s in line.spans if not s.blank), key=lambda s: s.x0):
+        if end is None or span.x0 - end > _CELL_GAP:
+            starts.append(round(rel(line, span.x0)))
+        end = span.x1
+    return starts
 
 
 def chapter_pages(doc: SrdDocument, title: str, level: int | None = None) -> tuple[int, int]:

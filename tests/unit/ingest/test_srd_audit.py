@@ -128,3 +128,14 @@ def test_rarity_varies_items_give_each_variants_rarity(srd_by_name):
     assert len(items["Ioun Stone"].rarities) == 14
     assert items["Figurine of Wondrous Power"].rarities["Silver Raven"] == "uncommon"
     assert items["Figurine of Wondrous Power"].rarities["Obsidian Steed"] == "very rare"
+
+
+def test_teleport_table_keeps_wrapped_first_cells_and_its_two_line_header(srd_by_name):
+    # p.186: the header prints "Similar / Off / On" above "Area / Target / Target", and the first
+    # cells "Permanent circle", "Associated object", "False destination" wrap onto a second line
+    rows = srd_by_name["spells"]["Teleport"].description.split("\n")
+    assert "Familiarity Mishap Similar Area Off Target On Target" in rows
+    assert "Permanent circle — — — 01–100" in rows
+    assert "Associated object — — — 01–100" in rows
+    assert "False destination 01–50 51–100 — —" in rows
+    assert not {"circle", "object", "destination", "Similar Off On"} & set(rows)
