@@ -115,6 +115,7 @@ def fuzzy_terms(query: str, is_common: Callable[[str], bool] | None = None) -> l
     return list(dict.fromkeys(out))[:_FUZZY_SLOTS]
 
 
+_FTS_SLOTS = 8               # words weighted by idf (the rarest of a longer query)
 _COMMON_FRACTION = 0.3        # a word in more chunks than this share of the campaign is its stop word
 _STATS_TTL = 300.0            # seconds a campaign's word counts are trusted (imports elsewhere go stale)
 _STATS_WORDS = 20_000         # per campaign, before the cache starts over
@@ -172,6 +173,10 @@ class CampaignRetriever:
         # a fixed number of slots (unused ones NULL, folded away by the planner) keeps one SQL text
         trigram_where = " OR ".join(f"%(w{i})s::text <%% names" for i in range(_FUZZY_SLOTS))
         trigram_score = " + ".join(f"coalesce(word_similarity(%(w{i})s::text, names), 0)" for i in range(_FUZZY_SLOTS))
+        terms, idfs = await self._weighted_terms(campaign_id, _tsquery(query))
+        rare = sorted(zip(idfs, terms), reverse=True)[:_FTS_SLOTS]      # the rarest words carry the weight
+        idf_score = " + ".join(f"(CASE WHEN tsv @@ to_tsquery('english', %(t{i})s::text) "
+                               f"THEN %(x{i})s::float8 ELSE 0 END)" for i in range(len(rare))) or "0"
         sql = f"""
         WITH loc AS (
             SELECT name, source_chunk_id FROM locations
@@ -197,15 +202,11 @@ class CampaignRetriever:
                 ORDER BY d LIMIT %(n)s) v),
         fts AS (
             SELECT id, score, row_number() OVER (ORDER BY score DESC) AS rnk FROM (
-                SELECT id, ts_rank_cd(tsv, q, 1) + (SELECT coalesce(sum(w.idf[i]), 0)
-                       FROM generate_subscripts(w.qs, 1) AS i WHERE tsv @@ w.qs[i]) AS score FROM (
+                SELECT id, ts_rank_cd(tsv, q, 1) + {idf_score} AS score FROM (
                     -- ranking is exact while a query matches <= %(cap)s chunks (any one module);
                     -- past that only the first %(cap)s matches are ranked, to bound the latency
                     SELECT id, tsv, q FROM campaign_chunks, to_tsquery('english', %(tsq)s) AS q
-                    WHERE campaign_id = %(cid)s AND tsv @@ q LIMIT %(cap)s) m,
-                    (SELECT coalesce(array_agg(to_tsquery('english', t) ORDER BY o), '{{}}') AS qs,
-                            coalesce(array_agg(x ORDER BY o), '{{}}') AS idf
-                     FROM unnest(%(terms)s::text[], %(idfs)s::float8[]) WITH ORDINALITY AS u(t, x, o)) w
+                    WHERE campaign_id = %(cid)s AND tsv @@ q LIMIT %(cap)s) m
                 ORDER BY score DESC LIMIT %(n)s) f),
         tag AS (
             SELECT id, score, row_number() OVER (ORDER BY score DESC, chunk_index) AS rnk FROM (
@@ -233,12 +234,13 @@ class CampaignRetriever:
         SELECT c.id, c.heading_path, c.page, c.kind, c.tags, c.text, f.fused, f.reasons
         FROM fused f JOIN campaign_chunks c ON c.id = f.id ORDER BY f.fused DESC, c.chunk_index
         """
-        terms, idfs = await self._weighted_terms(campaign_id, _tsquery(query))
         params: dict[str, Any] = {"emb": _vector(embedding), "cid": campaign_id, "n": self._n, "k": self._k,
-                                  "tsq": " | ".join(terms), "terms": terms, "idfs": idfs, "tags": tags, "limit": limit, "loc": scene.location or None,
+                                  "tsq": " | ".join(terms), "tags": tags, "limit": limit, "loc": scene.location or None,
                                   "npcs": list(scene.npcs),
                                   "w_own": _OWN_WEIGHT, "cap": self._cap, **{f"w_{k}": v for k, v in _WEIGHTS.items()}}
         params.update({f"w{i}": (words[i] if i < len(words) else None) for i in range(_FUZZY_SLOTS)})
+        params.update({f"t{i}": word for i, (_, word) in enumerate(rare)})
+        params.update({f"x{i}": idf for i, (idf, _) in enumerate(rare)})
         # never a prepared generic plan: the fuzzy words and the campaign's size decide whether the
         # trigram and full-text indexes pay off, so the planner must see the values
         async with self._db.connection() as conn:

@@ -6,9 +6,11 @@ three styles of keyed areas ("AREA 1 — THE TOLL BRIDGE", "B2. Flooded Cellar",
 Tunnel"), NPCs both in boxed sidebars with labelled paragraphs and in "Name (race role)"
 paragraphs, read-aloud text in shaded boxes (italic in one part, upright in another), a random
 encounter table, a stat block, a running header with the module title and chapter, page numbers
-in alternating footer corners, ragged-right and justified body text, chapter banners across both columns, drop caps, hyphenated line
-breaks, keyed sites written as bold run-in paragraphs ("R1. Gallows Crossroads. Where ..."), an
-appendix of NPCs under plain name headings, two columns on most pages and a full-width cover page.
+in alternating footer corners, ragged-right and justified body text, chapter banners across both
+columns, drop caps, hyphenated line breaks, keyed sites written as bold run-in paragraphs ("R1.
+Gallows Crossroads. Where ..."), an appendix of NPCs under plain name headings, two columns on
+most pages and a full-width cover page. Rendering takes a few seconds; tests build it into a
+temporary folder rather than keeping a binary in the repository.
 
     python tests/data/make_unseen_adventure.py OUT.pdf
 
