@@ -67,8 +67,8 @@ class Monster(_Record):
     int: int
     wis: int
     cha: int
-    saving_throws: dict[str, int]  # {"con": 6}
-    skills: dict[str, int]  # {"perception": 10}
+    saving_throws: dict[str, int]  # {"con": 6}: the printed names in lower case
+    skills: dict[str, int]  # {"perception": 10, "sleight of hand": 4}; Shadow's "(+6 in dim light or darkness)" is not kept
     damage_vulnerabilities: str | None
     damage_resistances: str | None
     damage_immunities: str | None
@@ -104,7 +104,9 @@ class MagicItem(_Record):
 
 class Equipment(_Record):
     name: str
-    category: str  # "weapon", "armor", "adventuring gear", "tool", "mount", "tack and harness", "vehicle"
+    # "armor", "weapon", "adventuring gear", "tool", "mount", "tack, harness, and drawn vehicle",
+    # "waterborne vehicle" (after the SRD's table titles) or "equipment pack"
+    category: str
     subcategory: str | None  # "Simple Melee Weapons", "Light Armor", "Ammunition", "Artisan's tools"
     cost: str | None  # as printed: "15 gp"
     cost_cp: int | None  # the cost in copper pieces
