@@ -8,7 +8,9 @@ Four rankings come back from one SQL round trip, each capped at `candidates` row
   frequency of the words a chunk holds (BM25's idf, so a rare name outweighs "mill" or "village"),
   then `ts_rank_cd`; words found in more than 30% of the campaign's chunks are left out of the
   query (the campaign's own stop words). Document frequencies are counted once per word and
-  campaign and cached in the process for a few minutes (`forget_campaign_stats` after an import);
+  campaign (up to `candidates`' match cap: in a huge campaign every common word looks alike and
+  none is dropped) and cached in the process for a few minutes (`forget_campaign_stats` after an
+  import);
 * trigram — `word_similarity` of the query's rarer words against the chunk's `names` (heading
   path + tagged names; typo-tolerant: "Kelpwhistel" still finds "Kelpwhistle");
 * vector — cosine distance to the query embedding (HNSW), when one is given.
@@ -117,6 +119,7 @@ def fuzzy_terms(query: str, is_common: Callable[[str], bool] | None = None) -> l
 
 _FTS_SLOTS = 8               # words weighted by idf (the rarest of a longer query)
 _COMMON_FRACTION = 0.3        # a word in more chunks than this share of the campaign is its stop word
+_COMMON_MIN = 5               # ... and in more than this many chunks
 _STATS_TTL = 300.0            # seconds a campaign's word counts are trusted (imports elsewhere go stale)
 _STATS_WORDS = 20_000         # per campaign, before the cache starts over
 
@@ -270,7 +273,9 @@ class CampaignRetriever:
                    FROM unnest(%s::text[]) AS t""", (campaign_id, self._cap, unknown))
             stats.df.update({r["t"]: int(r["df"]) for r in rows})
         n = max(stats.chunks, 1)
-        kept = [w for w in words if stats.df.get(w, 0) <= _COMMON_FRACTION * n] or words
+        # a tiny campaign (a one-page handout) has no stop words of its own: a word in 2 of 4 chunks still counts
+        common = max(_COMMON_FRACTION * n, _COMMON_MIN)
+        kept = [w for w in words if stats.df.get(w, 0) <= common] or words
         return kept, [_idf(min(stats.df.get(w, 0), n), n) for w in kept]
 
     async def _fallback(self, campaign_id: int, tags: list[str], limit: int) -> list[RetrievedChunk]:
