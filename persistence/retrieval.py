@@ -117,7 +117,7 @@ def fuzzy_terms(query: str, is_common: Callable[[str], bool] | None = None) -> l
     return list(dict.fromkeys(out))[:_FUZZY_SLOTS]
 
 
-_FTS_SLOTS = 8               # words weighted by idf (the rarest of a longer query)
+_FTS_SLOTS = 8                # words weighted by idf (the rarest of a longer query)
 _COMMON_FRACTION = 0.3        # a word in more chunks than this share of the campaign is its stop word
 _COMMON_MIN = 5               # ... and in more than this many chunks
 _STATS_TTL = 300.0            # seconds a campaign's word counts are trusted (imports elsewhere go stale)
@@ -131,15 +131,13 @@ class _CampaignStats:
     df: dict[str, int] = field(default_factory=dict)
 
 
-_STATS: dict[int, _CampaignStats] = {}
+_STATS: dict[tuple[int, int], _CampaignStats] = {}      # (id of the Database, campaign id) → counts
 
 
 def forget_campaign_stats(campaign_id: int | None = None) -> None:
     """Drop the cached word counts of one campaign (after it was re-imported), or of all."""
-    if campaign_id is None:
-        _STATS.clear()
-    else:
-        _STATS.pop(campaign_id, None)
+    for key in [k for k in _STATS if campaign_id is None or k[1] == campaign_id]:
+        del _STATS[key]
 
 
 def _idf(df: int, n: int) -> float:
@@ -258,12 +256,12 @@ class CampaignRetriever:
         words = [w for w in tsq.split(" | ") if w]
         if not words:
             return [], []
-        now = time.monotonic()
-        stats = _STATS.get(campaign_id)
+        now, key = time.monotonic(), (id(self._db), campaign_id)
+        stats = _STATS.get(key)
         if stats is None or now - stats.at > _STATS_TTL or len(stats.df) > _STATS_WORDS:
             n = await self._db.fetch_value("SELECT count(*) FROM campaign_chunks WHERE campaign_id = %s",
                                            (campaign_id,))
-            stats = _STATS[campaign_id] = _CampaignStats(int(n or 0), now)
+            stats = _STATS[key] = _CampaignStats(int(n or 0), now)
         unknown = [w for w in words if w not in stats.df]
         if unknown:
             # one GIN lookup per new word, bounded like the full-text ranking itself

@@ -134,3 +134,16 @@ async def test_campaign_stats_count_the_world(db, imported) -> None:
     assert stats["locations"] == len(GEN.EXPECTED_LOCATIONS)
     assert stats["story_hooks"] == 3
     assert stats["connections"] >= 4 and stats["npcs"] == len(GEN.EXPECTED_NPCS)
+
+
+async def test_rare_words_outweigh_the_campaigns_own_common_words(db, imported) -> None:
+    retriever = CampaignRetriever(db)
+    share = await db.fetch_value(
+        "SELECT avg((tsv @@ to_tsquery('english', 'mill'))::int) FROM campaign_chunks WHERE campaign_id = %s",
+        (imported.campaign_id,))
+    assert share > 0.3                      # "mill" is this campaign's stop word ...
+    hits = await retriever.search(imported.campaign_id, "the mill and the gibbet", None, None, 10)
+    assert hits[0].heading_path[-1] == "R1. Gallows Crossroads"   # ... so the one gibbet decides
+    assert hits[0].reasons[0].startswith("fts #1")
+    hits = await retriever.search(imported.campaign_id, "the mill", None, None, 10)
+    assert len(hits) == 10 and all(any(r.startswith("fts") for r in h.reasons) for h in hits)
