@@ -58,7 +58,10 @@ def _starts_paragraph(line: Line, prev: Line, head: Line, hanging: bool) -> bool
     if line.indent > 5 and _label_hangs(line, prev, head, step):
         return False  # "Speed: 30 ft., swim 30 ft. (or 0 ft. ..." wraps under its label
     if line.indent > 5:
-        # a bullet's wrapped lines hang under it; elsewhere an indent opens a paragraph
+        # a bullet's wrapped lines hang under it, unless a paragraph gap ends the list (Robe of
+        # Eyes: "The eyes on the robe ..." after the last bullet); elsewhere an indent opens one
+        if head.text.startswith("\u2022") and step > prev.size * 1.45:
+            return True
         return not (hanging or head.text.startswith("\u2022"))
     return step > prev.size * 1.45 or step < 0
 

@@ -139,3 +139,22 @@ def test_teleport_table_keeps_wrapped_first_cells_and_its_two_line_header(srd_by
     assert "Associated object — — — 01–100" in rows
     assert "False destination 01–50 51–100 — —" in rows
     assert not {"circle", "object", "destination", "Similar Off On"} & set(rows)
+
+
+def test_a_paragraph_after_a_bullet_list_is_not_part_of_the_last_bullet(srd_by_name):
+    # p.238 Robe of Eyes: the two paragraphs after the bullets are set apart by a paragraph gap
+    robe = srd_by_name["magic_items"]["Robe of Eyes"].description.split("\n")
+    assert robe[3] == (
+        "• You can see invisible creatures and objects, as well as see into the Ethereal Plane, out to a "
+        "range of 120 feet."
+    )
+    assert robe[4].startswith("The eyes on the robe can't be closed or averted.")
+    assert robe[5].startswith("A light spell cast on the robe or a daylight spell")
+    # p.126 Commune with Nature: "• buildings" ends the list, "For example, ..." is its own paragraph
+    commune = srd_by_name["spells"]["Commune with Nature"].description.split("\n")
+    assert "• buildings" in commune
+    # p.160 Magic Circle and p.171-172 Private Sanctum: the same after their bullets
+    assert any(p.startswith("When you cast this spell, you can elect to cause its magic to operate in the reverse")
+               for p in srd_by_name["spells"]["Magic Circle"].description.split("\n"))
+    assert any(p.startswith("Casting this spell on the same spot every day for a year")
+               for p in srd_by_name["spells"]["Private Sanctum"].description.split("\n"))
