@@ -4,6 +4,7 @@ A stat block is set in Calibri: a 12 pt bold name, an italic ``Size type (subtyp
 line, bold-labelled fields (Armor Class … Challenge), the six ability scores, then traits,
 ``Actions``, ``Reactions`` and ``Legendary Actions`` (10.8 pt bold headers) whose entries open
 with a bold name ending in a period. Lore text (Cambria) or the next heading ends the block.
+A "Variant: ..." sidebar goes into its creature's description (see ``variants``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ingest.srd.layout import Line, SrdDocument
 from ingest.srd.models import Monster, NamedText
 from ingest.srd.statblock import parse_fields
 from ingest.srd.text import clean, join_lines
+from ingest.srd.variants import Sidebar, attach_sidebars, sidebar_after
 
 __all__ = ["parse_monsters", "MONSTER_SECTIONS", "is_monster_name"]
 
@@ -69,14 +71,20 @@ def parse_monsters(doc: SrdDocument) -> list[Monster]:
         lines = lines[:stop]
         groups = _group_headings(lines, _families(doc, bookmark)) if section == "Monsters" else {}
         _, entries = split_entries(lines, is_monster_name)
+        found: list[Monster] = []
+        sidebars: list[Sidebar] = []
         for entry in entries:
             body = _block(entry.body)
+            sidebar = sidebar_after(entry.body[len(body) :])
+            if sidebar:
+                sidebars.append(sidebar)
             if not body or not body[0].text.startswith(_SIZES):
                 # a 12 pt Calibri-Bold line that is not a stat block's name (a table title)
                 log.debug("skipping non-stat-block heading %r on page %d", entry.name, entry.page)
                 continue
             lore = _lore(entry.body[len(body) :])
-            out.append(_parse_block(entry, body, section, groups.get(id(entry.heading[0])), lore))
+            found.append(_parse_block(entry, body, section, groups.get(id(entry.heading[0])), lore))
+        out.extend(attach_sidebars(found, sidebars))
     if not out:
         raise SrdParseError("Monsters", None, "no stat blocks found")
     return out

@@ -158,3 +158,16 @@ def test_a_paragraph_after_a_bullet_list_is_not_part_of_the_last_bullet(srd_by_n
                for p in srd_by_name["spells"]["Magic Circle"].description.split("\n"))
     assert any(p.startswith("Casting this spell on the same spot every day for a year")
                for p in srd_by_name["spells"]["Private Sanctum"].description.split("\n"))
+
+
+def test_variant_sidebars_go_to_the_creature_they_vary(srd_by_name):
+    monsters = srd_by_name["monsters"]
+    # p.378, beside the Giant Rat
+    rat = monsters["Giant Rat"].description.split("\n")
+    assert rat[0] == "Variant: Diseased Giant Rats"
+    assert rat[2].startswith("Bite. Melee Weapon Attack: +4 to hit, reach 5 ft., one target. Hit: 4 (1d4 + 2)")
+    # p.391, printed after the Swarm of Ravens but about the Swarm of Insects
+    insects = monsters["Swarm of Insects"].description.split("\n")
+    assert insects[0] == "Variant: Insect Swarms"
+    assert "Swarm of Beetles. A swarm of beetles gains a burrowing speed of 5 feet." in insects
+    assert monsters["Swarm of Ravens"].description is None
