@@ -336,6 +336,7 @@ def build_blocks(lines: list[Any], title: str = "") -> list[Block]:
     lead_gap = gaps[len(gaps) // 2] if gaps else 0.0
 
     blocks: list[Block] = []
+    run_in: list[int] = []               # indexes of keyed headings made from bold run-in labels
     i, current_level = 0, 0
     while i < len(lines):
         line = lines[i]
@@ -407,13 +408,33 @@ def build_blocks(lines: list[Any], title: str = "") -> list[Block]:
         if keyed and keyed.group(2)[:1].isupper() and text.startswith(lead):
             # a keyed area written as a bold run-in paragraph ("R1. Gallows Crossroads. Where the lane ...")
             # is a keyed heading one level below the current one
+            run_in.append(len(blocks))
             blocks.append(Block("heading", lead, line.page, current_level + 1, size=line.size,
                                 in_box=line.box >= 0, keyed=True))
             text, lead = text[len(lead):].lstrip(" .:—–-"), ""
         blocks.append(Block(kind, text, line.page, lead=lead, size=line.size,
                             in_box=line.box >= 0, italic=ital, bold_phrases=bold, italic_phrases=italics))
         i = j
-    return _chapter_levels(blocks)
+    return _chapter_levels(_drop_echoed_keys(blocks, run_in))
+
+
+def _drop_echoed_keys(blocks: list[Block], run_in: list[int]) -> list[Block]:
+    """A run-in "B3. Cellar." whose key also heads a section of its own is a mention (an overview list,
+    a summary), not the area: it goes back to being a paragraph with a bold label."""
+    real = {KEYED_HEADING.match(b.text).group(1).upper() for n, b in enumerate(blocks)
+            if b.kind == "heading" and b.keyed and n not in run_in}
+    echoed = {n for n in run_in if KEYED_HEADING.match(blocks[n].text).group(1).upper() in real}
+    if not echoed:
+        return blocks
+    out: list[Block] = []
+    for n, block in enumerate(blocks):
+        if n in echoed:
+            continue
+        if n - 1 in echoed:
+            label = blocks[n - 1].text
+            block = replace(block, text=f"{label}. {block.text}", lead=label)
+        out.append(block)
+    return out
 
 
 _CHAPTER = re.compile(r"^(chapter|part|appendix|act|book)\b(?:\s+(?:\d{1,2}|[IVX]{1,5}|[A-Z]|one|two|three|four|"

@@ -49,7 +49,9 @@ def looks_like_name(text: str) -> bool:
 _NAME_WORD = r"(?:[A-Z][\w'\-]+|of|the|de|van|von|du|al)"
 # "Tobin Reeve (human toll keeper) is ...", "Sister Garaele (LG female elf priest) tends ..."
 _ROLE_INTRO = re.compile(rf"^({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})\s*\(([^()]{{3,80}})\)")
-_NOT_ROLE = re.compile(r"^(?:use|uses|using|see|area|areas|room|page|p\.|dc|cr|ac|hp|\d)", re.IGNORECASE)
+_NOT_ROLE = re.compile(r"^(?:\d|p\.|(?:use|uses|using|see|area|areas|room|page|dc|cr|ac|hp|wondrous|weapon|armou?r|"
+                       r"potion|ring|rod|staff|wand|scroll|common|uncommon|rare|very rare|legendary|artifact|magic|"
+                       r"trap|hazard|tiny|small|medium|large|huge|gargantuan)\b)", re.IGNORECASE)
 
 
 def npc_name(block: Block) -> str:

@@ -172,6 +172,9 @@ PART2 = [
           "on its river side. The wheel still turns although the sluice gate has been closed for a month. Inside, "
           "the ghost of Osric Dunmore relives the grinding of the last harvest, and the spoiled flour has woken "
           "into grist haunts."),
+    ("h3", "The Mill at a Glance"),
+    ("lead", "B3. Grinding Floor", "Where the ghost works."),
+    ("lead", "B5. Wheelhouse", "Where the drowned are bound."),
     ("h3", "General Features"),
     ("lead", "Light", "There is no light inside except what the characters bring. Grey flour dust hangs in the "
                       "air and halves the range of any light source."),
