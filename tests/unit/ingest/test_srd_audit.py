@@ -171,3 +171,48 @@ def test_variant_sidebars_go_to_the_creature_they_vary(srd_by_name):
     assert insects[0] == "Variant: Insect Swarms"
     assert "Swarm of Beetles. A swarm of beetles gains a burrowing speed of 5 feet." in insects
     assert monsters["Swarm of Ravens"].description is None
+
+
+_KINDS = ("spells", "monsters", "magic_items", "equipment", "conditions")
+_NO_ACTIONS = {"Shrieker", "Frog", "Sea Horse"}  # pp.309, 372, 389: traits (and a reaction) only
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def test_no_record_text_carries_pdf_debris(srd_records):
+    debris = ("System Reference Document", "\xad", "\u2010", "\u2011", "\u2012", "\u2212", "\t", "\xa0", "  ",
+              "\ufb01", "\ufb02", " \n", "\n ", "\n\n")
+    found = []
+    for kind in _KINDS:
+        for record in getattr(srd_records, kind):
+            for text in _strings(record.model_dump()):
+                found += [(kind, record.name, d) for d in debris if d in text]
+                if text != text.strip():
+                    found.append((kind, record.name, "untrimmed"))
+    assert not found, found[:10]
+
+
+def test_whole_corpus_invariants(srd_records):
+    assert [len(getattr(srd_records, k)) for k in _KINDS] == [319, 317, 239, 220, 15]
+    assert {m.name for m in srd_records.monsters if not m.actions} == _NO_ACTIONS
+    for s in srd_records.spells:
+        assert s.classes and s.classes == sorted(set(s.classes)), s.name
+        assert ("M" in s.components) == (s.material is not None), s.name
+        assert s.concentration == s.duration.startswith("Concentration"), s.name
+    for m in srd_records.monsters:
+        assert bool(m.legendary_actions) == (m.legendary_description is not None), m.name
+        assert f"passive Perception {m.passive_perception}" in m.senses, m.name
+        assert all(k == k.lower() for k in (*m.saving_throws, *m.skills)), m.name
+    for i in srd_records.magic_items:
+        assert i.attunement == ("requires attunement" in i.type_line), i.name
+        if "varies" in i.rarity or "," in i.rarity:
+            assert i.rarities, i.name
