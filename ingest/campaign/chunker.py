@@ -49,6 +49,11 @@ def looks_like_name(text: str) -> bool:
 _NAME_WORD = r"(?:[A-Z][\w'\-]+|of|the|de|van|von|du|al)"
 # "Tobin Reeve (human toll keeper) is ...", "Sister Garaele (LG female elf priest) tends ..."
 _ROLE_INTRO = re.compile(rf"^({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})\s*\(([^()]{{3,80}})\)")
+_APPOSITIVE = re.compile(rf"^({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}}),\s+((?:a|an|the)\s[^,;.()]{{3,80}}),")
+_PERSON_WORD = re.compile(r"\b(human|elf|elven|drow|dwarf|dwarven|halfling|gnome|gnomish|orc|half-orc|half-elf|"
+                          r"tiefling|dragonborn|goblin|hobgoblin|kobold|aasimar|genasi|goliath|firbolg|tabaxi|"
+                          r"man|woman|boy|girl|child|lad|lass|fellow|gentleman|lady|lord|widow|widower|mother|"
+                          r"father|son|daughter|brother|sister|wife|husband|person)\b", re.IGNORECASE)
 _NOT_ROLE = re.compile(r"^(?:\d|p\.|(?:use|uses|using|see|area|areas|room|page|dc|cr|ac|hp|wondrous|weapon|armou?r|"
                        r"potion|ring|rod|staff|wand|scroll|common|uncommon|rare|very rare|legendary|artifact|magic|"
                        r"trap|hazard|tiny|small|medium|large|huge|gargantuan)\b)", re.IGNORECASE)
@@ -56,14 +61,17 @@ _NOT_ROLE = re.compile(r"^(?:\d|p\.|(?:use|uses|using|see|area|areas|room|page|d
 
 def npc_name(block: Block) -> str:
     """The person a paragraph is about, or "": a bold-named paragraph ("**Mira Holt.** The innkeeper... she
-    ...") or one that opens with a name and a role in parentheses ("Tobin Reeve (human toll keeper) is ...")."""
+    ..."), or one that opens with a name and a role in parentheses ("Tobin Reeve (human toll keeper) is ...")
+    or in an aside naming a people or a kind of person ("Pell Harrow, a grizzled human veteran, ...")."""
     if block.kind != "text" or len(block.text) < 120 or _PRONOUN.search(block.text[:400]) is None:
         return ""
     if block.lead:
         return block.lead if looks_like_name(block.lead) and not PLOT_HEADING.search(block.lead) else ""
     m = _ROLE_INTRO.match(block.text)
     if m is None or _NOT_ROLE.match(m.group(2).strip()) or not re.search(r"[a-z]{3}", m.group(2)):
-        return ""
+        m = _APPOSITIVE.match(block.text)          # "Pell Harrow, a grizzled human veteran, commands ..."
+        if m is None or not _PERSON_WORD.search(m.group(2)):
+            return ""
     name = m.group(1).strip()
     return name if looks_like_name(name) and len(name.split()) >= 2 and not PLOT_HEADING.search(name) else ""
 

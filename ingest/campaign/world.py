@@ -134,9 +134,9 @@ def _npc_from_labels(name: str, chunk: Chunk) -> Npc:
     m = _USE_STATS.search(stats) if stats else None
     body = _body(chunk)
     role = labels.get("role") or labels.get("occupation") or ""
-    paren = re.match(rf"^{re.escape(name)}\s*\(([^()]{{3,80}})\)", body)
-    if not role and paren:                          # "Tobin Reeve (human toll keeper) is ..."
-        role = paren.group(1).strip()
+    paren = re.match(rf"^{re.escape(name)}(?:\s*\(([^()]{{3,80}})\)|,\s+((?:a|an|the)\s[^,;.()]{{3,80}}),)", body)
+    if not role and paren:                          # "Tobin Reeve (human toll keeper) is ...", "Pell, a guard, ..."
+        role = (paren.group(1) or paren.group(2)).strip()
     if not role:
         role = _first_sentence(re.sub(rf"^{re.escape(name)}[.:]?\s*", "", body))
     extra = {k: v for k, v in labels.items() if k not in ("role", "stats", "statistics")}

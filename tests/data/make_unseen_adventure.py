@@ -49,10 +49,11 @@ EXPECTED_LOCATIONS = (
     ("R2", "R2. Drowned Ford"),
     ("R3", "R3. Charcoal Burners' Camp"),
 )
-# NPCs with a write-up of their own (a sidebar, a bold-named paragraph or a "Name (race role)" paragraph);
+# NPCs with a write-up of their own (a sidebar, a bold-named paragraph, a "Name (race role)" or "Name, a
+# race role," paragraph, a name heading in a cast list);
 # Jory Fenwick is only ever mentioned, so he is not in this list
 EXPECTED_NPCS = ("Maud Fenwick", "Tobin Reeve", "Hesper Quill", "Brother Anselm Rook", "Corvina Hale",
-                 "Osric Dunmore", "Mag Tully", "Wat Sedge")
+                 "Osric Dunmore", "Mag Tully", "Wat Sedge", "Sergeant Pell Harrow")
 
 # ---------------------------------------------------------------- the text
 
@@ -164,6 +165,10 @@ PART1 = [
           "them 100 gp to destroy the mill, payable when it is ash. If pressed about her father she ends the "
           "interview. A locked desk in her study (DC 15 to pick) holds her father's ledger, which records forty "
           "years of sacks of grain sold in distant towns and a sketch map of the millrace caves."),
+    ("p", "Sergeant Pell Harrow, a grizzled human veteran, commands the magistrate's four guards. He is loyal "
+          "to the Hale family's coin rather than to Corvina herself, and for 20 gp he will look the other way "
+          "while the characters search the study. He has seen the ledger and thinks it proves nothing worse "
+          "than clever trading."),
 ]
 
 PART2 = [
