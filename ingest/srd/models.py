@@ -68,7 +68,8 @@ class Monster(_Record):
     wis: int
     cha: int
     saving_throws: dict[str, int]  # {"con": 6}: the printed names in lower case
-    skills: dict[str, int]  # {"perception": 10, "sleight of hand": 4}; Shadow's "(+6 in dim light or darkness)" is not kept
+    # {"perception": 10, "sleight of hand": 4}; Shadow's "(+6 in dim light or darkness)" is not kept
+    skills: dict[str, int]
     damage_vulnerabilities: str | None
     damage_resistances: str | None
     damage_immunities: str | None
