@@ -35,7 +35,7 @@ def _plain(doc: SrdDocument, first: int, last: int) -> str:
 def independent_counts(doc: SrdDocument) -> dict[str, int]:
     """``{"spells": n, "monsters": n, "magic_items": n}`` counted from the plain text."""
     sp = chapter_pages(doc, "Spell Descriptions")
-    mi = chapter_pages(doc, "Magic Items A-Z")
+    mi = chapter_pages(doc, "Magic Items A-Z")[0], chapter_pages(doc, "Artifacts")[1]
     pages: set[int] = set()  # a set: Appendix MM-A ends on the page where MM-B begins
     for section in ("Monsters (A-Z)", "Appendix MM-A: Miscellaneous Creatures", "Appendix MM-B: Nonplayer Characters"):
         first, last = chapter_pages(doc, section)

@@ -1,4 +1,4 @@
-"""Magic items: the "Magic Items A-Z" section.
+"""Magic items: the "Magic Items A-Z" section and the artifacts that follow it (the Orb of Dragonkind).
 
 An entry is a GillSans 12 pt name (long names wrap), an italic line
 ``Type (detail), rarity (requires attunement …)`` and the description. Variant items print
@@ -54,21 +54,24 @@ def table_rarities(paragraphs: list[str]) -> dict[str, str]:
 
 
 def parse_magic_items(doc: SrdDocument) -> list[MagicItem]:
-    """Every magic item of "Magic Items A-Z", in book order.
+    """Every magic item of "Magic Items A-Z", then the artifacts of "Artifacts", in book order.
 
     Raises:
         SrdParseError: an entry has no type/rarity line of the usual shape, or no description.
     """
-    first, last = chapter_pages(doc, "Magic Items A-Z")
-    lines = lines_between(
-        doc.lines(first, last),
-        start=lambda l: l.is_heading(18.0) and l.text == "Magic Items A-Z",
-        stop=lambda l: l.is_heading() and l.size > 13,
-    )
-    _, entries = split_entries(lines, lambda l: l.is_heading(12.0))
-    if not entries:
-        raise SrdParseError("Magic Items A-Z", first, "no magic items found")
-    return [_parse_item(e) for e in entries]
+    items: list[MagicItem] = []
+    for section in ("Magic Items A-Z", "Artifacts"):
+        first, last = chapter_pages(doc, section)
+        lines = lines_between(
+            doc.lines(first, last),
+            start=lambda l, title=section: l.is_heading(18.0) and l.text == title,
+            stop=lambda l: l.is_heading() and l.size > 13,
+        )
+        _, entries = split_entries(lines, lambda l: l.is_heading(12.0))
+        if not entries:
+            raise SrdParseError(section, first, "no magic items found")
+        items += [_parse_item(e) for e in entries]
+    return items
 
 
 def _parse_item(entry: Entry) -> MagicItem:

@@ -18,16 +18,23 @@ ITEM_LINE = re.compile(
 
 
 def test_item_count_is_every_type_line(srd_records, srd_plain):
-    text = "\n".join(srd_plain[p] for p in range(207, 252))  # "Wings of Flying" is on 251
-    assert len(ITEM_LINE.findall(text)) == 239
-    assert len(srd_records.magic_items) == 239
-    assert len({i.name for i in srd_records.magic_items}) == 239
+    text = "\n".join(srd_plain[p] for p in range(207, 254))  # A-Z ends on 251, the Orb of Dragonkind is on 252
+    assert len(ITEM_LINE.findall(text)) == 240
+    assert len(srd_records.magic_items) == 240
+    assert len({i.name for i in srd_records.magic_items}) == 240
+
+
+def test_the_artifact_is_a_magic_item(srd_by_name):
+    orb = srd_by_name["magic_items"]["Orb of Dragonkind"]
+    assert (orb.type, orb.rarity, orb.attunement, orb.page) == ("Wondrous item", "artifact", True, 252)
+    assert orb.description.startswith("Ages past, elves and humans waged a terrible war against evil dragons.")
+    assert "Destroying an Orb." in orb.description
 
 
 def test_bookmarks_name_parsed_items(srd_records, bookmarks_under):
     names = [i.name for i in srd_records.magic_items]
     matched = set()
-    for mark in bookmarks_under("Magic Items A-Z", 4):
+    for mark in bookmarks_under("Magic Items A-Z", 4) + bookmarks_under("Artifacts", 3):
         if mark == "Avatar of Death":
             continue
         best = max(names, key=lambda n: fuzz.ratio(mark, n))
@@ -38,12 +45,13 @@ def test_bookmarks_name_parsed_items(srd_records, bookmarks_under):
 
 def test_types_and_rarities(srd_records):
     assert Counter(i.type for i in srd_records.magic_items) == {
-        "Wondrous item": 119, "Weapon": 29, "Ring": 22, "Potion": 20, "Armor": 17, "Wand": 13, "Staff": 12,
+        "Wondrous item": 120, "Weapon": 29, "Ring": 22, "Potion": 20, "Armor": 17, "Wand": 13, "Staff": 12,
         "Rod": 6, "Scroll": 1,
     }  # fmt: skip
     assert sum(i.attunement_requirement is not None for i in srd_records.magic_items) == 26
     rarities = Counter(i.rarity for i in srd_records.magic_items)
     assert rarities["rare"] == 80 and rarities["uncommon"] == 70 and rarities["legendary"] == 27
+    assert rarities["artifact"] == 1
 
 
 def test_adamantine_armor(srd_by_name):
