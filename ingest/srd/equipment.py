@@ -53,7 +53,11 @@ def weight_in_lb(weight: str | None) -> float | None:
 
 
 def split_properties(text: str) -> list[str]:
-    """``"Ammunition (range 80/320), loading"`` -> ``["Ammunition (range 80/320)", "loading"]``."""
+    """``"Ammunition (range 80/320), loading"`` -> ``["ammunition (range 80/320)", "loading"]``.
+
+    Property names are lower case, as the rules text names them: the table only capitalises
+    the first one because it starts the cell.
+    """
     if text in _NONE:
         return []
     out, depth, cur = [], 0, ""
@@ -65,7 +69,7 @@ def split_properties(text: str) -> list[str]:
         else:
             cur += ch
     out.append(cur.strip())
-    return out
+    return [p[:1].lower() + p[1:] for p in out if p]
 
 
 def parse_equipment(doc: SrdDocument) -> list[Equipment]:

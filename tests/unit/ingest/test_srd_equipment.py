@@ -26,12 +26,12 @@ def test_weapons(srd_records):
     longsword = _eq(srd_records, "Longsword")
     assert (longsword.subcategory, longsword.cost, longsword.cost_cp) == ("Martial Melee Weapons", "15 gp", 1500)
     assert (longsword.damage, longsword.damage_type, longsword.weight_lb) == ("1d8", "slashing", 3.0)
-    assert longsword.properties == ["Versatile (1d10)"]
+    assert longsword.properties == ["versatile (1d10)"]
     heavy = _eq(srd_records, "Crossbow, heavy")
-    assert heavy.properties == ["Ammunition (range 100/400)", "heavy", "loading", "two-handed"]
+    assert heavy.properties == ["ammunition (range 100/400)", "heavy", "loading", "two-handed"]
     assert (heavy.cost_cp, heavy.weight_lb, heavy.damage) == (5000, 18.0, "1d10")
     net = _eq(srd_records, "Net")
-    assert (net.damage, net.damage_type, net.properties) == (None, None, ["Special", "thrown (range 5/15)"])
+    assert (net.damage, net.damage_type, net.properties) == (None, None, ["special", "thrown (range 5/15)"])
     blowgun = _eq(srd_records, "Blowgun")
     assert (blowgun.damage, blowgun.damage_type) == ("1", "piercing")
     dart = _eq(srd_records, "Dart")
@@ -39,7 +39,7 @@ def test_weapons(srd_records):
     sling = _eq(srd_records, "Sling")
     assert (sling.weight, sling.weight_lb) == (None, None)
     club = _eq(srd_records, "Club")
-    assert (club.cost_cp, club.damage_type, club.properties) == (10, "bludgeoning", ["Light"])
+    assert (club.cost_cp, club.damage_type, club.properties) == (10, "bludgeoning", ["light"])
 
 
 def test_armor_table_split_across_columns_and_pages(srd_records):
