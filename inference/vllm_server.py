@@ -206,25 +206,41 @@ class VLLMServerManager:
     async def _spawn_and_wait(self) -> None:
         argv = self.command
         self._status.state = "starting"
+        self._status.healthy_since = None  # a server that dies before it is healthy was never stable
         log.info("starting vLLM: %s", shlex.join(argv))
-        env = dict(os.environ) | dict(self.config.env)
+        env = dict(os.environ) | self._child_env()
         self._process = await asyncio.create_subprocess_exec(
             *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env, start_new_session=True)
         self._status.pid = self._process.pid
         self._pump = asyncio.create_task(self._pump_log(self._process), name="vllm-log")
+        try:
+            await self._wait_healthy(self._process)
+        except asyncio.CancelledError:
+            # The caller gave up (or stop() cancelled a restart): never leave the child running unsupervised.
+            await self._terminate()
+            self._status.state = "stopped"
+            raise
+
+    def _child_env(self) -> dict[str, str]:
+        env = dict(self.config.env)
+        if self.config.enable_sleep_mode:
+            env.setdefault("VLLM_SERVER_DEV_MODE", "1")  # vLLM only mounts /sleep and /wake_up in dev mode
+        return env
+
+    async def _wait_healthy(self, process: asyncio.subprocess.Process) -> None:
         deadline = time.monotonic() + self.config.health_timeout_s
         while time.monotonic() < deadline:
-            if self._process.returncode is not None:
-                await asyncio.gather(self._pump, return_exceptions=True)
-                self._status.last_exit_code = self._process.returncode
+            if process.returncode is not None:
+                await self._reap_group(process)
+                self._status.last_exit_code = process.returncode
                 self._status.state = "failed"
                 tail = " | ".join(list(self._status.log_tail)[-5:])
-                raise BackendUnavailable(f"vLLM exited with code {self._process.returncode} while starting: {tail}",
+                raise BackendUnavailable(f"vLLM exited with code {process.returncode} while starting: {tail}",
                                          backend="vllm")
             if await self.health():
                 self._status.state = "healthy"
                 self._status.healthy_since = time.monotonic()
-                log.info("vLLM healthy at %s (pid %d)", self.config.root_url, self._process.pid)
+                log.info("vLLM healthy at %s (pid %d)", self.config.root_url, process.pid)
                 return
             await asyncio.sleep(0.25)
         await self._terminate()
@@ -243,9 +259,8 @@ class VLLMServerManager:
         while not self._stopping:
             process = self._process
             assert process is not None
-            code = await process.wait()
-            if self._pump is not None:
-                await asyncio.gather(self._pump, return_exceptions=True)
+            code = await _exit_code(process)
+            await self._reap_group(process)
             if self._stopping:
                 return
             self._status.last_exit_code = code
@@ -273,21 +288,30 @@ class VLLMServerManager:
     async def _terminate(self) -> None:
         process = self._process
         if process is None or process.returncode is not None:
-            if self._pump is not None:
-                await asyncio.gather(self._pump, return_exceptions=True)
+            if process is not None:
+                await self._reap_group(process)
             return
         self._signal(process, signal.SIGTERM)
         try:
-            await asyncio.wait_for(process.wait(), self.config.stop_grace_s)
+            await asyncio.wait_for(_exit_code(process), self.config.stop_grace_s)
         except TimeoutError:
             log.warning("vLLM ignored SIGTERM for %.0f s; killing it", self.config.stop_grace_s)
             self._signal(process, signal.SIGKILL)
             await process.wait()
-        if self._pump is not None:
-            await asyncio.gather(self._pump, return_exceptions=True)
+        await self._reap_group(process)
         self._status.last_exit_code = process.returncode
         self._status.pid = None
         log.info("vLLM stopped (exit %s)", process.returncode)
+
+    async def _reap_group(self, process: asyncio.subprocess.Process) -> None:
+        """After the main process exited: SIGKILL what is left of its process group (vLLM's engine-core
+        workers, which would keep holding GPU memory and the log pipe), then finish reading the log."""
+        self._signal(process, signal.SIGKILL)
+        if self._pump is not None:
+            done, _ = await asyncio.wait({self._pump}, timeout=2.0)
+            if not done:  # something outside the group still holds the pipe
+                self._pump.cancel()
+            await asyncio.gather(self._pump, return_exceptions=True)
 
     @staticmethod
     def _signal(process: asyncio.subprocess.Process, sig: signal.Signals) -> None:
@@ -297,6 +321,14 @@ class VLLMServerManager:
             pass
         except PermissionError:
             process.send_signal(sig)
+
+
+async def _exit_code(process: asyncio.subprocess.Process, poll_s: float = 0.1) -> int:
+    """The main process's exit code as soon as it ends. (`Process.wait()` also waits for its pipes to
+    close, which an orphaned engine-core worker still holding stdout would delay forever.)"""
+    while process.returncode is None:
+        await asyncio.sleep(poll_s)
+    return process.returncode
 
 
 def describe(argv: Sequence[str]) -> str:

@@ -3,7 +3,10 @@
 Accepts the same argv (`serve MODEL --host H --port P --served-model-name N ...`), logs to
 stdout like vLLM, serves `/health`, `/v1/models`, `/v1/chat/completions`, `/sleep`, `/wake_up`.
 Environment knobs: FAKE_VLLM_STARTUP_DELAY (seconds before /health turns 200),
-FAKE_VLLM_EXIT_CODE (exit at once with this code), FAKE_VLLM_IGNORE_TERM=1 (ignore SIGTERM).
+FAKE_VLLM_EXIT_CODE (exit at once with this code), FAKE_VLLM_IGNORE_TERM=1 (ignore SIGTERM),
+FAKE_VLLM_FAIL_IF_EXISTS=PATH (exit with code 3 at start while PATH exists), FAKE_VLLM_WORKER=1 (spawn an
+"engine core" grandchild in the same process group that ignores SIGTERM and logs "worker pid N").
+Like vLLM, `/sleep` and `/wake_up` exist only when VLLM_SERVER_DEV_MODE=1.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import argparse
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -33,6 +37,14 @@ def main() -> None:
     if os.environ.get("FAKE_VLLM_EXIT_CODE"):
         print("ERROR ValueError: not enough KV cache memory for max_model_len", flush=True)
         sys.exit(int(os.environ["FAKE_VLLM_EXIT_CODE"]))
+    if os.environ.get("FAKE_VLLM_FAIL_IF_EXISTS") and os.path.exists(os.environ["FAKE_VLLM_FAIL_IF_EXISTS"]):
+        print("ERROR RuntimeError: CUDA out of memory", flush=True)
+        sys.exit(3)
+    if os.environ.get("FAKE_VLLM_WORKER") == "1":
+        worker = subprocess.Popen([sys.executable, "-c", "import signal, time; "
+                                   "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(3600)"])
+        print(f"INFO worker pid {worker.pid}", flush=True)
+    dev_mode = os.environ.get("VLLM_SERVER_DEV_MODE") == "1"
     ready_at = time.monotonic() + float(os.environ.get("FAKE_VLLM_STARTUP_DELAY", "0"))
     state = {"sleeping": False}
 
@@ -59,7 +71,9 @@ def main() -> None:
         def do_POST(self) -> None:  # noqa: N802
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            if self.path.startswith("/sleep"):
+            if self.path.startswith(("/sleep", "/wake_up")) and not dev_mode:
+                self._json(404, {"detail": "Not Found"})
+            elif self.path.startswith("/sleep"):
                 state["sleeping"] = True
                 self._json(200, {})
             elif self.path == "/wake_up":

@@ -31,12 +31,20 @@ def config(**changes) -> VLLMServerConfig:
 
 
 def alive(pid: int) -> bool:
+    """Running (a zombie — dead, waiting for a parent or init to reap it — counts as gone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    # a zombie still answers kill(0); the manager reaps its child, so this means running
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def worker_pids(manager: VLLMServerManager) -> list[int]:
+    return [int(line.rsplit(" ", 1)[1]) for line in manager.status()["log_tail"] if "worker pid" in line]
 
 
 async def wait_for(predicate, timeout: float = 20.0) -> None:
@@ -140,3 +148,55 @@ async def test_start_twice_keeps_one_process() -> None:
         assert manager.pid == pid and manager.restarts == 0
     finally:
         await manager.stop()
+
+
+async def test_failing_restarts_escalate_the_backoff_and_give_up(tmp_path) -> None:
+    broken = tmp_path / "gpu-broken"
+    manager = VLLMServerManager(config(env=(("FAKE_VLLM_FAIL_IF_EXISTS", str(broken)),), stable_after_s=0.2,
+                                       restart_backoff_s=(0.05, 0.1), max_restarts=3))
+    await manager.start()
+    try:
+        await asyncio.sleep(0.4)  # healthy longer than stable_after_s: the next crash starts a fresh count
+        broken.touch()  # from now on every start dies (e.g. the GPU is taken)
+        os.kill(manager.pid, signal.SIGKILL)
+        # Each failed restart is a new crash of an *unhealthy* server: the count must climb to max_restarts.
+        await wait_for(lambda: manager.state == "failed", timeout=15)
+        assert manager.restarts == 3
+        assert manager.status()["last_exit_code"] == 3
+    finally:
+        await manager.stop()
+
+
+async def test_a_cancelled_start_leaves_no_process_behind() -> None:
+    manager = VLLMServerManager(config(env=(("FAKE_VLLM_STARTUP_DELAY", "60"),)))
+    starting = asyncio.ensure_future(manager.start())
+    await wait_for(lambda: manager.pid is not None)
+    pid = manager.pid
+    starting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await starting
+    assert not alive(pid)
+    assert manager.state != "starting"
+
+
+async def test_engine_workers_left_by_a_crash_are_killed_before_the_restart() -> None:
+    manager = VLLMServerManager(config(env=(("FAKE_VLLM_WORKER", "1"),)))
+    await manager.start()
+    try:
+        await wait_for(lambda: len(worker_pids(manager)) == 1)
+        first_worker = worker_pids(manager)[0]
+        os.kill(manager.pid, signal.SIGKILL)  # e.g. the OOM killer takes the API server only
+        await wait_for(lambda: manager.restarts == 1 and manager.state == "healthy")
+        assert not alive(first_worker)  # it would still hold the GPU memory the new server needs
+    finally:
+        await manager.stop()
+    assert all(not alive(pid) for pid in worker_pids(manager))
+
+
+async def test_stop_also_ends_workers_that_ignore_sigterm() -> None:
+    manager = VLLMServerManager(config(env=(("FAKE_VLLM_WORKER", "1"),)))
+    await manager.start()
+    await wait_for(lambda: len(worker_pids(manager)) == 1)
+    worker = worker_pids(manager)[0]
+    await manager.stop()
+    assert not alive(worker)
