@@ -176,8 +176,10 @@ class VLLMActor(_BackendShell):
         `path` is a local copy of its weights (else vLLM loads the repo id). Raises `UnknownModel`.
         """
         spec = find_model(name)
-        _log_fit(dataclasses.replace(self.manager.config, served_model_name=spec.name))
-        await self.manager.switch_model(path or spec.name, served_model_name=spec.name)
+        # A registry checkpoint carries its own quantization config, which vLLM detects; a --quantization
+        # flag kept from the previous model (e.g. awq) would make vLLM refuse to load this one.
+        _log_fit(dataclasses.replace(self.manager.config, served_model_name=spec.name, quantization=None))
+        await self.manager.switch_model(path or spec.name, served_model_name=spec.name, quantization=None)
         await self.backend.close()
         self.backend = VLLMBackend(VLLMBackendConfig(
             host=self.manager.config.host, port=self.manager.config.port,

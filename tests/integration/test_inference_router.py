@@ -201,17 +201,21 @@ async def test_vllm_actor_owns_the_server_and_switches_registry_models(ray_clust
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     fake = str(Path(__file__).resolve().parent / "fake_vllm_server.py")
-    server = VLLMServerConfig(model="meta-llama/Llama-3.1-8B-Instruct", port=port, executable=(sys.executable, fake),
+    awq = "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4"
+    server = VLLMServerConfig(model=awq, port=port, executable=(sys.executable, fake), quantization="awq",
                               health_timeout_s=30, stop_grace_s=5)
-    client = VLLMBackendConfig(port=port, served_model="meta-llama/Llama-3.1-8B-Instruct", timeout_s=10)
+    client = VLLMBackendConfig(port=port, served_model=awq, timeout_s=10)
     actor = VLLMActor.options(num_gpus=0).remote(server, client)
     try:
         started = await actor.start.remote()
         assert started["state"] == "healthy"
         first = await actor.generate.remote(MESSAGES, SCHEMA, 64, 0.2, False)
-        assert first.data["narrative"] == "served by meta-llama/Llama-3.1-8B-Instruct"
+        assert first.data["narrative"] == f"served by {awq}"
+        assert "--quantization awq" in started["command"]
         switched = await actor.switch_model.remote("llama-3.2-1b")
         assert switched["served_model_name"] == "meta-llama/Llama-3.2-1B-Instruct" and switched["pid"] != started["pid"]
+        # the AWQ flag belonged to the old checkpoint: vLLM would refuse to load a bf16 model with it
+        assert "--quantization" not in switched["command"]
         second = await actor.generate.remote(MESSAGES, SCHEMA, 64, 0.2, False)
         assert second.data["narrative"] == "served by meta-llama/Llama-3.2-1B-Instruct"
         status = await actor.status.remote()
