@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class GpuStats:
-    """One GPU's memory (bytes) and utilisation (percent)."""
+    """One GPU's memory (bytes) and utilisation (percent; -1 when the card does not report it)."""
 
     index: int
     name: str
@@ -43,10 +43,16 @@ def read_gpus() -> list[GpuStats] | None:
             handle = pynvml.nvmlDeviceGetHandleByIndex(index)
             memory = pynvml.nvmlDeviceGetMemoryInfo(handle)
             name = pynvml.nvmlDeviceGetName(handle)
-            util = pynvml.nvmlDeviceGetUtilizationRates(handle)
+            try:
+                utilization = int(pynvml.nvmlDeviceGetUtilizationRates(handle).gpu)
+            except pynvml.NVMLError:  # NOT_SUPPORTED on some cards/MIG/WSL: memory is what matters
+                utilization = -1
             stats.append(GpuStats(index=index, name=name.decode() if isinstance(name, bytes) else str(name),
                                   total_bytes=int(memory.total), used_bytes=int(memory.used),
-                                  free_bytes=int(memory.free), utilization_pct=int(util.gpu)))
+                                  free_bytes=int(memory.free), utilization_pct=utilization))
         return stats
+    except pynvml.NVMLError as exc:  # a half-working driver must not crash `llm status` or the vLLM actor
+        log.warning("NVML failed while reading GPUs: %s", exc)
+        return None
     finally:
         pynvml.nvmlShutdown()

@@ -37,3 +37,53 @@ def test_dashboard_queries_only_metrics_that_exist() -> None:
     used = {name for panel in dashboard["panels"] for target in panel["targets"]
             for name in re.findall(r"lorekeeper_[a-z_]+", target["expr"])}
     assert used and used <= ours
+
+
+def _stand_in_nvml(monkeypatch, *, utilization_error: bool = False, count_error: bool = False):
+    """A stand-in `pynvml` (the hardware edge): one 16 GiB card; some calls fail like NVML_ERROR_NOT_SUPPORTED."""
+    import sys
+    import types
+
+    class NVMLError(Exception):
+        pass
+
+    module = types.ModuleType("pynvml")
+    module.NVMLError = NVMLError
+    module.nvmlInit = lambda: None
+    module.nvmlShutdown = lambda: None
+
+    def count():
+        if count_error:
+            raise NVMLError("Unknown Error")
+        return 1
+
+    def utilization(handle):
+        if utilization_error:
+            raise NVMLError("Not Supported")
+        return types.SimpleNamespace(gpu=37)
+
+    module.nvmlDeviceGetCount = count
+    module.nvmlDeviceGetHandleByIndex = lambda index: object()
+    module.nvmlDeviceGetMemoryInfo = lambda handle: types.SimpleNamespace(total=16 * 2**30, used=2**30,
+                                                                         free=15 * 2**30)
+    module.nvmlDeviceGetName = lambda handle: b"NVIDIA GeForce RTX 4080"
+    module.nvmlDeviceGetUtilizationRates = utilization
+    monkeypatch.setitem(sys.modules, "pynvml", module)
+
+
+def test_a_card_without_utilization_counters_still_reports_its_memory(monkeypatch) -> None:
+    _stand_in_nvml(monkeypatch, utilization_error=True)
+    (gpu,) = read_gpus()
+    assert (gpu.name, gpu.total_gib, gpu.used_bytes) == ("NVIDIA GeForce RTX 4080", 16.0, 2**30)
+    assert gpu.utilization_pct == -1
+
+
+def test_an_nvml_failure_after_init_reads_as_no_gpu(monkeypatch) -> None:
+    _stand_in_nvml(monkeypatch, count_error=True)
+    assert read_gpus() is None
+
+
+def test_the_stand_in_nvml_reads_normally(monkeypatch) -> None:
+    _stand_in_nvml(monkeypatch)
+    (gpu,) = read_gpus()
+    assert gpu.utilization_pct == 37 and gpu.free_bytes == 15 * 2**30
