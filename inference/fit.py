@@ -48,8 +48,10 @@ class FitReport:
     def verdict(self) -> str:
         head = (f"{self.model} on {self.vram_gib:.0f} GiB at {self.utilization:.0%}: budget {self.budget_gib:.1f} GiB, "
                 f"weights {self.weights_gib:.1f} GiB + ~{self.overhead_gib:.1f} GiB overhead")
-        if self.kv_budget_gib <= 0:
+        if self.weights_gib > self.budget_gib:
             return f"{head} -> does NOT fit: the weights alone exceed the budget."
+        if self.kv_budget_gib <= 0:
+            return f"{head} -> does NOT fit: weights + overhead leave no room for the KV cache."
         if not self.fits:
             return (f"{head} -> does NOT fit: {self.kv_budget_gib:.1f} GiB of KV cache holds {self.kv_tokens} tokens "
                     f"< max_model_len {self.max_model_len} ({self.kv_kib_per_token:.0f} KiB/token).")

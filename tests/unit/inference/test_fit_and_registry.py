@@ -63,3 +63,12 @@ def test_unknown_model_names_the_choices() -> None:
         find_model("gpt-17")
     assert "llama-3.1-8b-awq" in caught.value.user_message
     assert find_model("LLAMA-3.2-1B").name == "meta-llama/Llama-3.2-1B-Instruct"
+
+
+def test_the_verdict_blames_the_overhead_when_only_weights_plus_overhead_overflow() -> None:
+    fp8 = find_model("llama-3.1-8b-fp8")
+    report = check_fit(fp8, 10)  # budget 9.0 GiB: weights 8.46 fit, weights + 1.5 GiB overhead do not
+    assert not report.fits and report.kv_tokens == 0
+    assert "weights alone" not in report.verdict
+    assert "does NOT fit" in report.verdict and "no room for the KV cache" in report.verdict
+    assert "weights alone exceed" in check_fit(LLAMA_8B, 16).verdict  # 14.96 GiB > 14.4 GiB
