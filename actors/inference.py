@@ -85,8 +85,15 @@ class ActorBackend:
 
     async def generate(self, messages: Sequence[Message], schema: JsonSchema | None = None, max_tokens: int = 512,
                        temperature: float = 0.7, stream: bool = False) -> Generation:
+        ref = self._handle.generate.remote(list(messages), schema, max_tokens, temperature, stream)
         try:
-            return await self._handle.generate.remote(list(messages), schema, max_tokens, temperature, stream)
+            return await ref
+        except asyncio.CancelledError:
+            # The router timed out or its caller left: cancel the actor's coroutine too (Ray raises
+            # CancelledError in it), or it runs on to its own timeout — the embedded model would keep
+            # decoding under its lock and delay every later turn.
+            ray.cancel(ref)
+            raise
         except RayTaskError as exc:
             if isinstance(exc.cause, InferenceError):
                 raise exc.cause from None

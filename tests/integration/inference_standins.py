@@ -31,6 +31,7 @@ class _StandIn:
         self.paths: list[str] = []
         self.headers: list[dict[str, str]] = []
         self.queue_waiting = 0
+        self.abandoned = 0  # stalled requests whose client hung up
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -51,9 +52,13 @@ class _StandIn:
             await self._runner.cleanup()
             self._runner = None
 
-    async def _misbehave(self) -> web.Response | None:
+    async def _misbehave(self, request: web.Request) -> web.Response | None:
         if self.mode == "stall":
-            await asyncio.sleep(3600)
+            # Never answer; notice when the client hangs up (aiohttp does not cancel the handler).
+            while request.transport is not None and not request.transport.is_closing():
+                await asyncio.sleep(0.05)
+            self.abandoned += 1
+            return web.Response(status=499)
         if self.mode in ("429", "500", "503"):
             return web.json_response({"error": {"message": f"stand-in {self.mode}", "code": int(self.mode)}},
                                      status=int(self.mode))
@@ -79,7 +84,7 @@ class OpenAIStandIn(_StandIn):
         self.requests.append(body)
         self.paths.append(request.path)
         self.headers.append(dict(request.headers))
-        failure = await self._misbehave()
+        failure = await self._misbehave(request)
         if failure is not None:
             return failure
         if self.mode == "html":
@@ -134,7 +139,7 @@ class GeminiStandIn(_StandIn):
         self.requests.append(body)
         self.paths.append(request.path)
         self.headers.append(dict(request.headers))
-        failure = await self._misbehave()
+        failure = await self._misbehave(request)
         if failure is not None:
             return failure
         text = "{not json" if self.mode == "bad_json" else json.dumps(self.reply)

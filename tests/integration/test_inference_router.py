@@ -225,3 +225,26 @@ async def test_vllm_actor_owns_the_server_and_switches_registry_models(ray_clust
     finally:
         await actor.stop.remote()
         ray_cluster.kill(actor)
+
+
+async def test_a_router_timeout_cancels_the_call_inside_a_backend_actor(servers, ray_cluster) -> None:
+    """The router gives up on a stalled backend actor: the actor's request must end too, not run on to
+    its own (longer) timeout holding a connection — or, for the embedded model, the decode lock."""
+    from actors.inference import GeminiActor, InferencePlan, InferenceRouter
+
+    _, gemini, _ = servers
+    gemini.mode = "stall"
+    gemini_actor = GeminiActor.remote(GeminiConfig(api_key="g", base_url=f"http://127.0.0.1:{gemini.port}",
+                                                   timeout_s=60))
+    plan = InferencePlan(backends=(("gemini", GeminiConfig(api_key="g")), ("embedded", [EMBEDDED_REPLY])),
+                         router=RouterConfig(retry_jitter_s=0.0, attempt_timeout_s=1.0))
+    router = InferenceRouter.remote(plan, {"gemini": gemini_actor}, 0)
+    try:
+        answer = await router.generate.remote(MESSAGES, SCHEMA, 128, 0.2, False, "ray-stall")
+        assert answer.backend == "embedded" and answer.fallbacks == (("gemini", "timeout"),)
+        async with asyncio.timeout(10):
+            while gemini.abandoned < 1:
+                await asyncio.sleep(0.05)
+    finally:
+        ray_cluster.kill(router)
+        ray_cluster.kill(gemini_actor)
