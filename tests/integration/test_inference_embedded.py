@@ -103,3 +103,39 @@ async def test_plain_text_without_schema(backend) -> None:
                                         temperature=0.0)
     assert generation.data is None and generation.text.strip()
     assert generation.completion_tokens <= 20
+
+
+async def _lock_frees_within(engine, seconds: float) -> bool:
+    acquired = await asyncio.to_thread(engine.lock.acquire, True, seconds)
+    if acquired:
+        engine.lock.release()
+    return acquired
+
+
+# At least 3000 characters: the grammar keeps the model writing for about a minute here.
+LONG_SCHEMA = {"type": "object", "properties": {"narrative": {"type": "string", "minLength": 3000}},
+               "required": ["narrative"]}
+
+
+async def test_a_timeout_stops_the_decode_thread(backend) -> None:
+    from inference.errors import InferenceTimeout
+
+    impatient = EmbeddedBackend(EmbeddedConfig(max_string_chars=6000, timeout_s=2.0))
+    await impatient.load()  # the same process-wide engine as `backend`
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Tell the whole saga of Saltmere."}]
+    with pytest.raises(InferenceTimeout):
+        await impatient.generate(messages, LONG_SCHEMA, max_tokens=1500, temperature=0.7)
+    # ~700+ forced tokens would take a minute here; a stopped thread frees the engine after at most one token
+    assert await _lock_frees_within(impatient._engine, 10.0)
+
+
+async def test_a_cancelled_caller_stops_the_decode_thread(backend) -> None:
+    roomy = EmbeddedBackend(EmbeddedConfig(max_string_chars=6000))
+    await roomy.load()
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Tell the whole saga of Saltmere."}]
+    call = asyncio.ensure_future(roomy.generate(messages, LONG_SCHEMA, max_tokens=1500, temperature=0.7))
+    await asyncio.sleep(1.0)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert await _lock_frees_within(roomy._engine, 10.0)
