@@ -207,6 +207,12 @@ class VLLMServerManager:
         argv = self.command
         self._status.state = "starting"
         self._status.healthy_since = None  # a server that dies before it is healthy was never stable
+        if await self._port_in_use():
+            # A leftover server (a crashed owner's child) would answer our /health checks for a child that
+            # cannot bind: we would report it healthy and then restart it forever.
+            self._status.state = "failed"
+            raise BackendUnavailable(f"port {self.config.port} on {self.config.host} is already in use "
+                                     "(a vLLM server left running?)", backend="vllm")
         log.info("starting vLLM: %s", shlex.join(argv))
         env = dict(os.environ) | self._child_env()
         self._process = await asyncio.create_subprocess_exec(
@@ -220,6 +226,16 @@ class VLLMServerManager:
             await self._terminate()
             self._status.state = "stopped"
             raise
+
+    async def _port_in_use(self) -> bool:
+        host = "127.0.0.1" if self.config.host in ("0.0.0.0", "") else self.config.host
+        try:
+            async with asyncio.timeout(1.0):
+                _, writer = await asyncio.open_connection(host, self.config.port)
+        except (OSError, TimeoutError):
+            return False
+        writer.close()
+        return True
 
     def _child_env(self) -> dict[str, str]:
         env = dict(self.config.env)

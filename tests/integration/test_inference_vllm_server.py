@@ -190,7 +190,7 @@ async def test_engine_workers_left_by_a_crash_are_killed_before_the_restart() ->
         assert not alive(first_worker)  # it would still hold the GPU memory the new server needs
     finally:
         await manager.stop()
-    assert all(not alive(pid) for pid in worker_pids(manager))
+    await wait_for(lambda: not any(alive(pid) for pid in worker_pids(manager)), timeout=5)  # SIGKILL lands async
 
 
 async def test_stop_also_ends_workers_that_ignore_sigterm() -> None:
@@ -199,4 +199,20 @@ async def test_stop_also_ends_workers_that_ignore_sigterm() -> None:
     await wait_for(lambda: len(worker_pids(manager)) == 1)
     worker = worker_pids(manager)[0]
     await manager.stop()
-    assert not alive(worker)
+    await wait_for(lambda: not alive(worker), timeout=5)  # SIGKILL lands asynchronously
+
+
+async def test_a_port_already_serving_is_not_mistaken_for_our_server() -> None:
+    """A leftover server (e.g. from a crashed actor) answers /health on our port: the manager must not call its
+    own child healthy because of it, nor loop restarting a child that cannot bind."""
+    squatter = VLLMServerManager(config())
+    await squatter.start()
+    try:
+        manager = VLLMServerManager(config(port=squatter.config.port, model="stand-in/llama-b"))
+        with pytest.raises(BackendUnavailable) as caught:
+            await manager.start()
+        assert str(squatter.config.port) in caught.value.detail and "in use" in caught.value.detail
+        assert manager.state == "failed" and manager.pid is None
+        await manager.stop()
+    finally:
+        await squatter.stop()
