@@ -240,3 +240,17 @@ async def test_a_malformed_request_is_rejected_once_not_charged_to_every_backend
     with pytest.raises(ValueError):
         await router.generate(MESSAGES, SCHEMA, max_tokens=0)
     assert router.breakers["vllm"].failures == 0 and local.requests == []
+
+
+async def test_a_cancelled_caller_does_not_lose_or_repeat_its_request() -> None:
+    local = ScriptedBackend([{"delay_s": 0.1, "reply": {"narrative": "once"}}, reply("twice")], name="vllm")
+    router = Router({"vllm": local}, RouterConfig(**FAST))
+    first = asyncio.ensure_future(router.generate(MESSAGES, SCHEMA, request_id="m-cancel"))
+    await asyncio.sleep(0.02)
+    first.cancel()  # e.g. the Discord handler was torn down mid-turn
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    retry = await router.generate(MESSAGES, SCHEMA, request_id="m-cancel")  # joins the running call
+    assert retry.data == {"narrative": "once"} and len(local.requests) == 1
+    assert (await router.generate(MESSAGES, SCHEMA, request_id="m-cancel")).data == {"narrative": "once"}
+    assert len(local.requests) == 1
