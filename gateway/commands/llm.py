@@ -282,12 +282,15 @@ def _setup(args: argparse.Namespace) -> int:
             run_conversion(convert_command(native, dest, script=args.convert_script))
         else:
             download_hf(spec.name, dest, token=setting(settings, "HF_TOKEN") or None)
+    # QUANTIZATION is cleared: a registry checkpoint carries its own quantization config (vLLM detects it),
+    # and a flag left from another model (e.g. awq) would make vLLM refuse this one.
     updates = {"LOCAL_MODEL_NAME": spec.name, "LOCAL_MODEL_PATH": str(dest), "MAX_NUM_SEQS": str(max_num_seqs),
                "GPU_MEMORY_UTILIZATION": f"{float(settings.gpu_memory_utilization):g}",
-               "MAX_MODEL_LEN": str(settings.max_model_len)}
+               "MAX_MODEL_LEN": str(settings.max_model_len), "QUANTIZATION": ""}
     write_env(args.env_file, updates)
     summary |= {"model": spec.name, "path": str(dest), "env_file": str(args.env_file), "written": updates}
-    final = server_config(settings, model=str(dest), served_model_name=spec.name, max_num_seqs=max_num_seqs)
+    final = server_config(settings, model=str(dest), served_model_name=spec.name, max_num_seqs=max_num_seqs,
+                          quantization=None)
     summary["command"] = describe(build_command(final))
     if args.json:
         print(json.dumps(summary))

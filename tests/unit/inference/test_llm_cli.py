@@ -57,3 +57,17 @@ def test_plan_with_keys_and_a_gpu_follows_the_default_order(monkeypatch) -> None
     assert [name for name, _ in plan.backends] == ["vllm", "gemini", "xai", "embedded"]
     assert plan.backends[1][1].api_key == "g"
     assert server_config(settings).port == 8000
+
+
+def test_setup_clears_a_quantization_flag_left_from_another_model(tmp_path, capsys, monkeypatch) -> None:
+    """An .env written for an AWQ model says QUANTIZATION=awq; setting up the FP8 model must not keep it,
+    or `llm serve` would start vLLM with --quantization awq on an FP8 checkpoint (vLLM refuses)."""
+    monkeypatch.setenv("QUANTIZATION", "awq")
+    monkeypatch.setattr("gateway.commands.llm._settings", lambda: load_settings(_env_file=None))
+    env = tmp_path / ".env"
+    env.write_text("QUANTIZATION=awq\n", encoding="utf-8")
+    assert main(["llm", "setup", "--vram-gib", "16", "--accept-recommendation", "--no-download",
+                 "--env-file", str(env), "--dest", str(tmp_path / "m"), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert "--quantization" not in summary["command"]
+    assert "QUANTIZATION=awq" not in env.read_text(encoding="utf-8")
