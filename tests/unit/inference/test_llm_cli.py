@@ -71,3 +71,13 @@ def test_setup_clears_a_quantization_flag_left_from_another_model(tmp_path, caps
     summary = json.loads(capsys.readouterr().out)
     assert "--quantization" not in summary["command"]
     assert "QUANTIZATION=awq" not in env.read_text(encoding="utf-8")
+
+
+def test_status_never_prints_keys(capsys, monkeypatch) -> None:
+    monkeypatch.setattr("gateway.commands.llm._settings", lambda: load_settings(
+        _env_file=None, gemini_api_key="gem-SECRET-1", xai_api_key="xai-SECRET-2", hf_token="hf_SECRET3",
+        vllm_port=1))
+    for flags in (["--json"], []):
+        assert main(["llm", "status", *flags]) == 0
+        out = capsys.readouterr().out
+        assert "SECRET" not in out and "configured" in out
