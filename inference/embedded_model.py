@@ -153,6 +153,8 @@ class EmbeddedEngine:
         """Decode one reply (greedy when `temperature` < 0.05). `should_stop` aborts between tokens."""
         torch, xgr = self._torch, self._xgr
         with self.lock, torch.inference_mode():
+            if should_stop():  # timed out or cancelled while queued for the lock: skip the prefill
+                raise TimeoutError("embedded generation cancelled before it started")
             started = time.perf_counter()
             ids, prefix_len = self._encode_prompt(messages)
             matcher = None

@@ -139,3 +139,31 @@ async def test_a_cancelled_caller_stops_the_decode_thread(backend) -> None:
     with pytest.raises(asyncio.CancelledError):
         await call
     assert await _lock_frees_within(roomy._engine, 10.0)
+
+
+async def test_a_request_that_timed_out_in_the_queue_never_runs_its_prompt(backend) -> None:
+    """B waits for the engine behind A and times out there; when A ends, B's thread must give up at once
+    instead of spending a prefill on a prompt nobody is waiting for (its system prefix stays uncached)."""
+    from inference.errors import InferenceTimeout
+
+    engine = backend._engine
+    roomy = EmbeddedBackend(EmbeddedConfig(max_string_chars=6000))
+    queued = EmbeddedBackend(EmbeddedConfig(timeout_s=0.5))
+    await roomy.load()
+    await queued.load()
+    long_call = asyncio.ensure_future(roomy.generate(
+        [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Tell the whole saga."}],
+        LONG_SCHEMA, max_tokens=1500, temperature=0.7))
+    await asyncio.sleep(0.5)  # A holds the engine
+    b_messages = [{"role": "system", "content": SYSTEM + " Queue test B: a prompt seen nowhere else."},
+                  {"role": "user", "content": "I wait."}]
+    with pytest.raises(InferenceTimeout):
+        await queued.generate(b_messages, DM_SCHEMA, max_tokens=40, temperature=0.0)
+    long_call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await long_call
+    assert await _lock_frees_within(engine, 10.0)
+    await asyncio.sleep(0.2)
+    assert await _lock_frees_within(engine, 10.0)  # B's thread, if it ran, has finished by now
+    ids, prefix_len = engine._encode_prompt(b_messages)
+    assert prefix_len > 0 and tuple(ids[:prefix_len]) not in engine._prefixes
