@@ -136,6 +136,8 @@ class Router:
             return "forced_api"
         if self._in_flight[name] >= self.config.max_in_flight:
             return "queue_depth"
+        if self.breakers[name].state == "open":  # before the /metrics read: a hung server makes it slow
+            return "circuit_open"
         queue_depth = getattr(self.backends[name], "queue_depth", None)
         if queue_depth is not None:
             waiting = await queue_depth()

@@ -254,3 +254,47 @@ async def test_a_cancelled_caller_does_not_lose_or_repeat_its_request() -> None:
     assert retry.data == {"narrative": "once"} and len(local.requests) == 1
     assert (await router.generate(MESSAGES, SCHEMA, request_id="m-cancel")).data == {"narrative": "once"}
     assert len(local.requests) == 1
+
+
+async def test_an_open_breaker_skips_without_probing_the_queue() -> None:
+    """A hung vLLM still accepts connections: reading its /metrics costs seconds. With its breaker open the
+    router must skip it without that read (and a half-open probe must not be consumed by a queue skip)."""
+
+    class Hung(ScriptedBackend):
+        queue_reads = 0
+
+        async def queue_depth(self) -> int:
+            self.queue_reads += 1
+            return 0
+
+    clock = Clock()
+    local = Hung([{"error": "unavailable"}, reply("back")], name="vllm")
+    router = Router({"vllm": local, "gemini": ScriptedBackend([reply("api")], name="gemini")},
+                    RouterConfig(failure_threshold=1, reset_timeout_s=60, **FAST), clock=clock)
+    await router.generate(MESSAGES, SCHEMA)
+    reads = local.queue_reads
+    skipped = await router.generate(MESSAGES, SCHEMA)
+    assert skipped.fallbacks == (("vllm", "circuit_open"),) and local.queue_reads == reads
+    clock.now += 61
+    assert (await router.generate(MESSAGES, SCHEMA)).backend == "vllm"
+
+
+async def test_a_queue_skip_in_half_open_does_not_use_up_the_probe() -> None:
+    class Busy(ScriptedBackend):
+        waiting = 99
+
+        async def queue_depth(self) -> int:
+            return self.waiting
+
+    clock = Clock()
+    local = Busy([{"error": "unavailable"}, reply("back")], name="vllm")
+    router = Router({"vllm": local, "gemini": ScriptedBackend([reply("api")], name="gemini")},
+                    RouterConfig(failure_threshold=1, reset_timeout_s=60, max_queue_depth=16, **FAST), clock=clock)
+    local.waiting = 0
+    await router.generate(MESSAGES, SCHEMA)  # fails: breaker opens
+    clock.now += 61
+    local.waiting = 99
+    assert (await router.generate(MESSAGES, SCHEMA)).fallbacks == (("vllm", "queue_depth"),)
+    local.waiting = 0
+    back = await router.generate(MESSAGES, SCHEMA)  # the probe is still available
+    assert back.backend == "vllm" and router.breakers["vllm"].state == "closed"
