@@ -215,8 +215,14 @@ class VLLMServerManager:
                                      "(a vLLM server left running?)", backend="vllm")
         log.info("starting vLLM: %s", shlex.join(argv))
         env = dict(os.environ) | self._child_env()
-        self._process = await asyncio.create_subprocess_exec(
-            *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env, start_new_session=True)
+        try:
+            self._process = await asyncio.create_subprocess_exec(
+                *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
+                start_new_session=True)
+        except OSError as exc:  # not installed, not executable: the supervisor only handles BackendUnavailable
+            self._status.state = "failed"
+            raise BackendUnavailable(f"vLLM cannot start: {type(exc).__name__} running {argv[0]}",
+                                     backend="vllm") from None
         self._status.pid = self._process.pid
         self._pump = asyncio.create_task(self._pump_log(self._process), name="vllm-log")
         try:

@@ -216,3 +216,10 @@ async def test_a_port_already_serving_is_not_mistaken_for_our_server() -> None:
         await manager.stop()
     finally:
         await squatter.stop()
+
+
+async def test_a_missing_executable_is_a_translated_error() -> None:
+    manager = VLLMServerManager(config(executable=("/nonexistent/bin/vllm",)))
+    with pytest.raises(BackendUnavailable) as caught:
+        await manager.start()
+    assert "cannot start" in caught.value.detail and manager.state == "failed"
