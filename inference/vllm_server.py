@@ -64,6 +64,10 @@ class VLLMServerConfig:
     max_restarts: int | None = None
     stable_after_s: float = 120.0
 
+    def __repr__(self) -> str:  # env values may be secrets (HF_TOKEN): show the names only
+        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__dataclass_fields__ if f != "env")
+        return f"VLLMServerConfig({fields}, env=<{', '.join(name for name, _ in self.env)}>)"
+
     @property
     def served_name(self) -> str:
         return self.served_model_name or self.model

@@ -34,3 +34,11 @@ def test_queue_gauges_are_summed() -> None:
             'vllm:num_requests_running{engine="0",model_name="a"} 5.0\n'
             'vllm:num_requests_waiting{engine="1",model_name="a"} 2.0\n')
     assert parse_vllm_queue(text) == (5, 5)
+
+
+def test_the_child_environment_values_stay_out_of_repr() -> None:
+    """`env` may carry HF_TOKEN for a gated repo id; a logged or error-printed config must not show it."""
+    config = VLLMServerConfig(env=(("HF_TOKEN", "hf_SECRETvalue"), ("VLLM_LOGGING_LEVEL", "INFO")))
+    text = repr(config)
+    assert "hf_SECRETvalue" not in text and "HF_TOKEN" in text
+    assert "meta-llama/Llama-3.1-8B-Instruct" in text and "port=8000" in text
