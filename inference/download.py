@@ -118,13 +118,14 @@ def run_conversion(argv: list[str]) -> None:
         raise DownloadError(f"conversion exited with {result.returncode}", "Converting the Meta checkpoint failed.")
 
 
-def download_hf(repo_id: str, dest: Path, *, token: str | None) -> Path:
-    """Snapshot `repo_id` into `dest` (resumes partial files; weights, config and tokenizer only)."""
+def download_hf(repo_id: str, dest: Path, *, token: str | None, endpoint: str | None = None) -> Path:
+    """Snapshot `repo_id` into `dest` (resumes partial files; weights, config and tokenizer only).
+    `endpoint` overrides the Hub URL (a mirror)."""
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+    from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 
     try:
-        path = snapshot_download(repo_id, local_dir=dest, token=token,
+        path = snapshot_download(repo_id, local_dir=dest, token=token, endpoint=endpoint,
                                  allow_patterns=["*.json", "*.safetensors", "tokenizer*", "*.model", "*.txt"])
     except GatedRepoError:
         raise DownloadError(f"{repo_id} is gated",
@@ -133,6 +134,10 @@ def download_hf(repo_id: str, dest: Path, *, token: str | None) -> Path:
     except RepositoryNotFoundError:
         raise DownloadError(f"{repo_id} not found", f"Hugging Face has no repository {repo_id!r} "
                             "(or HF_TOKEN cannot see it).") from None
+    except (HfHubHTTPError, OSError) as exc:  # offline, Hub errors, disk full: one line, not a traceback
+        raise DownloadError(f"download of {repo_id} failed: {type(exc).__name__}",
+                            f"Downloading {repo_id} from Hugging Face failed ({type(exc).__name__}); check the "
+                            "network and disk space and run setup again — it resumes where it stopped.") from None
     return Path(path)
 
 

@@ -40,3 +40,13 @@ def test_conversion_needs_the_script(tmp_path) -> None:
         convert_command(tmp_path / "native", tmp_path / "hf")
     argv = convert_command(tmp_path / "native", tmp_path / "hf", script=tmp_path / "convert.py")
     assert argv[argv.index("--llama_version") + 1] == "3.1" and "--instruct" in argv
+
+
+def test_an_unreachable_hub_is_a_friendly_download_error(tmp_path) -> None:
+    from inference.download import DownloadError, download_hf
+
+    with pytest.raises(DownloadError) as caught:  # nothing listens on port 1: connection refused at once
+        download_hf("meta-llama/Llama-3.2-1B-Instruct", tmp_path / "m", token="hf_SECRETtoken",
+                    endpoint="http://127.0.0.1:1")
+    assert "Hugging Face" in caught.value.user_message and "run setup again" in caught.value.user_message
+    assert "SECRET" not in str(caught.value) + caught.value.user_message
