@@ -232,9 +232,14 @@ class EmbeddedActor(_BackendShell):
         await self.backend.load()
 
 
-@ray.remote(num_cpus=0, max_restarts=-1, concurrency_groups={"health": 1})
+@ray.remote(num_cpus=0, max_restarts=-1)
 class InferenceRouter:
-    """The router as an actor: `generate` for turns, `status`/`force_api` for owner commands."""
+    """The router as an actor: `generate` for turns, `status`/`force_api` for owner commands.
+
+    No concurrency groups: Ray runs each group on its own event loop, and the backends' HTTP clients
+    (and the embedded model's load lock) must stay on one loop. An async actor's default group already
+    serves many calls at once, so a status call never waits behind a turn.
+    """
 
     def __init__(self, plan: InferencePlan, handles: Mapping[str, Any] | None = None,
                  health_interval_s: float = 15.0) -> None:
@@ -266,16 +271,13 @@ class InferenceRouter:
         self._ensure_health_loop()
         return await self.router.generate(messages, schema, max_tokens, temperature, stream, request_id=request_id)
 
-    @ray.method(concurrency_group="health")
     async def check_health(self) -> dict[str, bool]:
         return await self.router.check_health()
 
-    @ray.method(concurrency_group="health")
     async def status(self) -> dict[str, Any]:
         self._ensure_health_loop()
         return self.router.status()
 
-    @ray.method(concurrency_group="health")
     async def force_api(self, duration_s: float) -> None:
         """`!fallback_api`: skip the local model for `duration_s` seconds."""
         self.router.force_api(duration_s)

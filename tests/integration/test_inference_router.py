@@ -248,3 +248,25 @@ async def test_a_router_timeout_cancels_the_call_inside_a_backend_actor(servers,
     finally:
         ray_cluster.kill(router)
         ray_cluster.kill(gemini_actor)
+
+
+async def test_router_actor_health_and_status_calls_do_not_break_turns(servers, ray_cluster) -> None:
+    """`check_health` / `status` (owner commands, the health loop) and `generate` share the backends' HTTP
+    clients, so they must run on the actor's one event loop: a client first used on another loop
+    fails every later call with 'bound to a different event loop'."""
+    from actors.inference import InferencePlan, InferenceRouter
+
+    _, _, xai = servers
+    plan = InferencePlan(
+        backends=(("xai", XAIConfig(api_key="x", base_url=f"http://127.0.0.1:{xai.port}/v1", timeout_s=5)),
+                  ("embedded", [EMBEDDED_REPLY])),
+        router=RouterConfig(retry_jitter_s=0.0, attempt_timeout_s=5.0))
+    router = InferenceRouter.remote(plan, None, 0)
+    try:
+        for n in range(2):
+            assert await router.check_health.remote() == {"xai": True, "embedded": True}
+            await router.status.remote()
+            answer = await router.generate.remote(MESSAGES, SCHEMA, 64, 0.2, False, f"loops-{n}")
+            assert answer.backend == "xai" and answer.fallbacks == ()
+    finally:
+        ray_cluster.kill(router)
