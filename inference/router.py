@@ -131,21 +131,24 @@ class Router:
         while len(self._done) > self.config.remember_replies:
             self._done.popitem(last=False)
 
-    async def _skip_reason(self, name: str) -> str | None:
+    async def _skip_reason(self, name: str) -> tuple[str | None, bool]:
+        """(why `name` is skipped or None, whether this request took its breaker's half-open probe)."""
         if name in self.config.local_backends and self.forced_api_remaining_s > 0:
-            return "forced_api"
+            return "forced_api", False
         if self._in_flight[name] >= self.config.max_in_flight:
-            return "queue_depth"
-        if self.breakers[name].state == "open":  # before the /metrics read: a hung server makes it slow
-            return "circuit_open"
+            return "queue_depth", False
+        breaker = self.breakers[name]
+        if breaker.state == "open":  # before the /metrics read: a hung server makes it slow
+            return "circuit_open", False
         queue_depth = getattr(self.backends[name], "queue_depth", None)
         if queue_depth is not None:
             waiting = await queue_depth()
             if waiting is not None and waiting > self.config.max_queue_depth:
-                return "queue_depth"
-        if not self.breakers[name].allow():
-            return "circuit_open"
-        return None
+                return "queue_depth", False
+        probing = breaker.state == "half_open"
+        if not breaker.allow():
+            return "circuit_open", False
+        return None, probing
 
     async def _route(self, messages: Sequence[Message], schema: JsonSchema | None, max_tokens: int,
                      temperature: float, stream: bool) -> Generation:
@@ -153,7 +156,7 @@ class Router:
         fallbacks: list[tuple[str, str]] = []
         tried = 0
         for name in self.order:
-            reason = await self._skip_reason(name)
+            reason, probing = await self._skip_reason(name)
             if reason is not None:
                 self._note_fallback(name, reason, fallbacks)
                 continue
@@ -165,10 +168,12 @@ class Router:
             except asyncio.CancelledError:
                 # The caller gave up: no verdict on the backend, but a half-open probe must not stay
                 # "in flight" forever, or the breaker would never let another request through.
-                self.breakers[name].cancel_probe()
+                if probing:
+                    self.breakers[name].cancel_probe()
                 raise
             except PromptTooLong as err:
-                self.breakers[name].cancel_probe()  # the prompt's fault, not the backend's
+                if probing:  # the prompt's fault, not the backend's; only the probe's owner frees it
+                    self.breakers[name].cancel_probe()
                 failures[name] = err
                 self._note_fallback(name, err.reason, fallbacks)
                 continue

@@ -298,3 +298,29 @@ async def test_a_queue_skip_in_half_open_does_not_use_up_the_probe() -> None:
     local.waiting = 0
     back = await router.generate(MESSAGES, SCHEMA)  # the probe is still available
     assert back.backend == "vllm" and router.breakers["vllm"].state == "closed"
+
+
+async def test_cancelling_an_older_request_does_not_free_someone_elses_probe() -> None:
+    clock = Clock()
+    local = ScriptedBackend([{"delay_s": 30, "reply": {"narrative": "a"}}, {"error": "unavailable"},
+                             {"delay_s": 30, "reply": {"narrative": "probe"}}, reply("e")], name="vllm")
+    api = ScriptedBackend([reply("api")], name="gemini")
+    router = Router({"vllm": local, "gemini": api},
+                    RouterConfig(failure_threshold=1, reset_timeout_s=60, **FAST), clock=clock)
+    older = asyncio.ensure_future(router.generate(MESSAGES, SCHEMA))  # sent while the breaker was closed
+    while len(local.requests) < 1:
+        await asyncio.sleep(0.01)
+    assert (await router.generate(MESSAGES, SCHEMA)).backend == "gemini"  # a failure opens the breaker
+    clock.now += 61
+    probe = asyncio.ensure_future(router.generate(MESSAGES, SCHEMA))  # the one half-open probe
+    while len(local.requests) < 3:
+        await asyncio.sleep(0.01)
+    older.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await older
+    meanwhile = await router.generate(MESSAGES, SCHEMA)  # the probe is still out: no second one
+    assert meanwhile.backend == "gemini" and meanwhile.fallbacks == (("vllm", "circuit_open"),)
+    assert len(local.requests) == 3
+    probe.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await probe
