@@ -30,6 +30,9 @@ __all__ = ["VLLMServerConfig", "VLLMServerManager", "build_command", "describe"]
 log = logging.getLogger(__name__)
 child_log = logging.getLogger(__name__ + ".child")
 
+_MAX_LOG_LINE = 4000  # characters of one child log line we keep/log
+_READ_LIMIT = 1 << 20  # bytes of one line the reader buffers (vLLM's config dumps are long single lines)
+
 
 @dataclass(frozen=True, slots=True)
 class VLLMServerConfig:
@@ -222,7 +225,7 @@ class VLLMServerManager:
         try:
             self._process = await asyncio.create_subprocess_exec(
                 *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
-                start_new_session=True)
+                start_new_session=True, limit=_READ_LIMIT)
         except OSError as exc:  # not installed, not executable: the supervisor only handles BackendUnavailable
             self._status.state = "failed"
             raise BackendUnavailable(f"vLLM cannot start: {type(exc).__name__} running {argv[0]}",
@@ -275,8 +278,14 @@ class VLLMServerManager:
 
     async def _pump_log(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
-        async for raw in process.stdout:
-            line = raw.decode("utf-8", "replace").rstrip()
+        while True:
+            try:
+                raw = await process.stdout.readline()
+            except ValueError:  # a line over the reader's limit: its start is dropped, keep draining the pipe
+                raw = b"[vLLM log line too long; start dropped]"
+            if not raw:
+                return
+            line = raw.decode("utf-8", "replace").rstrip()[:_MAX_LOG_LINE]
             self._status.log_tail.append(line)
             child_log.info("%s", line)
 

@@ -6,6 +6,7 @@ Environment knobs: FAKE_VLLM_STARTUP_DELAY (seconds before /health turns 200),
 FAKE_VLLM_EXIT_CODE (exit at once with this code), FAKE_VLLM_IGNORE_TERM=1 (ignore SIGTERM),
 FAKE_VLLM_FAIL_IF_EXISTS=PATH (exit with code 3 at start while PATH exists), FAKE_VLLM_WORKER=1 (spawn an
 "engine core" grandchild in the same process group that ignores SIGTERM and logs "worker pid N").
+FAKE_VLLM_LONG_LINE=N (log one N-character line first, like vLLM's config dumps).
 Like vLLM, `/sleep` and `/wake_up` exist only when VLLM_SERVER_DEV_MODE=1.
 """
 
@@ -34,6 +35,8 @@ def main() -> None:
     args, _ = parser.parse_known_args()
     print(f"INFO fake vllm serving {args.model} as {args.served_model_name} "
           f"(max_num_seqs={args.max_num_seqs}, max_model_len={args.max_model_len})", flush=True)
+    if os.environ.get("FAKE_VLLM_LONG_LINE"):
+        print("INFO config: " + "x" * int(os.environ["FAKE_VLLM_LONG_LINE"]), flush=True)
     if os.environ.get("FAKE_VLLM_EXIT_CODE"):
         print("ERROR ValueError: not enough KV cache memory for max_model_len", flush=True)
         sys.exit(int(os.environ["FAKE_VLLM_EXIT_CODE"]))

@@ -223,3 +223,17 @@ async def test_a_missing_executable_is_a_translated_error() -> None:
     with pytest.raises(BackendUnavailable) as caught:
         await manager.start()
     assert "cannot start" in caught.value.detail and manager.state == "failed"
+
+
+@pytest.mark.parametrize("length, kept", [(200_000, "INFO config: xxx"), (3_000_000, "too long")])
+async def test_a_very_long_log_line_does_not_stop_the_log_pump(length, kept) -> None:
+    """A stalled pump stops draining the pipe, and vLLM then blocks on its next write."""
+    manager = VLLMServerManager(config(env=(("FAKE_VLLM_LONG_LINE", str(length)),)))
+    await manager.start()
+    try:
+        assert await manager.health()
+        await wait_for(lambda: any("GET /health" in line for line in manager.status()["log_tail"]), timeout=10)
+        tail = manager.status()["log_tail"]
+        assert any(kept in line for line in tail) and max(len(line) for line in tail) <= 4000
+    finally:
+        await manager.stop()
