@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -13,7 +12,8 @@ from ingest.campaign.service import import_campaign_pdf, search_campaign
 from ingest.embedder import get_embedder
 from ingest.errors import UnreadablePdf
 from persistence.campaign_repository import CampaignNotFound, CampaignRepository
-from persistence.retrieval import CampaignRetriever, Scene, fuzzy_terms
+from recall import measure_recall
+from persistence.retrieval import CampaignRetriever, Scene
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "campaigns" / "the-drowned-lantern.pdf"
@@ -139,27 +139,10 @@ async def test_unknown_campaign_is_a_friendly_error(db) -> None:
 
 
 async def test_recall_at_10_on_natural_questions(db, imported) -> None:
-    questions = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
-    assert len(questions) >= 30
-    embedder = get_embedder()
-    retriever = CampaignRetriever(db)
-    vectors = embedder.embed([q["query"] for q in questions])
-    found, reciprocal, misses = 0, 0.0, []
-    for q, vector in zip(questions, vectors):
-        hits = await retriever.search(imported.campaign_id, q["query"], vector, None, 10,
-                                      fuzzy_terms(q["query"], embedder.is_common))
-        # a hit is the chunk whose own heading is the expected one; a plot item (one hook, one faction)
-        # carries its label after its section heading, so for those the section counts too
-        ranks = [n for n, h in enumerate(hits)
-                 if q["expected"] in (h.heading_path[-2:] if h.kind == "plot" else h.heading_path[-1:])]
-        if ranks:
-            found += 1
-            reciprocal += 1 / (ranks[0] + 1)
-        else:
-            misses.append(q["query"])
-    recall, mrr = found / len(questions), reciprocal / len(questions)
-    print(f"\ncampaign retrieval: recall@10 = {recall:.3f}, MRR = {mrr:.3f} over {len(questions)} questions; "
-          f"missed: {misses}")
+    report = await measure_recall(db, imported.campaign_id, QUESTIONS)
+    print(report.summary("campaign retrieval"))
+    assert report.questions >= 30
+    recall, mrr = report.recall, report.mrr
     assert recall >= 0.85
     assert mrr >= 0.5
 
