@@ -34,7 +34,7 @@ test-all: install
 	$(BIN)/pytest -q -m ''
 
 bench: install
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean-venv:
 	rm -rf $(VENV)

@@ -11,19 +11,15 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-_OWN_DATA_DIR = None if os.environ.get("LOREKEEPER_DATA_DIR") or os.environ.get("DATABASE_URL") else \
-    tempfile.mkdtemp(prefix="lorekeeper-bench-")
-if _OWN_DATA_DIR:
-    os.environ["LOREKEEPER_DATA_DIR"] = _OWN_DATA_DIR
+
+from _scratch import run_in_scratch_dir  # noqa: E402
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from gateway.database import open_database  # noqa: E402
@@ -78,18 +74,5 @@ def main() -> int:
     return 0
 
 
-def _cleanup() -> None:
-    """Stop the throw-away embedded server and delete its data dir (only when this script made it)."""
-    if _OWN_DATA_DIR:
-        from gateway import database
-
-        for server in database._embedded.values():
-            server.stop()
-        shutil.rmtree(_OWN_DATA_DIR, ignore_errors=True)
-
-
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main())
-    finally:
-        _cleanup()
+    raise SystemExit(run_in_scratch_dir(main))

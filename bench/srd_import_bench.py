@@ -13,16 +13,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("LOREKEEPER_DATA_DIR", tempfile.mkdtemp(prefix="lorekeeper-bench-"))
+
+from _scratch import run_in_scratch_dir  # noqa: E402
 
 from gateway.commands.rules import import_srd  # noqa: E402
 from gateway.database import open_database  # noqa: E402
@@ -103,4 +102,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_in_scratch_dir(main))

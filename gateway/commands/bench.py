@@ -29,6 +29,8 @@ def available() -> dict[str, str]:
     """Benchmark name → the first line of its docstring."""
     found = {}
     for path in sorted(BENCH_DIR.glob("*.py")):
+        if path.name.startswith("_"):  # shared helpers, not benchmarks
+            continue
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
         found[path.stem.removesuffix("_bench")] = doc.strip().splitlines()[0] if doc.strip() else ""
     return found
