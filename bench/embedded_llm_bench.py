@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from dm.reply import reply_json_schema  # noqa: E402
 from inference.embedded_model import get_engine  # noqa: E402
 from inference.schema_bounds import bound_schema  # noqa: E402
 
@@ -25,25 +26,7 @@ SYSTEM = ("You are the Dungeon Master of a Dungeons & Dragons 5e campaign set in
           "tense), the dice rolls the engine should make and the effects on the game state. Never end "
           "with a question.")
 
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "narrative": {"type": "string", "maxLength": 400},
-        "rolls": {"type": "array", "maxItems": 2, "items": {
-            "type": "object",
-            "properties": {"kind": {"type": "string", "enum": ["attack", "check", "save", "damage"]},
-                           "expression": {"type": "string", "maxLength": 16}},
-            "required": ["kind", "expression"]}},
-        "effects": {"type": "array", "maxItems": 2, "items": {
-            "type": "object",
-            "properties": {"type": {"type": "string", "enum": ["hp_change", "item_added", "item_removed",
-                                                               "condition_set", "location_change"]},
-                           "target": {"type": "string", "maxLength": 24},
-                           "value": {"type": "string", "maxLength": 24}},
-            "required": ["type", "target", "value"]}},
-    },
-    "required": ["narrative", "rolls", "effects"],
-}
+SCHEMA = reply_json_schema()  # the reply every backend is asked for (dm/reply.py)
 
 PROMPTS = [
     "I push open the tavern door and look for the innkeeper.",

@@ -7,6 +7,7 @@ import asyncio
 import jsonschema
 import pytest
 
+from dm.reply import reply_json_schema
 from inference.embedded import EmbeddedBackend, EmbeddedConfig
 
 pytestmark = pytest.mark.slow
@@ -14,27 +15,9 @@ pytestmark = pytest.mark.slow
 SYSTEM = ("You are the Dungeon Master of a D&D 5e game in the drowned town of Saltmere. Reply in JSON: a vivid "
           "narrative, the dice rolls the engine must make, and the effects on the game state.")
 
-# A representative DM-reply-like schema (the real one belongs to dm/). Deliberately unbounded:
-# the backend must add the bounds itself.
-DM_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "narrative": {"type": "string"},
-        "rolls": {"type": "array", "items": {
-            "type": "object",
-            "properties": {"kind": {"type": "string", "enum": ["attack", "check", "save", "damage"]},
-                           "expression": {"type": "string"}, "reason": {"type": "string"}},
-            "required": ["kind", "expression"], "additionalProperties": False}},
-        "effects": {"type": "array", "items": {
-            "type": "object",
-            "properties": {"type": {"type": "string", "enum": ["hp_change", "item_added", "item_removed",
-                                                               "condition_set", "location_change", "npc_introduced"]},
-                           "target": {"type": "string"}, "value": {"type": "string"}},
-            "required": ["type", "target"], "additionalProperties": False}},
-    },
-    "required": ["narrative", "rolls", "effects"],
-    "additionalProperties": False,
-}
+# The DM's real reply schema (dm/reply.py). Its nested strings carry no maxLength: the backend
+# must add the bounds itself so the tiny model always closes its JSON.
+DM_SCHEMA = reply_json_schema()
 
 PROMPTS = [
     "I push open the tavern door and look for the innkeeper.",
