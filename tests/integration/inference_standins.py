@@ -52,6 +52,18 @@ class _StandIn:
             await self._runner.cleanup()
             self._runner = None
 
+    async def _receive(self, request: web.Request) -> tuple[dict[str, Any], web.Response | None]:
+        """Record the request; return its body and, when the mode says so, the failure to send instead."""
+        body = await request.json()
+        self.requests.append(body)
+        self.paths.append(request.path)
+        self.headers.append(dict(request.headers))
+        return body, await self._misbehave(request)
+
+    def _text(self) -> str:
+        """The reply's JSON text, or a broken one in `bad_json` mode."""
+        return "{not json" if self.mode == "bad_json" else json.dumps(self.reply)
+
     async def _misbehave(self, request: web.Request) -> web.Response | None:
         if self.mode == "stall":
             # Never answer; notice when the client hangs up (aiohttp does not cancel the handler).
@@ -76,15 +88,8 @@ class OpenAIStandIn(_StandIn):
         app.router.add_get("/metrics", self._metrics)
         return app
 
-    def _text(self) -> str:
-        return "{not json" if self.mode == "bad_json" else json.dumps(self.reply)
-
     async def _chat(self, request: web.Request) -> web.StreamResponse:
-        body = await request.json()
-        self.requests.append(body)
-        self.paths.append(request.path)
-        self.headers.append(dict(request.headers))
-        failure = await self._misbehave(request)
+        body, failure = await self._receive(request)
         if failure is not None:
             return failure
         if self.mode == "html":
@@ -135,14 +140,10 @@ class GeminiStandIn(_StandIn):
         return app
 
     async def _generate(self, request: web.Request) -> web.StreamResponse:
-        body = await request.json()
-        self.requests.append(body)
-        self.paths.append(request.path)
-        self.headers.append(dict(request.headers))
-        failure = await self._misbehave(request)
+        body, failure = await self._receive(request)
         if failure is not None:
             return failure
-        text = "{not json" if self.mode == "bad_json" else json.dumps(self.reply)
+        text = self._text()
         usage = {"promptTokenCount": 40, "candidatesTokenCount": 15, "totalTokenCount": 55}
 
         def payload(part: str, last: bool) -> dict[str, Any]:
