@@ -30,7 +30,16 @@ def _version() -> str:
         return "0+unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_modules() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole CLI, or with `only` just that command group (its module alone is imported).
+
+    Command modules import their heavy dependencies (pymupdf, the model SDKs) at the top, so
+    `lorekeeper roll` would otherwise pay ~2 s for every group's imports before rolling a die.
+    """
     parser = argparse.ArgumentParser(
         prog="lorekeeper",
         description="Lorekeeper: an AI Dungeon Master for D&D 5e.",
@@ -38,16 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lorekeeper {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if module_info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{commands.__name__}.{module_info.name}")
-        module.register(subparsers)
+    for name in _command_modules():
+        if only is None or name == only:
+            importlib.import_module(f"{commands.__name__}.{name}").register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    named = next((arg for arg in argv if not arg.startswith("-")), None)
+    parser = build_parser(named if named in _command_modules() else None)
     args = parser.parse_args(argv)
     # One-shot commands log warnings only; long-running ones (servers) set `default_log_level`.
     configure_logging(verbose=args.verbose, default_level=getattr(args, "default_log_level", "WARNING"))

@@ -43,3 +43,15 @@ def test_every_subcommand_has_a_handler() -> None:
     assert "db" in groups
     for name, sub in groups.items():
         assert sub.get_default("func") is not None or sub._subparsers is not None, name
+
+
+def test_a_command_imports_only_its_own_group() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from gateway.cli import main; assert main(['roll', '1d4']) == 0; "
+            "heavy = {'pymupdf', 'openai', 'google.genai', 'ingest.srd'} & set(sys.modules); "
+            "assert not heavy, heavy")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Total:" in result.stdout
