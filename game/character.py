@@ -109,8 +109,9 @@ class Character(BaseModel):
     model_config = ConfigDict(validate_assignment=True, extra="ignore")
 
     schema_version: int = SCHEMA_VERSION
+    id: str | None = Field(None, min_length=1, max_length=100)  # the key in GameState.characters ("pc-<player>")
     name: str = Field(min_length=1, max_length=64)
-    player_id: str | None = None
+    player_id: int | None = Field(None, ge=0)  # the Discord user id (the console: a synthetic one)
     race: str
     subrace: str | None = None
     class_name: str
@@ -121,7 +122,7 @@ class Character(BaseModel):
     hp: int = Field(ge=0, le=MAX_HIT_POINTS)
     max_hp: int = Field(ge=1, le=MAX_HIT_POINTS)
     temp_hp: int = Field(0, ge=0, le=MAX_HIT_POINTS)
-    armor_class: int = Field(10, ge=0, le=40)
+    armor_class: int = Field(10, ge=1, le=40)
     speed: int = Field(30, ge=0)
     hit_dice: int = Field(1, ge=0, le=20)  # hit dice left to spend; the maximum is `level`
     proficiencies: Proficiencies = Field(default_factory=Proficiencies)

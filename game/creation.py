@@ -254,7 +254,7 @@ def create_character(
     skills: Sequence[str],
     *,
     subrace: str | None = None,
-    player_id: str | None = None,
+    player_id: int | None = None,
     bonus_choices: Sequence[str] = (),
     equipment_choices: Sequence[int] | None = None,
     equipment_picks: Sequence[str] | None = None,

@@ -48,8 +48,10 @@ __all__ = [
     "PlotAdvance",
     "PlotThread",
     "SlotSpend",
+    "StoryHook",
     "TempHp",
     "TurnAdvance",
+    "WorldEvent",
     "XpAward",
     "clean_text",
     "require_alive",
@@ -304,18 +306,43 @@ class Creature(BaseModel):
 
 
 class NpcRecord(BaseModel):
+    """An NPC the party has met (`GameState.npcs` holds only those)."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
     description: str = ""
+    alive: bool = True
 
 
 class PlotThread(BaseModel):
+    """A plot thread; `progress` is its notes in order (the database's progress count is their number)."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
     progress: tuple[str, ...] = ()
     resolved: bool = False
+
+
+class WorldEvent(BaseModel):
+    """A scripted event of the campaign (an ambush at dusk, the tide turning), by name."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    description: str = ""
+    status: Literal["pending", "triggered", "resolved"] = "pending"
+
+
+class StoryHook(BaseModel):
+    """A hook the DM can dangle to steer without railroading; `used` once it has been."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    used: bool = False
+    thread: str | None = None
 
 
 class GameState(BaseModel):
@@ -330,8 +357,12 @@ class GameState(BaseModel):
     combat: CombatState | None = None
     location: str | None = None
     known_locations: tuple[str, ...] = ()
+    game_minutes: int = Field(480, ge=0)  # in-game minutes since day 1, 00:00
+    weather: str = "clear"
     npcs: dict[str, NpcRecord] = Field(default_factory=dict)
     plot_threads: dict[str, PlotThread] = Field(default_factory=dict)
+    events: dict[str, WorldEvent] = Field(default_factory=dict)  # by lower-case name
+    hooks: tuple[StoryHook, ...] = ()
 
     def find(self, ref: str) -> tuple[str, Character | Creature]:
         """Resolve an id, or a case-insensitive name, to a character or creature.
@@ -356,6 +387,12 @@ class GameState(BaseModel):
         if len(matches) > 1:
             raise IllegalEffect(f"More than one creature is called {ref!r}; say which one.")
         raise UnknownCharacter(ref)
+
+    def character_of(self, player_id: int) -> tuple[str, Character] | None:
+        """The character a player plays here (the living one first), or None."""
+        mine = [(cid, c) for cid, c in self.characters.items() if c.player_id == player_id]
+        mine.sort(key=lambda pair: pair[1].dead)
+        return mine[0] if mine else None
 
     def find_character(self, ref: str, verb: str) -> tuple[str, Character]:
         """Like `find`, for player characters only; returns a deep copy that is safe to change.

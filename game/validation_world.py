@@ -130,6 +130,7 @@ def _entrants(state: GameState, combatants: list[Any]) -> tuple[GameState, list[
         IllegalEffect: an impossible initiative, a dead or repeated combatant, a new creature without hit points.
     """
     entrants: list[Entrant] = []
+    combatants = _numbered_newcomers(state, combatants)
     for entrant in combatants:
         if entrant.initiative is not None and not -5 <= entrant.initiative <= 40:
             raise IllegalEffect(f"An initiative of {entrant.initiative} is not a possible roll.")
@@ -158,6 +159,38 @@ def _entrants(state: GameState, combatants: list[Any]) -> tuple[GameState, list[
             )
         )
     return state, entrants
+
+
+def _numbered_newcomers(state: GameState, combatants: list[Any]) -> list[Any]:
+    """Creatures new to the story that share a name are numbered: two goblins become "Goblin 1" and
+    "Goblin 2" (ids "goblin-1", "goblin-2"), and a newcomer named like a creature already here takes the
+    next free number. Names in a fight stay unique, so players (and the database) can tell them apart."""
+
+    def known(ref: str) -> bool:
+        try:
+            state.find(ref)
+        except (UnknownCharacter, IllegalEffect):
+            return False
+        return True
+
+    new = [c for c in combatants if not known(c.id)]
+    by_name: dict[str, list[Any]] = {}
+    for c in new:
+        by_name.setdefault(" ".join(str(c.name or c.id).lower().split()), []).append(c)
+    taken = {c.name.lower() for c in (*state.creatures.values(), *state.characters.values())}
+    renamed: dict[int, Any] = {}
+    for key, group in by_name.items():
+        if len(group) == 1 and key not in taken:
+            continue
+        number = 1
+        for c in group:
+            base = " ".join(str(c.name or c.id).split())
+            while f"{base} {number}".lower() in taken or known(f"{c.id}-{number}"):
+                number += 1
+            renamed[id(c)] = c.model_copy(update={"id": f"{c.id}-{number}", "name": f"{base} {number}"})
+            taken.add(f"{base} {number}".lower())
+            number += 1
+    return [renamed.get(id(c), c) for c in combatants]
 
 
 def _order(combat: Combat) -> list[dict[str, Any]]:

@@ -18,7 +18,8 @@ from psycopg.types.json import Jsonb
 from persistence.database import Database
 from persistence.errors import DuplicateMessage
 
-__all__ = ["MessageLog", "StoredMessage", "Recorded", "TurnRecord", "MAX_CONTENT_LENGTH"]
+__all__ = ["MessageLog", "StoredMessage", "Recorded", "TurnRecord", "MAX_CONTENT_LENGTH", "insert_turn",
+           "lock_unanswered", "mark_processed"]
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,13 @@ class StoredMessage:
 
 @dataclass(frozen=True)
 class Recorded:
-    """What `record` did: `new` is False for a message seen before; `reply` replays its answer."""
+    """What `record` did: `new` is False for a message seen before; `reply` replays its answer
+    (a DM turn's text) and `result` a command's stored result."""
 
     message: StoredMessage
     new: bool
     reply: str | None = None
+    result: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,10 @@ class MessageLog:
         existing = await self.get(message_id)
         assert existing is not None  # the conflict proves it exists; rows are never deleted alone
         log.info("duplicate message ignored", extra={"message_id": message_id, "channel_id": channel_id})
-        return Recorded(existing, new=False, reply=await self._reply_of(existing.turn_id))
+        result = await self._db.fetch_value(
+            "SELECT result FROM message_history WHERE discord_message_id = %s", (message_id,)
+        )
+        return Recorded(existing, new=False, reply=await self._reply_of(existing.turn_id), result=result)
 
     async def get(self, message_id: int) -> StoredMessage | None:
         row = await self._db.fetch_one(
@@ -148,41 +154,63 @@ class MessageLog:
             DuplicateMessage: one of the messages was already answered by another turn (nothing is written).
         """
         async with self._db.transaction() as conn:
-            cur = await conn.execute(
-                "SELECT discord_message_id, processed FROM message_history "
-                "WHERE discord_message_id = ANY(%s) ORDER BY discord_message_id FOR UPDATE",
-                (message_ids,),
-            )
-            rows = await cur.fetchall()
-            missing = set(message_ids) - {row["discord_message_id"] for row in rows}
-            if missing:
-                raise ValueError(f"messages {sorted(missing)} were never recorded")
-            answered = [row["discord_message_id"] for row in rows if row["processed"]]
-            if answered:
-                raise DuplicateMessage(answered[0])
-            cur = await conn.execute(
-                """
-                INSERT INTO dm_turns (campaign_id, channel_id, prompt, context, reply, reply_text, effects, backend,
-                                      model, prompt_tokens, completion_tokens, latency_ms, ttft_ms)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-                RETURNING id
-                """,
-                (campaign_id, channel_id, Jsonb(turn.prompt), Jsonb(turn.context),
-                 None if turn.reply is None else Jsonb(turn.reply), turn.reply_text, Jsonb(turn.effects),
-                 turn.backend, turn.model, turn.prompt_tokens, turn.completion_tokens, turn.latency_ms, turn.ttft_ms),
-            )
-            turn_row = await cur.fetchone()
-            assert turn_row is not None
-            await conn.execute(
-                "UPDATE message_history SET processed = true, processed_at = now(), turn_id = %s, campaign_id = %s "
-                "WHERE discord_message_id = ANY(%s)",
-                (turn_row["id"], campaign_id, message_ids),
-            )
-        log.info("turn stored", extra={"turn_id": turn_row["id"], "campaign_id": campaign_id,
-                                       "messages": len(message_ids)})
-        return int(turn_row["id"])
+            await lock_unanswered(conn, message_ids)
+            turn_id = await insert_turn(conn, campaign_id=campaign_id, channel_id=channel_id, turn=turn)
+            await mark_processed(conn, campaign_id, message_ids, turn_id)
+        log.info("turn stored", extra={"turn_id": turn_id, "campaign_id": campaign_id, "messages": len(message_ids)})
+        return turn_id
 
     async def _reply_of(self, turn_id: int | None) -> str | None:
         if turn_id is None:
             return None
         return await self._db.fetch_value("SELECT reply_text FROM dm_turns WHERE id = %s", (turn_id,))
+
+
+async def insert_turn(conn: Any, *, campaign_id: int, channel_id: int, turn: TurnRecord) -> int:
+    """Insert one DM turn on an open transaction's connection; returns its id."""
+    cur = await conn.execute(
+        """
+        INSERT INTO dm_turns (campaign_id, channel_id, prompt, context, reply, reply_text, effects, backend,
+                              model, prompt_tokens, completion_tokens, latency_ms, ttft_ms)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        RETURNING id
+        """,
+        (campaign_id, channel_id, Jsonb(turn.prompt), Jsonb(turn.context),
+         None if turn.reply is None else Jsonb(turn.reply), turn.reply_text, Jsonb(turn.effects),
+         turn.backend, turn.model, turn.prompt_tokens, turn.completion_tokens, turn.latency_ms, turn.ttft_ms),
+    )  # fmt: skip
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+async def lock_unanswered(conn: Any, message_ids: list[int]) -> None:
+    """Lock the messages' rows for this transaction.
+
+    Raises:
+        DuplicateMessage: one was already answered.
+        ValueError: one was never recorded (a bug: record comes first).
+    """
+    cur = await conn.execute(
+        "SELECT discord_message_id, processed FROM message_history "
+        "WHERE discord_message_id = ANY(%s) ORDER BY discord_message_id FOR UPDATE",
+        (message_ids,),
+    )
+    rows = await cur.fetchall()
+    missing = set(message_ids) - {row["discord_message_id"] for row in rows}
+    if missing:
+        raise ValueError(f"messages {sorted(missing)} were never recorded")
+    answered = [row["discord_message_id"] for row in rows if row["processed"]]
+    if answered:
+        raise DuplicateMessage(answered[0])
+
+
+async def mark_processed(
+    conn: Any, campaign_id: int | None, message_ids: list[int], turn_id: int | None, result: dict[str, Any] | None = None
+) -> None:
+    """Mark messages answered by a turn (or by a command, whose `result` is kept for replay)."""
+    await conn.execute(
+        "UPDATE message_history SET processed = true, processed_at = now(), turn_id = %s, "
+        "campaign_id = COALESCE(%s, campaign_id), result = %s WHERE discord_message_id = ANY(%s)",
+        (turn_id, campaign_id, None if result is None else Jsonb(result), message_ids),
+    )

@@ -84,7 +84,7 @@ def characters(draw: st.DrawFn) -> Character:
         class_info.name,
         scores,
         [*skills, *extra],
-        player_id=draw(st.none() | st.from_regex(r"[0-9]{5,18}", fullmatch=True)),
+        player_id=draw(st.none() | st.integers(0, 2**63 - 1)),
         bonus_choices=bonus_choices,
     )
     character.apply_damage(draw(st.integers(min_value=0, max_value=character.max_hp - 1)))

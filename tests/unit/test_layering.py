@@ -13,7 +13,8 @@ OURS = ("game", "dm", "inference", "ingest", "persistence", "actors", "gateway",
 # package → our packages it may import (itself is always allowed)
 ALLOWED: dict[str, set[str]] = {
     "game": set(),
-    "dm": {"game", "persistence.interfaces", "inference.interfaces"},
+    # dm/ sees the Protocols and may catch the errors they raise (never the concrete classes)
+    "dm": {"game", "persistence.interfaces", "persistence.errors", "inference.interfaces", "inference.errors"},
     "inference": {"monitoring"},
     "ingest": {"persistence"},
     "persistence": set(),

@@ -1,0 +1,5 @@
+"""creation commands (being built)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

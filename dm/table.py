@@ -1,0 +1,291 @@
+"""The table: one message in, typed results out, every change saved exactly once.
+
+`Table.handle(message)` is the single entry point the console, the session actors and the Discord
+bot share. A command is recorded before it runs (a redelivered message id replays the stored
+result: `!roll` does not reroll, `!use_item` does not drink the potion twice), checked (owner-only,
+needs a character, whose turn it is), run against the channel's campaign state, and its state
+changes are saved in the same transaction that marks the message processed. Plain talk goes to the
+narrator (the DM turn) when one is wired in, or answers a guided character creation in progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from dm.commands import load_all
+from dm.commands.context import CampaignInfo, Caller, CommandContext, TableServices
+from dm.commands.registry import REGISTRY, CommandSpec, Invocation, Registry, bind_arguments, split_command
+from dm.commands.results import CommandResult, Info, Refusal, load_result
+from dm.errors import CommandError, OwnerOnly, UnknownCommand
+from game.dice import seeded
+from game.effects import GameState
+from game.errors import GameError, NotYourTurn
+from persistence.errors import DuplicateMessage, StaleState
+
+__all__ = ["PlayerMessage", "Table", "TableReply", "Narrator", "PlayStore"]
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_LENGTH = 2000  # Discord's own limit for a message
+
+
+@dataclass(frozen=True)
+class PlayerMessage:
+    channel_id: int
+    message_id: int
+    author_id: int
+    author_name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TableReply:
+    """One thing the table says back. `result` is set for commands; `text` for narration."""
+
+    kind: str  # transcript kind: command_result, narrative, denial, error, whisper
+    result: CommandResult | None = None
+    text: str = ""
+    replayed: bool = False
+    applied: tuple[dict[str, Any], ...] = ()
+    refused: tuple[dict[str, Any], ...] = ()
+
+
+class PlayStore(Protocol):
+    """`persistence.play_state.PlayStateRepository`, as the table uses it."""
+
+    async def campaign_for_channel(self, channel_id: int) -> Any: ...
+
+    async def load(self, campaign_id: int) -> Any: ...
+
+    async def save(self, campaign_id: int, **kwargs: Any) -> int: ...
+
+
+class Narrator(Protocol):
+    """The DM turn: answers plain talk (the DM-turn issue builds it)."""
+
+    async def narrate(self, table: Table, messages: list[PlayerMessage]) -> list[TableReply]: ...
+
+
+@dataclass
+class _Loaded:
+    campaign: CampaignInfo
+    version: int
+    state: GameState
+
+
+@dataclass
+class Table:
+    """Runs commands for every channel it is given. One lock per channel keeps a channel's changes in order.
+
+    Args:
+        store: play-state storage; `messages`: the exactly-once message log.
+        owner_id: the user id allowed to run owner-only commands (OWNER_ID).
+        seed: seeds every roll (each message advances it) for reproducible games and tests.
+    """
+
+    store: PlayStore
+    messages: Any  # persistence.interfaces.MessageStore
+    rules: Any = None
+    services: TableServices | None = None
+    owner_id: int | None = None
+    narrator: Narrator | None = None
+    seed: int | None = None
+    registry: Registry = field(default_factory=lambda: REGISTRY)
+    _locks: dict[int, asyncio.Lock] = field(default_factory=dict)
+    _cache: dict[int, _Loaded] = field(default_factory=dict)
+    _scratch: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _names: dict[int, str] = field(default_factory=dict)
+    _counter: int = 0
+
+    def __post_init__(self) -> None:
+        load_all()
+
+    # --- entry point -----------------------------------------------------------------------------
+
+    async def handle(self, message: PlayerMessage) -> list[TableReply]:
+        """Answer one message (see the module docstring). Never raises for anything a player typed."""
+        self._names[message.author_id] = message.author_name
+        text = message.text.strip()
+        if len(text) > MAX_MESSAGE_LENGTH:
+            return [TableReply("error", Refusal(reason=f"That message is too long ({len(text)} characters; "
+                                                      f"the limit is {MAX_MESSAGE_LENGTH})."))]
+        lock = self._locks.setdefault(message.channel_id, asyncio.Lock())
+        async with lock:
+            split = split_command(text)
+            if split is None and self._drafting(message):
+                split = ("choose", text)
+            if split is None:
+                return await self._talk(message)
+            return [await self._command(message, *split)]
+
+    def state_of(self, channel_id: int) -> GameState | None:
+        loaded = self._cache.get(channel_id)
+        return None if loaded is None else loaded.state
+
+    def forget(self, channel_id: int) -> None:
+        """Drop the cached state of a channel (after another process changed it)."""
+        self._cache.pop(channel_id, None)
+
+    # --- commands ----------------------------------------------------------------------------------
+
+    async def _command(self, message: PlayerMessage, name: str, raw: str) -> TableReply:
+        recorded = await self.messages.record(
+            channel_id=message.channel_id, message_id=message.message_id, author_id=message.author_id,
+            content=message.text[:MAX_MESSAGE_LENGTH], author_name=message.author_name, is_command=True,
+        )  # fmt: skip
+        if not recorded.new and recorded.message.processed:
+            stored = load_result(recorded.result) if recorded.result else Info(lines=("(already answered)",))
+            log.info("command replayed", extra={"message_id": message.message_id, "command": name})
+            return TableReply(stored.kind, stored, replayed=True)
+        for attempt in range(2):
+            try:
+                return await self._run(message, name, raw)
+            except StaleState:
+                self._cache.pop(message.channel_id, None)
+                if attempt:
+                    raise
+            except DuplicateMessage:  # answered by another worker meanwhile: replay that answer
+                again = await self.messages.record(
+                    channel_id=message.channel_id, message_id=message.message_id, author_id=message.author_id,
+                    content=message.text, author_name=message.author_name, is_command=True,
+                )  # fmt: skip
+                stored = load_result(again.result) if again.result else Info(lines=("(already answered)",))
+                return TableReply(stored.kind, stored, replayed=True)
+        raise AssertionError("unreachable")
+
+    async def _run(self, message: PlayerMessage, name: str, raw: str) -> TableReply:
+        loaded = await self._load(message.channel_id)
+        before = loaded.state if loaded else GameState()
+        ctx = self._context(message, loaded, before)
+        try:
+            invocation = self._invocation(name, raw)
+            ctx.command = invocation.spec.name
+            self._check(invocation.spec, ctx)
+            with self._dice(ctx):
+                result = await invocation.spec.handler(ctx, **invocation.args)
+        except (CommandError, GameError) as exc:
+            result = Refusal(command=name, reason=exc.user_message, error=type(exc).__name__,
+                             denial=isinstance(exc, NotYourTurn))  # fmt: skip
+            ctx.state = before
+        except Exception as exc:  # noqa: BLE001 - a player must never see a traceback; the log keeps it
+            user_message = getattr(exc, "user_message", None)
+            if user_message is None:
+                error_id = uuid.uuid4().hex[:8]
+                log.exception("command failed", extra={"command": name, "error_id": error_id})
+                user_message = f"Something went wrong running !{name}; nothing was changed (error id {error_id})."
+            result = Refusal(command=name, reason=user_message, error=type(exc).__name__)
+            ctx.state = before
+        await self._save(message, loaded, before, ctx, result)
+        return TableReply(result.kind, result)
+
+    def _invocation(self, name: str, raw: str) -> Invocation:
+        spec = self.registry.get(name)
+        if spec is None:
+            raise UnknownCommand(name, self.registry.suggest(name))
+        return Invocation(spec, bind_arguments(spec, raw), raw)
+
+    def _check(self, spec: CommandSpec, ctx: CommandContext) -> None:
+        if spec.owner_only and not ctx.caller.is_owner:
+            raise OwnerOnly(spec.name)
+        if spec.needs_campaign:
+            ctx.require_campaign()
+        if spec.needs_character:
+            ctx.my_character()
+        combat = ctx.state.combat
+        if not spec.out_of_turn and combat is not None and combat.combatants:
+            mine, _ = ctx.my_character()
+            current = combat.combatants[combat.turn_index]
+            if current.id != mine:
+                order = ", ".join(f"{c.name} ({c.initiative})" for c in combat.combatants)
+                err = NotYourTurn(ctx.state.characters[mine].name, current.name)
+                err.user_message = f"{err.user_message} The order: {order}."
+                raise err
+
+    def _context(self, message: PlayerMessage, loaded: _Loaded | None, state: GameState) -> CommandContext:
+        self._counter += 1
+        seed = None if self.seed is None else self.seed + self._counter
+        return CommandContext(
+            caller=Caller(message.author_id, message.author_name, self.owner_id is not None
+                          and message.author_id == self.owner_id),
+            channel_id=message.channel_id,
+            campaign=loaded.campaign if loaded else None,
+            state=state,
+            rules=self.rules,
+            services=self.services,
+            rng=random.Random(seed),
+            player_names=dict(self._names),
+            scratch=self._scratch.setdefault(message.channel_id, {}),
+        )  # fmt: skip
+
+    def _dice(self, ctx: CommandContext) -> contextlib.AbstractContextManager[None]:
+        if self.seed is None:
+            return contextlib.nullcontext()
+        return seeded(ctx.rng.randrange(2**31))
+
+    # --- state ------------------------------------------------------------------------------------
+
+    async def _load(self, channel_id: int) -> _Loaded | None:
+        cached = self._cache.get(channel_id)
+        if cached is not None:
+            return cached
+        ref = await self.store.campaign_for_channel(channel_id)
+        if ref is None:
+            return None
+        raw = await self.store.load(ref.id)
+        loaded = _Loaded(CampaignInfo(ref.id, ref.name, channel_id), raw.version, GameState.from_dict(raw.state))
+        self._cache[channel_id] = loaded
+        return loaded
+
+    async def _save(
+        self, message: PlayerMessage, loaded: _Loaded | None, before: GameState, ctx: CommandContext,
+        result: CommandResult,
+    ) -> None:  # fmt: skip
+        bound = ctx.campaign
+        if loaded is None or (bound is not None and bound.id != loaded.campaign.id):
+            # no campaign yet, or the command bound another one: nothing of a campaign's state to write
+            await self.messages_processed(message, bound, result)
+            self._cache.pop(message.channel_id, None)
+            return
+        after = ctx.state
+        try:
+            version = await self.store.save(
+                loaded.campaign.id, expected_version=loaded.version, before=before.to_dict(), after=after.to_dict(),
+                channel_id=message.channel_id, message_ids=[message.message_id], result=result.dump(),
+            )  # fmt: skip
+        except BaseException:
+            self._cache.pop(message.channel_id, None)  # reload from the database next time
+            raise
+        self._cache[message.channel_id] = _Loaded(loaded.campaign, version, after)
+
+    async def messages_processed(self, message: PlayerMessage, campaign: CampaignInfo | None,
+                                 result: CommandResult) -> None:  # fmt: skip
+        """Mark a command that touched no campaign state as answered, keeping its result."""
+        await self.store.save(
+            campaign.id if campaign else None, expected_version=0, before={}, after={},
+            channel_id=message.channel_id, message_ids=[message.message_id], result=result.dump(),
+        )  # fmt: skip
+
+    # --- plain talk -------------------------------------------------------------------------------
+
+    def _drafting(self, message: PlayerMessage) -> bool:
+        drafts = self._scratch.get(message.channel_id, {}).get("drafts", {})
+        return message.author_id in drafts
+
+    async def _talk(self, message: PlayerMessage) -> list[TableReply]:
+        await self.messages.record(
+            channel_id=message.channel_id, message_id=message.message_id, author_id=message.author_id,
+            content=message.text, author_name=message.author_name,
+        )  # fmt: skip
+        if self.narrator is not None:
+            return await self.narrator.narrate(self, [message])
+        return [TableReply("narrative", text=(
+            "The storyteller is not at the table yet; your words are kept for when they arrive. "
+            "Commands work now: try !help."
+        ))]  # fmt: skip
+
