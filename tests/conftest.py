@@ -26,7 +26,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 # Play state tables, emptied by `clean_db`; the SRD tables are kept (they are slow to fill).
 PLAY_TABLES = (
-    "message_history", "dm_turns", "events", "combatants", "combats", "characters", "world_state",
+    "message_history", "dm_turns", "events", "combatants", "combats", "creatures", "characters", "world_state",
     "story_hooks", "plot_threads", "npcs", "location_connections", "locations", "campaign_chunks",
     "campaign_documents", "campaigns",
 )
