@@ -142,7 +142,7 @@ class Table:
         if not recorded.new and recorded.message.processed:
             stored = load_result(recorded.result) if recorded.result else Info(lines=("(already answered)",))
             log.info("command replayed", extra={"message_id": message.message_id, "command": name})
-            return TableReply(stored.kind, stored, replayed=True)
+            return TableReply(stored.reply_kind, stored, replayed=True)
         for attempt in range(2):
             try:
                 return await self._run(message, name, raw)
@@ -156,7 +156,7 @@ class Table:
                     content=message.text, author_name=message.author_name, is_command=True,
                 )  # fmt: skip
                 stored = load_result(again.result) if again.result else Info(lines=("(already answered)",))
-                return TableReply(stored.kind, stored, replayed=True)
+                return TableReply(stored.reply_kind, stored, replayed=True)
         raise AssertionError("unreachable")
 
     async def _run(self, message: PlayerMessage, name: str, raw: str) -> TableReply:
@@ -182,7 +182,7 @@ class Table:
             result = Refusal(command=name, reason=user_message, error=type(exc).__name__)
             ctx.state = before
         await self._save(message, loaded, before, ctx, result)
-        return TableReply(result.kind, result)
+        return TableReply(result.reply_kind, result)
 
     def _invocation(self, name: str, raw: str) -> Invocation:
         spec = self.registry.get(name)

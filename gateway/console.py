@@ -1,153 +1,188 @@
-"""The console game: players type (or a script feeds) `player: message` lines.
+"""The console game: a thin loop over the same table the Discord bot uses.
 
-The AI DM, session actors and campaigns are still being built (see the issues), so for now
-the console offers what works: dice with the rules engine's roller and SRD 5.1 lookups from
-the rules database. A line without `player:` is said by the default player. Text from players
-is only ever data: it is parsed as a command or answered, never executed.
+A line is `player: message` (several players share one keyboard or one script file), `wait SECONDS`
+or a `# comment`. Each message goes to `dm.table.Table.handle` exactly as a Discord message would
+(a stable synthetic player id per name, a fresh message id per line), and each reply is rendered by
+`gateway.render.text`. `--transcript` writes one JSON object per message seen or said.
+Text from players is only ever data: it is parsed as a command or handed to the DM, never executed.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
+import hashlib
+import itertools
+import json
 import logging
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import re
+import time
+from collections.abc import AsyncIterable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
 
-from game.dice import roll, seeded
-from game.errors import GameError
-from gateway.commands.roll import _render as render_roll
-from gateway.commands.rules import in_field_order, render
-from persistence.errors import PersistenceError
-from persistence.interfaces import RulesSource
+from dm.table import PlayerMessage, Table, TableReply
+from gateway.render.text import render_text
 
-if TYPE_CHECKING:
-    from persistence.rules_book import SearchHit
-
-__all__ = ["ConsoleGame", "ConsoleLine", "parse_line", "BANNER"]
+__all__ = ["BANNER", "ConsoleGame", "ConsoleLine", "Transcript", "parse_line", "player_id_for"]
 
 log = logging.getLogger(__name__)
 
 BANNER = (
-    "Lorekeeper console. The AI Dungeon Master is not wired in yet: for now this console rolls\n"
-    "dice with the rules engine and looks up the SRD 5.1. Type !help for commands, !quit to leave."
+    "Lorekeeper console. Several players can share it: prefix a line with a name, e.g. `mira: !roll perception`.\n"
+    "Type !help for the commands, !create_character to make a hero, !quit to leave."
 )
-
-MAX_LINE_LENGTH = 2000  # Discord's own message limit
-MAX_RULES_REPLY = 1900
+DEFAULT_PLAYER = "player"
+MAX_WAIT_S = 60.0
+_NAME = re.compile(r"^[\w][\w .'\-]{0,31}$")
+_WAIT = re.compile(r"^wait\s+(\d+(?:\.\d+)?)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class ConsoleLine:
     player: str
     text: str
+    wait_s: float | None = None
+    problem: str | None = None  # a line the console cannot take, said back to the typist
 
 
-def parse_line(line: str, default_player: str = "player") -> ConsoleLine | None:
-    """`name: text` → (name, text); blank lines and `#` comments → None."""
+def parse_line(line: str, default_player: str = DEFAULT_PLAYER, *, known: Iterable[str] = ()) -> ConsoleLine | None:
+    """One console or script line. Blank lines and `#` comments → None; `wait N` → a pause.
+
+    `name: text` names the speaker; a name may hold spaces ("Sir Bob: !roll 1d20"). A line whose
+    prefix cannot be a name ("!roll 1d20: x", a sentence with a colon later on) is the default
+    player's; an empty name (": !roll 1d6") is refused rather than guessed.
+    """
     line = line.strip()
     if not line or line.startswith("#"):
         return None
-    player, sep, text = line.partition(":")
-    if sep and player.strip() and " " not in player.strip() and not player.strip().startswith("!"):
-        return ConsoleLine(player.strip(), text.strip())
+    wait = _WAIT.match(line)
+    if wait:
+        return ConsoleLine(default_player, "", wait_s=min(float(wait.group(1)), MAX_WAIT_S))
+    prefix, sep, text = line.partition(":")
+    name = prefix.strip()
+    if sep and not name:
+        return ConsoleLine(default_player, text.strip(), problem="A line needs a player's name before the colon.")
+    if sep and not name.startswith("!") and _NAME.match(name) and (" " not in name or _looks_named(name, known)):
+        return ConsoleLine(name, text.strip())
     return ConsoleLine(default_player, line)
 
 
+def _looks_named(name: str, known: Iterable[str]) -> bool:
+    """A multi-word prefix is a name when it is capitalised like one (Sir Bob) or already known."""
+    return name.lower() in {k.lower() for k in known} or all(w[:1].isupper() for w in name.split())
+
+
+def player_id_for(name: str) -> int:
+    """A stable synthetic user id per console player name (their characters persist across runs)."""
+    digest = hashlib.sha256(name.strip().lower().encode()).digest()
+    return int.from_bytes(digest[:6], "big") + 1  # < 2**48: far below Discord's snowflakes' range of use
+
+
+class Transcript:
+    """JSON Lines: {author, kind, text} per message seen or said; DM turns add applied/refused effects."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    @classmethod
+    def open(cls, path: Path) -> Transcript:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return cls(path.open("a", encoding="utf-8"))
+
+    def write(self, author: str, kind: str, text: str, **extra: Any) -> None:
+        record = {"author": author, "kind": kind, "text": text, **extra}
+        self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._stream.flush()
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def reply_text(reply: TableReply) -> str:
+    return render_text(reply.result) if reply.result is not None else reply.text
+
+
+@dataclass
 class ConsoleGame:
-    """Answers one line at a time; `handle` returns the lines the DM says back.
+    """Feeds lines to the table and prints its answers.
 
     Args:
-        rules: the SRD lookup; without it `!rules` explains that the rules are unavailable.
-        seed: seeds the dice (each roll advances it) for a reproducible game.
+        table: the shared table; `channel_id`: the console's channel for the campaign.
+        owner: the player name allowed to run owner-only commands (None: the first player who speaks).
     """
 
-    def __init__(self, *, rules: RulesSource | None = None, seed: int | None = None) -> None:
-        self._rules = rules
-        self._seed = seed
-        self.finished = False
-        self._commands: dict[str, Callable[[str, str], Awaitable[list[str]]]] = {
-            "roll": self._roll,
-            "r": self._roll,
-            "rules": self._lookup,
-            "help": self._help,
-            "quit": self._quit,
-            "exit": self._quit,
-        }
+    table: Table
+    channel_id: int
+    owner: str | None = None
+    transcript: Transcript | None = None
+    finished: bool = False
+    _ids: Iterable[int] = field(default_factory=lambda: itertools.count(1))
+    _base: int = field(default_factory=lambda: time.time_ns() // 1000)
+    _players: dict[str, str] = field(default_factory=dict)
 
-    async def handle(self, player: str, text: str) -> list[str]:
-        if len(text) > MAX_LINE_LENGTH:
-            return [f"{player}, that message is too long ({len(text)} characters; the limit is {MAX_LINE_LENGTH})."]
-        if not text.startswith("!"):
-            return [f"{player}, the storyteller is not here yet — try !roll 1d20, !rules spell fireball or !help."]
-        name, _, rest = text[1:].partition(" ")
-        command = self._commands.get(name.lower())
-        if command is None:
-            return [f"{player}, I don't know the command !{name}. Type !help for the list."]
-        return await command(player, rest.strip())
+    def __post_init__(self) -> None:
+        if self.owner is not None:
+            self._claim_owner(self.owner)
 
-    async def _roll(self, player: str, expression: str) -> list[str]:
-        if not expression:
-            return ["Usage: !roll EXPR — e.g. !roll 1d20+5 advantage, !roll 2d6+3, !roll 4d6kh3"]
-        context: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
-        if self._seed is not None:
-            context = seeded(self._seed)
-            self._seed += 1
-        try:
-            with context:
-                result = roll(expression)
-        except GameError as exc:
-            return [f"{player}: {exc.user_message}"]
-        return [f"{player} rolls {expression}: " + render_roll(result).replace("\n", " — ")]
+    def _claim_owner(self, name: str) -> None:
+        self.owner = name
+        self.table.owner_id = player_id_for(name)
 
-    async def _lookup(self, player: str, query: str) -> list[str]:
-        kind, _, name = query.partition(" ")
-        if not kind or not name.strip():
-            return ["Usage: !rules KIND NAME (spell, monster, item, equipment, condition, rule) "
-                    "or !rules search TEXT — e.g. !rules spell fireball, !rules search grapple"]
-        if self._rules is None:
-            return ["The rules library is closed right now (the database is unavailable); dice still work."]
-        try:
-            if kind.lower() == "search":
-                hits = await self._rules.search(name.strip(), limit=5)
-                if not hits:
-                    return [f"Nothing in the SRD matches {name.strip()!r}."]
-                return ["SRD matches: " + "; ".join(_hit_label(hit) for hit in hits)]
-            match = await self._rules.lookup(kind, name.strip())
-        except PersistenceError as exc:
-            return [f"{player}: {exc.user_message}"]
-        text = render(match.kind, in_field_order(match.kind, match.record))
-        if len(text) > MAX_RULES_REPLY:
-            text = text[:MAX_RULES_REPLY].rsplit("\n", 1)[0] + "\n…"
-        prefix = "" if match.exact else f"(closest match for {name.strip()!r})\n"
-        return [prefix + text]
+    def _message_id(self) -> int:
+        # unique across runs and never a Discord snowflake: negative, from the start time in µs
+        return -(self._base + next(self._ids))  # type: ignore[call-overload]
 
-    async def _help(self, player: str, _: str) -> list[str]:
-        return [
-            "Commands: !roll EXPR (dice: 1d20+5, 2d6+3, 4d6kh3, '1d20 advantage'), "
-            "!rules KIND NAME (e.g. !rules condition prone), !rules search TEXT, !help, !quit.",
-            "Several players: prefix a line with a name, e.g. `mira: !roll 1d20`.",
-        ]
+    async def say(self, player: str, text: str) -> list[str]:
+        """One line from `player`; returns the lines the DM says back (already rendered)."""
+        if self.owner is None:
+            self._claim_owner(player)
+        self._players.setdefault(player.lower(), player)
+        command = text.startswith("!")
+        if self.transcript:
+            self.transcript.write(player, "command" if command else "player", text)
+        if text.strip().lower() in ("!quit", "!exit"):
+            self.finished = True
+            return self._said([TableReply("narrative", text="The session ends. Farewell, adventurers.")])
+        message = PlayerMessage(self.channel_id, self._message_id(), player_id_for(player), player, text)
+        return self._said(await self.table.handle(message))
 
-    async def _quit(self, player: str, _: str) -> list[str]:
-        self.finished = True
-        return ["The session ends. Farewell, adventurers."]
+    def _said(self, replies: list[TableReply]) -> list[str]:
+        out = []
+        for reply in replies:
+            text = reply_text(reply)
+            out.append(text)
+            if self.transcript:
+                extra: dict[str, Any] = {}
+                if reply.applied or reply.refused or reply.kind == "narrative":
+                    extra = {"applied": list(reply.applied), "refused": list(reply.refused)}
+                applied = getattr(reply.result, "applied", None)
+                if applied is not None:
+                    extra = {"applied": list(applied), "refused": list(getattr(reply.result, "refused", ()))}
+                self.transcript.write("DM", reply.kind, text, **extra)
+        return out
 
     async def run(
-        self, lines: Iterable[str] | AsyncIterable[str], emit: Callable[[str], None], *, default_player: str = "player"
+        self,
+        lines: Iterable[str] | AsyncIterable[str],
+        emit: Callable[[str], None],
+        *,
+        default_player: str = DEFAULT_PLAYER,
     ) -> None:
         async for raw in _aiter(lines):
-            parsed = parse_line(raw, default_player)
+            parsed = parse_line(raw, default_player, known=self._players.values())
             if parsed is None:
                 continue
-            for reply in await self.handle(parsed.player, parsed.text):
-                emit(f"DM: {reply}")
+            if parsed.wait_s is not None:
+                await asyncio.sleep(parsed.wait_s)
+                continue
+            if parsed.problem is not None:
+                emit(f"DM: {parsed.problem} ({raw.strip()!r} was not played.)")
+                continue
+            for text in await self.say(parsed.player, parsed.text):
+                emit("DM: " + text.replace("\n", "\n    "))
             if self.finished:
                 return
-
-
-def _hit_label(hit: SearchHit) -> str:
-    return f"{hit.name} ({hit.kind.replace('_', ' ')})"
 
 
 async def _aiter(lines: Iterable[str] | AsyncIterable[str]):  # type: ignore[no-untyped-def]

@@ -156,6 +156,15 @@ class PlayStateRepository:
         }  # fmt: skip
         return LoadedState(_campaign(head), int(head["state_version"]), state)
 
+    async def player_names(self, campaign_id: int) -> dict[int, str]:
+        """Each player's latest display name, from the messages of this campaign."""
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT ON (author_id) author_id, author_name FROM message_history "
+            "WHERE campaign_id = %s AND NOT from_dm AND author_name <> '' ORDER BY author_id, id DESC",
+            (campaign_id,),
+        )
+        return {r["author_id"]: r["author_name"] for r in rows}
+
     async def version(self, campaign_id: int) -> int:
         value = await self._db.fetch_value("SELECT state_version FROM campaigns WHERE id = %s", (campaign_id,))
         if value is None:

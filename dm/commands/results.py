@@ -26,15 +26,12 @@ RESULT_TYPES: dict[str, type[CommandResult]] = {}
 
 
 class CommandResult(BaseModel):
-    """Base of every result. `type` names the subclass; `kind` is the transcript's kind for it."""
+    """Base of every result. `type` names the subclass; `reply_kind` is the transcript's kind for it."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     type: str = "result"
     transcript_kind: ClassVar[str] = "command_result"
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -46,7 +43,8 @@ class CommandResult(BaseModel):
         RESULT_TYPES[tag] = cls
 
     @property
-    def kind(self) -> str:
+    def reply_kind(self) -> str:
+        """The transcript's kind for this result (command_result, denial, error)."""
         return self.transcript_kind
 
     def dump(self) -> dict[str, Any]:
@@ -71,7 +69,7 @@ class Refusal(CommandResult):
     denial: bool = False
 
     @property
-    def kind(self) -> str:
+    def reply_kind(self) -> str:
         return "denial" if self.denial else "error"
 
 

@@ -17,7 +17,7 @@ __all__ = ["register", "import_pdfs"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("campaign", help="campaign PDFs: import, list, show, search")
+    parser = subparsers.add_parser("campaign", help="campaign PDFs and play state: import, list, show, state, search")
     actions = parser.add_subparsers(dest="campaign_action", metavar="ACTION", required=True)
 
     imp = actions.add_parser("import", help="import an adventure PDF (re-importing a file replaces it)")
@@ -35,6 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("--world", action="store_true", help="also list NPCs, locations, connections and threads")
     show.add_argument("--json", action="store_true", help="print the result as JSON")
     show.set_defaults(func=_show)
+
+    state = actions.add_parser("state", help="a campaign's play state: place, time, party, fight, NPCs met, threads")
+    state.add_argument("name")
+    state.add_argument("--json", action="store_true", help="print the state as JSON")
+    state.set_defaults(func=_state)
 
     search = actions.add_parser("search", help="hybrid search of a campaign's text, optionally in a scene")
     search.add_argument("name")
@@ -125,6 +130,41 @@ def _show(args: argparse.Namespace) -> int:
             print(f"  Path {c['from_name']} → {c['to_name']}")
         for t in world["threads"]:
             print(f"  Thread {t['title']}")
+    return 0
+
+
+def _state(args: argparse.Namespace) -> int:
+    from dm.state_view import state_view
+    from game.effects import GameState
+    from persistence.errors import UnknownCampaign
+    from persistence.play_state import PlayStateRepository
+
+    async def run() -> dict[str, Any]:
+        async with open_database(get_settings()) as db:
+            repo = PlayStateRepository(db)
+            found = await repo.find_campaign(args.name)
+            if found is None:
+                raise UnknownCampaign(args.name, await repo.campaign_names())
+            loaded = await repo.load(found.id)
+            return state_view(found.name, GameState.from_dict(loaded.state), await repo.player_names(found.id))
+
+    view = asyncio.run(run())
+    if args.json:
+        _print_json(view)
+        return 0
+    print(f"{view['campaign']}: {view['location'] or 'nowhere yet'}, {view['time']}, {view['weather']}")
+    for c in view["characters"]:
+        conditions = f" [{', '.join(c['conditions'])}]" if c["conditions"] else ""
+        print(f"  {c['name']} ({c['player']}): level {c['level']} {c['race']} {c['class']}, "
+              f"HP {c['hp']}/{c['max_hp']}, AC {c['ac']}{conditions}")
+    if view["combat"]:
+        combat = view["combat"]
+        order = ", ".join(f"{o['name']} {o['initiative']}" for o in combat["order"])
+        print(f"  Fight, round {combat['round']}, {combat['current']}'s turn: {order}")
+    if view["npcs_met"]:
+        print("  NPCs met: " + ", ".join(n["name"] for n in view["npcs_met"]))
+    for thread in view["plot_threads"]:
+        print(f"  Thread {thread['name']}: " + ("resolved" if thread["resolved"] else f"{len(thread['progress'])} notes"))
     return 0
 
 

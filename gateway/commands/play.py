@@ -1,7 +1,10 @@
-"""`lorekeeper play [--script FILE] [--seed N] [--no-rules]`: the console game.
+"""`lorekeeper play`: the console game, on the same table (commands, state, exactly-once) as the bot.
 
-For now the console rolls dice and looks up the SRD 5.1. On first use it imports the SRD
-shipped in data/srd/ into the (embedded) database, about ten seconds, once.
+    lorekeeper play [--campaign NAME] [--llm BACKEND] [--script FILE] [--transcript FILE.jsonl] [--ray]
+                    [--seed N] [--owner NAME] [--no-rules]
+
+The first run imports the SRD 5.1 shipped in data/srd/ and the sample adventure in data/campaigns/
+into the (embedded) database; later runs reuse them and the campaign's saved state.
 """
 
 from __future__ import annotations
@@ -12,23 +15,37 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
-from gateway.console import BANNER, ConsoleGame
 from gateway.settings import REPO_ROOT, get_settings
-from persistence.errors import PersistenceError
 
-__all__ = ["register", "DEFAULT_SRD_PDF"]
+__all__ = ["register", "DEFAULT_SRD_PDF", "SAMPLE_CAMPAIGN_PDF", "SAMPLE_CAMPAIGN"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SRD_PDF = REPO_ROOT / "data" / "srd" / "SRD5.1-CCBY4.0License.pdf"
+SAMPLE_CAMPAIGN_PDF = REPO_ROOT / "data" / "campaigns" / "the-drowned-lantern.pdf"
+SAMPLE_CAMPAIGN = SAMPLE_CAMPAIGN_PDF.stem
+LLM_CHOICES = ("auto", "embedded", "vllm", "gemini", "xai")
+
+
+def _llm(value: str) -> str:
+    if value in LLM_CHOICES or value.startswith("scripted:"):
+        return value
+    raise argparse.ArgumentTypeError(f"choose one of {', '.join(LLM_CHOICES)} or scripted:PATH, not {value!r}")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("play", help="play in the console (a script file or stdin)")
+    parser = subparsers.add_parser("play", help="play in the console (stdin or a script file)")
+    parser.add_argument("--campaign", help=f"the campaign to play (default: the sample adventure, {SAMPLE_CAMPAIGN})")
+    parser.add_argument("--llm", type=_llm, default="auto",
+                        help="the storyteller's model: auto, embedded, vllm, gemini, xai or scripted:PATH")
     parser.add_argument("--script", type=Path, help="a file of `player: message` lines to play through")
+    parser.add_argument("--transcript", type=Path, help="append every message seen or said to this JSON Lines file")
+    parser.add_argument("--ray", action="store_true", help="run the session on a local Ray (session actors)")
     parser.add_argument("--seed", type=int, default=None, help="seed the dice for a reproducible game")
-    parser.add_argument("--no-rules", action="store_true", help="skip the rules database (dice only)")
+    parser.add_argument("--owner", help="the player who may use owner-only commands (default: the first to speak)")
+    parser.add_argument("--no-rules", action="store_true", help="skip the SRD rules database")
     parser.set_defaults(func=_play)
 
 
@@ -44,33 +61,80 @@ async def _stdin_lines() -> AsyncIterator[str]:
         yield line
 
 
-async def _run(args: argparse.Namespace, lines: list[str] | None) -> None:
-    if lines is None:
-        print(BANNER, flush=True)
-    if args.no_rules:
-        await ConsoleGame(seed=args.seed).run(lines if lines is not None else _stdin_lines(), print)
-        return
+async def _rules(db: Any, enabled: bool) -> Any:
+    if not enabled:
+        return None
     from gateway.commands.rules import import_srd
-    from gateway.database import open_database
     from persistence.rules_book import RulesBook
     from persistence.srd_repository import SrdRepository
 
+    repo = SrdRepository(db)
+    if not any((await repo.counts()).values()):
+        print("Importing the SRD 5.1 rules into the database (first run only, a few seconds)...", flush=True)
+        await import_srd(db, DEFAULT_SRD_PDF)
+    return RulesBook(repo)
+
+
+async def _campaign(db: Any, name: str | None) -> Any:
+    from persistence.errors import UnknownCampaign
+    from persistence.play_state import PlayStateRepository
+
+    repo = PlayStateRepository(db)
+    found = await repo.find_campaign(name or SAMPLE_CAMPAIGN)
+    if found is not None:
+        return found
+    if name is not None and name.lower() != SAMPLE_CAMPAIGN:
+        raise UnknownCampaign(name, await repo.campaign_names())
+    from ingest.campaign.service import import_campaign_pdf
+
+    print("Importing the sample adventure, The Drowned Lantern (first run only)...", flush=True)
+    await import_campaign_pdf(db, SAMPLE_CAMPAIGN_PDF, SAMPLE_CAMPAIGN)
+    found = await repo.find_campaign(SAMPLE_CAMPAIGN)
+    assert found is not None
+    return found
+
+
+async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
+    from dm.table import Table
+    from gateway.console import BANNER, ConsoleGame, Transcript
+    from gateway.database import open_database
+    from persistence.messages import MessageLog
+    from persistence.play_state import PlayStateRepository, console_channel_id
+
+    settings = get_settings()
+    async with open_database(settings) as db:
+        rules = await _rules(db, not args.no_rules)
+        campaign = await _campaign(db, args.campaign)
+        channel = console_channel_id(campaign.id)
+        store = PlayStateRepository(db)
+        await store.bind_channel(campaign.id, channel)
+        table = Table(store=store, messages=MessageLog(db), rules=rules, services=_services(settings, db),
+                      seed=args.seed)  # fmt: skip
+        transcript = Transcript.open(args.transcript) if args.transcript else None
+        try:
+            game = ConsoleGame(table, channel, owner=args.owner, transcript=transcript)
+            if lines is None:
+                print(BANNER, flush=True)
+            print(f"Campaign: {campaign.name}.", flush=True)
+            await game.run(lines if lines is not None else _stdin_lines(), lambda text: print(text, flush=True))
+        finally:
+            if transcript:
+                transcript.close()
+    return 0
+
+
+def _services(settings: Any, db: Any) -> Any:
     try:
-        async with open_database(get_settings()) as db:
-            repo = SrdRepository(db)
-            if not any((await repo.counts()).values()):
-                print("Importing the SRD 5.1 rules into the database (first run only, about 10 s)...", flush=True)
-                await import_srd(db, DEFAULT_SRD_PDF)
-            game = ConsoleGame(rules=RulesBook(repo), seed=args.seed)
-            await game.run(lines if lines is not None else _stdin_lines(), print)
-            return
-    except PersistenceError as exc:
-        log.warning("rules database unavailable: %s", exc.user_message)
-        print(f"(The rules library is unavailable: {exc.user_message} Dice still work.)", flush=True)
-    await ConsoleGame(seed=args.seed).run(lines if lines is not None else _stdin_lines(), print)
+        from gateway.wiring import Services  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return Services(settings, db)
 
 
 def _play(args: argparse.Namespace) -> int:
+    if args.ray:
+        print("error: --ray arrives with the session actors; play without it for now.", file=sys.stderr)
+        return 2
     lines = None
     if args.script is not None:
         try:
@@ -78,5 +142,4 @@ def _play(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             print(f"error: I can't read the script {args.script}: {exc}", file=sys.stderr)
             return 1
-    asyncio.run(_run(args, lines))
-    return 0
+    return asyncio.run(_run(args, lines))

@@ -21,7 +21,7 @@ def _roll(r: RollDone) -> str:
         return f"{r.who}: {r.label} fails automatically. {r.comment}".strip()
     mod = f" ({signed(r.modifier)})" if r.modifier is not None else ""
     adv = f", {r.advantage}" if r.advantage != "none" else ""
-    text = f"{r.who} rolls {r.label}{mod}{adv}: {dice_line(r.roll)} — total {r.roll['total']}"
+    text = f"{r.who} rolls {r.label}{mod}{adv}: {dice_line(r.roll)}"
     if r.roll.get("crit"):
         text += " (natural 20!)"
     elif r.roll.get("fumble"):
