@@ -37,7 +37,7 @@ __all__ = [
     "split_command",
 ]
 
-AREAS = ("character", "dice", "combat", "campaign", "admin", "system")
+AREAS = ("character", "dice", "combat", "rules", "campaign", "admin", "system")
 MAX_ARGS_LENGTH = 1500
 _MENTION = re.compile(r"^<@!?(\d{1,20})>$")
 

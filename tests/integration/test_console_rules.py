@@ -4,48 +4,41 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.commands.play import DEFAULT_SRD_PDF
-from gateway.commands.rules import import_srd
 from gateway.console import ConsoleGame
-from persistence.database import Database
-from persistence.rules_book import RulesBook
-from persistence.srd_repository import SrdRepository
-
-
-@pytest.fixture
-async def console(db: Database) -> ConsoleGame:
-    repo = SrdRepository(db)
-    if (await repo.counts()).get("spells", 0) == 0:
-        await import_srd(db, DEFAULT_SRD_PDF)
-    return ConsoleGame(rules=RulesBook(repo))
 
 
 async def test_exact_spell_lookup_shows_srd_values(console: ConsoleGame) -> None:
-    [reply] = await console.handle("mira", "!rules spell Fireball")
+    [reply] = await console.say("mira", "!rules spell Fireball")
     assert reply.startswith("Fireball\n========")
     assert "8d6 fire damage" in reply and "range: 150 feet" in reply
 
 
 async def test_a_typo_finds_the_closest_entry_and_says_so(console: ConsoleGame) -> None:
-    [reply] = await console.handle("mira", "!rules condition parlyzed")
+    [reply] = await console.say("mira", "!rules condition parlyzed")
     assert reply.startswith("(closest match for 'parlyzed')\nParalyzed")
 
 
 async def test_a_miss_is_a_friendly_line(console: ConsoleGame) -> None:
-    [reply] = await console.handle("mira", "!rules spell zzzz qqqq")
-    assert reply.startswith("mira: The SRD has no spell called 'zzzz qqqq'")
+    [reply] = await console.say("mira", "!rules spell zzzz qqqq")
+    assert reply.startswith("The SRD has no spell called 'zzzz qqqq'")
 
 
 async def test_unknown_kind_is_a_friendly_error(console: ConsoleGame) -> None:
-    [reply] = await console.handle("mira", "!rules potion healing")
-    assert reply.startswith("mira: I don't know the rules kind 'potion'")
+    [reply] = await console.say("mira", "!rules potion healing")
+    assert reply.startswith("I don't know the rules kind 'potion'") and "Usage: !rules KIND NAME" in reply
 
 
 async def test_search_lists_matching_sections(console: ConsoleGame) -> None:
-    [reply] = await console.handle("mira", "!rules search grapple")
+    [reply] = await console.say("mira", "!rules search grapple")
     assert reply.startswith("SRD matches: ") and "Grappled (conditions)" in reply
 
 
 async def test_long_entries_fit_one_discord_message(console: ConsoleGame) -> None:
-    [reply] = await console.handle("mira", "!rules monster Ancient Red Dragon")
+    [reply] = await console.say("mira", "!rules monster Ancient Red Dragon")
     assert reply.startswith("Ancient Red Dragon") and len(reply) <= 2000
+
+
+async def test_the_short_forms_other_bots_taught_players(console: ConsoleGame) -> None:
+    [spell] = await console.say("mira", "!spell magic missile")
+    [monster] = await console.say("mira", "!monster goblin")
+    assert spell.startswith("Magic Missile") and monster.startswith("Goblin")
