@@ -2,9 +2,10 @@
 `XAIActor`, `EmbeddedActor` and the `InferenceRouter`.
 
 The logic lives in `inference/` and is tested without Ray; these classes only build it and
-forward. `InferencePlan` says which backends exist, in what order, with which configs; the router
-actor runs light HTTP clients in-process and reaches heavy backends (vLLM server, embedded
-model) through actor handles via `ActorBackend`.
+forward. `inference.factory.InferencePlan` says which backends exist, in what order, with which
+configs (and `build_backend` builds one in-process); the router actor runs light HTTP clients
+in-process and reaches heavy backends (vLLM server, embedded model) through actor handles via
+`ActorBackend`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import ray
@@ -21,12 +21,12 @@ from ray.exceptions import RayActorError, RayTaskError
 
 from inference.embedded import EmbeddedBackend, EmbeddedConfig
 from inference.errors import BackendUnavailable, InferenceError
+from inference.factory import InferencePlan, build_backend
 from inference.fit import check_fit
 from inference.gemini_backend import GeminiBackend, GeminiConfig
 from inference.interfaces import Generation, InferenceBackend, JsonSchema, Message
 from inference.registry import UnknownModel, find_model
-from inference.router import Router, RouterConfig
-from inference.scripted import ScriptedBackend
+from inference.router import Router
 from inference.vllm_backend import VLLMBackend, VLLMBackendConfig
 from inference.vllm_server import VLLMServerConfig, VLLMServerManager
 from inference.xai_backend import XAIBackend, XAIConfig
@@ -37,38 +37,12 @@ __all__ = [
     "ActorBackend",
     "EmbeddedActor",
     "GeminiActor",
-    "InferencePlan",
     "InferenceRouter",
     "VLLMActor",
     "XAIActor",
-    "build_backend",
 ]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class InferencePlan:
-    """Which backends to build: `backends` is ((name, config), ...) where config is a
-    `VLLMBackendConfig`, `GeminiConfig`, `XAIConfig`, `EmbeddedConfig` or a list of scripted entries."""
-
-    backends: tuple[tuple[str, Any], ...]
-    router: RouterConfig = field(default_factory=RouterConfig)
-
-
-def build_backend(name: str, config: Any) -> InferenceBackend:
-    """The in-process backend for one plan entry."""
-    if isinstance(config, VLLMBackendConfig):
-        return VLLMBackend(config)
-    if isinstance(config, GeminiConfig):
-        return GeminiBackend(config)
-    if isinstance(config, XAIConfig):
-        return XAIBackend(config)
-    if isinstance(config, EmbeddedConfig):
-        return EmbeddedBackend(config)
-    if isinstance(config, (list, tuple)):
-        return ScriptedBackend(list(config), name=name)
-    raise TypeError(f"no backend for {name}: {type(config).__name__}")
 
 
 class ActorBackend:

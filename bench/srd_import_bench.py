@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from _scratch import run_in_scratch_dir  # noqa: E402
 
-from gateway.commands.rules import import_srd  # noqa: E402
+from ingest.srd.service import import_srd  # noqa: E402
 from gateway.database import open_database  # noqa: E402
 from gateway.settings import get_settings  # noqa: E402
 from ingest.srd import DEFAULT_SRD_PDF  # noqa: E402

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from gateway import commands
+from gateway.errors import friendly_message
 from gateway.logging_setup import configure_logging
 
 __all__ = ["build_parser", "main"]
@@ -68,13 +69,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args) or 0)
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # one friendly line, never a traceback for known errors
-        message = getattr(exc, "user_message", None)
-        if message is None:
-            log.exception("lorekeeper %s failed", args.command)
-            message = f"{type(exc).__name__}: {exc}"
-        print(f"error: {message}", file=sys.stderr)
+    except Exception as exc:  # one friendly line; an unexpected error is logged under an error id
+        print(f"error: {friendly_message(exc, secrets=_secrets(), context=f'lorekeeper {args.command}')}",
+              file=sys.stderr)
         return 1
+
+
+def _secrets() -> list[str]:
+    try:
+        from gateway.settings import get_settings
+
+        return get_settings().secret_values()
+    except Exception:  # noqa: BLE001 - a bad setting is the error being reported
+        return []
 
 
 if __name__ == "__main__":

@@ -14,16 +14,12 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.errors import ConfigError
+
 __all__ = ["ConfigError", "Settings", "get_settings", "load_settings", "REPO_ROOT", "SECRET_FIELDS"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECRET_FIELDS = ("discord_token", "gemini_api_key", "xai_api_key", "hf_token", "database_url")
-
-
-class ConfigError(Exception):
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
 
 
 class Settings(BaseSettings):

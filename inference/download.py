@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from inference.errors import DownloadError
+
 __all__ = ["DownloadError", "convert_command", "download_hf", "download_meta", "merge_env_text",
            "meta_file_url", "validate_meta_url", "write_env"]
 
@@ -29,14 +31,6 @@ log = logging.getLogger(__name__)
 _META_HOST = re.compile(r"^[a-z0-9-]+\.llamameta\.net$")
 _META_QUERY = ("Policy", "Signature", "Key-Pair-Id")
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
-
-
-class DownloadError(Exception):
-    """A download or conversion step failed; `.user_message` says what to do."""
-
-    def __init__(self, detail: str, user_message: str | None = None) -> None:
-        super().__init__(detail)
-        self.user_message = user_message or detail
 
 
 def validate_meta_url(url: str) -> str:

@@ -9,7 +9,13 @@ these where it enters, so callers only ever see this tree::
      ├── BadReply                it answered, but not with what was asked (invalid JSON/schema)
      ├── InferenceTimeout        no complete answer within the configured timeout
      ├── PromptTooLong           the prompt does not fit the model's context window
-     └── AllBackendsFailed       the router tried every backend; carries the in-world apology
+     ├── AllBackendsFailed       the router tried every backend; carries the in-world apology
+ ├── UnknownModel            no registry entry by that name or alias (`inference.registry`; also a KeyError)
+ └── SetupError              getting the local model ready failed (`lorekeeper llm setup|serve|fit|ask`)
+      ├── DownloadError      a download or checkpoint conversion failed (`.user_message` says what to do)
+      ├── NoGpu              the step needs an NVIDIA GPU and none is visible
+      ├── BackendNotConfigured  the backend asked for is not in this machine's plan (no key, no GPU)
+      └── VllmNotInstalled   the `vllm` executable is missing (the `gpu` extra)
 
 `.user_message` is always safe to show a player: it never holds a key, a URL or a traceback.
 `.reason` is a short machine label used for the fallback metric and log line.
@@ -19,12 +25,17 @@ from __future__ import annotations
 
 __all__ = [
     "AllBackendsFailed",
+    "BackendNotConfigured",
     "BackendOverloaded",
     "BackendUnavailable",
     "BadReply",
+    "DownloadError",
     "InferenceError",
     "InferenceTimeout",
+    "NoGpu",
     "PromptTooLong",
+    "SetupError",
+    "VllmNotInstalled",
 ]
 
 
@@ -125,3 +136,47 @@ class AllBackendsFailed(InferenceError):
                           "(the storyteller could not answer just now; your message is kept and will be retried)"),
         )
         self.failures = dict(failures)
+
+
+class SetupError(InferenceError):
+    """Getting the local model ready failed; `.user_message` says what to do about it."""
+
+    reason = "setup"
+
+    def __init__(self, detail: str, user_message: str | None = None) -> None:
+        super().__init__(detail, user_message=user_message or detail)
+
+
+class DownloadError(SetupError):
+    """A download or conversion step failed (network, gated repo, expired Meta URL, disk)."""
+
+    reason = "download"
+
+
+class NoGpu(SetupError):
+    """The step needs an NVIDIA GPU (or its size) and none is visible."""
+
+    reason = "no_gpu"
+
+    def __init__(self, user_message: str = "No NVIDIA GPU found on this machine.") -> None:
+        super().__init__("no GPU", user_message)
+
+
+class BackendNotConfigured(SetupError):
+    """The backend asked for is not in this machine's plan (its key is unset, or no GPU for vLLM)."""
+
+    reason = "not_configured"
+
+    def __init__(self, backend: str, available: list[str] | tuple[str, ...] = ()) -> None:
+        hint = f" (available: {', '.join(available)})" if available else ""
+        super().__init__(f"backend {backend} not configured",
+                         f"Backend {backend!r} is not configured here{hint}.")
+        self.backend = backend
+        self.available = list(available)
+
+
+class VllmNotInstalled(SetupError):
+    reason = "vllm_missing"
+
+    def __init__(self) -> None:
+        super().__init__("vllm not installed", "vLLM is not installed: `pip install 'lorekeeper[gpu]'` on a GPU host.")

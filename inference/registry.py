@@ -9,15 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inference.errors import InferenceError
+
 __all__ = ["MODELS", "ModelSpec", "UnknownModel", "find_model", "kv_bytes_per_token"]
 
 
-class UnknownModel(KeyError):
-    """No registry entry matches the name or alias."""
+class UnknownModel(InferenceError, KeyError):
+    """No registry entry matches the name or alias (in the inference error tree; still a KeyError)."""
+
+    reason = "unknown_model"
 
     def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.user_message = f"I don't know a model called {name!r}. Try one of: {', '.join(m.alias for m in MODELS)}."
+        super().__init__(f"unknown model {name!r}", user_message=(
+            f"I don't know a model called {name!r}. Try one of: {', '.join(m.alias for m in MODELS)}."))
+        self.name = name
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.detail
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,12 @@ PersistenceError
  ├── MigrationError        a migration failed or an applied one was edited
  └── EmbeddedServerError   the embedded PostgreSQL could not start
 
+RulesLookupError           the rules have no such thing (the database itself is fine): its own root,
+ │                         so "no such spell" never reads like "database down"
+ ├── UnknownRulesEntry     no SRD entry of that kind is close to the name (`.suggestions`: the nearest)
+ ├── UnknownRulesKind      not an SRD kind (spell, monster, magic item, ...)
+ └── RulesDatabaseEmpty    the SRD has not been imported yet
+
 Every error carries `.user_message`, a sentence safe to show a user.
 """
 
@@ -21,6 +27,10 @@ __all__ = [
     "UnknownCampaign",
     "MigrationError",
     "EmbeddedServerError",
+    "RulesDatabaseEmpty",
+    "RulesLookupError",
+    "UnknownRulesEntry",
+    "UnknownRulesKind",
 ]
 
 
@@ -63,3 +73,35 @@ class MigrationError(PersistenceError):
 
 class EmbeddedServerError(PersistenceError):
     pass
+
+
+class RulesLookupError(Exception):
+    """A rules lookup that found nothing: the question's fault (or a missing import), not the database's."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class UnknownRulesKind(RulesLookupError):
+    def __init__(self, kind: str, kinds: tuple[str, ...] = ()) -> None:
+        hint = f"; try one of: {', '.join(kinds)}" if kinds else ""
+        super().__init__(f"I don't know the rules kind {kind!r}{hint}.")
+        self.kind = kind
+
+
+class UnknownRulesEntry(RulesLookupError):
+    """No entry of that kind is close enough to the name; ``suggestions`` holds the nearest names."""
+
+    def __init__(self, kind: str, name: str, suggestions: list[str]) -> None:
+        label = kind.rstrip("s").replace("_", " ")
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"The SRD has no {label} called {name!r}.{hint}")
+        self.kind = kind
+        self.name = name
+        self.suggestions = suggestions
+
+
+class RulesDatabaseEmpty(RulesLookupError):
+    def __init__(self) -> None:
+        super().__init__("The rules database is empty: run `lorekeeper rules import` first.")

@@ -18,7 +18,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from persistence.errors import PersistenceError
+from persistence.errors import UnknownRulesEntry, UnknownRulesKind
 from persistence.srd_repository import SrdRepository
 
 __all__ = ["RulesBook", "RulesMatch", "SearchHit", "UnknownRulesEntry", "UnknownRulesKind", "normalize_kind", "KINDS"]
@@ -41,24 +41,6 @@ _FUZZY_CUTOFF = 85.0  # below this a lookup is a miss (with suggestions), not a 
 _SUGGEST_CUTOFF = 50.0
 _SEARCH_NAME_CUTOFF = 90.0
 _SEARCH_CACHE_SIZE = 256  # recent searches kept in memory
-
-
-class UnknownRulesKind(PersistenceError):
-    def __init__(self, kind: str) -> None:
-        super().__init__(f"I don't know the rules kind {kind!r}; try one of: {', '.join(KINDS)}.")
-        self.kind = kind
-
-
-class UnknownRulesEntry(PersistenceError):
-    """No entry of that kind is close enough to the name; ``suggestions`` holds the nearest names."""
-
-    def __init__(self, kind: str, name: str, suggestions: list[str]) -> None:
-        label = kind.rstrip("s").replace("_", " ")
-        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"The SRD has no {label} called {name!r}.{hint}")
-        self.kind = kind
-        self.name = name
-        self.suggestions = suggestions
 
 
 @dataclass(frozen=True)
@@ -84,7 +66,7 @@ def normalize_kind(kind: str) -> str:
     """``"magic-items"``, ``"spell"``, ``"rules"`` ... -> the table kind; raises UnknownRulesKind."""
     key = kind.strip().lower().replace(" ", "-")
     if key not in _ALIASES:
-        raise UnknownRulesKind(kind)
+        raise UnknownRulesKind(kind, KINDS)
     return _ALIASES[key]
 
 

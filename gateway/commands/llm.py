@@ -1,7 +1,8 @@
 """`lorekeeper llm setup|serve|status|fit|ask`: the local model's download, fit check, server and health.
 
-Also the one place that turns `Settings` into inference configs (`inference_plan`,
-`server_config`), so `inference/` never imports `gateway/`.
+Settings are the typed `gateway.settings.Settings`; turning them into inference configs
+(`inference_plan`, `server_config`, `build_backend`) is `inference.factory`'s job, which needs no
+Ray, so `llm ask` starts without it.
 """
 
 from __future__ import annotations
@@ -13,73 +14,22 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from inference.download import DownloadError, download_hf, download_meta, validate_meta_url, write_env
-from inference.embedded import EmbeddedConfig
+from gateway.settings import Settings
+from inference.download import download_hf, download_meta, validate_meta_url, write_env
+from inference.errors import BackendNotConfigured, NoGpu, VllmNotInstalled
+from inference.factory import build_backend, inference_plan, secret, server_config
 from inference.fit import check_fit, recommend
-from inference.gemini_backend import GeminiConfig
-from inference.registry import ModelSpec, find_model
-from inference.router import RouterConfig
-from inference.vllm_backend import VLLMBackendConfig
+from inference.registry import ModelSpec, UnknownModel, find_model
 from inference.vllm_server import VLLMServerConfig, VLLMServerManager, build_command, describe
-from inference.xai_backend import XAIConfig
 from monitoring.gpu import read_gpus
 
-__all__ = ["inference_plan", "register", "server_config", "setting"]
+__all__ = ["register"]
 
 
-
-def _settings() -> Any:
+def _settings() -> Settings:
     from gateway.settings import get_settings
 
     return get_settings()
-
-
-def setting(settings: Any, name: str) -> str:
-    """A setting's plain value as text ("" when unset); secrets are unwrapped only here, for the client configs."""
-    value = getattr(settings, name.lower())
-    if value is None:
-        return ""
-    if hasattr(value, "get_secret_value"):
-        return value.get_secret_value()
-    return str(value)
-
-
-def server_config(settings: Any, **changes: Any) -> VLLMServerConfig:
-    """`vllm serve` settings: LOCAL_MODEL_PATH when set (served under LOCAL_MODEL_NAME), else the repo id."""
-    path = getattr(settings, "local_model_path", None)
-    name = settings.local_model_name
-    base = dict(model=str(path) if path else name, served_model_name=name, host=settings.vllm_host,
-                port=int(settings.vllm_port), gpu_memory_utilization=float(settings.gpu_memory_utilization),
-                max_model_len=int(settings.max_model_len), tensor_parallel_size=int(settings.tensor_parallel_size),
-                max_num_seqs=int(setting(settings, "MAX_NUM_SEQS")),
-                quantization=setting(settings, "QUANTIZATION") or None,
-                kv_cache_dtype=setting(settings, "KV_CACHE_DTYPE") or "auto")
-    return VLLMServerConfig(**(base | changes))
-
-
-def inference_plan(settings: Any, *, gpus: list | None = None) -> Any:
-    """The router plan: vLLM when a GPU is present or VLLM_HOST is remote, Gemini/xAI when keyed, embedded last."""
-    from actors.inference import InferencePlan  # Ray only when a plan is built
-
-    timeout = float(setting(settings, "LLM_TIMEOUT_S"))
-    gpus = read_gpus() if gpus is None else gpus
-    available: dict[str, Any] = {}
-    if gpus or settings.vllm_host not in ("127.0.0.1", "localhost"):
-        available["vllm"] = VLLMBackendConfig(host=settings.vllm_host, port=int(settings.vllm_port),
-                                              served_model=settings.local_model_name,
-                                              context_window=int(settings.max_model_len), timeout_s=timeout)
-    if gemini_key := setting(settings, "GEMINI_API_KEY"):
-        available["gemini"] = GeminiConfig(api_key=gemini_key, model=setting(settings, "GEMINI_MODEL"),
-                                           base_url=setting(settings, "GEMINI_BASE_URL") or None, timeout_s=timeout)
-    if xai_key := setting(settings, "XAI_API_KEY"):
-        available["xai"] = XAIConfig(api_key=xai_key, model=setting(settings, "XAI_MODEL"),
-                                     base_url=setting(settings, "XAI_BASE_URL"), timeout_s=timeout)
-    threads = setting(settings, "EMBEDDED_THREADS")
-    available["embedded"] = EmbeddedConfig(threads=int(threads)) if threads else EmbeddedConfig()
-    order = tuple(n.strip() for n in setting(settings, "LLM_BACKEND_ORDER").split(",") if n.strip())
-    chosen = tuple((name, available[name]) for name in order if name in available)
-    return InferencePlan(backends=chosen or (("embedded", available["embedded"]),),
-                         router=RouterConfig(order=order, attempt_timeout_s=timeout))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -137,9 +87,9 @@ def _fit(args: argparse.Namespace) -> int:
     spec = find_model(args.model or settings.local_model_name)
     vram = _vram_gib(args.vram_gib)
     if vram is None:
-        raise DownloadError("no GPU", "No NVIDIA GPU found: pass --vram-gib to check a card you plan to use.")
-    report, choice = recommend(spec, vram, utilization=float(settings.gpu_memory_utilization),
-                               max_model_len=int(settings.max_model_len))
+        raise NoGpu("No NVIDIA GPU found: pass --vram-gib to check a card you plan to use.")
+    report, choice = recommend(spec, vram, utilization=settings.gpu_memory_utilization,
+                               max_model_len=settings.max_model_len)
     out = report.to_dict() | {"recommendation": choice.name if choice else None}
     if args.json:
         print(json.dumps(out))
@@ -174,15 +124,15 @@ def _status(args: argparse.Namespace) -> int:
         "gpus": [{"index": g.index, "name": g.name, "total_gib": round(g.total_gib, 1),
                   "used_gib": round(g.used_bytes / 2**30, 1)} for g in gpus or []],
         "embedded_gguf": gguf,
-        "gemini": "configured" if setting(settings, "GEMINI_API_KEY") else "no key",
-        "xai": "configured" if setting(settings, "XAI_API_KEY") else "no key",
+        "gemini": "configured" if settings.gemini_api_key is not None else "no key",
+        "xai": "configured" if settings.xai_api_key is not None else "no key",
     }
     if gpus:
         try:
             out["fit"] = check_fit(find_model(settings.local_model_name), gpus[0].total_gib,
-                                   utilization=float(settings.gpu_memory_utilization),
-                                   max_model_len=int(settings.max_model_len)).verdict
-        except KeyError:
+                                   utilization=settings.gpu_memory_utilization,
+                                   max_model_len=settings.max_model_len).verdict
+        except UnknownModel:
             out["fit"] = "model not in the registry"
     if args.json:
         print(json.dumps(out))
@@ -199,14 +149,12 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from actors.inference import build_backend
     from inference.router import Router
 
     plan = inference_plan(_settings())
     backends = {name: config for name, config in plan.backends if args.backend in (None, name)}
     if not backends:
-        raise DownloadError("backend not configured", f"Backend {args.backend!r} is not configured here "
-                            f"(available: {', '.join(name for name, _ in plan.backends)}).")
+        raise BackendNotConfigured(args.backend, plan.names)
     schema = json.loads(args.schema.read_text(encoding="utf-8")) if args.schema else None
 
     async def run() -> Any:
@@ -237,8 +185,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(json.dumps({"command": manager.command}) if args.json else describe(manager.command))
         return 0
     if shutil.which(config.executable[0]) is None:
-        raise DownloadError("vllm not installed",
-                            "vLLM is not installed: `pip install 'lorekeeper[gpu]'` on a GPU host.")
+        raise VllmNotInstalled()
 
     async def run() -> None:
         await manager.start()
@@ -259,19 +206,19 @@ def _setup(args: argparse.Namespace) -> int:
     vram = _vram_gib(args.vram_gib)
     summary: dict[str, Any] = {"requested": spec.name, "vram_gib": vram}
     if vram is not None:
-        report, choice = recommend(spec, vram, utilization=float(settings.gpu_memory_utilization),
-                                   max_model_len=int(settings.max_model_len))
+        report, choice = recommend(spec, vram, utilization=settings.gpu_memory_utilization,
+                                   max_model_len=settings.max_model_len)
         summary |= {"fit": report.verdict, "recommendation": choice.name if choice else None}
         if choice and args.accept_recommendation:
             spec = choice
         elif choice and not report.fits:
             summary["warning"] = f"{spec.name} will not start on this card; rerun with --accept-recommendation"
-        fit = check_fit(spec, vram, utilization=float(settings.gpu_memory_utilization),
-                        max_model_len=int(settings.max_model_len))
+        fit = check_fit(spec, vram, utilization=settings.gpu_memory_utilization,
+                        max_model_len=settings.max_model_len)
         max_num_seqs = max(1, fit.max_num_seqs)
     else:
         summary["fit"] = "no GPU found: fit not checked (the embedded CPU model will answer)"
-        max_num_seqs = int(setting(settings, "MAX_NUM_SEQS"))
+        max_num_seqs = settings.max_num_seqs
     dest = args.dest or settings.data_dir / "models" / spec.name.replace("/", "--")
     if not args.no_download:
         if args.source == "meta":
@@ -281,11 +228,11 @@ def _setup(args: argparse.Namespace) -> int:
 
             run_conversion(convert_command(native, dest, script=args.convert_script))
         else:
-            download_hf(spec.name, dest, token=setting(settings, "HF_TOKEN") or None)
+            download_hf(spec.name, dest, token=secret(settings.hf_token) or None)
     # QUANTIZATION is cleared: a registry checkpoint carries its own quantization config (vLLM detects it),
     # and a flag left from another model (e.g. awq) would make vLLM refuse this one.
     updates = {"LOCAL_MODEL_NAME": spec.name, "LOCAL_MODEL_PATH": str(dest), "MAX_NUM_SEQS": str(max_num_seqs),
-               "GPU_MEMORY_UTILIZATION": f"{float(settings.gpu_memory_utilization):g}",
+               "GPU_MEMORY_UTILIZATION": f"{settings.gpu_memory_utilization:g}",
                "MAX_MODEL_LEN": str(settings.max_model_len), "QUANTIZATION": ""}
     write_env(args.env_file, updates)
     summary |= {"model": spec.name, "path": str(dest), "env_file": str(args.env_file), "written": updates}

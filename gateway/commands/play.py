@@ -64,7 +64,7 @@ async def _stdin_lines() -> AsyncIterator[str]:
 async def _rules(db: Any, enabled: bool) -> Any:
     if not enabled:
         return None
-    from gateway.commands.rules import import_srd
+    from ingest.srd.service import import_srd
     from persistence.rules_book import RulesBook
     from persistence.srd_repository import SrdRepository
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import sys
 import time
@@ -29,14 +28,16 @@ from ingest.srd import (
     Monster,
     RulesSection,
     Spell,
-    SrdRecords,
-    parse_srd,
 )
+from ingest.srd.service import import_srd, records_as_dicts  # noqa: F401 - old import path
 from persistence.database import Database
+from persistence.errors import RulesDatabaseEmpty
 from persistence.rules_book import RulesBook, normalize_kind
 from persistence.srd_repository import SrdRepository
 
-__all__ = ["register", "import_srd", "EXPORT_KINDS", "RulesDatabaseEmpty"]
+# `import_srd` and `RulesDatabaseEmpty` live in ingest.srd.service / persistence.errors now; they stay
+# importable from here for code written against the old path.
+__all__ = ["register", "EXPORT_KINDS", "RulesDatabaseEmpty", "import_srd"]
 
 EXPORT_KINDS = ("spells", "monsters", "magic-items", "equipment", "conditions", "rules-sections")
 SHOW_KINDS = (*EXPORT_KINDS, "spell", "monster", "magic-item", "item", "condition", "rules", "rule")
@@ -57,12 +58,6 @@ def in_field_order(kind: str, record: dict[str, Any]) -> dict[str, Any]:
     ordered = {k: record[k] for k in order if k in record}
     ordered.update((k, v) for k, v in record.items() if k not in ordered)
     return ordered
-
-
-class RulesDatabaseEmpty(Exception):
-    def __init__(self) -> None:
-        self.user_message = "The rules database is empty: run `lorekeeper rules import` first."
-        super().__init__(self.user_message)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -102,21 +97,6 @@ def _with_db(fn: Callable[[Database], Awaitable[T]]) -> T:
             return await fn(db)
 
     return asyncio.run(run())
-
-
-def records_as_dicts(records: SrdRecords) -> dict[str, list[dict[str, Any]]]:
-    return {kind: [r.model_dump(mode="json") for r in getattr(records, kind)] for kind in type(records).model_fields}
-
-
-async def import_srd(db: Database, path: Path, timings: dict[str, float] | None = None) -> dict[str, int]:
-    """Parse ``path`` (off the event loop) and replace the SRD tables with its records."""
-    timings = {} if timings is None else timings
-    records = await asyncio.to_thread(parse_srd, path, timings)
-    sha = await asyncio.to_thread(lambda: hashlib.sha256(path.read_bytes()).hexdigest())
-    t0 = time.perf_counter()
-    counts = await SrdRepository(db).replace_all(records_as_dicts(records), source_file=path.name, sha256=sha)
-    timings["store"] = time.perf_counter() - t0
-    return counts
 
 
 def _import(args: argparse.Namespace) -> int:

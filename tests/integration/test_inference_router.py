@@ -142,7 +142,8 @@ def ray_cluster():
 
 async def test_router_actor_over_ray(servers, ray_cluster) -> None:
     ray = ray_cluster
-    from actors.inference import GeminiActor, InferencePlan, InferenceRouter
+    from actors.inference import GeminiActor, InferenceRouter
+    from inference.factory import InferencePlan
 
     local, gemini, _ = servers
     plan = InferencePlan(
@@ -230,7 +231,8 @@ async def test_vllm_actor_owns_the_server_and_switches_registry_models(ray_clust
 async def test_a_router_timeout_cancels_the_call_inside_a_backend_actor(servers, ray_cluster) -> None:
     """The router gives up on a stalled backend actor: the actor's request must end too, not run on to
     its own (longer) timeout holding a connection — or, for the embedded model, the decode lock."""
-    from actors.inference import GeminiActor, InferencePlan, InferenceRouter
+    from actors.inference import GeminiActor, InferenceRouter
+    from inference.factory import InferencePlan
 
     _, gemini, _ = servers
     gemini.mode = "stall"
@@ -254,7 +256,8 @@ async def test_router_actor_health_and_status_calls_do_not_break_turns(servers, 
     """`check_health` / `status` (owner commands, the health loop) and `generate` share the backends' HTTP
     clients, so they must run on the actor's one event loop: a client first used on another loop
     fails every later call with 'bound to a different event loop'."""
-    from actors.inference import InferencePlan, InferenceRouter
+    from actors.inference import InferenceRouter
+    from inference.factory import InferencePlan
 
     _, _, xai = servers
     plan = InferencePlan(

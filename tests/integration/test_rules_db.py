@@ -20,7 +20,7 @@ EXPECTED = {"spells": 319, "monsters": 317, "magic_items": 240, "equipment": 220
 
 @pytest.fixture(scope="module")
 def srd_dicts() -> dict[str, list[dict[str, Any]]]:
-    from gateway.commands.rules import records_as_dicts
+    from ingest.srd.service import records_as_dicts
     from ingest.srd import parse_srd
 
     return records_as_dicts(parse_srd(SRD_PDF))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from gateway.cli import main
-from gateway.commands.llm import inference_plan, server_config
+from inference.factory import inference_plan, server_config
 from gateway.settings import load_settings
 
 
@@ -81,3 +81,20 @@ def test_status_never_prints_keys(capsys, monkeypatch) -> None:
         assert main(["llm", "status", *flags]) == 0
         out = capsys.readouterr().out
         assert "SECRET" not in out and "configured" in out
+
+
+def test_llm_commands_and_the_backend_factory_do_not_import_ray() -> None:
+    """`llm ask` builds its backends through inference.factory: no Ray (seconds of start-up) on that path."""
+    import subprocess
+    import sys
+
+    code = ("import sys, gateway.commands.llm, inference.factory; "
+            "sys.exit(1 if 'ray' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_ask_for_an_unconfigured_backend_is_one_friendly_line(capsys, monkeypatch) -> None:
+    monkeypatch.setattr("gateway.commands.llm._settings", lambda: load_settings(_env_file=None))
+    assert main(["llm", "ask", "hello", "--backend", "gemini"]) == 1
+    err = capsys.readouterr().err
+    assert "Backend 'gemini' is not configured here" in err and "Traceback" not in err
