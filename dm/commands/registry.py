@@ -161,7 +161,7 @@ def command(
     area: str = "system",
     owner_only: bool = False,
     needs_character: bool = False,
-    needs_campaign: bool = False,
+    needs_campaign: bool | None = None,  # None: owner-only commands need one too; False: never (!load_campaign)
     out_of_turn: bool = True,
     examples: Iterable[str] = (),
     details: str = "",
@@ -174,7 +174,8 @@ def command(
             CommandSpec(
                 name=name, help=help, handler=handler, args=tuple(args), aliases=tuple(aliases), area=area,
                 owner_only=owner_only, needs_character=needs_character or not out_of_turn,
-                needs_campaign=needs_campaign or needs_character or owner_only or not out_of_turn,
+                needs_campaign=bool(needs_campaign) or needs_character or not out_of_turn
+                or (owner_only and needs_campaign is None),
                 out_of_turn=out_of_turn, examples=tuple(examples), details=details,
             )
         )  # fmt: skip
