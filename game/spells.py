@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 _ORDINALS: Final = {1: "1st", 2: "2nd", 3: "3rd"}
 _DICE_RE: Final = re.compile(r"(\d*)d(\d+)")
+_TERM_RE: Final = re.compile(r"([+-]?)(?:(\d*)d(\d+)|(\d+))")
+_SUM_RE: Final = re.compile(r"[+-]?(?:\d*d\d+|\d+)(?:[+-](?:\d*d\d+|\d+))*")
 
 
 def _ordinal(level: int) -> str:
@@ -281,19 +283,42 @@ def scale_cantrip(damage: str, character_level: int) -> str:
 
 
 def upcast_damage(base: str, per_level: str, spell_level: int, slot_level: int) -> str:
-    """Damage of a spell cast with a higher slot: fireball `upcast_damage("8d6", "1d6", 3, 5)` → `"10d6"`."""
+    """Damage of a spell cast with a higher slot: the per-level dice and bonus are added once per level above
+    the spell's, like dice merging with like (fireball `("8d6", "1d6", 3, 5)` → `"10d6"`; magic missile's extra
+    dart `("3d4+3", "1d4+1", 1, 2)` → `"4d4+4"`).
+
+    Raises:
+        RulesError: the slot is below the spell's level, or either expression is not a plain sum of dice and numbers.
+    """
     if slot_level < spell_level:
         raise RulesError("A spell cannot be cast with a lower-level slot.")
     extra = slot_level - spell_level
     if extra == 0:
         return base
-    base_match, per_match = _DICE_RE.fullmatch(base), _DICE_RE.fullmatch(per_level)
-    if base_match and per_match and base_match.group(2) == per_match.group(2):
-        count = int(base_match.group(1) or 1) + extra * int(per_match.group(1) or 1)
-        return f"{count}d{base_match.group(2)}"
-    per_count = int(per_match.group(1) or 1) * extra if per_match else extra
-    per_sides = per_match.group(2) if per_match else per_level
-    return f"{base}+{per_count}d{per_sides}"
+    dice, bonus = _dice_sum(base)
+    per_dice, per_bonus = _dice_sum(per_level)
+    for sides, count in per_dice.items():
+        dice[sides] = dice.get(sides, 0) + extra * count
+    terms = [f"{count}d{sides}" for sides, count in dice.items() if count]
+    total_bonus = bonus + extra * per_bonus
+    text = "+".join(terms).replace("+-", "-")
+    return f"{text}{total_bonus:+d}" if total_bonus and text else text or str(total_bonus)
+
+
+def _dice_sum(expression: str) -> tuple[dict[int, int], int]:
+    """`"2d8+1d6-1"` → ({8: 2, 6: 1}, -1): dice counts by sides (in order of appearance) and the flat bonus."""
+    text = expression.replace(" ", "")
+    if not _SUM_RE.fullmatch(text):
+        raise RulesError(f"I can only upcast plain sums of dice and numbers like `1d4+1`, not `{expression}`.")
+    dice: dict[int, int] = {}
+    bonus = 0
+    for sign, count, sides, number in _TERM_RE.findall(text):
+        factor = -1 if sign == "-" else 1
+        if sides:
+            dice[int(sides)] = dice.get(int(sides), 0) + factor * int(count or 1)
+        else:
+            bonus += factor * int(number)
+    return dice, bonus
 
 
 def max_prepared(character: Character) -> int | None:

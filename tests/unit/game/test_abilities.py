@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -82,7 +83,7 @@ def test_skill_and_save_modifiers() -> None:
 
 def test_scores_are_frozen_and_bonuses_cap_at_20() -> None:
     scores = AbilityScores(strength=19)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         scores.strength = 20  # type: ignore[misc]
     assert scores.with_bonuses({"str": 1}).strength == 20
     with pytest.raises(RulesError):

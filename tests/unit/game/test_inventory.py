@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import currencies
@@ -85,7 +86,7 @@ def test_attunement_limited_to_three() -> None:
 
 def test_items_are_frozen() -> None:
     item = make_item("Dagger")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         item.quantity = 5  # type: ignore[misc]
 
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from game.character import Character
 from game.creation import create_character, level_up, standard_array
-from game.dice import roll, seeded
-from game.errors import IllegalEffect, NoSpellSlot, UnknownSpell
+from game.dice import dice_bounds, roll, seeded
+from game.errors import IllegalEffect, NoSpellSlot, RulesError, UnknownSpell
 from game.rests import long_rest, short_rest
 from game.spells import (
     Spell,
@@ -126,8 +126,48 @@ def test_upcast_damage() -> None:
     assert upcast_damage("8d6", "1d6", 3, 5) == "10d6"  # fireball with a 5th-level slot
     assert upcast_damage("3d4+3", "1d4+1", 1, 1) == "3d4+3"
     assert upcast_damage("1d8", "1d6", 1, 3) == "1d8+2d6"
-    with pytest.raises(Exception):
+    with pytest.raises(RulesError, match="lower-level slot"):
         upcast_damage("8d6", "1d6", 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("base", "per_level", "spell_level", "slot_level", "expected"),
+    [
+        ("3d4+3", "1d4+1", 1, 2, "4d4+4"),  # magic missile, one more dart (1d4 + 1) per slot level
+        ("3d4+3", "1d4+1", 1, 5, "7d4+7"),
+        ("d6", "d6", 1, 3, "3d6"),
+        ("2d6-1", "1d6", 1, 2, "3d6-1"),
+        ("1d10+4", "1d10", 1, 3, "3d10+4"),
+        ("2d8+1d6", "1d8", 2, 4, "4d8+1d6"),
+        ("1d8", "2d6+2", 1, 2, "1d8+2d6+2"),
+        ("5", "1d4", 1, 2, "1d4+5"),
+    ],
+)
+def test_upcast_damage_with_modifiers_and_mixed_dice(
+    base: str, per_level: str, spell_level: int, slot_level: int, expected: str
+) -> None:
+    assert upcast_damage(base, per_level, spell_level, slot_level) == expected
+
+
+@given(
+    st.integers(1, 8), st.sampled_from((4, 6, 8, 10, 12)), st.integers(-3, 5),
+    st.integers(1, 3), st.sampled_from((4, 6, 8)), st.integers(0, 2), st.integers(1, 4), st.integers(0, 4),
+)  # fmt: skip
+@settings(max_examples=100, deadline=None)
+def test_property_upcast_adds_the_per_level_range_once_per_slot_level(
+    count: int, sides: int, bonus: int, per_count: int, per_sides: int, per_bonus: int, level: int, extra: int
+) -> None:
+    base, per_level = f"{count}d{sides}{bonus:+d}", f"{per_count}d{per_sides}+{per_bonus}"
+    low, high = dice_bounds(upcast_damage(base, per_level, level, level + extra))  # malformed dice would raise
+    base_low, base_high = dice_bounds(base)
+    per_low, per_high = dice_bounds(per_level)
+    assert (low, high) == (base_low + extra * per_low, base_high + extra * per_high)
+
+
+@pytest.mark.parametrize("per_level", ["fish", "1d4kh1", "2d6*2"])
+def test_upcast_damage_refuses_what_is_not_a_sum_of_dice(per_level: str) -> None:
+    with pytest.raises(RulesError, match="upcast"):
+        upcast_damage("3d4+3", per_level, 1, 2)
 
 
 def test_wizard_ritual_from_the_spellbook_without_a_slot(wizard: Character) -> None:
