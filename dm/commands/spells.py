@@ -1,5 +1,300 @@
-"""spells commands (being built)."""
+"""Spellcasting: `!cast SPELL [at LEVEL] [on TARGET, TARGET…]`.
+
+The spell comes from the SRD (fuzzy name). The rules check the caster's class can cast it and has a slot
+(`game.spells.cast_spell`, tried on a copy; prepared/known lists are not required yet); the slot is spent
+through the engine's `SlotSpend`; a concentration spell starts concentration (ending the old one). What the
+spell does is read from its SRD text (`game.spell_effects`): spell attacks, saving throws (each target rolls
+with its own modifiers and conditions; one damage roll for all), Magic Missile's darts, healing. A spell it
+cannot read is still cast, and its effect is left to the DM to narrate. Damage and healing land through
+`HpChange`, so resistances, dropping to 0 and death are the engine's.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from dm.commands.combat_support import apply_one, find_target, lookup_rules
+from dm.commands.context import CommandContext
+from dm.commands.registry import Arg, ArgKind, command
+from dm.commands.results import CommandResult
+from dm.errors import BadArguments
+from game import dice
+from game.abilities import ability_modifier
+from game.character import Character
+from game.conditions import attack_roll_mode, hit_is_critical, saving_throw_modifier
+from game.effects import Creature, HpChange, SlotSpend
+from game.errors import RulesError
+from game.spell_effects import SpellEffect, add_dice, damage_dice, dart_count, healing_dice, spell_effect, split_darts
+from game.spells import cast_spell
+
+__all__ = ["SpellCast", "SpellTarget", "parse_cast"]
+
+CAST_USAGE = "!cast SPELL [at LEVEL] [on TARGET, TARGET…]"
+_CAST = re.compile(
+    r"^(?P<spell>.+?)(?:\s+at\s+(?:level\s+)?(?P<level>\d{1,2})(?:st|nd|rd|th)?(?:[\s-]+level)?)?"
+    r"(?:\s+on\s+(?P<targets>.+))?$",
+    re.IGNORECASE,
+)
+_SELF = ("me", "myself", "self")
+
+
+class SpellTarget(BaseModel):
+    """What the spell did to one target."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    attack_rolls: tuple[dict[str, Any], ...] = ()  # one per ray/attack
+    hits: int = 0
+    critical: bool = False
+    save_roll: dict[str, Any] | None = None
+    save_modifier: int | None = None
+    saved: bool | None = None
+    auto_fail: bool = False
+    darts: int = 0
+    damage_roll: dict[str, Any] | None = None  # when rolled for this target alone
+    damage: int = 0  # before the target's resistances
+    damage_dealt: int = 0  # as the engine applied it
+    healed: int = 0
+    hp_before: int
+    hp_after: int
+    max_hp: int
+    dropped: bool = False
+    dead: bool = False
+    summaries: tuple[str, ...] = ()
+
+
+class SpellCast(CommandResult):
+    type: str = "spell_cast"
+    caster: str
+    caster_id: str
+    spell: str
+    spell_level: int
+    slot_level: int | None = None  # None for a cantrip
+    slot_kind: str | None = None  # "slot" or "pact"
+    slots_left: int | None = None  # of the level spent
+    upcast: bool = False
+    kind: str = "none"  # attack, save, auto, heal, none (the DM narrates)
+    resolved: bool = False
+    concentration: bool = False
+    ended_concentration: str | None = None
+    attack_bonus: int | None = None
+    save_ability: str | None = None
+    save_dc: int | None = None
+    half_on_save: bool = False
+    dice: str | None = None  # what was rolled for damage/healing (per dart for Magic Missile)
+    damage_type: str | None = None
+    damage_roll: dict[str, Any] | None = None  # the one roll shared by every target (save spells, healing)
+    targets: tuple[SpellTarget, ...] = ()
+    target_names: tuple[str, ...] = ()  # named for a spell the DM narrates
+
+
+def parse_cast(text: str) -> tuple[str, int | None, list[str]]:
+    """`"fireball at 4th level on goblin 1, goblin 2"` → ("fireball", 4, ["goblin 1", "goblin 2"])."""
+    match = _CAST.match(" ".join(text.split()))
+    if not match:
+        raise BadArguments("Which spell?", CAST_USAGE)
+    level = int(match.group("level")) if match.group("level") else None
+    raw = match.group("targets") or ""
+    targets = [t.strip() for t in re.split(r",|\s+and\s+", raw) if t.strip()]
+    if raw and not targets:
+        raise BadArguments("On whom?", CAST_USAGE)
+    return match.group("spell").strip(), level, targets
+
+
+def _resolve_targets(ctx: CommandContext, caster_id: str, names: list[str]) -> list[str]:
+    ids = []
+    for name in names:
+        if name.lower() in _SELF:
+            ids.append(caster_id)
+            continue
+        found = find_target(ctx.state, name)
+        if found is None:
+            raise BadArguments(f"I see nobody called {name!r} here.", CAST_USAGE)
+        if found[1].dead:
+            raise RulesError(f"{found[1].name} is dead; nothing was changed.")
+        ids.append(found[0])
+    return ids
+
+
+def _check_target_count(effect: SpellEffect, ids: list[str], spell: str) -> None:
+    needs = effect.kind in ("attack", "save", "auto")
+    if needs and not ids:
+        raise BadArguments(f"{spell} needs a target: !cast {spell.lower()} on TARGET.", CAST_USAGE)
+    if len(set(ids)) > 1 and not effect.many and effect.darts == 0:
+        raise BadArguments(f"{spell} affects one creature, not {len(set(ids))}.", CAST_USAGE)
+    if len(ids) != len(set(ids)) and effect.darts == 0:
+        raise BadArguments("A target is named twice.", CAST_USAGE)
+
+
+def _who(ctx: CommandContext, tid: str) -> Character | Creature:
+    return ctx.state.characters.get(tid) or ctx.state.creatures[tid]
+
+
+def _hp(ctx: CommandContext, tid: str, amount: int, damage_type: str | None, source: str,
+        critical: bool = False) -> tuple[dict[str, Any], str]:  # fmt: skip
+    """Apply damage (negative) or healing; a target already dead takes nothing more."""
+    if amount == 0 or _who(ctx, tid).dead:
+        return {}, ""
+    outcome = apply_one(ctx, HpChange(target=tid, amount=amount, damage_type=damage_type, critical=critical,
+                                      source=source))  # fmt: skip
+    return outcome.changes, outcome.summary
+
+
+def _target_result(ctx: CommandContext, tid: str, before: int, results: list[tuple[dict[str, Any], str]],
+                   **fields: Any) -> SpellTarget:  # fmt: skip
+    who = _who(ctx, tid)
+    changes = [c for c, _ in results if c]
+    return SpellTarget(
+        id=tid, name=who.name, hp_before=before, hp_after=who.hp, max_hp=who.max_hp,
+        damage_dealt=sum(c.get("damage_taken", 0) for c in changes), healed=sum(c.get("regained", 0) for c in changes),
+        dropped=any(c.get("dropped_to_zero") for c in changes), dead=who.dead,
+        summaries=tuple(s for _, s in results if s), **fields,
+    )  # fmt: skip
+
+
+def _attacks(ctx: CommandContext, me: Character, effect: SpellEffect, ids: list[str], expr: str,
+             rays: int) -> list[SpellTarget]:  # fmt: skip
+    bonus = me.spell_attack_bonus or 0
+    melee = effect.attack == "melee"
+    shares = split_darts(rays, ids) if rays > 1 else {ids[0]: 1}
+    out = []
+    for tid, count in shares.items():
+        target, before = _who(ctx, tid), _who(ctx, tid).hp
+        rolls, applied, total, hits, crit = [], [], 0, 0, False
+        for _ in range(count):
+            mode = attack_roll_mode(me.conditions, target.conditions, attacker_exhaustion=me.exhaustion,
+                                    within_5_feet=melee)  # fmt: skip
+            roll = dice.roll(f"1d20{bonus:+d}", dc=target.armor_class, advantage=mode)
+            natural = roll.natural or 0
+            hit = natural == 20 or (natural != 1 and roll.total >= target.armor_class)
+            critical = hit and (natural == 20 or hit_is_critical(target.conditions, within_5_feet=melee))
+            rolls.append({**roll.to_dict(), "success": hit, "advantage": mode.name.lower()})
+            if hit:
+                damage = dice.roll(expr, critical=critical).total
+                hits, crit, total = hits + 1, crit or critical, total + damage
+                applied.append(_hp(ctx, tid, -damage, effect.damage_type, effect.name, critical))
+        out.append(_target_result(ctx, tid, before, applied, attack_rolls=tuple(rolls), hits=hits, critical=crit,
+                                  damage=total))  # fmt: skip
+    return out
+
+
+def _save_of(who: Character | Creature, ability: str, dc: int) -> tuple[dict[str, Any] | None, int, bool, bool]:
+    """(roll, modifier, saved, auto_fail): characters use their save modifier, creatures their Dexterity only."""
+    if isinstance(who, Character):
+        modifier = who.saving_throw_modifier(ability)
+    else:
+        modifier = ability_modifier(who.dexterity) if ability == "dexterity" else 0
+    rule = saving_throw_modifier(who.conditions, ability, who.exhaustion)
+    if rule.auto_fail:
+        return None, modifier, False, True
+    roll = dice.roll(f"1d20{modifier:+d}", dc=dc, advantage=rule.mode)
+    return {**roll.to_dict(), "advantage": rule.mode.name.lower()}, modifier, bool(roll.success), False
+
+
+def _saves(ctx: CommandContext, effect: SpellEffect, ids: list[str], dc: int,
+           damage: dice.DiceRoll) -> list[SpellTarget]:  # fmt: skip
+    out = []
+    ability = effect.save_ability or "dexterity"
+    for tid in dict.fromkeys(ids):
+        who = _who(ctx, tid)
+        roll, modifier, saved, auto_fail = _save_of(who, ability, dc)
+        amount = damage.total if not saved else (damage.total // 2 if effect.half_on_save else 0)
+        applied = [_hp(ctx, tid, -amount, effect.damage_type, effect.name)]
+        out.append(_target_result(ctx, tid, who.hp, applied, save_roll=roll, save_modifier=modifier, saved=saved,
+                                  auto_fail=auto_fail, damage=amount))  # fmt: skip
+    return out
+
+
+def _darts(ctx: CommandContext, effect: SpellEffect, ids: list[str], per_dart: str, darts: int) -> list[SpellTarget]:
+    out = []
+    for tid, count in split_darts(darts, ids).items():
+        before = _who(ctx, tid).hp
+        roll = dice.roll(add_dice(*([per_dart] * count)))
+        applied = [_hp(ctx, tid, -roll.total, effect.damage_type, effect.name)]
+        out.append(_target_result(ctx, tid, before, applied, darts=count, damage_roll=roll.to_dict(),
+                                  damage=roll.total))  # fmt: skip
+    return out
+
+
+def _heals(ctx: CommandContext, effect: SpellEffect, ids: list[str], amount: int) -> list[SpellTarget]:
+    out = []
+    for tid in dict.fromkeys(ids):
+        before = _who(ctx, tid).hp
+        out.append(_target_result(ctx, tid, before, [_hp(ctx, tid, amount, None, effect.name)]))
+    return out
+
+
+def _spend(ctx: CommandContext, cid: str, me: Character, record: dict[str, Any], level: int | None) -> dict[str, Any]:
+    """Check the cast on a copy of the caster, then spend the slot and start concentration for real."""
+    trial = cast_spell(me.model_copy(deep=True), record, level, check_known=False)
+    out: dict[str, Any] = {"slot_level": trial.slot_level, "slot_kind": trial.slot_kind, "upcast": trial.upcast,
+                           "concentration": trial.concentration}  # fmt: skip
+    if trial.slot_level is not None:
+        outcome = apply_one(ctx, SlotSpend(target=cid, level=trial.slot_level, spell=trial.spell))
+        out["slots_left"] = outcome.changes.get("remaining")
+    if trial.concentration:
+        caster = ctx.state.characters[cid].model_copy(deep=True)
+        out["ended_concentration"] = caster.start_concentration(trial.spell)
+        ctx.put(cid, caster)
+    return out
+
+
+@command(
+    "cast",
+    area="combat",
+    out_of_turn=False,
+    args=(Arg("what", ArgKind.TEXT, help="SPELL [at LEVEL] [on TARGET, TARGET…]"),),
+    help="Cast a spell: the slot is spent, the dice rolled and the damage or healing applied.",
+    details="Targets are separated by commas; Magic Missile's darts are shared out in the order named "
+    "(name a target twice for two shares).",
+    examples=("!cast fire bolt on goblin 1", "!cast fireball at 4 on goblin 1, goblin 2",
+              "!cast magic missile on goblin 1, goblin 1, goblin 2", "!cast cure wounds on Brom"),
+)  # fmt: skip
+async def cast(ctx: CommandContext, what: str) -> SpellCast:
+    name, level, names = parse_cast(what)
+    cid, me = ctx.my_character()
+    record = await lookup_rules(ctx, "spell", name)
+    effect = spell_effect(record)
+    spell = effect.name
+    ids = _resolve_targets(ctx, cid, names)
+    if effect.kind == "heal" and not ids:
+        ids = [cid]
+    _check_target_count(effect, ids, spell)
+    spent = _spend(ctx, cid, me, record, level)
+    me = ctx.state.characters[cid]
+    slot = spent["slot_level"]
+    modifier = me.modifier(me.spellcasting_ability) if me.spellcasting_ability else 0
+    fields: dict[str, Any] = {}
+    targets: list[SpellTarget] = []
+    if effect.kind == "attack":
+        expr = damage_dice(effect, slot, me.level) or "0"
+        rays = max(1, dart_count(effect, slot))
+        targets = _attacks(ctx, me, effect, ids, expr, rays)
+        fields = {"dice": expr, "attack_bonus": me.spell_attack_bonus}
+    elif effect.kind == "save":
+        expr = damage_dice(effect, slot, me.level) or "0"
+        roll = dice.roll(expr)
+        dc = me.spell_save_dc or 10
+        targets = _saves(ctx, effect, ids, dc, roll)
+        fields = {"dice": expr, "damage_roll": roll.to_dict(), "save_ability": effect.save_ability, "save_dc": dc,
+                  "half_on_save": effect.half_on_save}  # fmt: skip
+    elif effect.kind == "auto":
+        expr = damage_dice(effect, slot, me.level) or "0"
+        targets = _darts(ctx, effect, ids, expr, dart_count(effect, slot))
+        fields = {"dice": expr}
+    elif effect.kind == "heal":
+        expr = healing_dice(effect, slot, modifier) or "0"
+        roll = dice.roll(expr)
+        targets = _heals(ctx, effect, ids, max(0, roll.total))
+        fields = {"dice": expr, "damage_roll": roll.to_dict()}
+    caster = ctx.state.characters[cid]
+    return SpellCast(
+        caster=caster.name, caster_id=cid, spell=spell, spell_level=effect.level, kind=effect.kind,
+        resolved=effect.resolved, damage_type=effect.damage_type, targets=tuple(targets),
+        target_names=tuple(_who(ctx, t).name for t in dict.fromkeys(ids)), **spent, **fields,
+    )  # fmt: skip
