@@ -7,31 +7,27 @@ fifty coins weigh a pound; a creature can be attuned to no more than three magic
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from game.dice import dice_bounds
 from game.equipment import GEAR, find_armor, find_weapon, lookup_key
-from game.errors import ItemNotFound, RulesError
-
-if TYPE_CHECKING:
-    from game.character import Character, ItemUsed
+from game.errors import DiceError, ItemNotFound, RulesError
 
 __all__ = [
     "CONSUMABLE_EFFECTS",
     "COIN_VALUES_CP",
     "MAX_ATTUNED",
+    "MAX_ITEM_HEALING",
     "Currency",
     "Inventory",
     "Item",
     "make_item",
-    "use_item",
 ]
 
-log = logging.getLogger(__name__)
-
 MAX_ATTUNED: Final = 3
+MAX_ITEM_HEALING: Final = 100  # the most one use of an item may heal (a potion of supreme healing: 10d4+20, 60)
 COIN_VALUES_CP: Final[dict[str, int]] = {"cp": 1, "sp": 10, "ep": 50, "gp": 100, "pp": 1000}
 COINS_PER_POUND: Final = 50
 MAX_QUANTITY: Final = 100_000
@@ -61,6 +57,22 @@ class Item(BaseModel):
     consumable: bool = False
     effect: dict[str, str] = Field(default_factory=dict)  # e.g. {"heal": "2d4+2"}
     description: str = ""
+
+    @field_validator("effect")
+    @classmethod
+    def _plausible_healing(cls, effect: dict[str, str]) -> dict[str, str]:
+        """A healing expression must be a plain sum that never heals below 0 nor above MAX_ITEM_HEALING."""
+        if "heal" in effect:
+            try:
+                low, high = dice_bounds(effect["heal"])
+            except DiceError as err:
+                raise ValueError(err.user_message) from err
+            if low < 0 or high > MAX_ITEM_HEALING:
+                raise ValueError(
+                    f"healing `{effect['heal']}` ranges {low} to {high}; an item heals from 0 to at most "
+                    f"{MAX_ITEM_HEALING}, never a negative amount."
+                )
+        return effect
 
     @property
     def key(self) -> str:
@@ -326,14 +338,3 @@ class Inventory(BaseModel):
         self._replace(item, new)
         return new
 
-
-def use_item(character: Character, name: str) -> ItemUsed:
-    """Use one of a consumable the character carries (a potion of healing heals 2d4 + 2).
-
-    The item is removed and its effect applied; see `Character.use_item`.
-
-    Raises:
-        ItemNotFound: the character does not carry it.
-        IllegalEffect: it is not consumable, or the character is dead.
-    """
-    return character.use_item(name)

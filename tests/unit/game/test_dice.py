@@ -312,3 +312,28 @@ def test_division_by_zero_is_a_dice_error_not_a_d20_exception() -> None:
         roll("1d6/0")
     with pytest.raises(DiceError):
         roll("2d6 + (1d4 - 1d4) / 0")
+
+
+def test_exactly_max_dice_roll_and_one_more_is_refused() -> None:
+    assert len(roll(f"{MAX_DICE}d6").rolls) == MAX_DICE
+    assert len(roll(f"{MAX_DICE // 2}d6", critical=True).rolls) == MAX_DICE
+    with pytest.raises(DiceError, match="101 dice"):
+        roll(f"{MAX_DICE + 1}d6")
+    assert dice_bounds(f"{MAX_DICE}d4") == (MAX_DICE, 4 * MAX_DICE)
+
+
+@pytest.mark.parametrize(
+    ("expression", "bounds"),
+    [
+        ("2d6-1d4", (2 - 4, 12 - 1)),
+        ("1d20-2d6", (1 - 12, 20 - 2)),
+        ("3d8-1d8-1d8", (3 - 16, 24 - 2)),
+        ("1d4-(1d6-1d8)", (1 - 6 + 1, 4 - 1 + 8)),
+        ("-1d4+5", (1, 4)),
+        ("10-2d4", (2, 8)),
+    ],
+)
+def test_dice_bounds_of_differences(expression: str, bounds: tuple[int, int]) -> None:
+    assert dice_bounds(expression) == bounds
+    totals = {roll(expression).total for _ in range(200)}
+    assert bounds[0] <= min(totals) and max(totals) <= bounds[1]

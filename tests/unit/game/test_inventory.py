@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 from strategies import currencies
 
 from game.equipment import find_armor, find_weapon
 from game.errors import ItemNotFound, RulesError
-from game.inventory import Currency, Inventory, Item, make_item
+from game.inventory import MAX_ITEM_HEALING, Currency, Inventory, Item, make_item
 
 
 def test_make_item_uses_srd_weights_and_kinds() -> None:
@@ -135,17 +135,50 @@ def test_property_from_cp_round_trips(total: int) -> None:
     assert coins.total_cp == total and coins.cp < 10 and coins.sp < 10 and coins.gp < 10 and coins.ep == 0
 
 
-def test_use_item_function_drinks_a_greater_healing_potion() -> None:
+def test_character_drinks_a_greater_healing_potion() -> None:
     from game.character import Character
     from game.dice import seeded
-    from game.inventory import use_item
 
     hero = Character(name="Oda", race="Human", class_name="Fighter", hp=1, max_hp=40)
     hero.add_item(make_item("Potion of Greater Healing"))
     with seeded(8):
-        used = use_item(hero, "potion of greater healing")
+        used = hero.use_item("potion of greater healing")
     assert used.roll is not None and used.roll["expression"] == "4d4+4"
     assert 8 <= used.roll["total"] <= 20 and hero.hp == 1 + used.roll["total"]
     assert used.remaining == 0 and hero.inventory.find("Potion of Greater Healing") is None
     with pytest.raises(ItemNotFound):
-        use_item(hero, "potion of greater healing")
+        hero.use_item("potion of greater healing")
+
+
+def test_the_inventory_module_does_not_import_its_owner() -> None:
+    import ast
+    import inspect
+
+    import game.inventory
+
+    tree = ast.parse(inspect.getsource(game.inventory))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert "game.character" not in imported
+
+
+@pytest.mark.parametrize("heal", ["2d4+2", "10d4+20", "4d4+4", f"{MAX_ITEM_HEALING}"])
+def test_a_consumable_may_heal_a_plausible_amount(heal: str) -> None:
+    assert make_item("Strange draught", kind="consumable", consumable=True, effect={"heal": heal}).effect["heal"] == heal
+
+
+@pytest.mark.parametrize(
+    ("heal", "fragment"),
+    [
+        ("2d4+48767", "at most"),  # a "2d4+2" potion that heals 48,769
+        (f"{MAX_ITEM_HEALING + 1}", "at most"),
+        ("1d4-10", "negative"),
+        ("4d6kh3", "plain sums"),
+        ("fish", "didn't expect"),
+    ],
+)
+def test_a_consumable_that_heals_an_absurd_amount_is_refused(heal: str, fragment: str) -> None:
+    with pytest.raises(ValidationError, match=fragment):
+        make_item("Strange draught", kind="consumable", consumable=True, effect={"heal": heal})
+    with pytest.raises(ValidationError, match=fragment):
+        Item.model_validate({"name": "Strange draught", "consumable": True, "effect": {"heal": heal}})
