@@ -1,0 +1,174 @@
+"""Text for the system, admin and campaign results: help, model status, host stats, owner changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dm.commands.admin import EventTriggered, PlotThreads, ResyncDone, ServiceDone, XpAwarded
+from dm.commands.campaign import CampaignLoaded
+from dm.commands.system import HelpCommand, HelpIndex, ModelStatus, SystemStats
+from gateway.render.text import renders
+
+__all__: list[str] = []
+
+
+# --- help --------------------------------------------------------------------------------------------
+
+
+@renders(HelpIndex)
+def _help_index(r: HelpIndex) -> str:
+    lines = ["Commands (!help COMMAND for one in full; [owner] = the game's owner only):"]
+    for area in r.areas:
+        lines.append("")
+        lines.append(f"{area['area'].capitalize()}:")
+        for c in area["commands"]:
+            mark = " [owner]" if c["owner_only"] else ""
+            lines.append(f"  {c['usage']}{mark} - {c['help']}")
+    return "\n".join(lines)
+
+
+@renders(HelpCommand)
+def _help_command(r: HelpCommand) -> str:
+    lines = [r.usage, r.help]
+    if r.details:
+        lines.append(r.details)
+    lines += [f"  {a['label']}: {a['help']}" for a in r.arguments]
+    if r.aliases:
+        lines.append("Also: " + ", ".join(f"!{a}" for a in r.aliases))
+    rules = []
+    if r.owner_only:
+        rules.append("only the game's owner may use it")
+    if r.only_on_your_turn:
+        rules.append("in combat, only on your turn")
+    elif r.needs_character:
+        rules.append("needs your character")
+    if rules:
+        lines.append("Note: " + "; ".join(rules) + ".")
+    if r.examples:
+        lines.append("Examples: " + " | ".join(r.examples))
+    return "\n".join(lines)
+
+
+# --- status --------------------------------------------------------------------------------------------
+
+
+def _backend_line(name: str, info: dict[str, Any]) -> str:
+    parts = [f"breaker {info.get('breaker', '?')}"]
+    if info.get("failures"):
+        parts.append(f"{info['failures']} failures")
+    if info.get("in_flight"):
+        parts.append(f"{info['in_flight']} in flight")
+    if info.get("context_window"):
+        parts.append(f"context {info['context_window']}")
+    if info.get("last_fallback_reason"):
+        parts.append(f"last fallback: {info['last_fallback_reason']}")
+    return f"  {name}: " + ", ".join(parts)
+
+
+@renders(ModelStatus)
+def _model_status(r: ModelStatus) -> str:
+    s = r.status
+    vllm = s.get("vllm", {})
+    configured = s.get("configured", {})
+    lines = [
+        f"In use: {s.get('in_use') or 'none answering'}",
+        f"Backend order: {' -> '.join(s.get('order', [])) or 'none'}",
+        f"Local model: {s.get('local_model')} (context {s.get('context_length')} tokens)",
+        f"vLLM at {vllm.get('host')}:{vllm.get('port')}: " + ("reachable" if vllm.get("reachable") else "not running")
+        + ("" if configured.get("vllm") else " (not in the plan: no GPU here)"),
+        f"Gemini: {configured.get('gemini', '?')}" + (f" ({s['gemini_model']})" if s.get("gemini_model") else ""),
+        f"xAI: {configured.get('xai', '?')}" + (f" ({s['xai_model']})" if s.get("xai_model") else ""),
+        f"Embedded CPU model: {configured.get('embedded', '?')}",
+    ]  # fmt: skip
+    router = s.get("router")
+    if isinstance(router, dict) and router.get("error"):
+        lines.append(f"Router: {router['error']}")
+    elif isinstance(router, dict):
+        forced = router.get("forced_api_remaining_s") or 0
+        lines.append("Router:" + (f" API fallbacks forced for {forced / 60:.0f} more minutes" if forced else ""))
+        lines += [_backend_line(n, info) for n, info in router.get("backends", {}).items()]
+    else:
+        lines.append("Router: not running in this process (status from the configuration)")
+    return "\n".join(lines)
+
+
+@renders(SystemStats)
+def _system_stats(r: SystemStats) -> str:
+    s = r.stats
+    cpu, memory = s.get("cpu", {}), s.get("memory", {})
+    load = "/".join(f"{x:.2f}" for x in cpu.get("load_1_5_15", [])) or "n/a"
+    lines = [f"CPU: {cpu.get('count', '?')} cores, load {load}"]
+    if memory:
+        lines.append(f"Memory: {memory['available_gib']} GiB free of {memory['total_gib']} GiB "
+                     f"({memory['used_pct']}% used)")
+    gpus = s.get("gpus") or []
+    if not gpus:
+        lines.append("GPU: no GPU")
+    for g in gpus:
+        util = f", {g['utilization_pct']}% busy" if g.get("utilization_pct", -1) >= 0 else ""
+        lines.append(f"GPU {g['index']}: {g['name']}, {g['used_gib']} of {g['total_gib']} GiB used{util}")
+    sessions = s.get("sessions", {})
+    if sessions:
+        lines.append("Tables: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sessions.items()))
+    if "database" in s:
+        lines.append(f"Database: {s['database']}")
+    if "uptime_s" in s:
+        lines.append(f"Up for {int(s['uptime_s']) // 60} min")
+    return "\n".join(lines)
+
+
+# --- owner changes ---------------------------------------------------------------------------------
+
+
+@renders(XpAwarded)
+def _xp(r: XpAwarded) -> str:
+    lines = [e["summary"] for e in r.applied] + [f"Refused: {e['summary']}" for e in r.refused]
+    for up in r.level_ups:
+        slots = ", ".join(f"{n} of level {lvl}" for lvl, n in up["slots"].items())
+        text = f"{up['name']} reaches level {up['level']}: +{up['hp_gained']} max HP ({up['hp']}/{up['max_hp']} HP)"
+        if slots:
+            text += f"; spell slots {slots}"
+        if up["new_features"]:
+            text += f"; new: {', '.join(up['new_features'])}"
+        lines.append(text + ".")
+    return "\n".join(lines)
+
+
+@renders(ResyncDone)
+def _resync(r: ResyncDone) -> str:
+    if not r.changes:
+        return f"{r.who}'s sheet already matches the rules; nothing changed."
+    lines = [f"{r.who}'s sheet recomputed:"]
+    for c in r.changes:
+        lines.append(f"  {c['field'].replace('_', ' ')}: {c['before']} -> {c['after']}")
+    return "\n".join(lines)
+
+
+@renders(PlotThreads)
+def _threads(r: PlotThreads) -> str:
+    if not r.threads:
+        return "No open plot threads." + (f" ({r.resolved} resolved.)" if r.resolved else "")
+    lines = ["Open plot threads:"]
+    for t in r.threads:
+        last = f" - latest: {t['last']}" if t["last"] else ""
+        lines.append(f"  {t['name']} ({t['notes']} notes){last}")
+    if r.resolved:
+        lines.append(f"({r.resolved} resolved.)")
+    return "\n".join(lines)
+
+
+@renders(EventTriggered)
+def _event(r: EventTriggered) -> str:
+    text = f"Event triggered: {r.name}" + (" (new)" if r.new else "") + "."
+    return f"{text} {r.description}" if r.description else text
+
+
+@renders(ServiceDone)
+def _service(r: ServiceDone) -> str:
+    return r.detail or f"{r.action.replace('_', ' ')}: done."
+
+
+@renders(CampaignLoaded)
+def _campaign_loaded(r: CampaignLoaded) -> str:
+    before = f" (instead of {r.previous})" if r.previous and r.previous != r.name else ""
+    return f"This channel now plays {r.name}{before}."
