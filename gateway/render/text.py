@@ -32,6 +32,9 @@ def signed(value: int) -> str:
     return f"{value:+d}"
 
 
+_loaded: list[bool] = []  # set once every area module has been imported
+
+
 def _load() -> None:
     for name in _AREA_MODULES:
         try:
@@ -39,11 +42,12 @@ def _load() -> None:
         except ModuleNotFoundError as exc:
             if exc.name != f"gateway.render.{name}":
                 raise
+    _loaded.append(True)
 
 
 def render_text(result: CommandResult) -> str:
     """The result as a few lines of plain text (no Markdown)."""
-    if not _RENDERERS or len(_RENDERERS) < 4:
+    if not _loaded:  # not a count of renderers: importing one area module first must not skip the others
         _load()
     for cls in type(result).__mro__:
         fn = _RENDERERS.get(cls)  # type: ignore[arg-type]
