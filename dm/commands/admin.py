@@ -15,7 +15,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from dm.commands.context import CommandContext
-from dm.commands.registry import Arg, ArgKind, PlayerRef, command
+from dm.commands.registry import REGISTRY, Arg, ArgKind, PlayerRef, command
 from dm.commands.results import ChangeApplied, CommandResult
 from dm.commands.resync import resync
 from dm.errors import BadArguments, CommandError, NoCharacter, Unavailable
@@ -100,6 +100,12 @@ def _change(ctx: CommandContext, effects: list[Any], targets: list[str]) -> Chan
     return ChangeApplied(command=ctx.command, applied=tuple(applied), refused=tuple(refused))
 
 
+def _usage(ctx: CommandContext) -> str:
+    """The command's usage line, as the registry (and `!help`) shows it."""
+    spec = REGISTRY.get(ctx.command) if ctx.command else None
+    return spec.usage if spec else ""
+
+
 def _services(ctx: CommandContext, what: str) -> Any:
     if ctx.services is None:
         raise Unavailable(what)
@@ -118,7 +124,7 @@ def _services(ctx: CommandContext, what: str) -> Any:
     examples=("!add_item @Aria potion of healing 2", '!add_item @Bram "rope, hempen (50 feet)"'),
 )
 async def add_item(ctx: CommandContext, player: PlayerRef, item: str) -> ChangeApplied:
-    usage = "!add_item @player ITEM [QTY]"
+    usage = _usage(ctx)
     text = item.strip()
     quantity = 1
     match = _QTY.match(text)
@@ -147,7 +153,7 @@ async def set_condition(ctx: CommandContext, player: PlayerRef, condition: str, 
         key = parse_condition(condition).value
     except RulesError:
         raise BadArguments(f"{condition!r} is not a condition (one of: {', '.join(c.value for c in Condition)}).",
-                           "!set_condition @player CONDITION [off]") from None
+                           _usage(ctx)) from None
     cid, _ = ctx.character_for(player)
     effect = ConditionClear(target=cid, condition=key) if switch == "off" else ConditionSet(target=cid, condition=key)
     return _change(ctx, [effect], [cid])
@@ -162,7 +168,7 @@ async def set_condition(ctx: CommandContext, player: PlayerRef, condition: str, 
     examples=("!hp @Aria 12", "!hp @Aria +5", "!hp @Aria -3"),
 )
 async def hp(ctx: CommandContext, player: PlayerRef, value: str) -> ChangeApplied:
-    usage = "!hp @player VALUE|+N|-N"
+    usage = _usage(ctx)
     cid, who = ctx.character_for(player)
     number = int(value)
     if value[0] in "+-":
@@ -207,7 +213,7 @@ async def resync_character(ctx: CommandContext, player: PlayerRef) -> ResyncDone
 )
 async def award_xp(ctx: CommandContext, who: PlayerRef, amount: int) -> XpAwarded:
     if amount < 1:
-        raise BadArguments("Award at least 1 XP.", "!award_xp @player|party AMOUNT")
+        raise BadArguments("Award at least 1 XP.", _usage(ctx))
     if who.user_id is None and who.name.lower() in _PARTY_WORDS:
         targets = [cid for cid, c in ctx.state.characters.items() if not c.dead]
         if not targets:
@@ -283,7 +289,7 @@ async def advance_plot(ctx: CommandContext, thread: str | None = None, note: str
     examples=("!trigger_event The tide turns", "!trigger_event new A storm breaks"),
 )
 async def trigger_event(ctx: CommandContext, event: str) -> EventTriggered:
-    usage = "!trigger_event EVENT | new EVENT"
+    usage = _usage(ctx)
     name = " ".join(event.split()).strip('"')
     force_new = name.lower().startswith("new ")
     if force_new:
@@ -337,6 +343,6 @@ async def switch_model(ctx: CommandContext, name: str) -> ServiceDone:
 )
 async def fallback_api(ctx: CommandContext, minutes: int = DEFAULT_FALLBACK_MINUTES) -> ServiceDone:
     if not 1 <= minutes <= MAX_FALLBACK_MINUTES:
-        raise BadArguments(f"MINUTES goes from 1 to {MAX_FALLBACK_MINUTES}, not {minutes}.", "!fallback_api [MINUTES]")
+        raise BadArguments(f"MINUTES goes from 1 to {MAX_FALLBACK_MINUTES}, not {minutes}.", _usage(ctx))
     detail = await _services(ctx, "The model router").force_api(float(minutes))
     return ServiceDone(action="fallback_api", detail=str(detail), minutes=minutes)
