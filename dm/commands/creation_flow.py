@@ -350,16 +350,10 @@ def _unknown(word: str, choices: list[Choice]) -> BadAnswer:
     return BadAnswer(f"{word!r} is not one of the choices.")
 
 
-def match_choices(answer: str, choices: list[Choice], pick: int) -> list[str]:
-    """The values an answer names: numbers, values or labels (any case, a unique prefix is enough),
-    several separated by commas or spaces for a multi-pick.
-
-    Raises:
-        BadAnswer: something fits no choice, or not exactly `pick` different choices.
-    """
-    parts = [p for p in re.split(r"[,;]|\band\b", answer) if p.strip()]
+def _strict(answer: str, choices: list[Choice]) -> list[Choice]:
+    """Every piece of the answer names a choice (a number, a value, a label or a unique prefix)."""
     found: list[Choice] = []
-    for part in parts:
+    for part in (p for p in re.split(r"[,;]|\band\b", answer) if p.strip()):
         whole = _match_one(part, choices)
         if whole is not None:
             found.append(whole)
@@ -375,6 +369,33 @@ def match_choices(answer: str, choices: list[Choice], pick: int) -> list[str]:
                     break
             else:
                 raise _unknown(words[i], choices)
+    return found
+
+
+_PUNCTUATION = re.compile(r"[^\w\s-]")
+
+
+def _mentioned(answer: str, choices: list[Choice]) -> list[Choice]:
+    """The choices whose label appears as whole words in a sentence ("I'd like a half-elf, please"),
+    leaving out one that is part of another named too ("elf" in "half elf")."""
+    text = " " + norm(_PUNCTUATION.sub(" ", answer)) + " "
+    named = [c for c in choices if f" {norm(c.label)} " in text]
+    return [c for c in named if not any(o is not c and f" {norm(c.label)} " in f" {norm(o.label)} " for o in named)]
+
+
+def match_choices(answer: str, choices: list[Choice], pick: int) -> list[str]:
+    """The values an answer names: numbers, values or labels (any case, a unique prefix is enough),
+    several separated by commas or spaces for a multi-pick; failing that, the labels a sentence mentions.
+
+    Raises:
+        BadAnswer: something fits no choice, or not exactly `pick` different choices.
+    """
+    try:
+        found = _strict(answer, choices)
+    except BadAnswer:
+        found = _mentioned(answer, choices)
+        if len(found) != pick:
+            raise
     values = list(dict.fromkeys(c.value for c in found))
     if len(values) != pick or len(found) != pick:
         what = "one choice" if pick == 1 else f"{pick} different choices"

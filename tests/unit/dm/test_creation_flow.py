@@ -319,6 +319,15 @@ def test_match_choices_takes_numbers_values_labels_and_unique_prefixes() -> None
         match_choices("4", choices, 1)
 
 
+def test_a_sentence_that_names_the_choices_is_understood() -> None:
+    races = [Choice(value="elf", label="Elf"), Choice(value="half-elf", label="Half-Elf"),
+             Choice(value="dwarf", label="Dwarf")]  # fmt: skip
+    assert match_choices("I'd like to play a half-elf, please", races, 1) == ["half-elf"]
+    assert match_choices("an elf", races, 1) == ["elf"]
+    with pytest.raises(BadAnswer):
+        match_choices("a dwarf or an elf", races, 1)
+
+
 def test_parse_scores_reads_named_or_ordered_scores() -> None:
     assert parse_scores("cha 8, wis=10 int:12 STR 15 dex 14 con 13")["strength"] == 15
     assert parse_scores("15 14 13 12 10 8") == {"strength": 15, "dexterity": 14, "constitution": 13,
