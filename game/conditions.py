@@ -8,7 +8,7 @@ advantage or disadvantage, or fail automatically; is a hit a forced critical.
 
 `Advantage` is `game.dice.Advantage` (re-exported). Advantage and disadvantage follow SRD
 "Advantage and Disadvantage": any number of sources of each cancel out to a normal roll if at
-least one of each is present (`combine_advantage`).
+least one of each is present (`game.dice.combine_advantage`).
 
 Conditions are given as any iterable of `Condition` members or their names; implied conditions
 are added (paralyzed, petrified, stunned and unconscious include incapacitated; unconscious
@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Final
 
 from game.abilities import ability_name
-from game.dice import Advantage
+from game.dice import Advantage, combine_advantage
 from game.errors import RulesError, UnknownCondition
 
 __all__ = [
@@ -40,7 +40,6 @@ __all__ = [
     "can_react",
     "can_speak",
     "check_roll_modifier",
-    "combine_advantage",
     "condition_immunities",
     "damage_immunities",
     "effective_conditions",
@@ -284,17 +283,6 @@ def _check_exhaustion(level: int) -> int:
     if not 0 <= level <= MAX_EXHAUSTION:
         raise RulesError(f"Exhaustion is measured in levels 0 to {MAX_EXHAUSTION}, not {level}.")
     return level
-
-
-def combine_advantage(*sources: Advantage) -> Advantage:
-    """Combine sources: any advantage plus any disadvantage → a normal roll (SRD: they cancel)."""
-    has_adv = Advantage.ADVANTAGE in sources
-    has_dis = Advantage.DISADVANTAGE in sources
-    if has_adv and not has_dis:
-        return Advantage.ADVANTAGE
-    if has_dis and not has_adv:
-        return Advantage.DISADVANTAGE
-    return Advantage.NONE
 
 
 def is_dead_from_exhaustion(exhaustion: int) -> bool:

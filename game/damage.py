@@ -72,6 +72,8 @@ def _types(names: Iterable[str | DamageType]) -> frozenset[DamageType]:
 
 def concentration_save_dc(damage_taken: int) -> int:
     """DC of the Constitution save to keep concentrating: 10 or half the damage, whichever is higher."""
+    if damage_taken < 0:
+        raise RulesError("Damage cannot be negative.")
     return max(10, damage_taken // 2)
 
 

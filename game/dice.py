@@ -34,6 +34,7 @@ __all__ = [
     "Advantage",
     "DiceRoll",
     "DieResult",
+    "combine_advantage",
     "dice_bounds",
     "parse_expression",
     "roll",
@@ -55,14 +56,16 @@ class Advantage(IntEnum):
     ADVANTAGE = 1
     DISADVANTAGE = -1
 
-    @classmethod
-    def combine(cls, advantage: bool, disadvantage: bool) -> Advantage:
-        """Advantage and disadvantage cancel each other, however many sources of each."""
-        if advantage and not disadvantage:
-            return cls.ADVANTAGE
-        if disadvantage and not advantage:
-            return cls.DISADVANTAGE
-        return cls.NONE
+
+def combine_advantage(*sources: Advantage) -> Advantage:
+    """Any advantage plus any disadvantage → a normal roll, however many sources of each (SRD p. 76: they cancel)."""
+    has_adv = Advantage.ADVANTAGE in sources
+    has_dis = Advantage.DISADVANTAGE in sources
+    if has_adv and not has_dis:
+        return Advantage.ADVANTAGE
+    if has_dis and not has_adv:
+        return Advantage.DISADVANTAGE
+    return Advantage.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,12 +172,12 @@ def _split_words(expression: str) -> tuple[str, Advantage]:
     Several sources of one kind count once, and one of each cancels (SRD p. 76).
     """
     words = expression.split()
-    votes: list[int] = []
+    votes: list[Advantage] = []
     while words and words[0].lower() in _ADVANTAGE_WORDS:
-        votes.append(_ADVANTAGE_WORDS[words.pop(0).lower()])
+        votes.append(Advantage(_ADVANTAGE_WORDS[words.pop(0).lower()]))
     while words and words[-1].lower() in _ADVANTAGE_WORDS:
-        votes.append(_ADVANTAGE_WORDS[words.pop().lower()])
-    return " ".join(words), Advantage.combine(1 in votes, -1 in votes)
+        votes.append(Advantage(_ADVANTAGE_WORDS[words.pop().lower()]))
+    return " ".join(words), combine_advantage(*votes)
 
 
 def _dice_nodes(node: Any) -> Iterator[diceast.Dice]:
@@ -281,8 +284,7 @@ def roll(
             that does not start with a single d20.
     """
     tree, word_advantage = parse_expression(expression, critical=critical)
-    wants = {int(advantage), int(word_advantage)} - {0}
-    effective = Advantage.combine(1 in wants, -1 in wants)
+    effective = combine_advantage(Advantage(advantage), word_advantage)
     if (advantage or word_advantage) and not _is_single_d20(tree):
         raise DiceError(expression, "advantage and disadvantage apply only to a roll that starts with 1d20.")
     try:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from game.character import Character
 from game.classes import get_class
 from game.conditions import can_act, saving_throw_modifier
+from game.damage import concentration_save_dc
 from game.dice import DiceRoll, roll
 from game.errors import IllegalEffect, NoSpellSlot, RulesError, UnknownSpell
 
@@ -29,7 +30,6 @@ __all__ = [
     "cantrip_dice_multiplier",
     "cast_spell",
     "concentration_check",
-    "concentration_dc",
     "learn_spell",
     "max_prepared",
     "prepare_spells",
@@ -241,13 +241,6 @@ def cast_spell(
     )
 
 
-def concentration_dc(damage: int) -> int:
-    """The Constitution save DC to keep concentrating after taking damage: 10 or half the damage, whichever is higher."""
-    if damage < 0:
-        raise RulesError("Damage cannot be negative.")
-    return max(10, damage // 2)
-
-
 def concentration_check(character: Character, damage: int, result: DiceRoll | None = None) -> ConcentrationCheck | None:
     """Roll (or take) the Constitution save after damage; a failure ends concentration.
 
@@ -257,7 +250,7 @@ def concentration_check(character: Character, damage: int, result: DiceRoll | No
     spell = character.concentration
     if spell is None:
         return None
-    dc = concentration_dc(damage)
+    dc = concentration_save_dc(damage)
     if result is None:
         modifier = character.saving_throw_modifier("constitution")
         mode = saving_throw_modifier(character.conditions, "constitution", character.exhaustion).mode

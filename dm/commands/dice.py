@@ -17,7 +17,7 @@ from dm.errors import BadArguments, NoCharacter
 from game.abilities import ABILITIES, ABILITY_ABBREVIATIONS, SKILLS, ability_name, skill_name
 from game.character import Character
 from game.conditions import check_roll_modifier, saving_throw_modifier
-from game.dice import Advantage, roll
+from game.dice import Advantage, combine_advantage, roll
 from game.errors import RulesError
 
 __all__ = ["RollDone", "check_roll"]
@@ -50,7 +50,7 @@ def _words(text: str) -> tuple[list[str], Advantage, int | None]:
     words = text.split()
     modes = [_ADV_WORDS[w.lower()] for w in words if w.lower() in _ADV_WORDS]
     words = [w for w in words if w.lower() not in _ADV_WORDS]
-    mode = Advantage.combine(Advantage.ADVANTAGE in modes, Advantage.DISADVANTAGE in modes)
+    mode = combine_advantage(*modes)
     return words, mode, dc
 
 

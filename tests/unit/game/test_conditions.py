@@ -16,7 +16,6 @@ from game.conditions import (
     can_react,
     can_speak,
     check_roll_modifier,
-    combine_advantage,
     effective_conditions,
     hit_is_critical,
     hit_point_maximum,
@@ -26,6 +25,7 @@ from game.conditions import (
     saving_throw_modifier,
     speed,
 )
+from game.dice import combine_advantage
 from game.errors import RulesError, UnknownCondition
 
 ADV, DIS, NONE = Advantage.ADVANTAGE, Advantage.DISADVANTAGE, Advantage.NONE
@@ -109,6 +109,15 @@ def test_combine_advantage_cancels_however_many_sources() -> None:
     assert combine_advantage(ADV, ADV) is ADV
     assert combine_advantage(DIS, NONE) is DIS
     assert combine_advantage() is NONE
+
+
+def test_cancelling_advantage_is_written_once() -> None:
+    import game.conditions
+    import game.dice
+
+    assert not hasattr(Advantage, "combine")
+    assert not hasattr(game.conditions, "combine_advantage") or game.conditions.combine_advantage is combine_advantage
+    assert "combine_advantage" in game.dice.__all__
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from game.character import Character
 from game.creation import create_character, level_up, standard_array
+from game.damage import concentration_save_dc
 from game.dice import dice_bounds, roll, seeded
 from game.errors import IllegalEffect, NoSpellSlot, RulesError, UnknownSpell
 from game.rests import long_rest, short_rest
@@ -16,7 +17,6 @@ from game.spells import (
     cantrip_dice_multiplier,
     cast_spell,
     concentration_check,
-    concentration_dc,
     learn_spell,
     max_prepared,
     prepare_spells,
@@ -199,7 +199,15 @@ def test_concentration_one_at_a_time(wizard: Character) -> None:
 
 @pytest.mark.parametrize(("damage", "dc"), [(0, 10), (9, 10), (20, 10), (21, 10), (22, 11), (30, 15), (47, 23)])
 def test_concentration_dc(damage: int, dc: int) -> None:
-    assert concentration_dc(damage) == dc
+    assert concentration_save_dc(damage) == dc
+
+
+def test_the_concentration_dc_is_written_once_and_refuses_negative_damage() -> None:
+    import game.spells
+
+    assert not hasattr(game.spells, "concentration_dc")  # game.damage.concentration_save_dc is the rule
+    with pytest.raises(RulesError, match="negative"):
+        concentration_save_dc(-1)
 
 
 def test_concentration_check_keeps_or_breaks(wizard: Character) -> None:
