@@ -17,9 +17,10 @@ from dm.commands.results import CommandResult
 from dm.errors import BadArguments
 from game.abilities import ABILITIES, SKILLS
 from game.character import Character
+from game.conditions import can_act
 from game.creation import XP_THRESHOLDS
 from game.equipment import lookup_key
-from game.errors import RestError
+from game.errors import IllegalEffect, RestError
 from game.inventory import Item
 from game.rests import long_rest, short_rest
 
@@ -290,6 +291,9 @@ def find_item(who: Character, query: str) -> str:
 async def use_item(ctx: CommandContext, item: str) -> ItemConsumed:
     cid, who = ctx.my_character()
     name = find_item(who, item.strip())
+    if not who.dead and (who.hp == 0 or not can_act(who.conditions, who.exhaustion)):
+        raise IllegalEffect(f"{who.name} cannot act right now (at 0 hit points or incapacitated); "
+                            "someone else has to give them the potion. Nothing was used.")  # fmt: skip
     before = who.hp
     used = who.use_item(name)  # the engine rolls, heals and removes one; refuses what can't be used up
     ctx.put(cid, who)

@@ -174,6 +174,18 @@ async def test_use_item_refuses_gear_and_missing_items_with_the_engines_sentence
     assert ctx.state is before
 
 
+async def test_use_item_refuses_a_character_who_cannot_act() -> None:
+    down = _hurt(_fighter(), 0)
+    stunned = _fighter()
+    stunned.add_condition("stunned")
+    for who in (down, stunned):
+        ctx = _ctx(who)
+        before = ctx.state
+        with pytest.raises(IllegalEffect, match="cannot act right now"):
+            await run(ctx, "!use_item potion")
+        assert ctx.state is before
+
+
 async def test_use_item_needs_an_item_name() -> None:
     with pytest.raises(BadArguments, match="ITEM is missing"):
         await run(_ctx(_fighter()), "!use_item")
