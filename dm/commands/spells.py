@@ -28,6 +28,7 @@ from game.conditions import attack_roll_mode, hit_is_critical, saving_throw_modi
 from game.effects import Creature, HpChange, SlotSpend
 from game.errors import RulesError
 from game.spell_effects import SpellEffect, add_dice, damage_dice, dart_count, healing_dice, spell_effect, split_darts
+from game.spells import SpellCast as GameSpellCast
 from game.spells import cast_spell
 
 __all__ = ["SpellCast", "SpellTarget", "parse_cast"]
@@ -65,6 +66,7 @@ class SpellTarget(BaseModel):
     max_hp: int
     dropped: bool = False
     dead: bool = False
+    concentration_dc: int | None = None  # the target must save to keep concentrating
     summaries: tuple[str, ...] = ()
 
 
@@ -121,13 +123,19 @@ def _resolve_targets(ctx: CommandContext, caster_id: str, names: list[str]) -> l
     return ids
 
 
-def _check_target_count(effect: SpellEffect, ids: list[str], spell: str) -> None:
+def _check_target_count(effect: SpellEffect, ids: list[str], spell: str, slot_level: int | None) -> None:
     needs = effect.kind in ("attack", "save", "auto")
     if needs and not ids:
         raise BadArguments(f"{spell} needs a target: !cast {spell.lower()} on TARGET.", CAST_USAGE)
-    if len(set(ids)) > 1 and not effect.many and effect.darts == 0:
+    if effect.darts:
+        darts = dart_count(effect, slot_level)
+        if len(ids) > darts:
+            raise BadArguments(f"{spell} has {darts} darts at this level, not enough for {len(ids)} targets.",
+                               CAST_USAGE)  # fmt: skip
+        return
+    if len(set(ids)) > 1 and not effect.many:
         raise BadArguments(f"{spell} affects one creature, not {len(set(ids))}.", CAST_USAGE)
-    if len(ids) != len(set(ids)) and effect.darts == 0:
+    if len(ids) != len(set(ids)):
         raise BadArguments("A target is named twice.", CAST_USAGE)
 
 
@@ -153,6 +161,8 @@ def _target_result(ctx: CommandContext, tid: str, before: int, results: list[tup
         id=tid, name=who.name, hp_before=before, hp_after=who.hp, max_hp=who.max_hp,
         damage_dealt=sum(c.get("damage_taken", 0) for c in changes), healed=sum(c.get("regained", 0) for c in changes),
         dropped=any(c.get("dropped_to_zero") for c in changes), dead=who.dead,
+        concentration_dc=max((c["concentration_save_dc"] for c in changes if c.get("concentration_save_dc")),
+                             default=None),
         summaries=tuple(s for _, s in results if s), **fields,
     )  # fmt: skip
 
@@ -229,9 +239,8 @@ def _heals(ctx: CommandContext, effect: SpellEffect, ids: list[str], amount: int
     return out
 
 
-def _spend(ctx: CommandContext, cid: str, me: Character, record: dict[str, Any], level: int | None) -> dict[str, Any]:
-    """Check the cast on a copy of the caster, then spend the slot and start concentration for real."""
-    trial = cast_spell(me.model_copy(deep=True), record, level, check_known=False)
+def _spend(ctx: CommandContext, cid: str, trial: GameSpellCast) -> dict[str, Any]:
+    """Spend the slot the trial cast chose (through the engine) and start concentration for real."""
     out: dict[str, Any] = {"slot_level": trial.slot_level, "slot_kind": trial.slot_kind, "upcast": trial.upcast,
                            "concentration": trial.concentration}  # fmt: skip
     if trial.slot_level is not None:
@@ -264,8 +273,9 @@ async def cast(ctx: CommandContext, what: str) -> SpellCast:
     ids = _resolve_targets(ctx, cid, names)
     if effect.kind == "heal" and not ids:
         ids = [cid]
-    _check_target_count(effect, ids, spell)
-    spent = _spend(ctx, cid, me, record, level)
+    trial = cast_spell(me.model_copy(deep=True), record, level, check_known=False)  # checks only: a copy
+    _check_target_count(effect, ids, spell, trial.slot_level)
+    spent = _spend(ctx, cid, trial)
     me = ctx.state.characters[cid]
     slot = spent["slot_level"]
     modifier = me.modifier(me.spellcasting_ability) if me.spellcasting_ability else 0

@@ -112,7 +112,10 @@ def _target_line(t: SpellTarget, r: SpellCast) -> str:
     else:
         parts.append("takes no damage")
     tail = " and dies" if t.dead else (" and drops" if t.dropped else "")
-    return f"  {t.name}: " + ", ".join(parts) + tail + "."
+    line = f"  {t.name}: " + ", ".join(parts) + tail + "."
+    if t.concentration_dc:
+        line += f" {t.name} must make a DC {t.concentration_dc} Constitution save to keep concentrating."
+    return line
 
 
 @renders(SpellCast)

@@ -252,6 +252,7 @@ async def test_a_spell_it_cannot_read_is_cast_for_the_dm_to_narrate_and_starts_c
     ("!cast fire bolt", MIRA, BadArguments),  # no target
     ("!cast fire bolt on ogre 1, ogre 2", MIRA, BadArguments),  # one target only
     ("!cast fireball on nobody", MIRA, BadArguments),
+    ("!cast magic missile on ogre 1, ogre 2, ogre 1, ogre 2", MIRA, BadArguments),  # 3 darts at 1st level
     ("!cast fire bolt at 2 on ogre 1", MIRA, RulesError),  # cantrips take no slot
     ("!cast fireball at 10 on ogre 1", MIRA, NoSpellSlot),
     ("!cast fireball on ogre 1", BROM, RulesError),  # a fighter casts nothing
@@ -282,3 +283,15 @@ async def test_without_a_rules_database_casting_is_unavailable() -> None:
 def test_cast_needs_a_spell() -> None:
     with pytest.raises(BadArguments):
         parse_invocation("!cast")
+
+
+async def test_a_character_saves_with_their_own_modifier_and_must_keep_concentrating() -> None:
+    state = _state()
+    brom = state.characters["pc-3"].model_copy(deep=True)
+    brom.max_hp, brom.hp, brom.concentration = 100, 100, "Bless"
+    result, after = await cast(state.replace("pc-3", brom), "!cast fireball on brom, ogre 1")
+    hurt = next(t for t in result.targets if t.id == "pc-3")
+    assert hurt.save_modifier == brom.saving_throw_modifier("dexterity") == 1
+    assert after.characters["pc-3"].hp == 100 - hurt.damage_dealt
+    assert hurt.concentration_dc == max(10, hurt.damage_dealt // 2)
+    assert "Constitution save to keep concentrating" in render_text(result)
