@@ -334,3 +334,13 @@ async def test_the_owner_ends_a_fight_any_time() -> None:
         await run(ctx, "!end_combat")
     with pytest.raises(BadArguments):
         await run(ctx, "!end_combat now")
+
+
+async def test_stored_combat_results_replay_as_they_were() -> None:
+    from dm.commands.results import load_result
+
+    state = _fight(_party(**{"goblin-1": _goblin()}), ["pc-3", "goblin-1", "pc-2"])
+    hit, _ = await _attack_until(state, "!attack goblin 1", lambda r: r.hit)
+    shown = await run(_ctx(state), "!turn_order")
+    assert load_result(hit.dump()) == hit and load_result(shown.dump()) == shown
+    assert type(load_result(shown.dump())) is TurnOrder

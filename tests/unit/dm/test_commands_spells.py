@@ -295,3 +295,10 @@ async def test_a_character_saves_with_their_own_modifier_and_must_keep_concentra
     assert after.characters["pc-3"].hp == 100 - hurt.damage_dealt
     assert hurt.concentration_dc == max(10, hurt.damage_dealt // 2)
     assert "Constitution save to keep concentrating" in render_text(result)
+
+
+async def test_a_stored_spell_result_replays_as_it_was() -> None:
+    from dm.commands.results import load_result
+
+    result, _ = await cast(_state(), "!cast magic missile at 2 on ogre 1, ogre 2")
+    assert load_result(result.dump()) == result
