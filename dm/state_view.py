@@ -2,7 +2,8 @@
 
     {"campaign", "location", "time", "game_minutes", "weather",
      "characters": [{id, name, player, race, class, level, hp, max_hp, temp_hp, ac, conditions,
-                     inventory: [{name, quantity}], currency, spell_slots}],
+                     inventory: [{name, quantity}], currency, spell_slots,
+                     resources: {name: {max, remaining}} (max and remaining null when unlimited)}],
      "combat": null | {round, current, order: [{name, initiative, hp}]},
      "npcs_met": [...], "plot_threads": [...]}
 """
@@ -60,6 +61,10 @@ def _character(cid: str, who: Character, players: Mapping[int, str]) -> dict[str
         "inventory": [{"name": i.name, "quantity": i.quantity} for i in who.inventory.items],
         "currency": who.currency.model_dump(),
         "spell_slots": _slots(who),
+        "resources": {
+            key: {"max": None if pool.unlimited else pool.max, "remaining": None if pool.unlimited else pool.remaining}
+            for key, pool in who.resources.items()
+        },
     }
 
 

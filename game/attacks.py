@@ -34,6 +34,7 @@ from game.conditions import (
 )
 from game.equipment import Weapon, find_weapon
 from game.errors import RulesError
+from game.resources import class_counters, is_lucky, is_raging
 
 if TYPE_CHECKING:
     from game.character import Character
@@ -108,6 +109,7 @@ class AttackProfile(BaseModel):
     critical_on: int = Field(20, ge=2, le=20)  # lowest natural roll that is a critical hit (Champion: 19, 18)
     extra_critical_dice: int = Field(0, ge=0, le=10)  # weapon dice added to a crit (Savage Attacks, Brutal Critical)
     disadvantage: bool = False  # always rolled at disadvantage (a Small creature with a heavy weapon)
+    lucky: bool = False  # a halfling rerolls a natural 1 (Lucky)
 
 
 class AttackResult(BaseModel):
@@ -194,6 +196,11 @@ def character_attack_profile(
     small_heavy = w.has("heavy") and _size(character) == "Small"  # SRD p. 65: Small creatures, heavy weapons
     if small_heavy or character.wears_armor_without_proficiency:  # SRD p. 62: unfamiliar armor
         profile = profile.model_copy(update={"disadvantage": True})
+    if is_lucky(character):
+        profile = profile.model_copy(update={"lucky": True})
+    if is_raging(character) and w.kind == "melee" and not thrown and profile.ability == "strength":
+        rage_bonus = class_counters(character.class_name, character.level).rage_damage  # SRD "Rage"
+        profile = profile.model_copy(update={"damage_bonus": profile.damage_bonus + rage_bonus})
     return profile
 
 
@@ -388,7 +395,7 @@ def make_attack(
         within_5_feet=within_5,
         circumstances=sources,
     )
-    rolls = tuple(die.value for die in dice.roll("1d20", advantage=mode).rolls)
+    rolls = dice.d20_faces(mode, lucky=profile.lucky)[1]  # Lucky: a natural 1 is rerolled
     forced = hit_is_critical(target_conditions, within_5_feet=within_5)
     natural, hit, critical, fumble = resolve_attack(profile, target_ac, rolls, mode, forced_critical=forced)
     damage_rolls: tuple[int, ...] = ()

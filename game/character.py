@@ -25,6 +25,7 @@ from game.abilities import (
 from game.conditions import hit_point_maximum
 from game.errors import IllegalEffect, ItemNotFound, RulesError
 from game.inventory import Currency, Inventory, Item
+from game.resources import ResourceState
 from game.slots import SpellSlots
 
 __all__ = [
@@ -39,7 +40,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2  # 2: class resources (`resources`, `active_features`)
 MAX_EXHAUSTION: Final = 6
 MAX_HIT_POINTS: Final = 1000  # far above any level-20 character; guards absurd input
 
@@ -138,6 +139,8 @@ class Character(BaseModel):
     death_saves: DeathSaves = Field(default_factory=DeathSaves)
     dead: bool = False
     concentration: str | None = None
+    resources: dict[str, ResourceState] = Field(default_factory=dict)  # class pools by key (game.resources)
+    active_features: list[str] = Field(default_factory=list)  # features in effect now ("rage")
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Checked before assignment: pydantic's after-validators run once the value is already set.
@@ -155,6 +158,17 @@ class Character(BaseModel):
             raise ValueError(f"hp {self.hp} is above max_hp {self.max_hp}")
         if self.hit_dice > self.level:
             raise ValueError(f"hit_dice {self.hit_dice} is above level {self.level}")
+        return self
+
+    @model_validator(mode="after")
+    def _fill_resources(self) -> Character:
+        # A sheet without pools (a new character, a schema-1 row) gets them computed from class and level.
+        if not self.resources:
+            from game.resources import compute_resources
+
+            pools = compute_resources(self)
+            if pools:
+                self.__dict__["resources"] = pools
         return self
 
     # --- serialisation -------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from game.abilities import ability_modifier
-from game.dice import Advantage
+from game.dice import Advantage, d20_faces
 from game.errors import NoCombatants, NotYourTurn, RulesError, UnknownCharacter
 
 __all__ = [
@@ -67,6 +67,7 @@ class Entrant(BaseModel):
     initiative_bonus: int = Field(0, ge=-10, le=20)
     initiative_advantage: Advantage = Advantage.NONE  # e.g. disadvantage when poisoned or exhausted
     is_player: bool = False
+    initiative_lucky: bool = False  # a halfling rerolls a natural 1 (Lucky)
 
 
 class TurnAdvanced(BaseModel):
@@ -93,16 +94,18 @@ class CombatState(BaseModel):
 
 
 def roll_initiative(
-    dexterity: int, rng: random.Random | None = None, bonus: int = 0, *, advantage: Advantage = Advantage.NONE
+    dexterity: int,
+    rng: random.Random | None = None,
+    bonus: int = 0,
+    *,
+    advantage: Advantage = Advantage.NONE,
+    lucky: bool = False,
 ) -> int:
     """d20 + Dexterity modifier (+ bonus, e.g. a feature). Initiative is a Dexterity check (SRD p. 90), so
     what gives disadvantage on ability checks (exhaustion 1+, poisoned, frightened) applies: two d20s, the
     lower (or, with advantage, the higher) counts."""
-    source = rng or random
-    d20 = source.randint(1, 20)
-    if advantage is not Advantage.NONE:
-        second = source.randint(1, 20)
-        d20 = max(d20, second) if advantage is Advantage.ADVANTAGE else min(d20, second)
+    faces = d20_faces(advantage, lucky=lucky, rng=rng or random)[1]  # Lucky: a natural 1 is rerolled
+    d20 = max(faces) if advantage is Advantage.ADVANTAGE else min(faces)
     return d20 + ability_modifier(dexterity) + bonus
 
 
@@ -158,6 +161,7 @@ class Combat:
                 initiative_bonus=e.initiative_bonus,
                 advantage=e.initiative_advantage,
                 is_player=e.is_player,
+                lucky=e.initiative_lucky,
             )
         if not combat._combatants:
             raise NoCombatants("A fight needs at least one combatant.")
@@ -220,6 +224,7 @@ class Combat:
         initiative_bonus: int = 0,
         is_player: bool = False,
         advantage: Advantage = Advantage.NONE,
+        lucky: bool = False,
     ) -> Combatant:
         """Add someone to the order, rolling initiative unless `initiative` is given.
 
@@ -233,7 +238,7 @@ class Combat:
         if len(self._combatants) >= MAX_COMBATANTS:
             raise RulesError(f"A fight can hold at most {MAX_COMBATANTS} combatants.")
         if initiative is None:
-            initiative = roll_initiative(dexterity, self._rng, initiative_bonus, advantage=advantage)
+            initiative = roll_initiative(dexterity, self._rng, initiative_bonus, advantage=advantage, lucky=lucky)
         try:
             combatant = Combatant(
                 id=combatant_id, name=name, initiative=initiative, dexterity=dexterity, is_player=is_player

@@ -22,6 +22,7 @@ from game.equipment import find_armor, find_weapon
 from game.errors import InvalidCreation, RulesError
 from game.inventory import Inventory, make_item
 from game.races import resolve_race
+from game.resources import refresh_resources
 
 __all__ = [
     "ASI_LEVELS",
@@ -424,6 +425,7 @@ def level_up(
     character.speed = character_speed(character)  # more Strength can lift a heavy-armor penalty
     if new_level >= 2 and "Jack of All Trades" in character.features and not character.proficiencies.jack_of_all_trades:
         character.proficiencies = character.proficiencies.model_copy(update={"jack_of_all_trades": True})
+    refresh_resources(character)  # class-table pools grow with the level (spent uses stay spent)
     return LevelUp(
         name=character.name,
         level=new_level,

@@ -20,7 +20,9 @@ from pydantic import BaseModel, ConfigDict
 
 from game.character import Character, DeathSaves
 from game.conditions import Advantage, saving_throw_modifier
+from game.dice import d20_faces
 from game.errors import RulesError
+from game.resources import is_lucky
 
 __all__ = [
     "STABILIZE_DC",
@@ -102,18 +104,19 @@ def record_death_save(saves: DeathSaves, natural: int) -> DeathSaveResult:
 
 
 def roll_death_save(
-    saves: DeathSaves, rng: random.Random | None = None, *, advantage: Advantage = Advantage.NONE
+    saves: DeathSaves,
+    rng: random.Random | None = None,
+    *,
+    advantage: Advantage = Advantage.NONE,
+    lucky: bool = False,
 ) -> DeathSaveResult:
     """Roll a d20 with `rng` (a seeded `random.Random` in tests) and record it.
 
     With advantage or disadvantage two d20s are rolled and the higher or lower counts.
     """
     _require_dying(saves)
-    source = rng or random
-    natural = source.randint(1, 20)
-    if advantage is not Advantage.NONE:
-        second = source.randint(1, 20)
-        natural = max(natural, second) if advantage is Advantage.ADVANTAGE else min(natural, second)
+    faces = d20_faces(advantage, lucky=lucky, rng=rng or random)[1]  # Lucky: a natural 1 is rerolled
+    natural = max(faces) if advantage is Advantage.ADVANTAGE else min(faces)
     return record_death_save(saves, natural)
 
 
@@ -164,7 +167,7 @@ def make_death_save(
     # a death save is a saving throw: exhaustion 3+ gives disadvantage (SRD p. 358)
     mode = saving_throw_modifier(character.conditions, "constitution", character.exhaustion).mode
     result = (
-        roll_death_save(character.death_saves, rng, advantage=mode)
+        roll_death_save(character.death_saves, rng, advantage=mode, lucky=is_lucky(character))
         if natural is None
         else record_death_save(character.death_saves, natural)
     )

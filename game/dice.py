@@ -35,9 +35,11 @@ __all__ = [
     "DiceRoll",
     "DieResult",
     "combine_advantage",
+    "d20_faces",
     "dice_bounds",
     "parse_expression",
     "roll",
+    "roll_d20",
     "seeded",
 ]
 
@@ -338,3 +340,61 @@ def _bounds(node: Any, expression: str) -> tuple[int, int]:
             return l_low + r_low, l_high + r_high
         return l_low - r_high, l_high - r_low
     raise DiceError(expression, "I can only work out the range of plain sums like `2d4+2`.")
+
+
+def d20_faces(
+    advantage: Advantage = Advantage.NONE, *, lucky: bool = False, rng: random.Random | None = None
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The d20s of one attack roll, ability check or saving throw: (as first rolled, as they stand).
+
+    Two dice with advantage or disadvantage. `lucky` is the halfling's Lucky trait (SRD p. 4): a 1 on
+    the d20 is rerolled once and the new roll must be used; with two dice only one 1 is rerolled. The
+    dice come from `rng`, else the module `random` that `roll` uses too (so `seeded` covers both).
+    This is the one place the engine rolls such a d20 for a creature.
+    """
+    source = rng or random
+    first = tuple(source.randint(1, 20) for _ in range(1 if advantage is Advantage.NONE else 2))
+    final = list(first)
+    if lucky and 1 in final:
+        final[final.index(1)] = source.randint(1, 20)
+    return first, tuple(final)
+
+
+def roll_d20(
+    modifier: int = 0,
+    *,
+    dc: int | None = None,
+    advantage: Advantage = Advantage.NONE,
+    lucky: bool = False,
+    rng: random.Random | None = None,
+) -> DiceRoll:
+    """Roll d20 + `modifier` for a check, save or attack (with `d20_faces`), as a `DiceRoll`.
+
+    The rerolled 1 of a Lucky halfling is listed as not kept; `crit`/`fumble` read the d20 that counts.
+    """
+    first, final = d20_faces(advantage, lucky=lucky, rng=rng)
+    natural = final[0] if advantage is Advantage.NONE else (max(final) if advantage > 0 else min(final))
+    dice: list[DieResult] = []
+    kept_index = final.index(natural)
+    for i, (was, now) in enumerate(zip(first, final, strict=True)):
+        if was != now:
+            dice.append(DieResult(20, was, False))
+        dice.append(DieResult(20, now, i == kept_index))
+    head = "1d20" if advantage is Advantage.NONE else ("2d20kh1" if advantage > 0 else "2d20kl1")
+    head += "ro1" if lucky else ""
+    shown = ", ".join(str(d.value) if d.kept else f"~~{d.value}~~" for d in dice)
+    total = natural + modifier
+    sign = "+" if modifier >= 0 else "-"
+    return DiceRoll(
+        expression=f"1d20{modifier:+d}",
+        rolled=f"{head} {sign} {abs(modifier)}",
+        total=total,
+        rolls=tuple(dice),
+        crit=natural == 20,
+        fumble=natural == 1,
+        dc=dc,
+        success=None if dc is None else total >= dc,
+        advantage=advantage,
+        critical=False,
+        breakdown=f"{head} ({shown}) {sign} {abs(modifier)} = {total}",
+    )

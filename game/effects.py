@@ -38,6 +38,7 @@ __all__ = [
     "EFFECT_KINDS",
     "Effect",
     "EffectOutcome",
+    "FeatureEnd",
     "GameState",
     "HpChange",
     "ItemAdd",
@@ -47,6 +48,7 @@ __all__ = [
     "NpcRecord",
     "PlotAdvance",
     "PlotThread",
+    "ResourceSpend",
     "SlotSpend",
     "StoryHook",
     "TempHp",
@@ -144,6 +146,31 @@ class SlotSpend(_Effect):
     target: str
     level: int
     spell: str | None = None
+
+
+class ResourceSpend(_Effect):
+    """Spend a class resource (`game.resources` keys or names: "rage", "ki", "lay on hands", ...).
+
+    `amount` is uses or points. Arcane Recovery names the spent slots to regain in `slot_levels`; Font of
+    Magic (`resource="font_of_magic"`) turns sorcery points into one slot of `slot_levels[0]`, or with
+    `to_points` that slot into sorcery points. Spending Rage starts raging; Relentless Endurance (at 0 HP)
+    leaves the half-orc at 1 hit point.
+    """
+
+    kind: Literal["resource_spend"] = "resource_spend"
+    target: str
+    resource: str
+    amount: int = 1
+    slot_levels: list[int] = Field(default_factory=list)
+    to_points: bool = False
+
+
+class FeatureEnd(_Effect):
+    """A feature in effect ends (a rage)."""
+
+    kind: Literal["feature_end"] = "feature_end"
+    target: str
+    feature: str = "rage"
 
 
 class LocationChange(_Effect):
@@ -254,14 +281,16 @@ Effect = Annotated[
     | TurnAdvance
     | NpcIntroduce
     | PlotAdvance
-    | CurrencyChange,
+    | CurrencyChange
+    | ResourceSpend
+    | FeatureEnd,
     Field(discriminator="kind"),
 ]
 EFFECT_ADAPTER: TypeAdapter[Effect] = TypeAdapter(Effect)
 EFFECT_KINDS: tuple[str, ...] = (
     "hp_change", "temp_hp", "item_add", "item_remove", "condition_set", "condition_clear", "slot_spend",
     "location_change", "xp_award", "combat_start", "combat_end", "combat_join", "combat_leave", "turn_advance",
-    "npc_introduce", "plot_advance", "currency_change",
+    "npc_introduce", "plot_advance", "currency_change", "resource_spend", "feature_end",
 )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from game.character import Character, DeathSaves
 from game.dice import roll
 from game.errors import RestError
+from game.resources import restore_resources
 
 __all__ = ["LongRest", "ShortRest", "long_rest", "short_rest"]
 
@@ -39,6 +40,7 @@ class ShortRest(BaseModel):
     hit_dice_left: int
     rolls: tuple[dict[str, Any], ...]
     pact_slots_restored: int
+    resources_restored: dict[str, int] = {}  # class pools refilled (game.resources), by key
 
 
 class LongRest(BaseModel):
@@ -51,6 +53,7 @@ class LongRest(BaseModel):
     hit_dice_regained: int
     hit_dice: int
     exhaustion: int
+    resources_restored: dict[str, int] = {}  # class pools refilled (game.resources), by key
 
 
 def short_rest(character: Character, hit_dice: int = 0) -> ShortRest:
@@ -82,6 +85,7 @@ def short_rest(character: Character, hit_dice: int = 0) -> ShortRest:
     healed = character.heal(total).healed if total else 0
     pact_before = character.spell_slots.pact_current
     character.spell_slots.restore_pact()
+    restored = restore_resources(character, "short")
     return ShortRest(
         name=character.name,
         hit_dice_spent=hit_dice,
@@ -90,6 +94,7 @@ def short_rest(character: Character, hit_dice: int = 0) -> ShortRest:
         hit_dice_left=character.hit_dice,
         rolls=tuple(rolls),
         pact_slots_restored=character.spell_slots.pact_current - pact_before,
+        resources_restored=restored,
     )
 
 
@@ -114,6 +119,8 @@ def long_rest(character: Character, *, food_and_drink: bool = True) -> LongRest:
     regained = min(max(1, character.level // 2), character.level - character.hit_dice)
     character.hit_dice += regained
     character.death_saves = DeathSaves()
+    restored = restore_resources(character, "long")
+    character.active_features = []  # a rage (1 minute) is long over
     return LongRest(
         name=character.name,
         healed=healed,
@@ -122,4 +129,5 @@ def long_rest(character: Character, *, food_and_drink: bool = True) -> LongRest:
         hit_dice_regained=regained,
         hit_dice=character.hit_dice,
         exhaustion=character.exhaustion,
+        resources_restored=restored,
     )

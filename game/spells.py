@@ -20,8 +20,9 @@ from game.character import Character
 from game.classes import get_class
 from game.conditions import can_act, saving_throw_modifier
 from game.damage import concentration_save_dc
-from game.dice import DiceRoll, roll
+from game.dice import DiceRoll, roll_d20
 from game.errors import IllegalEffect, NoSpellSlot, RulesError, UnknownSpell
+from game.resources import is_lucky
 
 __all__ = [
     "ConcentrationCheck",
@@ -254,7 +255,7 @@ def concentration_check(character: Character, damage: int, result: DiceRoll | No
     if result is None:
         modifier = character.saving_throw_modifier("constitution")
         mode = saving_throw_modifier(character.conditions, "constitution", character.exhaustion).mode
-        result = roll(f"1d20{modifier:+d}", dc=dc, advantage=mode)  # exhaustion 3+: disadvantage
+        result = roll_d20(modifier, dc=dc, advantage=mode, lucky=is_lucky(character))  # exhaustion 3+: disadvantage
     kept = result.total >= dc
     if not kept or character.hp == 0:
         character.end_concentration()

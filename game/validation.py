@@ -77,6 +77,8 @@ from game.effects import (
 )
 from game.errors import IllegalEffect, NoSpellSlot, RulesError
 from game.inventory import COIN_VALUES_CP, Currency, make_item
+from game.resources import end_rage_if_incapacitated, rage_resistances
+from game.validation_resources import RESOURCE_APPLIERS
 from game.validation_world import MAX_XP_AWARD, WORLD_APPLIERS
 
 __all__ = [
@@ -148,7 +150,7 @@ def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange) 
         raise IllegalEffect(f"{amount} damage in one blow is beyond anything in the rules (at most {MAX_DAMAGE}).")
     damage_type = parse_damage_type(e.damage_type) if e.damage_type else None
     if isinstance(who, Character):
-        resistances: tuple[str, ...] = _race_resistances(who)
+        resistances: tuple[str, ...] = (*_race_resistances(who), *rage_resistances(who))  # raging: B/P/S
         vulnerabilities: tuple[str, ...] = ()
         immunities: tuple[str, ...] = ()
         concentrating = who.concentration is not None
@@ -206,6 +208,7 @@ def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange) 
             who.death_saves = take_damage_at_zero(who.death_saves, critical=e.critical)
             if who.death_saves.failures >= 3:
                 who.die()
+        end_rage_if_incapacitated(who)  # unconscious (or dead): the rage ends
         changes.update(dead=who.dead, death_saves=who.death_saves.model_dump(), concentration=who.concentration)
         if out.concentration_dc is not None and who.concentration is not None:
             changes["concentration_save_dc"] = out.concentration_dc
@@ -343,6 +346,7 @@ def _condition_set(state: GameState, e: ConditionSet, rng: random.Random) -> _Re
         who.add_condition(condition.value)
         if not can_act(who.conditions):
             who.end_concentration()  # incapacitated: concentration ends
+            end_rage_if_incapacitated(who)
     else:
         who = who.model_copy(update={"conditions": (*who.conditions, condition.value)})
     changes = {"target": cid, "conditions": list(who.conditions)}
@@ -414,6 +418,7 @@ _APPLIERS: Final[dict[str, Callable[[GameState, Any, random.Random], _Result]]] 
     "slot_spend": _slot_spend,
     "currency_change": _currency_change,
     **WORLD_APPLIERS,
+    **RESOURCE_APPLIERS,
 }
 
 

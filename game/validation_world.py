@@ -33,6 +33,7 @@ from game.effects import (
     require_alive,
 )
 from game.errors import IllegalEffect, NoCombatants, UnknownCharacter
+from game.resources import is_lucky
 
 __all__ = ["MAX_XP_AWARD", "WORLD_APPLIERS"]
 
@@ -155,6 +156,7 @@ def _entrants(state: GameState, combatants: list[Any]) -> tuple[GameState, list[
                 initiative=entrant.initiative,
                 initiative_bonus=bonus,
                 initiative_advantage=mode,
+                initiative_lucky=is_lucky(who),
                 is_player=isinstance(who, Character),
             )
         )
@@ -245,7 +247,7 @@ def _combat_join(state: GameState, e: CombatJoin, rng: random.Random) -> _Result
     for x in entrants:  # the current combatant keeps the turn (Combat.add_combatant)
         combat.add_combatant(x.id, x.name, dexterity=x.dexterity, initiative=x.initiative,
                              initiative_bonus=x.initiative_bonus, is_player=x.is_player,
-                             advantage=x.initiative_advantage)  # fmt: skip
+                             advantage=x.initiative_advantage, lucky=x.initiative_lucky)  # fmt: skip
     current = combat.current
     assert current is not None
     changes = {"order": _order(combat), "round": combat.round, "current": current.id}

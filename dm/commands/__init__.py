@@ -8,7 +8,7 @@ import importlib
 
 __all__ = ["AREA_MODULES", "load_all"]
 
-AREA_MODULES = ("character", "creation", "dice", "combat", "spells", "rules", "campaign", "admin", "system")
+AREA_MODULES = ("character", "creation", "dice", "combat", "spells", "features", "rules", "campaign", "admin", "system")
 
 
 def load_all() -> None:

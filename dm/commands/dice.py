@@ -17,8 +17,9 @@ from dm.errors import BadArguments, NoCharacter
 from game.abilities import ABILITIES, ABILITY_ABBREVIATIONS, SKILLS, ability_name, skill_name
 from game.character import Character
 from game.conditions import check_roll_modifier, saving_throw_modifier
-from game.dice import Advantage, combine_advantage, roll
+from game.dice import Advantage, combine_advantage, roll, roll_d20
 from game.errors import RulesError
+from game.resources import is_lucky
 
 __all__ = ["RollDone", "check_roll"]
 
@@ -88,7 +89,7 @@ def check_roll(who: Character, kind: str, key: str, mode: Advantage, dc: int | N
         return RollDone(who=who.name, label=label, roll={"expression": "", "total": 0, "rolls": []}, modifier=modifier,
                         dc=dc, success=False if dc is not None else None, auto_fail=True,
                         comment=f"{who.name}'s conditions make this fail outright.")  # fmt: skip
-    result = roll(f"1d20{modifier:+d}", dc=dc, advantage=rule.mode)
+    result = roll_d20(modifier, dc=dc, advantage=rule.mode, lucky=is_lucky(who))  # Lucky: a halfling rerolls a 1
     return RollDone(who=who.name, label=label, roll=result.to_dict(), modifier=modifier,
                     advantage=rule.mode.name.lower(), dc=dc, success=result.success)  # fmt: skip
 

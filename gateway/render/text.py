@@ -17,7 +17,7 @@ __all__ = ["render_text", "renders", "signed"]
 
 R = TypeVar("R", bound=CommandResult)
 _RENDERERS: dict[type[CommandResult], Callable[[Any], str]] = {}
-_AREA_MODULES = ("text_dice", "text_character", "text_combat", "text_rules", "text_system")
+_AREA_MODULES = ("text_dice", "text_character", "text_combat", "text_rules", "text_system", "text_features")
 
 
 def renders(cls: type[R]) -> Callable[[Callable[[R], str]], Callable[[R], str]]:

@@ -24,10 +24,10 @@ def _blank(**overrides: object) -> Character:
 
 def test_to_dict_has_schema_version_and_stable_field_names(wizard: Character) -> None:
     data = wizard.to_dict()
-    assert data["schema_version"] == SCHEMA_VERSION == 1
+    assert data["schema_version"] == SCHEMA_VERSION == 2  # 2: class resources
     for key in ("name", "player_id", "race", "class_name", "level", "xp", "ability_scores", "hp", "max_hp",
                 "temp_hp", "armor_class", "proficiencies", "inventory", "currency", "spell_slots", "conditions",
-                "exhaustion", "death_saves", "concentration", "hit_dice"):
+                "exhaustion", "death_saves", "concentration", "hit_dice", "resources", "active_features"):
         assert key in data
     assert data["spell_slots"]["maximum"] == {"1": 2}  # JSON keys
     assert data["ability_scores"]["intelligence"] == 16
