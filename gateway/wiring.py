@@ -41,6 +41,7 @@ from persistence.play_state import PlayStateRepository
 __all__ = ["Services", "host_stats", "open_table"]
 
 _PROBE_TIMEOUT_S = 0.5
+_HEALTH_TIMEOUT_S = 5.0
 
 
 async def _call(target: Any, method: str, *args: Any) -> Any:
@@ -144,8 +145,9 @@ class Services:
         }  # fmt: skip
         if self.router is not None:
             try:
-                live = await _call(self.router, "status")
-            except Exception as exc:  # noqa: BLE001 - a dead router is a status, not a crash
+                live = dict(await _call(self.router, "status"))
+                live["health"] = await asyncio.wait_for(_call(self.router, "check_health"), _HEALTH_TIMEOUT_S)
+            except Exception as exc:  # noqa: BLE001 - a dead or slow router is a status, not a crash
                 live = {"error": f"the router did not answer ({type(exc).__name__})"}
             status["router"] = live
         status["in_use"] = self._in_use(status)
@@ -157,8 +159,9 @@ class Services:
         live = status.get("router") or {}
         backends = live.get("backends") if isinstance(live, dict) else None
         if backends:
+            health = live.get("health") or {}
             for name in live.get("order", []):
-                if backends.get(name, {}).get("breaker") != "open":
+                if backends.get(name, {}).get("breaker") != "open" and health.get(name, True):
                     return name
             return None
         order = status["order"]

@@ -52,8 +52,9 @@ def _help_command(r: HelpCommand) -> str:
 # --- status --------------------------------------------------------------------------------------------
 
 
-def _backend_line(name: str, info: dict[str, Any]) -> str:
-    parts = [f"breaker {info.get('breaker', '?')}"]
+def _backend_line(name: str, info: dict[str, Any], healthy: bool | None) -> str:
+    parts = [] if healthy is None else ["healthy" if healthy else "not answering"]
+    parts.append(f"breaker {info.get('breaker', '?')}")
     if info.get("failures"):
         parts.append(f"{info['failures']} failures")
     if info.get("in_flight"):
@@ -86,7 +87,8 @@ def _model_status(r: ModelStatus) -> str:
     elif isinstance(router, dict):
         forced = router.get("forced_api_remaining_s") or 0
         lines.append("Router:" + (f" API fallbacks forced for {forced / 60:.0f} more minutes" if forced else ""))
-        lines += [_backend_line(n, info) for n, info in router.get("backends", {}).items()]
+        health = router.get("health") or {}
+        lines += [_backend_line(n, info, health.get(n)) for n, info in router.get("backends", {}).items()]
     else:
         lines.append("Router: not running in this process (status from the configuration)")
     return "\n".join(lines)

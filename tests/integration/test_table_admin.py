@@ -162,3 +162,13 @@ async def test_the_storyteller_commands_refuse_politely_on_the_table(table: Tabl
     reply = await say(table, MIRA, "!summarize_act")
     assert reply.kind == "error" and reply.result.error == "Unavailable"
     assert reply.result.reason.startswith("The storyteller (the AI DM), which !summarize_act needs, is not available")
+
+
+async def test_open_table_defaults_come_from_the_settings(clean_db: Any) -> None:
+    from persistence.rules_book import RulesBook
+
+    settings = load_settings(_env_file=None, owner_id=77)
+    table = await open_table(settings, clean_db)
+    assert isinstance(table.rules, RulesBook) and table.owner_id == 77 and table.seed is None
+    assert table.services is not None and table.services.table is table  # type: ignore[attr-defined]
+    assert (await open_table(settings, clean_db, owner_id=5, rules=None)).owner_id == 5

@@ -121,7 +121,8 @@ async def test_model_status_with_a_live_router_reports_breakers() -> None:
     assert result.status["router"]["backends"]["embedded"]["breaker"] == "closed"
     assert result.status["in_use"] == "embedded"
     text = render_text(result)
-    assert "embedded: breaker closed" in text and "forced for 10 more minutes" in text
+    assert result.status["router"]["health"] == {"embedded": True}
+    assert "embedded: healthy, breaker closed" in text and "forced for 10 more minutes" in text
     _no_secret(text)
 
 
