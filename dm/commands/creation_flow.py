@@ -460,6 +460,21 @@ def check_name(name: str, taken: Iterable[str] = ()) -> str:
     return name
 
 
+def _named_pick(d: Draft, answer: str) -> tuple[int, str] | None:
+    """(option, item) when the answer names what fills the one "any ..." slot of exactly one option of the
+    current equipment line (and names no option itself)."""
+    choices, _ = choices_for(d, "equipment")
+    if _candidates(answer, choices):
+        return None
+    fits = []
+    for index, option in enumerate(d.class_info.starting_equipment[len(d.equipment)]):
+        slots = [name for name, _ in option if name.startswith("any ")]
+        hit = _match_one(answer, _pick_choices(slots[0])) if len(slots) == 1 else None
+        if hit is not None:
+            fits.append((index, hit.label))
+    return fits[0] if len(fits) == 1 else None
+
+
 def apply_answer(d: Draft, step: str, answer: str, taken: Iterable[str] = ()) -> None:
     """Record one answer to `step` in `d` (change a copy: a refused answer may leave it half-changed).
 
@@ -470,6 +485,9 @@ def apply_answer(d: Draft, step: str, answer: str, taken: Iterable[str] = ()) ->
         d.scores = _scores_answer(d, answer)
     elif step == "name":
         d.name = check_name(answer, taken)
+    elif step == "equipment" and (shortcut := _named_pick(d, answer)) is not None:
+        _take_equipment(d, shortcut[0])  # "flute" for "(b) any musical instrument": the option and its pick
+        d.picks.append(shortcut[1])
     else:
         choices, pick = choices_for(d, step)
         values = match_choices(answer, choices, pick)

@@ -195,6 +195,20 @@ async def test_a_name_already_played_here_is_refused() -> None:
     assert isinstance(made, CharacterCreated) and made.race == "Halfling" and made.subrace == "Lightfoot"
 
 
+async def test_naming_the_instrument_picks_the_any_instrument_option() -> None:
+    ctx = _ctx()
+    await run(ctx, "!create_character")
+    for text in ("human", "bard", "standard", "recommended", "1, 2, 3", "rapier", "diplomat"):
+        step = await answer(ctx, text)
+    assert isinstance(step, CreationStep) and step.step == "equipment" and "Lute" in step.choices[0].label
+    name = await answer(ctx, "flute")  # not an option itself: it fills "(b) any musical instrument"
+    assert isinstance(name, CreationStep) and name.step == "name" and not name.problem
+    made = await answer(ctx, "Wren")
+    assert isinstance(made, CharacterCreated)
+    assert {e["name"] for e in made.equipment} >= {"Flute", "Rapier", "Diplomat's pack"}
+    assert "Lute" not in {e["name"] for e in made.equipment}
+
+
 async def test_choose_needs_an_answer_and_a_draft() -> None:
     with pytest.raises(BadArguments, match="ANSWER is missing"):
         await run(_ctx(), "!choose")
