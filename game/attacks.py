@@ -34,7 +34,7 @@ from game.conditions import (
 )
 from game.equipment import Weapon, find_weapon
 from game.errors import RulesError
-from game.resources import class_counters, is_lucky, is_raging
+from game.resources import class_counters, class_level, is_lucky, is_raging
 
 if TYPE_CHECKING:
     from game.character import Character
@@ -199,7 +199,7 @@ def character_attack_profile(
     if is_lucky(character):
         profile = profile.model_copy(update={"lucky": True})
     if is_raging(character) and w.kind == "melee" and not thrown and profile.ability == "strength":
-        rage_bonus = class_counters(character.class_name, character.level).rage_damage  # SRD "Rage"
+        rage_bonus = class_counters("barbarian", max(1, class_level(character, "barbarian"))).rage_damage
         profile = profile.model_copy(update={"damage_bonus": profile.damage_bonus + rage_bonus})
     return profile
 

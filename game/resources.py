@@ -14,7 +14,7 @@ pools a `Character` keeps in `resources` (`ResourceState`: max, remaining, which
 | channel_divinity | cleric 1/2/3 at 2/6/18, paladin 1 at 3 | short rest |
 | wild_shape | 2 from 2nd (unlimited at 20th, Archdruid) | short rest |
 | second_wind / action_surge / indomitable | 1 / 1 (2 at 17) / 1, 2, 3 at 9, 13, 17 | short / short / long |
-| sorcery_points | Sorcery Points column (2nd+) | long rest |
+| sorcery_points | Sorcery Points column (2nd+) | long rest (4 on a short rest at 20th) |
 | arcane_recovery | 1 (slots up to half the wizard level, rounded up, none 6th+) | long rest |
 | lay_on_hands | 5 × paladin level hit points | long rest |
 | divine_sense | 1 + Cha modifier | long rest |
@@ -25,7 +25,7 @@ Lucky (halfling) is not a pool: `is_lucky` tells the dice to reroll a natural 1 
 Rage is also a state: `"rage"` in `Character.active_features` adds the Rage Damage bonus to Strength
 melee weapon damage (`game.attacks`) and resistance to bludgeoning, piercing and slashing damage
 (`rage_resistances`, read by validation); it ends when the barbarian is incapacitated.
-Single-class only: a multiclass character's pools follow its `class_name` and `level`.
+A multiclass character (`Character.classes`) has each class's pools at that class's level.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ __all__ = [
     "ResourceState",
     "arcane_recovery_limit",
     "class_counters",
+    "class_level",
+    "class_levels",
     "compute_resources",
     "end_rage_if_incapacitated",
     "is_lucky",
@@ -206,9 +208,36 @@ def _pool(maximum: int, recovers: Rest) -> ResourceState:
     return ResourceState(max=max(0, maximum), remaining=max(0, maximum), recovers=recovers)
 
 
+def class_levels(who: Any) -> list[tuple[str, int]]:
+    """(class, level) for each of `who`'s classes: `classes` when multiclassed, else `class_name` at `level`."""
+    levels = [(c.name, c.level) for c in (getattr(who, "classes", None) or ()) if getattr(c, "level", 0)]
+    return levels or [(who.class_name, who.level)]
+
+
+def class_level(who: Any, class_name: str) -> int:
+    """`who`'s levels in one class (0 if none)."""
+    key = class_name.strip().lower()
+    return sum(level for name, level in class_levels(who) if name.strip().lower() == key)
+
+
 def compute_resources(who: Character) -> dict[str, ResourceState]:
-    """Every pool `who` has at its class level, full (see the module table)."""
-    key, level = who.class_name.strip().lower(), who.level
+    """Every pool `who` has from its class levels, full (see the module table).
+
+    A multiclass character gets each class's pools at that class's level; a pool two classes grant
+    (Channel Divinity) keeps the larger number of uses, as the SRD's multiclassing rules say.
+    """
+    pools: dict[str, ResourceState] = {}
+    for name, level in class_levels(who):
+        for key, pool in _class_pools(who, name.strip().lower(), level).items():
+            old = pools.get(key)
+            if old is None or pool.unlimited or (not old.unlimited and pool.max > old.max):
+                pools[key] = pool
+    if "Relentless Endurance" in _race_traits(who):
+        pools["relentless_endurance"] = _pool(1, "long")
+    return pools
+
+
+def _class_pools(who: Character, key: str, level: int) -> dict[str, ResourceState]:
     try:
         c = class_counters(key, level)
     except RulesError:
@@ -243,8 +272,6 @@ def compute_resources(who: Character) -> dict[str, ResourceState]:
         pools["divine_sense"] = _pool(1 + who.modifier("charisma"), "long")
     for spell_level in c.mystic_arcanum:
         pools[f"mystic_arcanum_{spell_level}"] = _pool(1, "long")
-    if "Relentless Endurance" in _race_traits(who):
-        pools["relentless_endurance"] = _pool(1, "long")
     return pools
 
 
@@ -270,12 +297,19 @@ def restore_resources(who: Character, rest: Rest) -> dict[str, int]:
     for key, pool in pools.items():
         if pool.unlimited or pool.remaining >= pool.max:
             continue
-        if rest == "long" or pool.recovers == "short":
-            restored[key] = pool.max - pool.remaining
-            pools[key] = pool.model_copy(update={"remaining": pool.max})
+        gain = pool.max - pool.remaining if rest == "long" or pool.recovers == "short" else 0
+        if key == "sorcery_points" and rest == "short" and _sorcerous_restoration(who):
+            gain = min(4, pool.max - pool.remaining)  # SRD "Sorcerous Restoration": 4 points on a short rest
+        if gain:
+            restored[key] = gain
+            pools[key] = pool.model_copy(update={"remaining": pool.remaining + gain})
     if restored:
         who.resources = pools
     return restored
+
+
+def _sorcerous_restoration(who: Character) -> bool:
+    return class_level(who, "sorcerer") >= 20
 
 
 def resource_key(name: str) -> str:

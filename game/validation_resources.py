@@ -23,6 +23,7 @@ from game.resources import (
     FONT_OF_MAGIC_COST,
     RESOURCE_NAMES,
     arcane_recovery_limit,
+    class_level,
     resource_key,
     spend_resource,
 )
@@ -58,7 +59,7 @@ def _arcane_recovery(who: Character, levels: list[int]) -> str:
     """Check and regain the named slots (each one a spent slot of 1st–5th level). Returns a summary tail."""
     if not levels:
         raise IllegalEffect("Arcane Recovery needs the levels of the spent slots to regain (e.g. 2 1).")
-    limit = arcane_recovery_limit(who.level)
+    limit = arcane_recovery_limit(class_level(who, "wizard"))
     if any(level >= 6 or level < 1 for level in levels):
         raise IllegalEffect("Arcane Recovery regains slots of 1st to 5th level only.")
     if sum(levels) > limit:

@@ -30,7 +30,7 @@ from game.character import Character
 from game.dice import roll
 from game.effects import EffectOutcome, FeatureEnd, HpChange, ResourceSpend
 from game.errors import IllegalEffect, NotYourTurn
-from game.resources import RESOURCE_NAMES, class_counters, resource_key
+from game.resources import RESOURCE_NAMES, class_counters, class_level, resource_key
 
 __all__ = ["FeatureUsed"]
 
@@ -46,7 +46,16 @@ _CHOICES: Final[dict[str, str]] = {
     "inspiration": "bardic_inspiration",
     "mystic arcanum": "mystic_arcanum",
     "relentless": "relentless_endurance",
+    "metamagic": "sorcery_points",
 }
+# Ways to spend a pool, by the name players use (each costs one use or one point unless a number is given).
+_OPTIONS: Final[dict[str, tuple[str, str]]] = {
+    "flurry of blows": ("ki", "Flurry of Blows"), "patient defense": ("ki", "Patient Defense"),
+    "step of the wind": ("ki", "Step of the Wind"), "stunning strike": ("ki", "Stunning Strike"),
+    "turn undead": ("channel_divinity", "Turn Undead"), "preserve life": ("channel_divinity", "Preserve Life"),
+    "sacred weapon": ("channel_divinity", "Sacred Weapon"), "turn the unholy": ("channel_divinity", "Turn the Unholy"),
+}  # fmt: skip
+_CHOICES.update({name: key for name, (key, _) in _OPTIONS.items()})
 _REACTIONS: Final = {"relentless_endurance", "indomitable"}  # usable on anyone's turn
 
 
@@ -65,6 +74,7 @@ class FeatureUsed(CommandResult):
     healed: int | None = None
     roll: dict[str, Any] | None = None  # the dice of a heal (Second Wind)
     die: str | None = None  # the Bardic Inspiration die the target gets
+    option: str | None = None  # how the pool was spent ("Flurry of Blows"), when named
     ended: bool = False
     summaries: tuple[str, ...] = ()  # the engine's sentences, in order
 
@@ -77,19 +87,20 @@ def _owned(key: str, who: Character) -> bool:
     return key in who.resources
 
 
-def _match(name: str, who: Character) -> str:
-    """The resource key a typed name means: exact, else the closest of `who`'s own features, else of any."""
+def _match(name: str, who: Character) -> tuple[str, str]:
+    """(resource key, the name matched) for a typed name: exact, else the closest of `who`'s own features,
+    else of any."""
     text = " ".join(name.lower().split())
     if not text:
         raise BadArguments("Which feature? For example: rage, second wind, ki, lay on hands.", USAGE)
     if text in _CHOICES:
-        return _CHOICES[text]
+        return _CHOICES[text], text
     own = [choice for choice, key in _CHOICES.items() if _owned(key, who)]
     found = process.extractOne(text, own, scorer=fuzz.ratio, score_cutoff=60) if own else None
     found = found or process.extractOne(text, list(_CHOICES), scorer=fuzz.ratio, score_cutoff=75)
     if found is None:
         raise BadArguments(f"{name!r} is not a class feature I can track.", USAGE)
-    return _CHOICES[found[0]]
+    return _CHOICES[found[0]], found[0]
 
 
 def _split(words: str) -> tuple[list[str], list[int], str | None, bool, bool]:
@@ -163,7 +174,8 @@ def _target(ctx: CommandContext, token: str | None, cid: str, who: Character) ->
 async def use_feature(ctx: CommandContext, what: str) -> FeatureUsed:
     words, numbers, target_token, end, convert = _split(what)
     cid, me = ctx.my_character()
-    key = _match(" ".join(words), me)
+    key, matched = _match(" ".join(words), me)
+    option = _OPTIONS[matched][1] if matched in _OPTIONS else None
     if key == "mystic_arcanum":
         if len(numbers) != 1 or not 6 <= numbers[0] <= 9:
             raise BadArguments("Which Mystic Arcanum: 6, 7, 8 or 9?", "!use_feature mystic arcanum 6|7|8|9")
@@ -178,7 +190,8 @@ async def use_feature(ctx: CommandContext, what: str) -> FeatureUsed:
             raise BadArguments("Name the slot level(s), e.g. 2 1.", USAGE)
         spend = ResourceSpend(target=cid, resource=key, slot_levels=numbers, to_points=convert)
         return _result(me, key, _apply(ctx, [spend]))
-    return await _spend(ctx, cid, me, key, numbers, target_token)
+    used = await _spend(ctx, cid, me, key, numbers, target_token)
+    return used.model_copy(update={"option": option}) if option else used
 
 
 async def _spend(
@@ -190,7 +203,7 @@ async def _spend(
     if amount < 1:
         raise BadArguments("The number must be at least 1.", USAGE)
     if key == "second_wind":
-        heal = roll(f"1d10+{me.level}")  # SRD "Second Wind": 1d10 + fighter level
+        heal = roll(f"1d10+{max(1, class_level(me, 'fighter'))}")  # SRD "Second Wind": 1d10 + fighter level
         outcomes = _apply(ctx, [ResourceSpend(target=cid, resource=key),
                                 HpChange(target=cid, amount=heal.total, source="Second Wind")])  # fmt: skip
         return _result(me, key, outcomes, target=me.name, healed=outcomes[1].changes.get("regained"),
@@ -208,7 +221,7 @@ async def _spend(
         tid, target = _target(ctx, target_token, cid, me)
         if tid == cid:
             raise BadArguments("Bardic Inspiration goes to another creature, not yourself.", USAGE)
-        die = class_counters(me.class_name, me.level).bardic_inspiration_die or None
+        die = class_counters("bard", max(1, class_level(me, "bard"))).bardic_inspiration_die or None
         return _result(me, key, _apply(ctx, [ResourceSpend(target=cid, resource=key)]), target=target.name, die=die)
     if target_token is not None:
         raise BadArguments(f"{RESOURCE_NAMES.get(key, key)} takes no target.", USAGE)

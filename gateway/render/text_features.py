@@ -23,7 +23,7 @@ def _feature(r: FeatureUsed) -> str:
     if r.ended:
         return f"{r.who}'s {r.feature} ends."
     spent = f" ({r.spent})" if r.spent > 1 else ""
-    line = f"{r.who} uses {r.feature}{spent}"
+    line = f"{r.who} uses {r.feature}{spent}" + (f" for {r.option}" if r.option else "")
     if r.key == "rage":
         line += " and flies into a rage"
     if r.healed is not None and r.target:

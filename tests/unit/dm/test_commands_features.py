@@ -175,3 +175,10 @@ def test_campaign_state_shows_each_characters_resources() -> None:
                                             "relentless_endurance": {"max": 1, "remaining": 1}}  # fmt: skip
     assert by_name["Kai"]["resources"] == {"ki": {"max": 3, "remaining": 3}}
     assert by_name["Vex"]["resources"]["lay_on_hands"] == {"max": 10, "remaining": 10}
+
+
+async def test_a_ki_option_by_name_spends_one_point_and_says_which() -> None:
+    ctx = _ctx(4)
+    done = await run(ctx, "!use_feature flury of blows")  # typo and all
+    assert (done.key, done.option, done.spent, done.remaining) == ("ki", "Flurry of Blows", 1, 2)
+    assert "Kai uses Ki for Flurry of Blows. 2/3 points left." == render_text(done)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from game.attacks import character_attack_profile, make_attack
-from game.character import Character
+from game.character import SCHEMA_VERSION, Character
 from game.classes import get_class
 from game.combat import roll_initiative
 from game.creation import create_character, level_up, standard_array
@@ -212,7 +212,7 @@ def test_an_old_sheet_without_resources_gets_them_computed() -> None:
     del data["resources"], data["active_features"]
     data["schema_version"] = 1
     loaded = Character.from_dict(data)
-    assert loaded.resources["rage"].max == 3 and loaded.schema_version == 2
+    assert loaded.resources["rage"].max == 3 and loaded.schema_version == SCHEMA_VERSION
     assert GameState.from_dict({"characters": {"pc-7": data}}).characters["pc-7"].resources["rage"].remaining == 3
 
 
@@ -402,3 +402,29 @@ def test_lucky_on_initiative() -> None:
     assert outcome.accepted
     assert state.combat is not None
     assert state.combat.combatants[0].initiative == SECOND + halfling.initiative_modifier
+
+
+def test_sorcerous_restoration_brings_back_four_points_on_a_short_rest_at_20th() -> None:
+    state, _ = spend(state_of(make("sorcerer", level=20)), "sorcery points", 10)
+    who = state.characters["pc-7"].model_copy(deep=True)
+    assert short_rest(who).resources_restored == {"sorcery_points": 4}
+    assert who.resources["sorcery_points"].remaining == 14
+    state, _ = spend(state_of(make("sorcerer", level=19)), "sorcery points", 10)
+    assert short_rest(state.characters["pc-7"].model_copy(deep=True)).resources_restored == {}
+
+
+def test_a_multiclass_character_has_each_class_pool_at_that_class_level() -> None:
+    multiclass = pytest.importorskip("game.multiclass")
+    if "classes" not in Character.model_fields:
+        pytest.skip("multiclassing is not in Character yet")
+    levels = [multiclass.ClassLevel(name="Fighter", level=2), multiclass.ClassLevel(name="Wizard", level=3)]
+    who = Character(name="Ada", race="Human", class_name="Fighter", level=5, hp=30, max_hp=30, classes=levels)
+    assert {k: p.max for k, p in who.resources.items()} == {"second_wind": 1, "action_surge": 1, "arcane_recovery": 1}
+    who.spell_slots.maximum, who.spell_slots.current = {1: 4, 2: 2}, {1: 2, 2: 2}
+    who.id = "pc-7"
+    _, too_much = spend(state_of(who), "arcane recovery", slot_levels=[1, 1, 1])  # wizard 3: at most 2 levels
+    _, enough = spend(state_of(who), "arcane recovery", slot_levels=[1, 1])
+    assert not too_much.accepted and "at most 2" in (too_much.reason or "") and enough.accepted
+    paladin_cleric = [multiclass.ClassLevel(name="Paladin", level=3), multiclass.ClassLevel(name="Cleric", level=6)]
+    holy = Character(name="Bo", race="Human", class_name="Paladin", level=9, hp=50, max_hp=50, classes=paladin_cleric)
+    assert holy.resources["channel_divinity"].max == 2 and holy.resources["lay_on_hands"].max == 15
