@@ -18,7 +18,6 @@ __all__ = [
     "ability_modifier",
     "ability_name",
     "proficiency_bonus",
-    "saving_throw_modifier",
     "skill_ability",
     "skill_modifier",
     "skill_name",
@@ -182,9 +181,3 @@ def skill_modifier(
 ) -> int:
     """Ability modifier plus the proficiency share for a skill check."""
     return scores.modifier(skill_ability(skill)) + proficiency.bonus(proficiency_bonus(level))
-
-
-def saving_throw_modifier(scores: AbilityScores, ability: str, level: int, proficient: bool = False) -> int:
-    """Ability modifier plus the proficiency bonus if proficient in that save."""
-    bonus = proficiency_bonus(level) if proficient else 0
-    return scores.modifier(ability) + bonus

@@ -9,7 +9,6 @@ own modules and call these verbs.
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -23,7 +22,7 @@ from game.abilities import (
     skill_name,
 )
 from game.conditions import hit_point_maximum
-from game.errors import IllegalEffect, ItemNotFound, RulesError
+from game.errors import IllegalEffect, RulesError
 from game.inventory import Currency, Inventory, Item
 from game.resources import ResourceState
 from game.slots import SpellSlots
@@ -37,8 +36,6 @@ __all__ = [
     "ItemUsed",
     "Proficiencies",
 ]
-
-log = logging.getLogger(__name__)
 
 SCHEMA_VERSION: Final = 2  # 2: class resources (`resources`, `active_features`)
 MAX_EXHAUSTION: Final = 6
@@ -221,14 +218,6 @@ class Character(BaseModel):
                 return True
         return False
 
-    @property
-    def is_conscious(self) -> bool:
-        return not self.dead and self.hp > 0
-
-    @property
-    def is_dying(self) -> bool:
-        return not self.dead and self.hp == 0 and not self.death_saves.stable
-
     def modifier(self, ability: str) -> int:
         return self.ability_scores.modifier(ability)
 
@@ -246,7 +235,8 @@ class Character(BaseModel):
         """Ability modifier plus proficiency (half with Jack of All Trades, double with expertise)."""
         return self.modifier(skill_ability(skill)) + self.skill_proficiency(skill).bonus(self.proficiency_bonus)
 
-    def saving_throw_modifier(self, ability: str) -> int:
+    def saving_throw_bonus(self, ability: str) -> int:
+        """The number added to a saving throw of `ability`: its modifier, plus proficiency if proficient."""
         key = ability_name(ability)
         bonus = self.proficiency_bonus if key in self.proficiencies.saving_throws else 0
         return self.modifier(key) + bonus
@@ -334,14 +324,6 @@ class Character(BaseModel):
             raise IllegalEffect(f"Temporary hit points cannot be negative ({amount}).")
         self.temp_hp = max(self.temp_hp, amount)
         return self.temp_hp
-
-    def set_max_hp(self, max_hp: int) -> None:
-        """Change the hit point maximum; current HP is lowered if it would exceed it."""
-        if not 1 <= max_hp <= MAX_HIT_POINTS:
-            raise IllegalEffect(f"A hit point maximum of {max_hp} is not possible.")
-        if self.hp > max_hp:
-            self.hp = max_hp
-        self.max_hp = max_hp
 
     def set_death_saves(self, successes: int, failures: int, stable: bool = False) -> DeathSaves:
         self.death_saves = DeathSaves(successes=successes, failures=failures, stable=stable)
@@ -451,10 +433,3 @@ class Character(BaseModel):
             raise IllegalEffect(f"Experience cannot be taken away ({amount}).")
         self.xp += amount
         return self.xp
-
-    def require_item(self, name: str, quantity: int = 1) -> Item:
-        """The carried stack, or ItemNotFound naming how many there are."""
-        item = self.inventory.get(name, owner=self.name)
-        if item.quantity < quantity:
-            raise ItemNotFound(item.name, self.name, reason=f"{self.name} has only {item.quantity} {item.name}.")
-        return item

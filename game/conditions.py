@@ -2,8 +2,8 @@
 
 Each condition is a `ConditionRule` (a frozen record of its mechanical effects, taken bullet by
 bullet from SRD 5.1 p. 358–359); exhaustion is measured in levels 1–6 with cumulative effects.
-The functions below answer the questions the referee asks during play: can this creature act,
-move or speak; what is its speed; does an attack roll, saving throw or ability check have
+The functions below answer the questions the referee asks during play: can this creature act or
+speak; what is its speed; does an attack roll, saving throw or ability check have
 advantage or disadvantage, or fail automatically; is a hit a forced critical.
 
 `Advantage` is `game.dice.Advantage` (re-exported). Advantage and disadvantage follow SRD
@@ -36,7 +36,6 @@ __all__ = [
     "RollModifier",
     "attack_roll_mode",
     "can_act",
-    "can_move",
     "can_react",
     "can_speak",
     "check_roll_modifier",
@@ -49,7 +48,7 @@ __all__ = [
     "parse_condition",
     "parse_conditions",
     "resists_all_damage",
-    "saving_throw_modifier",
+    "save_roll_modifier",
     "speed",
 ]
 
@@ -319,11 +318,6 @@ def speed(base_speed: int, conditions: Iterable[str | Condition], exhaustion: in
     return base_speed // 2 if level >= 2 else base_speed
 
 
-def can_move(conditions: Iterable[str | Condition], exhaustion: int = 0) -> bool:
-    """True when the creature's speed is above 0 (for a typical 30 ft. creature)."""
-    return speed(30, conditions, exhaustion) > 0
-
-
 def hit_point_maximum(max_hp: int, exhaustion: int = 0) -> int:
     """The hit point maximum after exhaustion: halved (rounded down) at level ≥ 4."""
     return max_hp // 2 if _check_exhaustion(exhaustion) >= 4 else max_hp
@@ -379,7 +373,7 @@ def hit_is_critical(target: Iterable[str | Condition], *, within_5_feet: bool) -
     return within_5_feet and any(rule.crit_within_5_feet for rule in _rules(target))
 
 
-def saving_throw_modifier(
+def save_roll_modifier(
     conditions: Iterable[str | Condition],
     ability: str,
     exhaustion: int = 0,

@@ -19,7 +19,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from game.character import Character, DeathSaves
-from game.conditions import Advantage, saving_throw_modifier
+from game.conditions import Advantage, save_roll_modifier
 from game.dice import d20_faces
 from game.errors import RulesError
 from game.resources import is_lucky
@@ -165,7 +165,7 @@ def make_death_save(
     if character.dead or character.hp > 0:
         raise RulesError(f"{character.name} is not dying and makes no death saving throw.")
     # a death save is a saving throw: exhaustion 3+ gives disadvantage (SRD p. 358)
-    mode = saving_throw_modifier(character.conditions, "constitution", character.exhaustion).mode
+    mode = save_roll_modifier(character.conditions, "constitution", character.exhaustion).mode
     result = (
         roll_death_save(character.death_saves, rng, advantage=mode, lucky=is_lucky(character))
         if natural is None

@@ -15,7 +15,9 @@ GameError
  │    ├── ItemNotFound
  │    ├── InvalidCreation       bad ability-score method / point-buy / race / class
  │    ├── ConcentrationError
- │    └── RestError
+ │    ├── RestError
+ │    ├── NoCombatants
+ │    └── UnknownCondition
  └── DiceError                  a dice expression could not be rolled (wraps d20.RollError)
 ```
 """
@@ -29,11 +31,13 @@ __all__ = [
     "IllegalEffect",
     "InvalidCreation",
     "ItemNotFound",
+    "NoCombatants",
     "NoSpellSlot",
     "NotYourTurn",
     "RestError",
     "RulesError",
     "UnknownCharacter",
+    "UnknownCondition",
     "UnknownSpell",
 ]
 
@@ -151,9 +155,6 @@ class DiceError(GameError):
         super().__init__(f"I can't roll `{expression}`: {detail}")
 
 
-# --- combat, conditions and validation (appended by the combat/validation half of issue 4) ---
-
-
 class NoCombatants(RulesError):
     """A combat verb needs combatants (or a fight) and there are none."""
 
@@ -167,6 +168,3 @@ class UnknownCondition(RulesError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(f"{name!r} is not a condition in the rules.")
-
-
-__all__ += ["NoCombatants", "UnknownCondition"]

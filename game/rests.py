@@ -15,7 +15,6 @@ the clock), class features that act on rests (Arcane Recovery, Song of Rest, ...
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -26,8 +25,6 @@ from game.errors import RestError
 from game.resources import restore_resources
 
 __all__ = ["LongRest", "ShortRest", "long_rest", "short_rest"]
-
-log = logging.getLogger(__name__)
 
 
 class ShortRest(BaseModel):

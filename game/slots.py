@@ -119,16 +119,6 @@ class SpellSlots(BaseModel):
         pact = self.pact_current if level == self.pact_level else 0
         return self.current.get(level, 0) + pact
 
-    def has_any(self) -> bool:
-        return any(v > 0 for v in self.current.values()) or self.pact_current > 0
-
-    def highest_level(self) -> int:
-        """The highest slot level with a slot left, 0 when none."""
-        levels = [lvl for lvl, n in self.current.items() if n > 0]
-        if self.pact_current > 0:
-            levels.append(self.pact_level)
-        return max(levels, default=0)
-
     def lowest_available(self, minimum: int) -> int | None:
         """The lowest slot level ≥ `minimum` with a slot left, or None."""
         levels = sorted(lvl for lvl, n in self.current.items() if n > 0 and lvl >= minimum)

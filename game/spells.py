@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from game.character import Character
 from game.classes import get_class
-from game.conditions import can_act, saving_throw_modifier
+from game.conditions import can_act, save_roll_modifier
 from game.damage import concentration_save_dc
 from game.dice import DiceRoll, roll_d20
 from game.errors import IllegalEffect, NoSpellSlot, RulesError, UnknownSpell
@@ -253,8 +253,8 @@ def concentration_check(character: Character, damage: int, result: DiceRoll | No
         return None
     dc = concentration_save_dc(damage)
     if result is None:
-        modifier = character.saving_throw_modifier("constitution")
-        mode = saving_throw_modifier(character.conditions, "constitution", character.exhaustion).mode
+        modifier = character.saving_throw_bonus("constitution")
+        mode = save_roll_modifier(character.conditions, "constitution", character.exhaustion).mode
         result = roll_d20(modifier, dc=dc, advantage=mode, lucky=is_lucky(character))  # exhaustion 3+: disadvantage
     kept = result.total >= dc
     if not kept or character.hp == 0:

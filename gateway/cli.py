@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -20,8 +19,6 @@ from gateway.errors import friendly_message
 from gateway.logging_setup import configure_logging
 
 __all__ = ["build_parser", "main"]
-
-log = logging.getLogger(__name__)
 
 
 def _version() -> str:

@@ -13,7 +13,6 @@ import asyncio
 import hashlib
 import itertools
 import json
-import logging
 import re
 import time
 from collections.abc import AsyncIterable, Callable, Iterable
@@ -25,8 +24,6 @@ from dm.table import PlayerMessage, Table, TableReply
 from gateway.render.text import render_text
 
 __all__ = ["BANNER", "ConsoleGame", "ConsoleLine", "Transcript", "parse_line", "player_id_for"]
-
-log = logging.getLogger(__name__)
 
 BANNER = (
     "Lorekeeper console. Several players can share it: prefix a line with a name, e.g. `mira: !roll perception`.\n"

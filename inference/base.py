@@ -14,7 +14,7 @@ from inference.errors import BadReply, InferenceError, PromptTooLong
 from inference.interfaces import Generation, JsonSchema, Message
 from monitoring import metrics
 
-__all__ = ["check_context", "dumps_schema", "estimate_tokens", "finish", "parse_json_reply", "validate_request"]
+__all__ = ["check_context", "estimate_tokens", "finish", "parse_json_reply", "validate_request"]
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,3 @@ def finish(*, backend: str, model: str, text: str, schema: JsonSchema | None, pr
     return Generation(text=text, data=data, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
                       latency_s=latency_s, ttft_s=ttft, backend=backend, model=model)
 
-
-def dumps_schema(schema: JsonSchema) -> str:
-    """Canonical text of a schema (sorted keys) — a stable cache key for compiled grammars."""
-    return json.dumps(schema, sort_keys=True, separators=(",", ":"))

@@ -7,7 +7,6 @@ retries are off (`attempts=1`): the router decides where a failed request goes n
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ from inference.interfaces import Generation, JsonSchema, Message
 from monitoring import metrics
 
 __all__ = ["GeminiBackend", "GeminiConfig", "to_gemini_contents"]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ off (`max_retries=0`): the router decides where a failed request goes next.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,8 +22,6 @@ from inference.interfaces import Generation, JsonSchema, Message
 from monitoring import metrics
 
 __all__ = ["OpenAICompatBackend", "OpenAICompatConfig", "translate_openai_error"]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ reads vLLM's own `/health` and the Prometheus `/metrics` gauges `vllm:num_reques
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +21,6 @@ from inference.schema_bounds import grammar_safe_schema
 from monitoring import metrics
 
 __all__ = ["VLLMBackend", "VLLMBackendConfig", "parse_vllm_queue"]
-
-log = logging.getLogger(__name__)
 
 _GAUGE = re.compile(r"^vllm:num_requests_(waiting|running)\{[^}]*\}\s+([0-9.eE+-]+)", re.MULTILINE)
 

@@ -196,9 +196,6 @@ class CampaignRepository:
         return (len(world.get("npcs", ())), len(loc_ids), connections, len(world.get("threads", ())),
                 len(world.get("hooks", ())))
 
-    async def delete_campaign(self, name: str) -> bool:
-        return await self._db.execute("DELETE FROM campaigns WHERE name = %s", (name,)) > 0
-
     async def world(self, campaign_id: int) -> dict[str, list[dict[str, Any]]]:
         """NPCs, locations (with connections), plot threads and hooks of a campaign, as dicts."""
         q = self._db.fetch_all

@@ -7,7 +7,6 @@ Rows come back as dicts. SQL is always given with bound parameters.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,8 +18,6 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from persistence.errors import DatabaseUnavailable
 
 __all__ = ["Database", "Params"]
-
-log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any] | None
 

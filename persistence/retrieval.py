@@ -24,7 +24,6 @@ The query embedding is computed by the caller (persistence never imports `ingest
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import time
@@ -32,12 +31,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from persistence.campaign_repository import vector_literal
 from persistence.database import Database
 
 __all__ = ["Scene", "RetrievedChunk", "CampaignRetriever", "tag_value", "fuzzy_terms", "forget_campaign_stats",
            "MAX_LIMIT"]
-
-log = logging.getLogger(__name__)
 
 MAX_LIMIT = 10
 _STOP = frozenset("""a about above after again against all am an and any are as at be because been before being below
@@ -68,10 +66,6 @@ class Scene:
     location: str | None = None
     npcs: tuple[str, ...] = ()
     plot_threads: tuple[str, ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return not (self.location or self.npcs or self.plot_threads)
 
 
 @dataclass(frozen=True)
@@ -142,10 +136,6 @@ def forget_campaign_stats(campaign_id: int | None = None) -> None:
 
 def _idf(df: int, n: int) -> float:
     return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
-
-
-def _vector(embedding: Sequence[float] | None) -> str | None:
-    return None if embedding is None else "[" + ",".join(f"{x:.7g}" for x in embedding) + "]"
 
 
 class CampaignRetriever:
@@ -235,7 +225,7 @@ class CampaignRetriever:
         SELECT c.id, c.heading_path, c.page, c.kind, c.tags, c.text, f.fused, f.reasons
         FROM fused f JOIN campaign_chunks c ON c.id = f.id ORDER BY f.fused DESC, c.chunk_index
         """
-        params: dict[str, Any] = {"emb": _vector(embedding), "cid": campaign_id, "n": self._n, "k": self._k,
+        params: dict[str, Any] = {"emb": vector_literal(embedding), "cid": campaign_id, "n": self._n, "k": self._k,
                                   "tsq": " | ".join(terms), "tags": tags, "limit": limit, "loc": scene.location or None,
                                   "npcs": list(scene.npcs),
                                   "w_own": _OWN_WEIGHT, "cap": self._cap, **{f"w_{k}": v for k, v in _WEIGHTS.items()}}
@@ -295,7 +285,3 @@ class CampaignRetriever:
             out.append(RetrievedChunk(r["id"], tuple(r["heading_path"]), r["page"], r["kind"], tuple(r["tags"]),
                                       r["text"], 0.0, (f"fallback: {r['why']}",)))
         return out[:limit]
-
-    async def overview(self, campaign_id: int) -> RetrievedChunk | None:
-        found = await self._fallback(campaign_id, [], 1)
-        return found[0] if found else None

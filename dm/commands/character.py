@@ -78,7 +78,7 @@ class ItemLine(BaseModel):
 def ability_lines(who: Character) -> tuple[AbilityLine, ...]:
     return tuple(
         AbilityLine(ability=a, score=who.ability_scores.score(a), modifier=who.modifier(a),
-                    save=who.saving_throw_modifier(a), save_proficient=a in who.proficiencies.saving_throws)
+                    save=who.saving_throw_bonus(a), save_proficient=a in who.proficiencies.saving_throws)
         for a in ABILITIES
     )  # fmt: skip
 

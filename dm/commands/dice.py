@@ -16,7 +16,7 @@ from dm.commands.results import CommandResult
 from dm.errors import BadArguments, NoCharacter
 from game.abilities import ABILITIES, ABILITY_ABBREVIATIONS, SKILLS, ability_name, skill_name
 from game.character import Character
-from game.conditions import check_roll_modifier, saving_throw_modifier
+from game.conditions import check_roll_modifier, save_roll_modifier
 from game.dice import Advantage, combine_advantage, roll, roll_d20
 from game.errors import RulesError
 from game.resources import is_lucky
@@ -77,8 +77,8 @@ def _check_target(words: list[str]) -> tuple[str, str] | None:
 def check_roll(who: Character, kind: str, key: str, mode: Advantage, dc: int | None) -> RollDone:
     """Roll a skill check, ability check or saving throw for `who` with its modifiers and conditions."""
     if kind == "save":
-        modifier = who.saving_throw_modifier(key)
-        rule = saving_throw_modifier(who.conditions, key, who.exhaustion, circumstances=(mode,) if mode else ())
+        modifier = who.saving_throw_bonus(key)
+        rule = save_roll_modifier(who.conditions, key, who.exhaustion, circumstances=(mode,) if mode else ())
         label = f"{key.capitalize()} save"
     else:
         modifier = who.skill_modifier(key) if kind == "skill" else who.modifier(key) + (

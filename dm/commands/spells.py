@@ -24,7 +24,7 @@ from dm.errors import BadArguments
 from game import dice
 from game.abilities import ability_modifier
 from game.character import Character
-from game.conditions import attack_roll_mode, hit_is_critical, saving_throw_modifier
+from game.conditions import attack_roll_mode, hit_is_critical, save_roll_modifier
 from game.effects import Creature, HpChange, SlotSpend
 from game.errors import RulesError
 from game.spell_effects import SpellEffect, add_dice, damage_dice, dart_count, healing_dice, spell_effect, split_darts
@@ -196,10 +196,10 @@ def _attacks(ctx: CommandContext, me: Character, effect: SpellEffect, ids: list[
 def _save_of(who: Character | Creature, ability: str, dc: int) -> tuple[dict[str, Any] | None, int, bool, bool]:
     """(roll, modifier, saved, auto_fail): characters use their save modifier, creatures their Dexterity only."""
     if isinstance(who, Character):
-        modifier = who.saving_throw_modifier(ability)
+        modifier = who.saving_throw_bonus(ability)
     else:
         modifier = ability_modifier(who.dexterity) if ability == "dexterity" else 0
-    rule = saving_throw_modifier(who.conditions, ability, who.exhaustion)
+    rule = save_roll_modifier(who.conditions, ability, who.exhaustion)
     if rule.auto_fail:
         return None, modifier, False, True
     roll = dice.roll(f"1d20{modifier:+d}", dc=dc, advantage=rule.mode)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,8 +19,6 @@ from typing import Any
 from gateway.settings import REPO_ROOT, get_settings
 
 __all__ = ["register", "DEFAULT_SRD_PDF", "SAMPLE_CAMPAIGN_PDF", "SAMPLE_CAMPAIGN"]
-
-log = logging.getLogger(__name__)
 
 DEFAULT_SRD_PDF = REPO_ROOT / "data" / "srd" / "SRD5.1-CCBY4.0License.pdf"
 SAMPLE_CAMPAIGN_PDF = REPO_ROOT / "data" / "campaigns" / "the-drowned-lantern.pdf"

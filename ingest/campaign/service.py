@@ -6,7 +6,6 @@ CPU work (PDF parsing, embeddings) runs in a worker thread so the event loop sta
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import asdict
 from pathlib import Path
 
@@ -17,8 +16,6 @@ from persistence.database import Database
 from persistence.retrieval import CampaignRetriever, RetrievedChunk, Scene, forget_campaign_stats, fuzzy_terms
 
 __all__ = ["import_campaign_pdf", "search_campaign", "store_import"]
-
-log = logging.getLogger(__name__)
 
 
 async def store_import(db: Database, name: str, parsed: CampaignImport, embedder: Embedder | None) -> ImportSummary:

@@ -9,7 +9,6 @@ stat-block labels and trait names. Text is normalised with :func:`ingest.srd.tex
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +19,6 @@ from ingest.errors import UnreadablePdf
 from ingest.srd.text import clean, squash
 
 __all__ = ["Span", "Line", "Geometry", "SrdDocument", "open_srd"]
-
-log = logging.getLogger(__name__)
 
 _FOOTER_MARGIN = 72.0  # the running footer sits about 43 pt above the bottom edge; body text ends ~100 pt above
 _SAME_LINE = 3.0

@@ -9,7 +9,6 @@ paragraph per variant, which :func:`table_rarities` turns into ``rarities`` as w
 
 from __future__ import annotations
 
-import logging
 import re
 
 from ingest.errors import SrdParseError
@@ -20,8 +19,6 @@ from ingest.srd.models import MagicItem
 from ingest.srd.text import join_lines
 
 __all__ = ["parse_magic_items", "table_rarities", "RARITIES"]
-
-log = logging.getLogger(__name__)
 
 RARITIES = ("common", "uncommon", "rare", "very rare", "legendary", "artifact")
 _TYPES = ("Armor", "Potion", "Ring", "Rod", "Scroll", "Staff", "Wand", "Weapon", "Wondrous item")

@@ -7,7 +7,6 @@ the description and an optional ``At Higher Levels.`` paragraph.
 
 from __future__ import annotations
 
-import logging
 import re
 
 from ingest.errors import SrdParseError
@@ -18,8 +17,6 @@ from ingest.srd.models import Spell
 from ingest.srd.text import join_lines
 
 __all__ = ["parse_spells", "parse_spell_lists", "SCHOOLS"]
-
-log = logging.getLogger(__name__)
 
 SCHOOLS = ("abjuration", "conjuration", "divination", "enchantment", "evocation", "illusion", "necromancy",
            "transmutation")

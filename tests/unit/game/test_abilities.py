@@ -14,7 +14,6 @@ from game.abilities import (
     ability_modifier,
     ability_name,
     proficiency_bonus,
-    saving_throw_modifier,
     skill_ability,
     skill_modifier,
     skill_name,
@@ -73,12 +72,10 @@ def test_proficiency_levels_half_double() -> None:
     assert Proficiency.EXPERTISE.bonus(3) == 6
 
 
-def test_skill_and_save_modifiers() -> None:
+def test_skill_modifiers() -> None:
     scores = AbilityScores(strength=8, dexterity=17, constitution=14, intelligence=10, wisdom=12, charisma=15)
     assert skill_modifier(scores, "stealth", 5, Proficiency.EXPERTISE) == 3 + 6
     assert skill_modifier(scores, "athletics", 1) == -1
-    assert saving_throw_modifier(scores, "dex", 9, proficient=True) == 3 + 4
-    assert saving_throw_modifier(scores, "wisdom", 9) == 1
 
 
 def test_scores_are_frozen_and_bonuses_cap_at_20() -> None:

@@ -119,7 +119,8 @@ def test_hp_cannot_be_assigned_above_max() -> None:
     assert tess.hp == 9
     with pytest.raises(IllegalEffect):
         tess.max_hp = 5  # lower hp first
-    tess.set_max_hp(5)
+    tess.hp = 5
+    tess.max_hp = 5
     assert (tess.hp, tess.max_hp) == (5, 5)
 
 
@@ -175,8 +176,8 @@ def test_derived_numbers_for_a_wizard(wizard: Character) -> None:
     assert wizard.proficiency_bonus == 2
     assert wizard.spell_save_dc == 8 + 2 + 3
     assert wizard.spell_attack_bonus == 5
-    assert wizard.saving_throw_modifier("int") == 5
-    assert wizard.saving_throw_modifier("str") == -1
+    assert wizard.saving_throw_bonus("int") == 5
+    assert wizard.saving_throw_bonus("str") == -1
     assert wizard.skill_modifier("arcana") == 5
     assert wizard.passive_perception == 10 + 1 + 2  # High Elf: Keen Senses
     assert wizard.initiative_modifier == 3

@@ -22,7 +22,7 @@ from game.conditions import (
     is_dead_from_exhaustion,
     parse_condition,
     resists_all_damage,
-    saving_throw_modifier,
+    save_roll_modifier,
     speed,
 )
 from game.dice import combine_advantage
@@ -150,7 +150,7 @@ def test_attack_roll_mode(attacker: list[str], target: list[str], within: bool, 
 def test_exhaustion_three_gives_disadvantage_on_attacks_and_saves() -> None:
     assert attack_roll_mode([], [], attacker_exhaustion=2) is NONE
     assert attack_roll_mode([], [], attacker_exhaustion=3) is DIS
-    assert saving_throw_modifier([], "wisdom", exhaustion=3).mode is DIS
+    assert save_roll_modifier([], "wisdom", exhaustion=3).mode is DIS
 
 
 def test_circumstances_combine_with_conditions() -> None:
@@ -160,14 +160,14 @@ def test_circumstances_combine_with_conditions() -> None:
 
 @pytest.mark.parametrize("condition", ["paralyzed", "petrified", "stunned", "unconscious"])
 def test_auto_fail_strength_and_dexterity_saves(condition: str) -> None:
-    assert saving_throw_modifier([condition], "strength").auto_fail is True
-    assert saving_throw_modifier([condition], "dexterity").auto_fail is True
-    assert saving_throw_modifier([condition], "constitution").auto_fail is False
+    assert save_roll_modifier([condition], "strength").auto_fail is True
+    assert save_roll_modifier([condition], "dexterity").auto_fail is True
+    assert save_roll_modifier([condition], "constitution").auto_fail is False
 
 
 def test_restrained_has_disadvantage_on_dexterity_saves_only() -> None:
-    assert saving_throw_modifier(["restrained"], "dexterity").mode is DIS
-    assert saving_throw_modifier(["restrained"], "strength").mode is NONE
+    assert save_roll_modifier(["restrained"], "dexterity").mode is DIS
+    assert save_roll_modifier(["restrained"], "strength").mode is NONE
 
 
 def test_ability_checks() -> None:
@@ -200,9 +200,9 @@ def test_speed_never_exceeds_base_and_incapacitated_never_acts(conditions: list[
 
 
 def test_saving_throw_accepts_abbreviations() -> None:
-    assert saving_throw_modifier(["stunned"], "Dex").auto_fail is True
+    assert save_roll_modifier(["stunned"], "Dex").auto_fail is True
     with pytest.raises(RulesError):
-        saving_throw_modifier([], "luck")
+        save_roll_modifier([], "luck")
 
 
 def test_every_condition_heads_a_section_of_the_srd_appendix() -> None:
