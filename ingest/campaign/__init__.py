@@ -1,7 +1,7 @@
 """Campaign PDFs → blocks → granular tagged chunks and a world model (NPCs, locations, plot threads).
 
-Kept import-free so that `ingest.layout` can use `ingest.campaign.blocks` without a cycle;
-import the pieces from their modules (`chunker`, `tagger`, `world`, `pipeline`).
+Kept import-free: import the pieces from their modules (`layout` reads a PDF into `blocks`, then
+`chunker`, `tagger`, `world`; `pipeline` runs them in order).
 """
 
 __all__: list[str] = []

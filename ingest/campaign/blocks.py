@@ -1,8 +1,8 @@
 """Group reading-ordered PDF lines into typed blocks: headings, text, read-aloud, stat blocks, tables.
 
-Called by `ingest.layout.read_pdf` with lines already stripped of running headers/footers and
+Called by `ingest.campaign.layout.read_pdf` with lines already stripped of running headers/footers and
 sorted into reading order. Lines are duck-typed (`page, x0, y0, x1, y1, segs, box, text, size,
-frac(attr), lead`); see `ingest.layout._Line`.
+frac(attr), lead`); see `ingest.campaign.layout._Line`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from ingest.campaign.chunker import Chunk, chunk_blocks
 from ingest.campaign.tagger import tag_chunks
 from ingest.campaign.world import World, extract_world
 from ingest.errors import UnreadablePdf
-from ingest.layout import ParsedDocument, read_pdf
+from ingest.campaign.layout import ParsedDocument, read_pdf
 
 __all__ = ["CampaignImport", "parse_campaign_pdf"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingest.errors import SrdParseError
-from ingest.srd.blocks import chapter_pages, paragraphs
+from ingest.srd.paragraphs import chapter_pages, paragraphs
 from ingest.srd.entries import split_entries
 from ingest.srd.layout import SrdDocument
 from ingest.srd.models import Condition

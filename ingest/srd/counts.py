@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.srd.blocks import chapter_pages
+from ingest.srd.paragraphs import chapter_pages
 from ingest.srd.layout import SrdDocument
 from ingest.srd.text import clean
 

@@ -8,7 +8,7 @@ import re
 from fractions import Fraction
 
 from ingest.errors import SrdParseError
-from ingest.srd.blocks import chapter_pages, paragraph_lines
+from ingest.srd.paragraphs import chapter_pages, paragraph_lines
 from ingest.srd.layout import SrdDocument
 from ingest.srd.models import Equipment
 from ingest.srd.tables import TableRow, read_table

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ingest.errors import SrdParseError
-from ingest.srd.blocks import chapter_pages, paragraphs
+from ingest.srd.paragraphs import chapter_pages, paragraphs
 from ingest.srd.entries import Entry, lines_between, split_entries
 from ingest.srd.layout import SrdDocument
 from ingest.srd.models import MagicItem

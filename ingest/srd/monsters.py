@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from rapidfuzz import fuzz
 
 from ingest.errors import SrdParseError
-from ingest.srd.blocks import chapter_pages, paragraphs
+from ingest.srd.paragraphs import chapter_pages, paragraphs
 from ingest.srd.entries import Entry, split_entries
 from ingest.srd.layout import Line, SrdDocument
 from ingest.srd.models import Monster, NamedText

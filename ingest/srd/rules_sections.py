@@ -8,7 +8,7 @@ section's text runs to the next heading of any depth.
 
 from __future__ import annotations
 
-from ingest.srd.blocks import chapter_pages, paragraphs
+from ingest.srd.paragraphs import chapter_pages, paragraphs
 from ingest.srd.layout import Line, SrdDocument
 from ingest.srd.models import RulesSection
 from ingest.srd.text import join_lines

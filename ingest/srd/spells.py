@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ingest.errors import SrdParseError
-from ingest.srd.blocks import chapter_pages, paragraph_lines, paragraph_text
+from ingest.srd.paragraphs import chapter_pages, paragraph_lines, paragraph_text
 from ingest.srd.entries import Entry, lines_between, split_entries
 from ingest.srd.layout import Line, SrdDocument
 from ingest.srd.models import Spell

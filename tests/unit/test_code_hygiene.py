@@ -74,3 +74,14 @@ def test_saving_throw_modifier_no_longer_names_three_things() -> None:
         if isinstance(n, ast.FunctionDef) and n.name == "saving_throw_modifier"
     ]
     assert defined == []
+
+
+def test_campaign_pdf_layout_lives_in_the_campaign_package() -> None:
+    assert not (REPO_ROOT / "ingest" / "layout.py").exists()
+    assert callable(importlib.import_module("ingest.campaign.layout").read_pdf)
+
+
+def test_one_blocks_module_one_meaning() -> None:
+    blocks = sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "ingest").rglob("blocks.py"))
+    assert blocks == ["ingest/campaign/blocks.py"]  # the SRD's line → paragraph grouping is ingest/srd/paragraphs.py
+    assert callable(importlib.import_module("ingest.srd.paragraphs").paragraphs)

@@ -1,4 +1,4 @@
-"""ingest.layout on the sample adventure and on synthetic PDFs built with pymupdf."""
+"""ingest.campaign.layout on the sample adventure and on synthetic PDFs built with pymupdf."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from ingest.campaign.pipeline import parse_campaign_pdf
 from ingest.errors import UnreadablePdf
-from ingest.layout import read_pdf
+from ingest.campaign.layout import read_pdf
 SAMPLE_CAMPAIGN_PDF = Path(__file__).resolve().parents[3] / "data" / "campaigns" / "the-drowned-lantern.pdf"
 
 
