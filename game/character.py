@@ -24,6 +24,7 @@ from game.abilities import (
 from game.conditions import hit_point_maximum
 from game.errors import IllegalEffect, RulesError
 from game.inventory import Currency, Inventory, Item
+from game.multiclass import ClassLevel
 from game.resources import ResourceState
 from game.slots import SpellSlots
 
@@ -37,7 +38,7 @@ __all__ = [
     "Proficiencies",
 ]
 
-SCHEMA_VERSION: Final = 2  # 2: class resources (`resources`, `active_features`)
+SCHEMA_VERSION: Final = 3  # 2: class resources (`resources`, `active_features`); 3: `classes`, `choices`
 MAX_EXHAUSTION: Final = 6
 MAX_HIT_POINTS: Final = 1000  # far above any level-20 character; guards absurd input
 
@@ -138,6 +139,10 @@ class Character(BaseModel):
     concentration: str | None = None
     resources: dict[str, ResourceState] = Field(default_factory=dict)  # class pools by key (game.resources)
     active_features: list[str] = Field(default_factory=list)  # features in effect now ("rage")
+    # Every class in the order taken (multiclassing); the first is `class_name`, the levels add up to `level`.
+    classes: list[ClassLevel] = Field(default_factory=list)
+    choices: dict[str, str] = Field(default_factory=dict)  # subclass choices: "dragon ancestor": "red", "land": …
+
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Checked before assignment: pydantic's after-validators run once the value is already set.
@@ -148,6 +153,21 @@ class Character(BaseModel):
         if name == "hit_dice" and isinstance(value, int) and value > self.level:
             raise IllegalEffect(f"{self.name} cannot have more hit dice ({value}) than levels ({self.level}).")
         super().__setattr__(name, value)
+
+    @model_validator(mode="after")
+    def _sync_classes(self) -> Character:
+        # One class: `class_name`/`subclass`/`level` are the truth and `classes` mirrors them (an old row
+        # without `classes` gets it here). Several: `classes` is the truth; the primary and total follow.
+        classes = self.__dict__.get("classes") or []
+        if len(classes) <= 1:
+            mirror = ClassLevel(name=self.class_name, subclass=self.subclass, level=self.level)
+            if classes != [mirror]:
+                self.__dict__["classes"] = [mirror]
+        else:
+            self.__dict__["class_name"] = classes[0].name
+            self.__dict__["subclass"] = classes[0].subclass
+            self.__dict__["level"] = sum(c.level for c in classes)
+        return self
 
     @model_validator(mode="after")
     def _hp_within_max(self) -> Character:
@@ -185,6 +205,16 @@ class Character(BaseModel):
         return cls.model_validate(data)
 
     # --- derived numbers -------------------------------------------------------------------
+
+    def class_level(self, class_name: str) -> int:
+        """Levels in one class (0 if none): a fighter 2 / wizard 3 has `class_level("wizard") == 3`."""
+        key = class_name.strip().lower()
+        return sum(c.level for c in self.classes if c.name.lower() == key)
+
+    def subclass_of(self, class_name: str) -> str | None:
+        """The subclass chosen in one of the character's classes (None if none yet or no such class)."""
+        key = class_name.strip().lower()
+        return next((c.subclass for c in self.classes if c.name.lower() == key), None)
 
     @property
     def proficiency_bonus(self) -> int:

@@ -21,7 +21,17 @@ from game.dice import DiceRoll, roll
 from game.equipment import find_armor, find_weapon
 from game.errors import InvalidCreation, RulesError
 from game.inventory import Inventory, make_item
+from game.multiclass import ClassLevel, check_multiclass, multiclass_spell_slots, proficiencies_gained
+from game.multiclass import unarmored_defense as multiclass_unarmored_defense
 from game.races import resolve_race
+from game.advancement import (
+    add_features,
+    apply_subclass,
+    carry_spent_slots,
+    class_features_gained,
+    merge_proficiencies,
+)
+from game.subclasses import check_choices, resolve_subclass
 from game.resources import refresh_resources
 
 __all__ = [
@@ -37,6 +47,7 @@ __all__ = [
     "character_speed",
     "create_character",
     "hp_at_first_level",
+    "add_features",
     "hp_gain",
     "level_for_xp",
     "level_up",
@@ -65,6 +76,9 @@ ASI_LEVELS: Final[dict[str, tuple[int, ...]]] = {
     "fighter": (4, 6, 8, 12, 14, 16, 19),
     "rogue": (4, 8, 10, 12, 16, 19),
 }
+
+# Monk's Unarmored Movement: (monk level, extra feet).
+UNARMORED_MOVEMENT: Final[tuple[tuple[int, int], ...]] = ((2, 10), (6, 15), (10, 20), (14, 25), (18, 30))
 
 # What an "any ..." starting-equipment entry becomes when the player picks nothing.
 DEFAULT_PICKS: Final[dict[str, str]] = {
@@ -188,6 +202,8 @@ def armor_class(
             raise RulesError(f"{armor!r} is not a suit of armor.")
         bonus = 0 if not info.add_dex else (dex if info.max_dex is None else min(dex, info.max_dex))
         base = info.base_ac + bonus
+    elif unarmored_defense == "draconic":  # Draconic Resilience: 13 + Dex
+        base = 13 + dex
     elif unarmored_defense == "wisdom" and not shield:
         base = 10 + dex + scores.modifier("wisdom")
     elif unarmored_defense == "constitution":
@@ -201,7 +217,11 @@ def character_armor_class(character: Character) -> int:
     """Armor Class from what the character has equipped."""
     armor = next((i.name for i in character.inventory.equipped if i.kind == "armor"), None)
     shield = any(i.kind == "shield" for i in character.inventory.equipped)
-    return armor_class(character.ability_scores, armor, shield, get_class(character.class_name).unarmored_defense)
+    unarmored = multiclass_unarmored_defense(character.classes)  # gained once, from the first class
+    ac = armor_class(character.ability_scores, armor, shield, unarmored)
+    if armor is None and (character.subclass_of("sorcerer") or "").lower() == "draconic bloodline":
+        ac = max(ac, armor_class(character.ability_scores, None, shield, "draconic"))  # the better base AC
+    return ac
 
 
 def character_speed(character: Character) -> int:
@@ -211,7 +231,21 @@ def character_speed(character: Character) -> int:
     worn = next((i.name for i in character.inventory.equipped if i.kind == "armor"), None)
     armor = find_armor(worn) if worn else None
     too_weak = armor is not None and armor.strength is not None and character.ability_scores.strength < armor.strength
-    return race.speed - 10 if too_weak and race.key != "dwarf" else race.speed
+    speed = race.speed - 10 if too_weak and race.key != "dwarf" else race.speed
+    return speed + _class_speed_bonus(character, armor.category if armor else None)
+
+
+def _class_speed_bonus(character: Character, armor_category: str | None) -> int:
+    """Fast Movement (barbarian 5+, not in heavy armor: +10) and Unarmored Movement (monk 2+, no armor or
+    shield: +10, +15 at 6, +20 at 10, +25 at 14, +30 at 18)."""
+    bonus = 0
+    if character.class_level("barbarian") >= 5 and armor_category != "heavy":
+        bonus += 10
+    monk = character.class_level("monk")
+    shield = any(i.kind == "shield" for i in character.inventory.equipped)
+    if monk >= 2 and armor_category is None and not shield:
+        bonus += max(extra for at, extra in UNARMORED_MOVEMENT if monk >= at)
+    return bonus
 
 
 # --- creation ----------------------------------------------------------------------------------
@@ -259,6 +293,8 @@ def create_character(
     bonus_choices: Sequence[str] = (),
     equipment_choices: Sequence[int] | None = None,
     equipment_picks: Sequence[str] | None = None,
+    subclass: str | None = None,
+    choices: Mapping[str, str] | None = None,
 ) -> Character:
     """A new 1st-level character.
 
@@ -268,6 +304,8 @@ def create_character(
         bonus_choices: abilities for a Half-Elf's two +1 increases.
         equipment_choices: option index per starting-equipment line (0 = "(a)"); default all (a).
         equipment_picks: weapons chosen for "any simple weapon"-style entries, in order.
+        subclass: for a class that chooses at 1st level (cleric, sorcerer, warlock); default the SRD's one.
+        choices: subclass choices (`{"dragon ancestor": "red"}`), see `game.subclasses.check_choices`.
 
     Raises:
         InvalidCreation / RulesError: unknown race/class, wrong skills, bad bonus choices, bad picks.
@@ -329,6 +367,7 @@ def create_character(
         spell_slots=info.spell_slots(1),
         features=list(info.features(1)),
     )
+    apply_subclass(character, info.name, resolve_subclass(info.name, 1, subclass), 0, 1, check_choices(dict(choices or {})))
     character.armor_class = character_armor_class(character)
     character.speed = character_speed(character)
     log.debug("created %s, a level-1 %s %s", name, race_info.name, info.name)
@@ -365,25 +404,38 @@ class LevelUp(BaseModel):
     proficiency_bonus: int
     ability_increases: dict[str, int]
     hp_roll: dict[str, object] | None = None
+    class_name: str = ""  # the class that gained the level
+    class_level: int = 0
+    subclass: str | None = None
 
 
 def level_up(
     character: Character,
     *,
+    class_name: str | None = None,
+    subclass: str | None = None,
+    skills: Sequence[str] = (),
+    choices: Mapping[str, str] | None = None,
     hp_method: Literal["average", "roll"] = "average",
     ability_increases: Mapping[str, int] | None = None,
     milestone: bool = False,
 ) -> LevelUp:
-    """Advance one level: hit points, a hit die, features, spell slots, an Ability Score Improvement.
+    """Advance one level: hit points, a hit die, features, spell slots, an Ability Score Improvement, the
+    subclass at its level — in the primary class, or in `class_name` (multiclassing, SRD p. 56).
 
     Args:
-        ability_increases: at an ASI level, +2 to one ability or +1 to two (max 20).
+        class_name: the class to gain a level in (default the primary one); a new class must meet the
+            multiclassing prerequisites of the old and the new class.
+        subclass: the subclass when the class reaches its subclass level (default the SRD's one).
+        skills: a new class's multiclass skill choice (bard: any one; ranger, rogue: one from the list).
+        choices: subclass choices (`{"land": "forest"}`), see `game.subclasses.check_choices`.
+        ability_increases: at an ASI level of the class, +2 to one ability or +1 to two (max 20).
         milestone: level without the XP (the DM awards a level).
 
     Raises:
-        RulesError: not enough XP, already level 20, or an increase not allowed at this level.
+        RulesError: not enough XP, already level 20, prerequisites not met, or an increase not allowed.
     """
-    info = get_class(character.class_name)
+    info = get_class(class_name or character.class_name)
     new_level = character.level + 1
     if new_level > 20:
         raise RulesError(f"{character.name} is already level 20.")
@@ -392,12 +444,19 @@ def level_up(
             f"{character.name} needs {XP_THRESHOLDS[new_level - 1]} XP for level {new_level} "
             f"and has {character.xp}."
         )
+    old_class_level = character.class_level(info.name)
+    class_level = old_class_level + 1
+    if old_class_level == 0:
+        check_multiclass([c.name for c in character.classes], info.name, character.ability_scores)
+    gained = proficiencies_gained(info.name, skills) if old_class_level == 0 else None
     increases = {ability_name(k): v for k, v in (ability_increases or {}).items() if v}
     if increases:
-        if new_level not in ASI_LEVELS.get(info.key, ASI_LEVELS["default"]):
-            raise RulesError(f"{info.name}s get no Ability Score Improvement at level {new_level}.")
+        if class_level not in ASI_LEVELS.get(info.key, ASI_LEVELS["default"]):
+            raise RulesError(f"{info.name}s get no Ability Score Improvement at level {class_level}.")
         if sum(increases.values()) != 2 or any(v < 1 for v in increases.values()):
             raise RulesError("An Ability Score Improvement is +2 to one ability or +1 to two.")
+    chosen_sub = character.subclass_of(info.name) or resolve_subclass(info.name, class_level, subclass)
+    picked = check_choices(dict(choices or {}))
     old_con = character.ability_scores.modifier("constitution")
     scores = character.ability_scores.with_bonuses(increases) if increases else character.ability_scores
     _, sub = resolve_race(character.race, character.subrace)
@@ -405,34 +464,44 @@ def level_up(
     # A higher Con modifier raises the hit point maximum by 1 per earlier level too.
     gain += (scores.modifier("constitution") - old_con) * character.level
 
-    new_features = tuple(f for f in info.features(new_level)[len(info.features(character.level)) :] if f)
-    old_slots = character.spell_slots
-    new_slots = info.spell_slots(new_level)
-    for level, maximum in new_slots.maximum.items():  # new slots arrive unspent; spent ones stay spent
-        spent = old_slots.maximum.get(level, 0) - old_slots.current.get(level, 0)
-        new_slots.current[level] = max(0, maximum - spent)
-    pact_spent = old_slots.pact_maximum - old_slots.pact_current
-    new_slots.pact_current = max(0, new_slots.pact_maximum - pact_spent)
+    earlier = info.features(old_class_level) if old_class_level else ()
+    class_features = class_features_gained(character.features, info.features(class_level)[len(earlier):], gained)
+    classes = [ClassLevel(name=c.name, subclass=c.subclass, level=c.level + (c.name.lower() == info.key))
+               for c in character.classes]
+    if old_class_level == 0:
+        classes.append(ClassLevel(name=info.name, level=1))
+    new_slots = info.spell_slots(class_level) if len(classes) == 1 else multiclass_spell_slots(classes)
+    new_slots = carry_spent_slots(character.spell_slots, new_slots)
 
-    character.level = new_level
+    max_before = character.max_hp
+    if len(classes) == 1:
+        character.level = new_level
+    else:
+        character.classes = classes
     character.ability_scores = scores
     character.max_hp += gain
     character.hp = min(character.hp + gain, character.hit_point_maximum)  # halved at exhaustion 4+
     character.hit_dice += 1
     character.spell_slots = new_slots
-    character.features = [*character.features, *(f for f in new_features if f not in character.features)]
+    character.features = add_features(character.features, class_features)
+    if gained is not None:
+        character.proficiencies = merge_proficiencies(character.proficiencies, gained)
+    sub_features = apply_subclass(character, info.name, chosen_sub, old_class_level, class_level, picked)
     character.armor_class = character_armor_class(character)
     character.speed = character_speed(character)  # more Strength can lift a heavy-armor penalty
-    if new_level >= 2 and "Jack of All Trades" in character.features and not character.proficiencies.jack_of_all_trades:
+    if "Jack of All Trades" in character.features and not character.proficiencies.jack_of_all_trades:
         character.proficiencies = character.proficiencies.model_copy(update={"jack_of_all_trades": True})
     refresh_resources(character)  # class-table pools grow with the level (spent uses stay spent)
     return LevelUp(
         name=character.name,
         level=new_level,
-        hp_gained=gain,
+        hp_gained=character.max_hp - max_before,
         max_hp=character.max_hp,
-        new_features=new_features,
+        new_features=(*class_features, *sub_features),
         proficiency_bonus=character.proficiency_bonus,
         ability_increases=increases,
         hp_roll=hp_roll.to_dict() if hp_roll else None,
+        class_name=info.name,
+        class_level=class_level,
+        subclass=chosen_sub,
     )

@@ -24,10 +24,11 @@ def _blank(**overrides: object) -> Character:
 
 def test_to_dict_has_schema_version_and_stable_field_names(wizard: Character) -> None:
     data = wizard.to_dict()
-    assert data["schema_version"] == SCHEMA_VERSION == 2  # 2: class resources
+    assert data["schema_version"] == SCHEMA_VERSION == 3  # 2: class resources; 3: classes, choices
     for key in ("name", "player_id", "race", "class_name", "level", "xp", "ability_scores", "hp", "max_hp",
                 "temp_hp", "armor_class", "proficiencies", "inventory", "currency", "spell_slots", "conditions",
-                "exhaustion", "death_saves", "concentration", "hit_dice", "resources", "active_features"):
+                "exhaustion", "death_saves", "concentration", "hit_dice", "resources", "active_features", "classes",
+                "choices"):
         assert key in data
     assert data["spell_slots"]["maximum"] == {"1": 2}  # JSON keys
     assert data["ability_scores"]["intelligence"] == 16

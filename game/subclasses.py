@@ -1,0 +1,431 @@
+"""The SRD 5.1 subclass of each class: its features by class level, and the numbers they change.
+
+The SRD holds one subclass per class (Berserker, Lore, Life, Land, Champion, Open Hand, Devotion,
+Hunter, Thief, Draconic Bloodline, Fiend, Evocation). Each feature is data (`SubclassFeature`: name,
+class level, a one-line summary for the DM); where a feature changes a number, a pure function below
+computes it, and the engine calls it (healing spells, speed, AC, hit points, damage riders).
+Subclass spell lists are in `game.subclass_spells`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from game.errors import RulesError
+
+__all__ = [
+    "DRAGON_ANCESTRY",
+    "HUNTER_CHOICES",
+    "SUBCLASSES",
+    "Subclass",
+    "SubclassFeature",
+    "blessed_healer",
+    "colossus_slayer_dice",
+    "dark_ones_blessing",
+    "disciple_of_life_bonus",
+    "divine_strike_dice",
+    "draconic_armor_class",
+    "draconic_resilience_hp",
+    "elemental_affinity_bonus",
+    "empowered_evocation_bonus",
+    "frenzy_exhaustion",
+    "get_subclass",
+    "natural_recovery_budget",
+    "check_choices",
+    "check_natural_recovery",
+    "overchannel_damage",
+    "potent_cantrip_damage",
+    "preserve_life",
+    "preserve_life_pool",
+    "resolve_subclass",
+    "sacred_weapon_bonus",
+    "sculpt_spells_count",
+    "sculpted_damage",
+    "spell_healing",
+    "srd_subclass",
+    "subclass_features",
+    "supreme_healing",
+    "supreme_sneak_advantage",
+    "wholeness_of_body",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SubclassFeature:
+    name: str
+    level: int  # class level that grants it
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subclass:
+    name: str
+    class_name: str  # the class key ("barbarian")
+    features: tuple[SubclassFeature, ...]
+
+    @property
+    def level(self) -> int:
+        """The class level at which the subclass is chosen."""
+        return min(f.level for f in self.features)
+
+    def features_at(self, class_level: int) -> tuple[str, ...]:
+        """Feature names gained by `class_level`, in order."""
+        return tuple(f.name for f in self.features if f.level <= class_level)
+
+
+def _sub(name: str, class_name: str, *rows: tuple[int, str, str]) -> Subclass:
+    return Subclass(name, class_name, tuple(SubclassFeature(n, lvl, s) for lvl, n, s in rows))
+
+
+SUBCLASSES: Final[dict[str, Subclass]] = {
+    s.class_name: s
+    for s in (
+        _sub("Path of the Berserker", "barbarian",
+             (3, "Frenzy", "While raging, one melee weapon attack as a bonus action each turn; 1 exhaustion when it ends."),
+             (6, "Mindless Rage", "Can't be charmed or frightened while raging."),
+             (10, "Intimidating Presence", "Action: frighten a creature (Wis save, DC 8 + prof + Cha)."),
+             (14, "Retaliation", "Reaction: melee attack a creature within 5 feet that damaged you.")),
+        _sub("College of Lore", "bard",
+             (3, "Bonus Proficiencies", "Three skills of your choice."),
+             (3, "Cutting Words", "Reaction: subtract a Bardic Inspiration die from a creature's roll."),
+             (6, "Additional Magical Secrets", "Two spells from any class."),
+             (14, "Peerless Skill", "Add a Bardic Inspiration die to your own ability check.")),
+        _sub("Life Domain", "cleric",
+             (1, "Bonus Proficiency", "Heavy armor."),
+             (1, "Disciple of Life", "Healing spells of 1st level+ heal 2 + spell level more."),
+             (2, "Channel Divinity: Preserve Life", "Split 5 x cleric level HP, each to at most half its maximum."),
+             (6, "Blessed Healer", "Healing another with a 1st+ spell heals you 2 + spell level."),
+             (8, "Divine Strike", "Once a turn, +1d8 radiant on a weapon hit (2d8 at 14th)."),
+             (17, "Supreme Healing", "Healing dice of spells count as their maximum.")),
+        _sub("Circle of the Land", "druid",
+             (2, "Bonus Cantrip", "One more druid cantrip."),
+             (2, "Natural Recovery", "Short rest: recover slots totalling half druid level (rounded up), none 6th+."),
+             (3, "Circle Spells", "Always-prepared spells of your land."),
+             (6, "Land's Stride", "Nonmagical difficult terrain and plants don't slow or hurt you."),
+             (10, "Nature's Ward", "Immune to poison and disease; not charmed or frightened by elementals or fey."),
+             (14, "Nature's Sanctuary", "Beasts and plants must pass a Wis save to attack you.")),
+        _sub("Champion", "fighter",
+             (3, "Improved Critical", "Critical hit on 19-20."),
+             (7, "Remarkable Athlete", "Half proficiency to Str/Dex/Con checks without it; longer running jump."),
+             (10, "Additional Fighting Style", "A second Fighting Style."),
+             (15, "Superior Critical", "Critical hit on 18-20."),
+             (18, "Survivor", "Regain 5 + Con mod HP each turn while at or below half HP (and above 0).")),
+        _sub("Way of the Open Hand", "monk",
+             (3, "Open Hand Technique", "Flurry of Blows hits: prone (Dex save), push 15 ft (Str save) or no reactions."),
+             (6, "Wholeness of Body", "Action: regain 3 x monk level HP, once per long rest."),
+             (11, "Tranquility", "Sanctuary after a long rest (DC 8 + Wis + prof)."),
+             (17, "Quivering Palm", "3 ki: later, Con save or drop to 0 HP; 10d10 necrotic on a success.")),
+        _sub("Oath of Devotion", "paladin",
+             (3, "Oath Spells", "Always-prepared oath spells."),
+             (3, "Channel Divinity: Sacred Weapon", "+Cha (min +1) to attacks with one weapon for 1 minute."),
+             (3, "Channel Divinity: Turn the Unholy", "Fiends and undead within 30 ft: Wis save or turned."),
+             (7, "Aura of Devotion", "You and allies within 10 ft (30 at 18th) can't be charmed."),
+             (15, "Purity of Spirit", "Always under protection from evil and good."),
+             (20, "Holy Nimbus", "Sunlight aura: enemies take 10 radiant each turn, once per long rest.")),
+        _sub("Hunter", "ranger",
+             (3, "Hunter's Prey", "Colossus Slayer, Giant Killer or Horde Breaker."),
+             (7, "Defensive Tactics", "Escape the Horde, Multiattack Defense or Steel Will."),
+             (11, "Multiattack", "Volley or Whirlwind Attack."),
+             (15, "Superior Hunter's Defense", "Evasion, Stand Against the Tide or Uncanny Dodge.")),
+        _sub("Thief", "rogue",
+             (3, "Fast Hands", "Cunning Action: Sleight of Hand, thieves' tools or Use an Object."),
+             (3, "Second-Story Work", "Climbing costs no extra movement; running jump + Dex mod feet."),
+             (9, "Supreme Sneak", "Advantage on Stealth if you move no more than half your speed."),
+             (13, "Use Magic Device", "Ignore class, race and level requirements of magic items."),
+             (17, "Thief's Reflexes", "Two turns in the first round (the second at initiative - 10).")),
+        _sub("Draconic Bloodline", "sorcerer",
+             (1, "Dragon Ancestor", "Choose a dragon; speak Draconic; double proficiency on Cha checks with dragons."),
+             (1, "Draconic Resilience", "+1 HP per sorcerer level; unarmored AC 13 + Dex."),
+             (6, "Elemental Affinity", "+Cha mod to one damage roll of your ancestry's type."),
+             (14, "Dragon Wings", "A flying speed equal to your speed."),
+             (18, "Draconic Presence", "5 sorcery points: 60-ft aura of awe or fear.")),
+        _sub("The Fiend", "warlock",
+             (1, "Expanded Spell List", "Fiend spells added to the warlock list."),
+             (1, "Dark One's Blessing", "Reduce a hostile creature to 0 HP: temp HP = Cha mod + warlock level."),
+             (6, "Dark One's Own Luck", "Add a d10 to an ability check or save, once per rest."),
+             (10, "Fiendish Resilience", "Resistance to one chosen damage type."),
+             (14, "Hurl Through Hell", "A hit target takes 10d10 psychic (not fiends), once per long rest.")),
+        _sub("School of Evocation", "wizard",
+             (2, "Evocation Savant", "Copying evocation spells costs half."),
+             (2, "Sculpt Spells", "1 + spell level chosen creatures succeed and take no damage from your evocation."),
+             (6, "Potent Cantrip", "A creature that saves against your cantrip still takes half damage."),
+             (10, "Empowered Evocation", "+Int mod to one damage roll of a wizard evocation spell."),
+             (14, "Overchannel", "Maximum damage for a 1st-5th wizard spell; necrotic backlash after the first use.")),
+    )
+}
+
+DRAGON_ANCESTRY: Final[dict[str, str]] = {
+    "black": "acid", "blue": "lightning", "brass": "fire", "bronze": "lightning", "copper": "acid",
+    "gold": "fire", "green": "poison", "red": "fire", "silver": "cold", "white": "cold",
+}
+HUNTER_CHOICES: Final[dict[int, tuple[str, ...]]] = {
+    3: ("colossus slayer", "giant killer", "horde breaker"),
+    7: ("escape the horde", "multiattack defense", "steel will"),
+    11: ("volley", "whirlwind attack"),
+    15: ("evasion", "stand against the tide", "uncanny dodge"),
+}
+
+
+# --- lookup ---------------------------------------------------------------------------------------
+
+
+def srd_subclass(class_name: str) -> Subclass:
+    """The SRD's subclass of a class (the only option, so the default)."""
+    sub = SUBCLASSES.get(class_name.strip().lower())
+    if sub is None:
+        raise RulesError(f"{class_name!r} is not a class.")
+    return sub
+
+
+def get_subclass(class_name: str, name: str) -> Subclass:
+    """The subclass of that name for the class (case-insensitive; "Berserker" finds "Path of the Berserker").
+
+    Raises:
+        RulesError: not the class's SRD subclass, naming the one it has.
+    """
+    sub = srd_subclass(class_name)
+    wanted = " ".join(name.lower().split())
+    if wanted and (wanted == sub.name.lower() or wanted in sub.name.lower().split(" of the ")
+                   or sub.name.lower().endswith(wanted)):
+        return sub
+    raise RulesError(f"{name!r} is not a {class_name.title()} subclass here; the SRD offers {sub.name}.")
+
+
+def resolve_subclass(class_name: str, class_level: int, chosen: str | None) -> str | None:
+    """The subclass to record at a class level: None before the subclass level, else the chosen one
+    (checked) or the SRD default."""
+    sub = srd_subclass(class_name)
+    if class_level < sub.level:
+        if chosen:
+            raise RulesError(f"A {class_name.title()} chooses a subclass at level {sub.level}, not {class_level}.")
+        return None
+    return get_subclass(class_name, chosen).name if chosen else sub.name
+
+
+def subclass_features(class_name: str, subclass: str | None, class_level: int) -> tuple[str, ...]:
+    """Feature names of the subclass gained by `class_level` (() without a subclass)."""
+    if not subclass:
+        return ()
+    return get_subclass(class_name, subclass).features_at(class_level)
+
+
+_HUNTER_KEYS: Final[dict[str, int]] = {
+    "hunter's prey": 3, "defensive tactics": 7, "multiattack": 11, "superior hunter's defense": 15,
+}
+
+
+def check_choices(choices: dict[str, str]) -> dict[str, str]:
+    """Normalise and check subclass choices ("dragon ancestor": a dragon colour, "land": a circle land,
+    "hunter's prey" / "defensive tactics" / "multiattack" / "superior hunter's defense": that option).
+
+    Raises:
+        RulesError: an unknown choice or option, naming the options.
+    """
+    from game.subclass_spells import LAND_TERRAINS
+
+    options: dict[str, tuple[str, ...]] = {
+        "dragon ancestor": tuple(DRAGON_ANCESTRY), "land": LAND_TERRAINS,
+        **{key: HUNTER_CHOICES[level] for key, level in _HUNTER_KEYS.items()},
+    }
+    out: dict[str, str] = {}
+    for key, value in choices.items():
+        k, v = " ".join(key.lower().split()), " ".join(str(value).lower().split())
+        if k not in options:
+            raise RulesError(f"{key!r} is not a subclass choice. The choices are: {', '.join(options)}.")
+        if v not in options[k]:
+            raise RulesError(f"{value!r} is not an option for {k}. The options are: {', '.join(options[k])}.")
+        out[k] = v
+    return out
+
+
+# --- Berserker ------------------------------------------------------------------------------------
+
+
+def frenzy_exhaustion(exhaustion: int, frenzied: bool) -> int:
+    """Exhaustion after a rage ends: one level more if it was a frenzy (at most 6)."""
+    return min(6, exhaustion + 1) if frenzied else exhaustion
+
+
+# --- Life Domain ----------------------------------------------------------------------------------
+
+
+def disciple_of_life_bonus(spell_level: int) -> int:
+    """Extra hit points a Life cleric's healing spell restores: 2 + spell level (0 for cantrips)."""
+    return 2 + spell_level if spell_level >= 1 else 0
+
+
+def blessed_healer(spell_level: int, healed_someone_else: bool, cleric_level: int) -> int:
+    """Hit points a 6th-level+ Life cleric regains when a 1st+ spell heals another creature."""
+    return 2 + spell_level if cleric_level >= 6 and spell_level >= 1 and healed_someone_else else 0
+
+
+def preserve_life_pool(cleric_level: int) -> int:
+    """Preserve Life restores 5 x cleric level hit points, divided among the creatures."""
+    if cleric_level < 2:
+        raise RulesError("Preserve Life comes with Channel Divinity at cleric level 2.")
+    return 5 * cleric_level
+
+
+def preserve_life(cleric_level: int, targets: dict[str, tuple[int, int]], split: dict[str, int]) -> dict[str, int]:
+    """Check a Preserve Life split and return the hit points each creature regains.
+
+    Args:
+        targets: id → (current hp, max hp) of the creatures within 30 feet.
+        split: id → hit points the cleric gives it.
+
+    Raises:
+        RulesError: more than the pool, a creature not in range, or above half its maximum.
+    """
+    pool = preserve_life_pool(cleric_level)
+    if sum(split.values()) > pool:
+        raise RulesError(f"Preserve Life has {pool} hit points to share, not {sum(split.values())}.")
+    out: dict[str, int] = {}
+    for cid, amount in split.items():
+        if cid not in targets:
+            raise RulesError(f"{cid} is not within 30 feet.")
+        hp, max_hp = targets[cid]
+        room = max(0, max_hp // 2 - hp)
+        if amount < 0 or amount > room:
+            raise RulesError(f"Preserve Life can bring {cid} only to half its maximum: at most {room} more.")
+        out[cid] = amount
+    return out
+
+
+def divine_strike_dice(cleric_level: int) -> str | None:
+    """Life Domain's Divine Strike: 1d8 radiant from 8th level, 2d8 from 14th."""
+    return "2d8" if cleric_level >= 14 else "1d8" if cleric_level >= 8 else None
+
+
+_DICE = re.compile(r"(\d*)d(\d+)")
+
+
+def supreme_healing(expression: str) -> str:
+    """A healing expression with each die at its maximum ("2d6+3" → "15"): Supreme Healing, cleric 17."""
+    total = _DICE.sub(lambda m: str(int(m.group(1) or 1) * int(m.group(2))), expression.replace(" ", ""))
+    if not re.fullmatch(r"[\d+\-]+", total):
+        raise RulesError(f"{expression!r} is not a healing roll.")
+    return str(sum(int(t) for t in re.findall(r"[+-]?\d+", total)))
+
+
+def spell_healing(expression: str, spell_level: int, subclass: str | None, cleric_level: int) -> str:
+    """A healing spell's expression after the caster's subclass: Life Domain adds 2 + spell level
+    (Disciple of Life) and, at cleric 17, uses each die's maximum (Supreme Healing)."""
+    if (subclass or "").lower() != "life domain":
+        return expression
+    if cleric_level >= 17:
+        expression = supreme_healing(expression)
+    bonus = disciple_of_life_bonus(spell_level)
+    return f"{expression}+{bonus}" if bonus else expression
+
+
+# --- Circle of the Land ---------------------------------------------------------------------------
+
+
+def natural_recovery_budget(druid_level: int) -> int:
+    """Combined slot levels Natural Recovery can restore: half the druid level, rounded up."""
+    return math.ceil(druid_level / 2)
+
+
+def check_natural_recovery(druid_level: int, slot_levels: Sequence[int]) -> None:
+    """Refuse a Natural Recovery choice over the budget or with a slot of 6th level or higher."""
+    if any(level >= 6 for level in slot_levels):
+        raise RulesError("Natural Recovery can't restore slots of 6th level or higher.")
+    budget = natural_recovery_budget(druid_level)
+    if sum(slot_levels) > budget:
+        raise RulesError(f"Natural Recovery restores slots totalling at most {budget} levels.")
+
+
+# --- Open Hand, Devotion, Hunter, Thief -----------------------------------------------------------
+
+
+def wholeness_of_body(monk_level: int) -> int:
+    """Hit points Wholeness of Body restores: 3 x monk level (from 6th)."""
+    if monk_level < 6:
+        raise RulesError("Wholeness of Body comes at monk level 6.")
+    return 3 * monk_level
+
+
+def sacred_weapon_bonus(charisma_modifier: int) -> int:
+    """Sacred Weapon's attack bonus: the Charisma modifier, at least +1."""
+    return max(1, charisma_modifier)
+
+
+def colossus_slayer_dice(target_hp: int, target_max_hp: int, used_this_turn: bool) -> str | None:
+    """Colossus Slayer: an extra 1d8 on a weapon hit against a creature below its maximum, once a turn."""
+    return "1d8" if target_hp < target_max_hp and not used_this_turn else None
+
+
+def supreme_sneak_advantage(moved: int, speed: int, rogue_level: int) -> bool:
+    """Supreme Sneak (rogue 9): advantage on Stealth when moving no more than half your speed this turn."""
+    return rogue_level >= 9 and moved * 2 <= speed
+
+
+# --- Draconic Bloodline, Fiend --------------------------------------------------------------------
+
+
+def draconic_resilience_hp(sorcerer_level: int) -> int:
+    """Extra maximum hit points from Draconic Resilience: 1 per sorcerer level."""
+    return sorcerer_level
+
+
+def draconic_armor_class(dexterity_modifier: int, shield: bool = False) -> int:
+    """Unarmored AC with Draconic Resilience: 13 + Dex (a shield still adds 2)."""
+    return 13 + dexterity_modifier + (2 if shield else 0)
+
+
+def elemental_affinity_bonus(ancestor: str, damage_type: str, charisma_modifier: int, sorcerer_level: int) -> int:
+    """Elemental Affinity (6th): + Cha mod to one damage roll of the ancestry's damage type."""
+    kind = DRAGON_ANCESTRY.get(ancestor.strip().lower())
+    if kind is None:
+        raise RulesError(f"{ancestor!r} is not a dragon. The dragons are: {', '.join(DRAGON_ANCESTRY)}.")
+    return charisma_modifier if sorcerer_level >= 6 and damage_type.strip().lower() == kind else 0
+
+
+def dark_ones_blessing(charisma_modifier: int, warlock_level: int) -> int:
+    """Temporary hit points on reducing a hostile creature to 0: Cha mod + warlock level, at least 1."""
+    return max(1, charisma_modifier + warlock_level)
+
+
+# --- Evocation ------------------------------------------------------------------------------------
+
+
+def sculpt_spells_count(spell_level: int) -> int:
+    """How many creatures Sculpt Spells protects: 1 + the spell's level."""
+    return 1 + spell_level
+
+
+def sculpted_damage(damage: int, saved: bool, sculpted: bool, half_on_save: bool = True) -> tuple[int, bool]:
+    """(damage taken, saved) for a creature caught in an evocation save spell. A sculpted creature succeeds
+    automatically and takes no damage even where a success would halve it; others take full damage on a
+    failure and half (or none) on a success."""
+    if sculpted:
+        return 0, True
+    if not saved:
+        return damage, False
+    return (damage // 2 if half_on_save else 0), True
+
+
+def potent_cantrip_damage(damage: int, saved: bool, wizard_level: int) -> int:
+    """Damage a save-cantrip deals: full on a failure; on a success 0, or half with Potent Cantrip (6th)."""
+    if not saved:
+        return damage
+    return damage // 2 if wizard_level >= 6 else 0
+
+
+def empowered_evocation_bonus(intelligence_modifier: int, wizard_level: int, school: str) -> int:
+    """Empowered Evocation (10th): + Int mod to one damage roll of a wizard evocation spell."""
+    return intelligence_modifier if wizard_level >= 10 and school.strip().lower() == "evocation" else 0
+
+
+def overchannel_damage(spell_level: int, earlier_uses: int) -> str | None:
+    """Necrotic damage for Overchannel: none the first time, then 2d12 per spell level, +1d12 per level each
+    further use before a long rest."""
+    if not 1 <= spell_level <= 5:
+        raise RulesError("Overchannel works on wizard spells of 1st through 5th level.")
+    if earlier_uses <= 0:
+        return None
+    return f"{(1 + earlier_uses) * spell_level}d12"
