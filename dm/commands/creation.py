@@ -16,6 +16,8 @@ The steps, answers and defaults are in `creation_flow.py`.
 from __future__ import annotations
 
 import copy
+import shlex
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import Field
@@ -23,27 +25,33 @@ from pydantic import Field
 from dm.commands.character import AbilityLine, ability_lines
 from dm.commands.context import CommandContext
 from dm.commands.creation_flow import (
-    POINT_BUY_BUDGET,
+    PRIORITIES,
     BadAnswer,
     Choice,
     Draft,
     apply_answer,
     build,
+    check_name,
     choices_for,
+    class_skill_options,
+    extra_skill_options,
     next_step,
     norm,
     question_text,
-    quick_draft,
+    recommended_scores,
     settle,
     so_far,
 )
 from dm.commands.registry import Arg, ArgKind, command
 from dm.commands.results import CommandResult, Info
-from dm.errors import CommandError
+from dm.errors import BadArguments, CommandError
 from game.character import Character
+from game.classes import CLASSES, ClassInfo
+from game.creation import POINT_BUY_BUDGET, roll_ability_scores
 from game.errors import RulesError
+from game.races import RACES, Race, Subrace
 
-__all__ = ["AlreadyPlaying", "CharacterCreated", "CreationStep", "NotCreating"]
+__all__ = ["AlreadyPlaying", "CharacterCreated", "CreationStep", "NotCreating", "quick_draft", "resolve_race_phrase"]
 
 _EXAMPLES = {"scores": "str 15 dex 14 con 13 int 12 wis 10 cha 8", "name": "Sir Bob of Millbrook"}
 
@@ -160,6 +168,116 @@ def _finish(ctx: CommandContext, d: Draft, character: Character) -> CharacterCre
     return _created(cid, character, d)
 
 
+# --- the quick form -------------------------------------------------------------------------------
+
+QUICK_USAGE = (
+    '!create_character NAME RACE CLASS [standard|pointbuy|roll]  (e.g. !create_character "Sir Bob" hill dwarf fighter)'
+)
+METHOD_WORDS = {
+    "standard": "standard",
+    "array": "standard",
+    "standard array": "standard",
+    "pointbuy": "pointbuy",
+    "point buy": "pointbuy",
+    "points": "pointbuy",
+    "roll": "roll",
+    "rolled": "roll",
+    "4d6": "roll",
+}
+BARD_SKILLS = ("performance", "persuasion", "deception")  # a Bard picks any three
+DEFAULT_EXTRA_SKILLS = ("perception", "persuasion", "insight", "stealth", "athletics", "deception", "acrobatics")
+
+
+def default_skills(options: list[str], info: ClassInfo) -> list[str]:
+    if not info.skill_options:
+        return [s for s in BARD_SKILLS if s in options][: info.skill_count]
+    return options[: info.skill_count]
+
+
+def resolve_race_phrase(phrase: str) -> tuple[Race, Subrace | None] | None:
+    """The race and subrace a phrase names: "hill dwarf", "high elf", "half elf", "red dragonborn", or just
+    "dwarf" (then the race's first subrace); None when it names none."""
+    key = norm(phrase)
+    for race in RACES.values():
+        subs = list(race.subraces.values())
+        if key == norm(race.key):
+            return race, subs[0] if subs else None
+        for sub in subs:
+            names = {norm(sub.name), norm(f"{sub.name} {race.key}"), norm(f"{race.key} {sub.name}")}
+            if key in names:
+                return race, sub
+    return None
+
+
+def _class_of(word: str) -> ClassInfo | None:
+    key = word.lower()
+    hits = [c for c in CLASSES.values() if c.key == key] or [c for c in CLASSES.values() if c.key.startswith(key)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _tokens(text: str) -> list[str]:
+    try:
+        lexer = shlex.shlex(text, posix=True)
+        lexer.whitespace_split, lexer.quotes, lexer.commenters = True, '"', ""
+        return list(lexer)
+    except ValueError:
+        raise BadArguments("A quotation mark is not closed.", QUICK_USAGE) from None
+
+
+def _parse_quick(text: str) -> tuple[str, Race, Subrace | None, ClassInfo, str]:
+    """`NAME RACE CLASS [METHOD]` → name, race, subrace, class, method; the race is the longest phrase
+    before the class that names one, the name is whatever comes before it.
+
+    Raises:
+        BadArguments: a part is missing or unknown.
+    """
+    tokens, method = _tokens(text), "standard"
+    for size in (2, 1):
+        if len(tokens) > size and norm(" ".join(tokens[-size:])) in METHOD_WORDS:
+            method, tokens = METHOD_WORDS[norm(" ".join(tokens[-size:]))], tokens[:-size]
+            break
+    if len(tokens) < 3:
+        raise BadArguments("Give a name, a race and a class.", QUICK_USAGE)
+    info = _class_of(tokens[-1])
+    if info is None:
+        raise BadArguments(f"{tokens[-1]!r} is not a class ({', '.join(c.name for c in CLASSES.values())}).",
+                           QUICK_USAGE)  # fmt: skip
+    rest = tokens[:-1]
+    for n in (3, 2, 1):
+        found = resolve_race_phrase(" ".join(rest[-n:])) if len(rest) > n else None
+        if found is not None:
+            return " ".join(rest[:-n]), found[0], found[1], info, method
+    races = ", ".join(r.name for r in RACES.values())
+    raise BadArguments(f"{rest[-1]!r} is not a race I know ({races}; or a subrace such as hill dwarf).", QUICK_USAGE)
+
+
+def quick_draft(text: str, taken: Iterable[str] = ()) -> Draft:
+    """A complete draft from `NAME RACE CLASS [METHOD]`, every other choice a sensible default: scores by the
+    class's priorities, a Half-Elf's +1s on the next priorities, the first class skills, equipment (a).
+
+    Raises:
+        BadArguments: a part is missing or unknown, or the name is taken.
+    """
+    name, race, sub, info, method = _parse_quick(text)
+    try:
+        name = check_name(name, taken)
+    except BadAnswer as bad:
+        raise BadArguments(bad.problem, QUICK_USAGE) from None
+    d = Draft(race=race.key, subrace=sub.name.lower() if sub else None, subrace_done=True, class_name=info.key,
+              method=method, name=name)  # fmt: skip
+    if method == "roll":
+        scores, rolls = roll_ability_scores()
+        d.pool, d.rolls = scores, [r.to_dict() for r in rolls]
+    d.scores = recommended_scores(info.key, method, d.pool)
+    if race.choice_bonuses:
+        d.bonus = [a for a in PRIORITIES[info.key] if a not in race.ability_bonuses][: race.choice_bonuses]
+    d.skills = default_skills(class_skill_options(d), info)
+    if race.skill_choices:
+        d.extra_skills = [s for s in DEFAULT_EXTRA_SKILLS if s in extra_skill_options(d)][: race.skill_choices]
+    d.equipment = [0] * len(info.starting_equipment)
+    return d
+
+
 @command(
     "create_character",
     area="character",
@@ -180,7 +298,9 @@ async def create_character_command(ctx: CommandContext, details: str | None = No
         if pid not in drafts:
             raise NotCreating()
         del drafts[pid]
-        return Info(title="Character creation cancelled.", lines=("Nothing was saved; !create_character starts again.",))
+        return Info(
+            title="Character creation cancelled.", lines=("Nothing was saved; !create_character starts again.",)
+        )
     _refuse_second(ctx)
     if word == "restart" or (not word and pid not in drafts):
         fresh = Draft()

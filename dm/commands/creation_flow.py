@@ -1,4 +1,4 @@
-"""The guided creation flow as data: the draft, its steps and their choices, answers, the quick form's defaults.
+"""The guided creation flow as data: the draft, its steps and their choices, the answers.
 
 Pure logic (no context, no scratch memory): `dm/commands/creation.py` keeps drafts and turns them into
 results. A step's choices are `Choice(value, label, description)`; `apply_answer` records one answer
@@ -8,14 +8,12 @@ in a draft or raises `BadAnswer` with a sentence for the player.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from dm.errors import BadArguments
 from game.abilities import ABILITIES, ABILITY_ABBREVIATIONS, SKILLS, AbilityScores
 from game.character import Character
 from game.classes import CLASSES, ClassInfo, get_class
@@ -23,10 +21,10 @@ from game.creation import POINT_BUY_BUDGET, STANDARD_ARRAY, create_character, po
 from game.creation import standard_array as standard_array_scores
 from game.equipment import WEAPONS
 from game.errors import RulesError
-from game.races import RACES, Race, Subrace, get_race
+from game.races import RACES, Race, get_race
 
 __all__ = [
-    "QUICK_USAGE",
+    "PRIORITIES",
     "BadAnswer",
     "Choice",
     "Draft",
@@ -34,21 +32,17 @@ __all__ = [
     "build",
     "check_name",
     "choices_for",
+    "class_skill_options",
+    "extra_skill_options",
     "match_choices",
     "next_step",
     "norm",
     "parse_scores",
     "question_text",
-    "quick_draft",
     "recommended_scores",
-    "resolve_race_phrase",
     "settle",
     "so_far",
 ]
-
-QUICK_USAGE = (
-    '!create_character NAME RACE CLASS [standard|pointbuy|roll]  (e.g. !create_character "Sir Bob" hill dwarf fighter)'
-)
 
 
 class BadAnswer(Exception):
@@ -77,20 +71,7 @@ PRIORITIES: dict[str, tuple[str, ...]] = {
     "wizard": ("intelligence", "constitution", "dexterity", "wisdom", "charisma", "strength"),
 }
 POINT_BUY_SPREAD = (15, 15, 13, 10, 10, 8)  # 9 + 9 + 5 + 2 + 2 + 0 = 27 points
-BARD_SKILLS = ("performance", "persuasion", "deception")  # a Bard picks any three
-DEFAULT_EXTRA_SKILLS = ("perception", "persuasion", "insight", "stealth", "athletics", "deception", "acrobatics")
 INSTRUMENTS = ("Bagpipes", "Drum", "Dulcimer", "Flute", "Lute", "Lyre", "Horn", "Pan flute", "Shawm", "Viol")
-METHOD_WORDS = {
-    "standard": "standard",
-    "array": "standard",
-    "standard array": "standard",
-    "pointbuy": "pointbuy",
-    "point buy": "pointbuy",
-    "points": "pointbuy",
-    "roll": "roll",
-    "rolled": "roll",
-    "4d6": "roll",
-}
 
 
 def bonus_text(bonuses: dict[str, int]) -> str:
@@ -106,27 +87,6 @@ def recommended_scores(class_key: str, method: str, pool: list[int]) -> dict[str
     """The scores placed by the class's priorities: highest on its main ability."""
     values = {"standard": STANDARD_ARRAY, "pointbuy": POINT_BUY_SPREAD}.get(method) or tuple(pool)
     return dict(zip(PRIORITIES[class_key], sorted(values, reverse=True)))
-
-
-def default_skills(options: list[str], info: ClassInfo) -> list[str]:
-    if not info.skill_options:
-        return [s for s in BARD_SKILLS if s in options][: info.skill_count]
-    return options[: info.skill_count]
-
-
-def resolve_race_phrase(phrase: str) -> tuple[Race, Subrace | None] | None:
-    """The race and subrace a phrase names: "hill dwarf", "high elf", "half elf", "red dragonborn", or just
-    "dwarf" (then the race's first subrace); None when it names none."""
-    key = norm(phrase)
-    for race in RACES.values():
-        subs = list(race.subraces.values())
-        if key == norm(race.key):
-            return race, subs[0] if subs else None
-        for sub in subs:
-            names = {norm(sub.name), norm(f"{sub.name} {race.key}"), norm(f"{race.key} {sub.name}")}
-            if key in names:
-                return race, sub
-    return None
 
 
 class Choice(BaseModel):
@@ -232,12 +192,12 @@ def _skill_choices(skills: list[str]) -> list[Choice]:
     return [Choice(value=s, label=skill_label(s), description=SKILLS[s][:3].upper()) for s in skills]
 
 
-def _class_skill_options(d: Draft) -> list[str]:
+def class_skill_options(d: Draft) -> list[str]:
     info, race = d.class_info, d.race_info
     return [s for s in (info.skill_options or tuple(SKILLS)) if s not in race.skills]
 
 
-def _extra_skill_options(d: Draft) -> list[str]:
+def extra_skill_options(d: Draft) -> list[str]:
     taken = set(d.race_info.skills) | set(d.skills or ())
     return [s for s in SKILLS if s not in taken]
 
@@ -266,9 +226,9 @@ def choices_for(d: Draft, step: str) -> tuple[list[Choice], int]:
         return [Choice(value=a, label=a.capitalize()) for a in ABILITIES if a not in race.ability_bonuses], \
             race.choice_bonuses  # fmt: skip
     if step == "skills":
-        return _skill_choices(_class_skill_options(d)), d.class_info.skill_count
+        return _skill_choices(class_skill_options(d)), d.class_info.skill_count
     if step == "extra_skills":
-        return _skill_choices(_extra_skill_options(d)), d.race_info.skill_choices
+        return _skill_choices(extra_skill_options(d)), d.race_info.skill_choices
     if step == "equipment":
         line = d.class_info.starting_equipment[len(d.equipment)]
         return [Choice(value=chr(ord("a") + i), label=_item_label(option)) for i, option in enumerate(line)], 1
@@ -532,62 +492,3 @@ def build(d: Draft, player_id: int) -> Character:
         [*(d.skills or ()), *(d.extra_skills or ())], subrace=d.subrace, player_id=player_id,
         bonus_choices=d.bonus or (), equipment_choices=d.equipment or None, equipment_picks=d.picks or None,
     )  # fmt: skip
-
-
-def _class_of(word: str) -> ClassInfo | None:
-    key = word.lower()
-    hits = [c for c in CLASSES.values() if c.key == key] or [c for c in CLASSES.values() if c.key.startswith(key)]
-    return hits[0] if len(hits) == 1 else None
-
-
-def quick_draft(text: str, taken: Iterable[str] = ()) -> Draft:
-    """A complete draft from `NAME RACE CLASS [METHOD]`, every other choice a sensible default.
-
-    Raises:
-        BadArguments: a part is missing or unknown.
-    """
-    try:
-        lexer = shlex.shlex(text, posix=True)
-        lexer.whitespace_split, lexer.quotes, lexer.commenters = True, '"', ""
-        tokens = list(lexer)
-    except ValueError:
-        raise BadArguments("A quotation mark is not closed.", QUICK_USAGE) from None
-    method = "standard"
-    if len(tokens) >= 2 and norm(" ".join(tokens[-2:])) in METHOD_WORDS:
-        method, tokens = METHOD_WORDS[norm(" ".join(tokens[-2:]))], tokens[:-2]
-    elif tokens and norm(tokens[-1]) in METHOD_WORDS:
-        method, tokens = METHOD_WORDS[norm(tokens[-1])], tokens[:-1]
-    if len(tokens) < 3:
-        raise BadArguments("Give a name, a race and a class.", QUICK_USAGE)
-    info = _class_of(tokens[-1])
-    if info is None:
-        raise BadArguments(f"{tokens[-1]!r} is not a class ({', '.join(c.name for c in CLASSES.values())}).",
-                           QUICK_USAGE)  # fmt: skip
-    rest = tokens[:-1]
-    for n in (3, 2, 1):
-        found = resolve_race_phrase(" ".join(rest[-n:])) if len(rest) > n else None
-        if found is not None:
-            race, sub = found
-            name = " ".join(rest[:-n])
-            break
-    else:
-        races = ", ".join(r.name for r in RACES.values())
-        raise BadArguments(f"{rest[-1]!r} is not a race I know ({races}; or a subrace such as hill dwarf).",
-                           QUICK_USAGE)  # fmt: skip
-    try:
-        name = check_name(name, taken)
-    except BadAnswer as bad:
-        raise BadArguments(bad.problem, QUICK_USAGE) from None
-    d = Draft(race=race.key, subrace=sub.name.lower() if sub else None, subrace_done=True, class_name=info.key,
-              method=method, name=name)  # fmt: skip
-    if method == "roll":
-        scores, rolls = roll_ability_scores()
-        d.pool, d.rolls = scores, [r.to_dict() for r in rolls]
-    d.scores = recommended_scores(info.key, method, d.pool)
-    if race.choice_bonuses:
-        d.bonus = [a for a in PRIORITIES[info.key] if a not in race.ability_bonuses][: race.choice_bonuses]
-    d.skills = default_skills(_class_skill_options(d), info)
-    if race.skill_choices:
-        d.extra_skills = [s for s in DEFAULT_EXTRA_SKILLS if s in _extra_skill_options(d)][: race.skill_choices]
-    d.equipment = [0] * len(info.starting_equipment)
-    return d

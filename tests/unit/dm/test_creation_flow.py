@@ -236,7 +236,8 @@ async def test_step_text_numbers_the_choices_for_the_console() -> None:
          {"arcana", "history", "perception"}),
         ("Grom half orc barbarian", "Grom", "Half-Orc", None, "Barbarian", 14,
          {"animal_handling", "athletics", "intimidation"}),
-        ("Ember red dragonborn sorcerer", "Ember", "Dragonborn", "Red", "Sorcerer", 8, {"arcana", "deception"}),
+        ("Ember red dragonborn rogue", "Ember", "Dragonborn", "Red", "Rogue", 10,
+         {"acrobatics", "athletics", "deception", "insight"}),
     ],
 )  # fmt: skip
 async def test_quick_form_makes_a_character_with_sensible_defaults(
@@ -248,7 +249,7 @@ async def test_quick_form_makes_a_character_with_sensible_defaults(
     assert (made.name, made.race, made.subrace, made.class_name, made.level) == (name, race, subrace, cls, 1)
     assert made.max_hp == made.hp == hp and set(made.skills) == skills
     main = {"Fighter": "strength", "Cleric": "wisdom", "Bard": "charisma", "Wizard": "intelligence",
-            "Barbarian": "strength", "Sorcerer": "charisma"}[cls]  # fmt: skip
+            "Barbarian": "strength", "Rogue": "dexterity"}[cls]  # fmt: skip
     scores = {a.ability: a.score for a in made.abilities}
     assert scores[main] >= 15  # the class's main ability got the best score (15 before racial increases)
     assert ctx.state.characters[f"pc-{PLAYER}"].name == name and made.id == f"pc-{PLAYER}"
