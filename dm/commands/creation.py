@@ -9,8 +9,8 @@ and leaves the draft unchanged. Drafts live in `ctx.scratch["drafts"][player_id]
 not the database); the entry is removed when the character is made or the flow is cancelled.
 
 Quick: `!create_character NAME RACE CLASS [standard|pointbuy|roll]` fills every other choice with a
-sensible default (scores by the class's priorities, the first class skills, equipment option (a)).
-The steps, answers and defaults are in `creation_flow.py`.
+sensible default (scores by the class's priorities, the first class skills, equipment option (a)); its
+parsing is here, the guided steps and the reading of answers are in `creation_flow.py`.
 """
 
 from __future__ import annotations
