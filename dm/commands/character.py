@@ -22,6 +22,7 @@ from game.creation import XP_THRESHOLDS
 from game.equipment import lookup_key
 from game.errors import IllegalEffect, RestError
 from game.inventory import Item
+from game.resources import RESOURCE_NAMES
 from game.rests import long_rest, short_rest
 
 __all__ = [
@@ -131,6 +132,8 @@ class Sheet(CommandResult):
     death_saves: dict[str, Any] = Field(default_factory=dict)
     dead: bool = False
     features: tuple[str, ...] = ()
+    active_features: tuple[str, ...] = ()  # in effect now ("rage")
+    resources: tuple[dict[str, Any], ...] = ()  # class pools: {"key", "name", "remaining", "max", "recovers"}
     languages: tuple[str, ...] = ()
     armor_proficiencies: tuple[str, ...] = ()
     weapon_proficiencies: tuple[str, ...] = ()
@@ -181,6 +184,7 @@ class RestTaken(CommandResult):
     pact_slots_restored: int = 0
     exhaustion_before: int = 0
     exhaustion: int = 0
+    resources_restored: dict[str, int] = Field(default_factory=dict)  # class pools refilled, by name
 
 
 # --- !my_sheet ----------------------------------------------------------------------------------
@@ -189,6 +193,9 @@ class RestTaken(CommandResult):
 def _sheet(cid: str, who: Character, own: bool) -> Sheet:
     slots = who.spell_slots
     prepared = who.spells_prepared or who.spells_known
+    pools = tuple({"key": key, "name": RESOURCE_NAMES.get(key, key.replace("_", " ").title()),
+                   "remaining": pool.remaining, "max": pool.max, "recovers": pool.recovers,
+                   "unlimited": pool.unlimited} for key, pool in who.resources.items())  # fmt: skip
     return Sheet(
         id=cid, own=own, name=who.name, player_id=who.player_id, race=who.race, subrace=who.subrace,
         class_name=who.class_name, subclass=who.subclass, level=who.level, xp=who.xp,
@@ -205,7 +212,8 @@ def _sheet(cid: str, who: Character, own: bool) -> Sheet:
         if slots.pact_maximum else None,
         cantrips=tuple(who.cantrips_known), spells=tuple(prepared), conditions=tuple(who.conditions),
         exhaustion=who.exhaustion, concentration=who.concentration, death_saves=who.death_saves.model_dump(),
-        dead=who.dead, features=tuple(who.features), languages=who.proficiencies.languages,
+        dead=who.dead, features=tuple(who.features), active_features=tuple(who.active_features), resources=pools,
+        languages=who.proficiencies.languages,
         armor_proficiencies=who.proficiencies.armor, weapon_proficiencies=who.proficiencies.weapons,
         tool_proficiencies=who.proficiencies.tools,
     )  # fmt: skip
@@ -308,6 +316,10 @@ async def use_item(ctx: CommandContext, item: str) -> ItemConsumed:
 REST_USAGE = "!rest short [HIT_DICE] | !rest long"
 
 
+def _named(restored: dict[str, int]) -> dict[str, int]:
+    return {RESOURCE_NAMES.get(key, key.replace("_", " ").title()): n for key, n in restored.items()}
+
+
 @command(
     "rest",
     area="character",
@@ -332,11 +344,13 @@ async def rest(ctx: CommandContext, kind: str, hit_dice: int | None = None) -> R
         done = short_rest(who, hit_dice or 0)
         result = RestTaken(**common, hp=who.hp, max_hp=who.max_hp, healed=done.healed,
                            hit_dice_spent=done.hit_dice_spent, hit_dice_left=done.hit_dice_left, rolls=done.rolls,
-                           pact_slots_restored=done.pact_slots_restored, exhaustion=who.exhaustion)  # fmt: skip
+                           pact_slots_restored=done.pact_slots_restored, exhaustion=who.exhaustion,
+                           resources_restored=_named(done.resources_restored))  # fmt: skip
     else:
         slept = long_rest(who)
         result = RestTaken(**common, hp=who.hp, max_hp=who.max_hp, healed=slept.healed,
                            hit_dice_regained=slept.hit_dice_regained, hit_dice_left=slept.hit_dice,
-                           slots_restored=slept.slots_restored, exhaustion=slept.exhaustion)  # fmt: skip
+                           slots_restored=slept.slots_restored, exhaustion=slept.exhaustion,
+                           resources_restored=_named(slept.resources_restored))  # fmt: skip
     ctx.put(cid, who)
     return result

@@ -126,6 +126,12 @@ def _sheet(r: Sheet) -> str:
         lines.append("Condition: " + ", ".join(state))
     if r.features:
         lines.append("Features: " + ", ".join(r.features))
+    if r.resources:
+        lines.append("Uses: " + ", ".join(
+            f"{p['name']} {'unlimited' if p['unlimited'] else str(p['remaining']) + '/' + str(p['max'])}"
+            for p in r.resources))  # fmt: skip
+    if r.active_features:
+        lines.append("Active: " + ", ".join(f.capitalize() for f in r.active_features))
     if r.languages:
         lines.append("Languages: " + ", ".join(r.languages))
     return "\n".join(lines)
@@ -169,10 +175,16 @@ def _rest(r: RestTaken) -> str:
         text += f": HP {r.hp_before} -> {r.hp}/{r.max_hp} (+{r.healed}). Hit Dice left: {r.hit_dice_left}d{r.hit_die}."
         if r.pact_slots_restored:
             text += f" {r.pact_slots_restored} pact slot(s) restored."
-        return text
+        return text + _restored(r)
     text = (f"{r.who} takes a long rest: HP {r.hp_before} -> {r.hp}/{r.max_hp} (+{r.healed}), "
             f"{r.slots_restored} spell slot(s) restored, {r.hit_dice_regained} Hit Dice regained "
             f"({r.hit_dice_left}d{r.hit_die} now).")  # fmt: skip
     if r.exhaustion != r.exhaustion_before:
         text += f" Exhaustion {r.exhaustion_before} -> {r.exhaustion}."
-    return text
+    return text + _restored(r)
+
+
+def _restored(r: RestTaken) -> str:
+    if not r.resources_restored:
+        return ""
+    return " Back: " + ", ".join(f"{name} +{n}" for name, n in r.resources_restored.items()) + "."

@@ -18,6 +18,7 @@ from game.dice import seeded
 from game.effects import GameState
 from game.errors import IllegalEffect, ItemNotFound, RestError
 from game.inventory import make_item
+from game.resources import spend_resource
 from gateway.render.text import render_text
 
 PLAYER, OTHER = 7, 8
@@ -202,6 +203,19 @@ async def test_short_rest_spends_hit_dice_and_shows_the_roll() -> None:
     assert result.hp_before == 2 and result.hp == min(14, 2 + result.rolls[0]["total"])
     assert result.hit_dice_left == 0 and ctx.state.characters["pc-7"].hit_dice == 0
     assert "spending 1 Hit Die" in render_text(result)
+
+
+async def test_a_short_rest_brings_back_second_wind_and_the_sheet_shows_it() -> None:
+    who = _fighter()
+    spend_resource(who, "second_wind")
+    ctx = _ctx(who)
+    spent = await run(ctx, "!sheet")
+    assert isinstance(spent, Sheet) and spent.resources[0]["name"] == "Second Wind"
+    assert (spent.resources[0]["remaining"], spent.resources[0]["max"]) == (0, 1)
+    rested = await run(ctx, "!rest short")
+    assert isinstance(rested, RestTaken) and rested.hit_dice_spent == 0 and not rested.rolls
+    assert rested.resources_restored == {"Second Wind": 1} and "Back: Second Wind +1." in render_text(rested)
+    assert "Uses: Second Wind 1/1" in render_text(await run(ctx, "!sheet"))
 
 
 async def test_short_rest_refuses_more_hit_dice_than_are_left() -> None:
