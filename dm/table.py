@@ -124,6 +124,11 @@ class Table:
                 return await self._talk(message)
             return [await self._command(message, *split)]
 
+    async def load_state(self, channel_id: int) -> GameState | None:
+        """The channel's campaign state, from the cache or the database (None: no campaign bound)."""
+        loaded = await self._load(channel_id)
+        return None if loaded is None else loaded.state
+
     def state_of(self, channel_id: int) -> GameState | None:
         loaded = self._cache.get(channel_id)
         return None if loaded is None else loaded.state

@@ -117,6 +117,7 @@ class ConsoleGame:
     _ids: Iterable[int] = field(default_factory=lambda: itertools.count(1))
     _base: int = field(default_factory=lambda: time.time_ns() // 1000)
     _players: dict[str, str] = field(default_factory=dict)
+    last_replies: list[TableReply] = field(default_factory=list)  # the typed replies to the last line
 
     def __post_init__(self) -> None:
         if self.owner is not None:
@@ -145,6 +146,7 @@ class ConsoleGame:
         return self._said(await self.table.handle(message))
 
     def _said(self, replies: list[TableReply]) -> list[str]:
+        self.last_replies = list(replies)
         out = []
         for reply in replies:
             text = reply_text(reply)
@@ -177,7 +179,7 @@ class ConsoleGame:
                 emit(f"DM: {parsed.problem} ({raw.strip()!r} was not played.)")
                 continue
             for text in await self.say(parsed.player, parsed.text):
-                emit("DM: " + text.replace("\n", "\n    "))
+                emit("DM: " + "\n".join(("    " + line) if line else "" for line in text.splitlines()).lstrip())
             if self.finished:
                 return
 
