@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 __all__ = ["Block", "build_blocks", "KEYED_HEADING"]
@@ -294,7 +294,23 @@ def build_blocks(lines: list[Any], title: str = "") -> list[Block]:
     if not lines:
         return []
     body = _body_size(lines)
-    vocab = _vocabulary(lines)
+    heading, kinds, stat_titles = _classify(lines, body)
+    title_idx, rank = _title_and_levels(lines, heading, stat_titles, title)
+    reader = _BlockReader(lines, _vocabulary(lines), heading, kinds, stat_titles, title_idx, rank, _lead_gap(lines))
+    i = 0
+    while i < len(lines):
+        if kinds[i] in ("stat", "table"):
+            i = reader.stat_or_table(i)
+        elif heading[i]:
+            i = reader.heading(i)
+        else:
+            i = reader.paragraph(i)
+    return _chapter_levels(_drop_echoed_keys(reader.blocks, reader.run_in))
+
+
+def _classify(lines: list[Any], body: float) -> tuple[list[bool], list[str], set[int]]:
+    """Which lines are headings, which belong to a stat block or a table ("stat"/"table", else ""), and which
+    headings title a stat block."""
     style = _body_style(lines)
     heading = [_heading_like(line, body) or _display_line(line, body, style) for line in lines]
     kinds: list[str] = [""] * len(lines)
@@ -309,8 +325,12 @@ def build_blocks(lines: list[Any], title: str = "") -> list[Block]:
         for k in range(start, end):
             kinds[k] = "table"
             heading[k] = False
+    return heading, kinds, stat_titles
 
-    # heading levels by size rank; a lone biggest heading on page 1 is the document title
+
+def _title_and_levels(lines: list[Any], heading: list[bool], stat_titles: set[int],
+                      title: str) -> tuple[int, dict[float, int]]:
+    """Heading levels by size rank; a lone biggest heading on page 1 is the document title (index, else -1)."""
     sizes = sorted({round(lines[i].size * 2) / 2 for i, h in enumerate(heading) if h and i not in stat_titles},
                    reverse=True)
     top = [i for i, h in enumerate(heading) if h and round(lines[i].size * 2) / 2 == (sizes[0] if sizes else 0)]
@@ -327,76 +347,73 @@ def build_blocks(lines: list[Any], title: str = "") -> list[Block]:
             title_idx = top[0]
     if title_idx >= 0:
         sizes = sizes[1:]
-    rank = {s: n + 1 for n, s in enumerate(sizes)}
+    return title_idx, {s: n + 1 for n, s in enumerate(sizes)}
 
-    # normal leading: the typical gap between consecutive lines of one paragraph
+
+def _lead_gap(lines: list[Any]) -> float:
+    """Normal leading: the typical gap between consecutive lines of one paragraph."""
     gaps = [b.y0 - a.y1 for a, b in zip(lines, lines[1:])
             if a.page == b.page and 0 <= b.y0 - a.y0 < 2 * (a.y1 - a.y0) and abs(a.x0 - b.x0) < 30]
     gaps.sort()
-    lead_gap = gaps[len(gaps) // 2] if gaps else 0.0
+    return gaps[len(gaps) // 2] if gaps else 0.0
 
-    blocks: list[Block] = []
-    run_in: list[int] = []               # indexes of keyed headings made from bold run-in labels
-    i, current_level = 0, 0
-    while i < len(lines):
-        line = lines[i]
-        if kinds[i] in ("stat", "table"):
-            kind, j = kinds[i], i
-            while j < len(lines) and kinds[j] == kind and not (j > i and j in stat_titles):
-                j += 1
-            group = [lines[k] for k in range(i, j) if k not in stat_titles]
-            if i in stat_titles:
-                blocks.append(Block("heading", _join([line], vocab), line.page, current_level + 1,
-                                    size=line.size, in_box=line.box >= 0, stat=True))
-            if group:
-                text = _render_table(group) if kind == "table" else _render_stat(group, vocab)
-                blocks.append(Block("stat_block" if kind == "stat" else "table", text, group[0].page,
-                                    size=group[0].size, in_box=group[0].box >= 0))
-            i = j
-            continue
-        if heading[i]:
-            j = i + 1
-            while (j < len(lines) and heading[j] and kinds[j] == "" and lines[j].page == line.page
-                   and abs(lines[j].size - line.size) < 0.3 and -4 <= lines[j].y0 - lines[j - 1].y1 < 0.6 * (line.y1 - line.y0)
-                   and abs(lines[j].x0 - line.x0) < 3 and not KEYED_HEADING.match(lines[j].text)):
-                j += 1
-            text = _join(lines[i:j], vocab)
-            if i == title_idx:
-                blocks.append(Block("heading", text, line.page, 0, size=line.size))
-            else:
-                current_level = rank.get(round(line.size * 2) / 2, len(rank) + 1)
-                blocks.append(Block("heading", text, line.page, current_level, size=line.size,
-                                    in_box=line.box >= 0, keyed=bool(KEYED_HEADING.match(text))))
-            i = j
-            continue
-        j = i + 1
-        italic = line.frac("italic") >= 0.7
-        group_x0 = min(line.x0, lines[i + 1].x0) if i + 1 < len(lines) else line.x0
-        while j < len(lines) and not heading[j] and not kinds[j]:
-            prev, nxt = lines[j - 1], lines[j]
-            height = max(prev.y1 - prev.y0, 1.0)
-            if nxt.lead or _BULLET.match(nxt.text) or abs(nxt.size - prev.size) > 0.5:
-                break
-            broke = nxt.page != prev.page or nxt.y0 < prev.y0 - 2
-            if broke:
-                if prev.text.rstrip().endswith(_TERMINAL) and not nxt.text[:1].islower():
-                    break
-                if (nxt.frac("italic") >= 0.7) != italic:
-                    break
-            else:
-                gap = nxt.y0 - prev.y1 - lead_gap
-                if gap > 0.2 * height or nxt.box != prev.box:
-                    break
-                if (nxt.frac("italic") >= 0.7) != italic and gap > 0.1 * height:
-                    break
-                if nxt.x0 - group_x0 > 1.2 * nxt.size and prev.text.rstrip().endswith(_TERMINAL):
-                    break               # first-line indent starts a new paragraph
+
+@dataclass
+class _BlockReader:
+    """Reads blocks off classified lines; each step takes the block starting at line `i` and returns the next index."""
+
+    lines: list[Any]
+    vocab: tuple[set[str], set[str]]
+    is_heading: list[bool]
+    kinds: list[str]
+    stat_titles: set[int]
+    title_idx: int
+    rank: dict[float, int]
+    lead_gap: float
+    blocks: list[Block] = field(default_factory=list)
+    run_in: list[int] = field(default_factory=list)   # indexes of keyed headings made from bold run-in labels
+    current_level: int = 0
+
+    def stat_or_table(self, i: int) -> int:
+        lines, kinds, line = self.lines, self.kinds, self.lines[i]
+        kind, j = kinds[i], i
+        while j < len(lines) and kinds[j] == kind and not (j > i and j in self.stat_titles):
             j += 1
-        group = lines[i:j]
-        text = _join(group, vocab)
+        group = [lines[k] for k in range(i, j) if k not in self.stat_titles]
+        if i in self.stat_titles:
+            self.blocks.append(Block("heading", _join([line], self.vocab), line.page, self.current_level + 1,
+                                     size=line.size, in_box=line.box >= 0, stat=True))
+        if group:
+            text = _render_table(group) if kind == "table" else _render_stat(group, self.vocab)
+            self.blocks.append(Block("stat_block" if kind == "stat" else "table", text, group[0].page,
+                                     size=group[0].size, in_box=group[0].box >= 0))
+        return j
+
+    def heading(self, i: int) -> int:
+        lines, line = self.lines, self.lines[i]
+        j = i + 1
+        while (j < len(lines) and self.is_heading[j] and self.kinds[j] == "" and lines[j].page == line.page
+               and abs(lines[j].size - line.size) < 0.3
+               and -4 <= lines[j].y0 - lines[j - 1].y1 < 0.6 * (line.y1 - line.y0)
+               and abs(lines[j].x0 - line.x0) < 3 and not KEYED_HEADING.match(lines[j].text)):
+            j += 1
+        text = _join(lines[i:j], self.vocab)
+        if i == self.title_idx:
+            self.blocks.append(Block("heading", text, line.page, 0, size=line.size))
+        else:
+            self.current_level = self.rank.get(round(line.size * 2) / 2, len(self.rank) + 1)
+            self.blocks.append(Block("heading", text, line.page, self.current_level, size=line.size,
+                                     in_box=line.box >= 0, keyed=bool(KEYED_HEADING.match(text))))
+        return j
+
+    def paragraph(self, i: int) -> int:
+        j = self._paragraph_end(i)
+        line, group = self.lines[i], self.lines[i:j]
+        text = _join(group, self.vocab)
         chars = sum(len(ln.text) for ln in group)
         ital = sum(ln.frac("italic") * len(ln.text) for ln in group) / max(chars, 1) >= 0.75
         kind = "read_aloud" if ital and chars >= 30 else "text"
+        blocks = self.blocks
         after_keyed = bool(blocks) and blocks[-1].kind == "heading" and blocks[-1].keyed and not blocks[-1].in_box
         if kind == "text" and line.box >= 0 and after_keyed and not line.lead and chars >= 30:
             kind = "read_aloud"          # a boxed description opening a keyed area (read-aloud in many modules)
@@ -408,14 +425,42 @@ def build_blocks(lines: list[Any], title: str = "") -> list[Block]:
         if keyed and keyed.group(2)[:1].isupper() and text.startswith(lead):
             # a keyed area written as a bold run-in paragraph ("R1. Gallows Crossroads. Where the lane ...")
             # is a keyed heading one level below the current one
-            run_in.append(len(blocks))
-            blocks.append(Block("heading", lead, line.page, current_level + 1, size=line.size,
+            self.run_in.append(len(blocks))
+            blocks.append(Block("heading", lead, line.page, self.current_level + 1, size=line.size,
                                 in_box=line.box >= 0, keyed=True))
             text, lead = text[len(lead):].lstrip(" .:—–-"), ""
         blocks.append(Block(kind, text, line.page, lead=lead, size=line.size,
                             in_box=line.box >= 0, italic=ital, bold_phrases=bold, italic_phrases=italics))
-        i = j
-    return _chapter_levels(_drop_echoed_keys(blocks, run_in))
+        return j
+
+    def _paragraph_end(self, i: int) -> int:
+        """Where the paragraph starting at line `i` ends: a bullet, a size change, a page or column break after
+        a finished sentence, a gap wider than the leading, a box edge, a switch to or from italics, an indent."""
+        lines, line = self.lines, self.lines[i]
+        j = i + 1
+        italic = line.frac("italic") >= 0.7
+        group_x0 = min(line.x0, lines[i + 1].x0) if i + 1 < len(lines) else line.x0
+        while j < len(lines) and not self.is_heading[j] and not self.kinds[j]:
+            prev, nxt = lines[j - 1], lines[j]
+            height = max(prev.y1 - prev.y0, 1.0)
+            if nxt.lead or _BULLET.match(nxt.text) or abs(nxt.size - prev.size) > 0.5:
+                break
+            broke = nxt.page != prev.page or nxt.y0 < prev.y0 - 2
+            if broke:
+                if prev.text.rstrip().endswith(_TERMINAL) and not nxt.text[:1].islower():
+                    break
+                if (nxt.frac("italic") >= 0.7) != italic:
+                    break
+            else:
+                gap = nxt.y0 - prev.y1 - self.lead_gap
+                if gap > 0.2 * height or nxt.box != prev.box:
+                    break
+                if (nxt.frac("italic") >= 0.7) != italic and gap > 0.1 * height:
+                    break
+                if nxt.x0 - group_x0 > 1.2 * nxt.size and prev.text.rstrip().endswith(_TERMINAL):
+                    break               # first-line indent starts a new paragraph
+            j += 1
+        return j
 
 
 def _drop_echoed_keys(blocks: list[Block], run_in: list[int]) -> list[Block]:

@@ -164,7 +164,8 @@ def test_the_inventory_module_does_not_import_its_owner() -> None:
 
 @pytest.mark.parametrize("heal", ["2d4+2", "10d4+20", "4d4+4", f"{MAX_ITEM_HEALING}"])
 def test_a_consumable_may_heal_a_plausible_amount(heal: str) -> None:
-    assert make_item("Strange draught", kind="consumable", consumable=True, effect={"heal": heal}).effect["heal"] == heal
+    item = make_item("Strange draught", kind="consumable", consumable=True, effect={"heal": heal})
+    assert item.effect["heal"] == heal
 
 
 @pytest.mark.parametrize(
