@@ -104,6 +104,7 @@ class Sheet(CommandResult):
     class_name: str
     subclass: str | None = None
     level: int
+    classes: tuple[dict[str, Any], ...] = ()  # {"name", "subclass", "level"} per class (more than one: multiclass)
     xp: int
     xp_next: int | None = None  # XP needed for the next level; None at level 20
     hp: int
@@ -198,7 +199,8 @@ def _sheet(cid: str, who: Character, own: bool) -> Sheet:
                    "unlimited": pool.unlimited} for key, pool in who.resources.items())  # fmt: skip
     return Sheet(
         id=cid, own=own, name=who.name, player_id=who.player_id, race=who.race, subrace=who.subrace,
-        class_name=who.class_name, subclass=who.subclass, level=who.level, xp=who.xp,
+        class_name=who.class_name, subclass=who.subclass, level=who.level,
+        classes=tuple(c.model_dump() for c in who.classes), xp=who.xp,
         xp_next=XP_THRESHOLDS[who.level] if who.level < 20 else None,
         hp=who.hp, max_hp=who.max_hp, hit_point_maximum=who.hit_point_maximum, temp_hp=who.temp_hp,
         armor_class=who.armor_class, speed=who.speed, initiative=who.initiative_modifier,

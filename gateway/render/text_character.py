@@ -92,6 +92,9 @@ def _sheet(r: Sheet) -> str:
     race = r.subrace if r.subrace and r.race.lower() in r.subrace.lower() else (
         f"{r.race} ({r.subrace})" if r.subrace else r.race)  # fmt: skip
     cls = f"{r.class_name} ({r.subclass})" if r.subclass else r.class_name
+    if len(r.classes) > 1:
+        cls = " / ".join(f"{c['name']} {c['level']}" + (f" ({c['subclass']})" if c.get("subclass") else "")
+                         for c in r.classes)  # fmt: skip
     hp = f"HP {r.hp}/{r.max_hp}" + (f" (max {r.hit_point_maximum} while exhausted)"
                                     if r.hit_point_maximum != r.max_hp else "")  # fmt: skip
     if r.temp_hp:

@@ -81,6 +81,7 @@ async def test_my_sheet_shows_every_number_of_the_callers_character() -> None:
     assert (athletics.modifier, athletics.proficiency) == (4, "proficient")
     assert (stealth.modifier, stealth.proficiency) == (1, "none")
     assert sheet.spell_save_dc is None and sheet.xp_next == 300
+    assert sheet.classes == ({"name": "Fighter", "subclass": None, "level": 1},)
 
 
 async def test_sheet_alias_of_another_player_is_read_only_and_has_spellcasting() -> None:
