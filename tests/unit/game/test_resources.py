@@ -428,3 +428,13 @@ def test_a_multiclass_character_has_each_class_pool_at_that_class_level() -> Non
     paladin_cleric = [multiclass.ClassLevel(name="Paladin", level=3), multiclass.ClassLevel(name="Cleric", level=6)]
     holy = Character(name="Bo", race="Human", class_name="Paladin", level=9, hp=50, max_hp=50, classes=paladin_cleric)
     assert holy.resources["channel_divinity"].max == 2 and holy.resources["lay_on_hands"].max == 15
+
+
+def test_warlock_pact_slots_come_back_on_a_short_rest_but_arcana_wait_for_a_long_one() -> None:
+    state, _ = spend(state_of(make("warlock", level=11)), "mystic arcanum 6")
+    who = state.characters["pc-7"].model_copy(deep=True)
+    who.spell_slots.spend(5)
+    who.spell_slots.spend(5)
+    rest = short_rest(who)
+    assert rest.pact_slots_restored == 2 and who.spell_slots.pact_current == 3
+    assert who.resources["mystic_arcanum_6"].remaining == 0
