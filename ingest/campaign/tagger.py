@@ -87,45 +87,52 @@ def _npc_patterns(world: World) -> list[tuple[str, list[str]]]:
 def tag_chunks(chunks: list[Chunk], world: World, monster_names: Iterable[str] = (),
                item_names: Iterable[str] = ()) -> list[Chunk]:
     """Return the chunks with `tags` filled (sorted, unique)."""
-    srd_monsters = {m.lower(): m for m in monster_names}
-    srd_items = {i.lower(): i for i in item_names}
-    npc_names = {n.name for n in world.npcs}
-    creatures = {c.heading_path[-1].lower(): c.heading_path[-1] for c in chunks
-                 if c.kind == "stat_block" and c.heading_path and c.heading_path[-1] not in npc_names}
-    known = {**srd_monsters, **creatures}
-    known_list = list(known)
-    multi_word_srd = [m for m in srd_monsters if " " in m]
-    item_multi = [i for i in srd_items if " " in i]
-    npc_patterns = _npc_patterns(world)
-    loc_by_key = {loc.key: loc.name for loc in world.locations if loc.key}
-    loc_names = [loc.name for loc in world.locations]
-    threads = [t.title for t in world.threads if t.kind != "main"]
-    main_chunks = {t.chunk_index for t in world.threads if t.kind == "main"}
+    tagger = _Tagger(chunks, world, monster_names, item_names)
+    return [replace(chunk, tags=tuple(sorted(tagger.tags(chunk)))) for chunk in chunks]
 
-    def monster(phrase: str) -> str | None:
-        cand = singular(phrase.strip().lower())
-        if cand in known:
-            return known[cand]
-        if known_list:
-            hit = process.extractOne(cand, known_list, scorer=fuzz.ratio, score_cutoff=90)
-            if hit:
-                return known[hit[0]]
-        return None
 
-    short_loc = {re.sub(r"^(the|a|an)\s+", "", n, flags=re.I): n for n in loc_names}
-    loc_match = _Matcher([k for k in short_loc if len(k) >= 5], case=False)
-    part_owner = {p: name for name, parts in npc_patterns for p in parts}
-    npc_match = _Matcher(part_owner, case=True)
-    creature_names = {**{low: name for low, name in creatures.items()}, **{m: srd_monsters[m] for m in multi_word_srd}}
-    creature_match = _Matcher(creature_names, case=False)
-    item_match = _Matcher(item_multi, case=False)
-    short_thread = {re.sub(r"^(the|a|an)\s+", "", t, flags=re.I): t for t in threads}
-    thread_match = _Matcher([k for k in short_thread if len(k) >= 6], case=True)
+def _without_article(name: str) -> str:
+    return re.sub(r"^(the|a|an)\s+", "", name, flags=re.I)
 
-    out = []
-    for chunk in chunks:
+
+class _Tagger:
+    """The document-wide name lists and matchers, built once; `tags(chunk)` reads one chunk."""
+
+    def __init__(self, chunks: list[Chunk], world: World, monster_names: Iterable[str],
+                 item_names: Iterable[str]) -> None:
+        self.srd_monsters = {m.lower(): m for m in monster_names}
+        self.srd_items = {i.lower(): i for i in item_names}
+        self.npc_names = {n.name for n in world.npcs}
+        creatures = {c.heading_path[-1].lower(): c.heading_path[-1] for c in chunks
+                     if c.kind == "stat_block" and c.heading_path and c.heading_path[-1] not in self.npc_names}
+        self.known = {**self.srd_monsters, **creatures}
+        self.known_list = list(self.known)
+        self.loc_by_key = {loc.key: loc.name for loc in world.locations if loc.key}
+        self.main_chunks = {t.chunk_index for t in world.threads if t.kind == "main"}
+        self.short_loc = {_without_article(loc.name): loc.name for loc in world.locations}
+        self.loc_match = _Matcher([k for k in self.short_loc if len(k) >= 5], case=False)
+        self.part_owner = {p: name for name, parts in _npc_patterns(world) for p in parts}
+        self.npc_match = _Matcher(self.part_owner, case=True)
+        multi_word_srd = {m: self.srd_monsters[m] for m in self.srd_monsters if " " in m}
+        self.creature_names = {**creatures, **multi_word_srd}
+        self.creature_match = _Matcher(self.creature_names, case=False)
+        self.item_match = _Matcher([i for i in self.srd_items if " " in i], case=False)
+        self.short_thread = {_without_article(t.title): t.title for t in world.threads if t.kind != "main"}
+        self.thread_match = _Matcher([k for k in self.short_thread if len(k) >= 6], case=True)
+
+    def tags(self, chunk: Chunk) -> set[str]:
+        tags, here = self._place_tags(chunk)
+        tags |= self._npc_tags(chunk)
+        monsters = self._monsters(chunk)
+        tags.update(f"monster:{tag_value(m)}" for m in monsters if m)
+        tags |= self._item_tags(chunk)
+        tags |= self._encounter_tags(chunk, monsters, here)
+        tags |= self._plot_tags(chunk)
+        return tags
+
+    def _place_tags(self, chunk: Chunk) -> tuple[set[str], str | None]:
+        """The chapter and the keyed location the chunk sits under (its name is `here`), and places it mentions."""
         tags: set[str] = set()
-        text = chunk.text
         path = chunk.heading_path
         if path and split_key(path[0])[0] is None:
             tags.add(f"chapter:{tag_value(path[0])}")
@@ -136,32 +143,51 @@ def tag_chunks(chunks: list[Chunk], world: World, monster_names: Iterable[str] =
                 here = name
                 tags.add(f"location:{tag_value(name)}")
                 break
-        for short in loc_match.found(text):
-            tags.add(f"location:{tag_value(short_loc[short])}")
-        for key in re.findall(r"\bareas?\s+([A-Z]{0,3}-?\d{1,3}[a-z]?)\b", text):
-            if key.upper() in loc_by_key:
-                tags.add(f"location:{tag_value(loc_by_key[key.upper()])}")
-        if chunk.kind == "npc" and path:
-            tags.add(f"npc:{tag_value(chunk.lead or path[-1])}")
-        for part in npc_match.found(text):
-            tags.add(f"npc:{tag_value(part_owner[part])}")
-        # monsters: explicit stat-block references, bold phrases, the document's own creatures
-        phrases = [m.group(1) for m in _STAT_PHRASE.finditer(text)]
+        for short in self.loc_match.found(chunk.text):
+            tags.add(f"location:{tag_value(self.short_loc[short])}")
+        for key in re.findall(r"\bareas?\s+([A-Z]{0,3}-?\d{1,3}[a-z]?)\b", chunk.text):
+            if key.upper() in self.loc_by_key:
+                tags.add(f"location:{tag_value(self.loc_by_key[key.upper()])}")
+        return tags, here
+
+    def _npc_tags(self, chunk: Chunk) -> set[str]:
+        tags = {f"npc:{tag_value(self.part_owner[part])}" for part in self.npc_match.found(chunk.text)}
+        if chunk.kind == "npc" and chunk.heading_path:
+            tags.add(f"npc:{tag_value(chunk.lead or chunk.heading_path[-1])}")
+        return tags
+
+    def _monster(self, phrase: str) -> str | None:
+        cand = singular(phrase.strip().lower())
+        if cand in self.known:
+            return self.known[cand]
+        if self.known_list:
+            hit = process.extractOne(cand, self.known_list, scorer=fuzz.ratio, score_cutoff=90)
+            if hit:
+                return self.known[hit[0]]
+        return None
+
+    def _monsters(self, chunk: Chunk) -> set[str]:
+        """Explicit stat-block references, bold phrases, the document's own creatures."""
         monsters = set()
-        for phrase in phrases:
-            monsters.add(monster(phrase) or phrase.strip().title())
+        for match in _STAT_PHRASE.finditer(chunk.text):
+            phrase = match.group(1)
+            monsters.add(self._monster(phrase) or phrase.strip().title())
         for phrase in _bold_phrases(chunk):
-            hit = monster(phrase)
+            hit = self._monster(phrase)
             if hit:
                 monsters.add(hit)
-            elif not srd_monsters and phrase[:1].islower() and len(phrase.split()) <= 3 and phrase not in _NOT_CREATURE:
+            elif (not self.srd_monsters and phrase[:1].islower() and len(phrase.split()) <= 3
+                  and phrase not in _NOT_CREATURE):
                 monsters.add(singular(phrase).title())
-        for low in creature_match.found(text):
-            monsters.add(creature_names[low])
-        if chunk.kind == "stat_block" and path and path[-1] not in npc_names:
+        for low in self.creature_match.found(chunk.text):
+            monsters.add(self.creature_names[low])
+        path = chunk.heading_path
+        if chunk.kind == "stat_block" and path and path[-1] not in self.npc_names:
             monsters.add(path[-1])
-        tags.update(f"monster:{tag_value(m)}" for m in monsters if m)
-        # items
+        return monsters
+
+    def _item_tags(self, chunk: Chunk) -> set[str]:
+        srd_items, tags = self.srd_items, set()
         for phrase in _italic_phrases(chunk):
             low = phrase.lower()
             if low in srd_items:
@@ -170,23 +196,26 @@ def tag_chunks(chunks: list[Chunk], world: World, monster_names: Iterable[str] =
                 tags.add(f"item:{tag_value(srd_items[hit[0]])}")
             elif _ITEM_SHAPE.match(phrase) and len(phrase) <= 50:
                 tags.add(f"item:{tag_value(phrase.title())}")
-        for low in item_match.found(text):
+        for low in self.item_match.found(chunk.text):
             tags.add(f"item:{tag_value(srd_items[low])}")
-        # encounters
-        last = path[-1] if path else ""
+        return tags
+
+    @staticmethod
+    def _encounter_tags(chunk: Chunk, monsters: set[str], here: str | None) -> set[str]:
+        last = chunk.heading_path[-1] if chunk.heading_path else ""
         if _ENC_HEADING.search(last):
-            tags.add(f"encounter:{tag_value(re.sub(r'[(].*?[)]', '', last))}")
-        elif monsters and (chunk.kind == "stat_block" or _FIGHT.search(text)) and chunk.kind != "npc":
-            tags.add(f"encounter:{tag_value(here or split_key(last)[1] or 'encounter')}")
-        # plot
+            return {f"encounter:{tag_value(re.sub(r'[(].*?[)]', '', last))}"}
+        if monsters and (chunk.kind == "stat_block" or _FIGHT.search(chunk.text)) and chunk.kind != "npc":
+            return {f"encounter:{tag_value(here or split_key(last)[1] or 'encounter')}"}
+        return set()
+
+    def _plot_tags(self, chunk: Chunk) -> set[str]:
+        tags = {f"plot:{tag_value(self.short_thread[short])}" for short in self.thread_match.found(chunk.text)}
         if chunk.kind == "plot":
-            tags.add(f"plot:{tag_value(chunk.lead or last)}")
-        if chunk.index in main_chunks:
+            tags.add(f"plot:{tag_value(chunk.lead or (chunk.heading_path[-1] if chunk.heading_path else ''))}")
+        if chunk.index in self.main_chunks:
             tags.add("plot:Main_plot")
-        for short in thread_match.found(text):
-            tags.add(f"plot:{tag_value(short_thread[short])}")
-        out.append(replace(chunk, tags=tuple(sorted(tags))))
-    return out
+        return tags
 
 
 def _bold_phrases(chunk: Chunk) -> tuple[str, ...]:
