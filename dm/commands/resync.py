@@ -1,43 +1,58 @@
 """`!resync_character`'s arithmetic: recompute what the rules derive from a sheet, keep what play did.
 
-Derived from class, level, race and scores: Armor Class (what is equipped), maximum hit points (the
-class's fixed average per level after the first, + Con), spell-slot maxima, saving-throw proficiencies,
-Jack of All Trades, class features, speed, the hit-dice ceiling. Kept from play: damage taken (hit points
-drop only when above the new maximum), spent slots (a slot spent stays spent), everything else.
+Derived from the classes and their levels (multiclassing included), race and scores: Armor Class (what
+is equipped), maximum hit points (the first class's hit die at 1st level, then each class's fixed
+average, + Con, + a hill dwarf's toughness and Draconic Resilience), spell-slot maxima (the multiclass
+table when there are several casting classes), the first class's saving throws, class and subclass
+features that are missing, Jack of All Trades, speed, the hit-dice ceiling. Kept from play: damage
+taken (hit points drop only when above the new maximum), spent slots (a slot spent stays spent), and
+what was added on top of the rules (extra saving throws from a feature, extra features).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from game.advancement import add_features, carry_spent_slots, class_features_gained
 from game.character import Character
 from game.classes import get_class
 from game.creation import character_armor_class, character_speed, hp_at_first_level, hp_gain
 from game.errors import RulesError
+from game.multiclass import multiclass_spell_slots
 from game.races import resolve_race
 from game.slots import SpellSlots
+from game.subclasses import draconic_resilience_hp, subclass_features
 
-__all__ = ["expected_max_hp", "resync"]
+__all__ = ["expected_features", "expected_max_hp", "resync"]
 
 
 def expected_max_hp(who: Character) -> int:
-    """Max HP by the rules: the hit die's maximum + Con at 1st level, the fixed average + Con after."""
+    """Max HP by the rules: the first class's hit die maximum + Con at 1st level, each later level its
+    class's fixed average + Con (at least 1), a hill dwarf's +1 a level, Draconic Resilience's +1 a level."""
     try:
         _, sub = resolve_race(who.race, who.subrace)
     except RulesError:
         sub = None
     per_level = sub.hp_per_level if sub else 0
     con = who.ability_scores.constitution
-    first = hp_at_first_level(who.class_name, con, per_level)
-    return first + (who.level - 1) * hp_gain(who.class_name, con, "average", per_level)[0]
+    total = hp_at_first_level(who.classes[0].name, con, per_level)
+    for index, taken in enumerate(who.classes):
+        later = taken.level - (1 if index == 0 else 0)
+        total += later * hp_gain(taken.name, con, "average", per_level)[0]
+    if "Draconic Resilience" in who.features:
+        total += draconic_resilience_hp(who.class_level("sorcerer"))
+    return total
 
 
-def _slots(old: SpellSlots, new: SpellSlots) -> SpellSlots:
-    for level, maximum in new.maximum.items():
-        spent = max(0, old.maximum.get(level, 0) - old.current.get(level, 0))
-        new.current[level] = max(0, maximum - spent)
-    new.pact_current = max(0, new.pact_maximum - max(0, old.pact_maximum - old.pact_current))
-    return new
+def expected_features(who: Character) -> list[str]:
+    """Every class and subclass feature the character's class levels give, in order."""
+    features: list[str] = []
+    for taken in who.classes:
+        gained = class_features_gained(features, get_class(taken.name).features(taken.level), None)
+        features = add_features(features, gained)
+        extra = [f for f in subclass_features(taken.name, taken.subclass, taken.level) if f not in features]
+        features = add_features(features, extra)
+    return features
 
 
 def _slot_view(slots: SpellSlots) -> dict[str, int]:
@@ -53,12 +68,16 @@ def resync(who: Character) -> list[dict[str, Any]]:
     Raises:
         RulesError: the sheet's class or race is not one the rules know.
     """
-    info = get_class(who.class_name)
+    info = get_class(who.classes[0].name)
     changes: list[dict[str, Any]] = []
 
     def note(field: str, before: Any, after: Any) -> None:
         if before != after:
             changes.append({"field": field, "before": before, "after": after})
+
+    features = [*who.features, *(f for f in expected_features(who) if f and f not in who.features)]
+    note("features", len(who.features), len(features))
+    who.features = features
 
     max_hp = expected_max_hp(who)
     before_max, before_hp = who.max_hp, who.hp
@@ -75,18 +94,15 @@ def resync(who: Character) -> list[dict[str, Any]]:
     note("armor_class", who.armor_class, ac)
     who.armor_class = ac
 
-    slots = _slots(who.spell_slots, info.spell_slots(who.level))
+    fresh = info.spell_slots(who.level) if len(who.classes) == 1 else multiclass_spell_slots(who.classes)
+    slots = carry_spent_slots(who.spell_slots, fresh)
     note("spell_slots", _slot_view(who.spell_slots), _slot_view(slots))
     who.spell_slots = slots
 
-    features = [*who.features, *(f for f in info.features(who.level) if f and f not in who.features)]
-    note("features", len(who.features), len(features))
-    who.features = features
-
-    jack = who.level >= 2 and "Jack of All Trades" in who.features
-    proficiencies = who.proficiencies.model_copy(update={"saving_throws": tuple(info.saving_throws),
-                                                         "jack_of_all_trades": jack})  # fmt: skip
-    note("saving_throws", list(who.proficiencies.saving_throws), list(proficiencies.saving_throws))
+    jack = "Jack of All Trades" in who.features
+    saves = tuple(dict.fromkeys([*info.saving_throws, *who.proficiencies.saving_throws]))
+    proficiencies = who.proficiencies.model_copy(update={"saving_throws": saves, "jack_of_all_trades": jack})
+    note("saving_throws", list(who.proficiencies.saving_throws), list(saves))
     note("jack_of_all_trades", who.proficiencies.jack_of_all_trades, jack)
     who.proficiencies = proficiencies
 

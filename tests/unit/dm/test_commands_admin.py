@@ -17,8 +17,9 @@ from dm.commands.registry import REGISTRY, parse_invocation
 from dm.commands.results import ChangeApplied
 from dm.errors import BadArguments, CommandError, NoCharacter, Unavailable
 from game.character import Character
-from game.creation import create_character, standard_array
+from game.creation import create_character, level_up, standard_array
 from game.effects import GameState, PlotThread, WorldEvent
+from gateway.render.text import render_text
 from gateway.settings import load_settings
 from gateway.wiring import Services
 from inference.registry import UnknownModel
@@ -180,11 +181,45 @@ async def test_resync_recomputes_ac_max_hp_and_slots_and_keeps_damage_and_spent_
     assert after.spell_slots.current[1] == 3 and after.spell_slots.current[2] == 2  # the spent one stays spent
 
 
+async def test_resync_restores_class_saving_throws_and_a_lost_ac() -> None:
+    brom = _fighter()
+    right_ac = brom.armor_class
+    brom.proficiencies = brom.proficiencies.model_copy(update={"saving_throws": ("wisdom",)})
+    brom.armor_class = 10
+    ctx = _ctx(GameState(characters={"pc-3": brom}))
+    result = await run(ctx, "!resync_character @Brom")
+    after = ctx.state.characters["pc-3"]
+    assert set(after.proficiencies.saving_throws) == {"strength", "constitution", "wisdom"}  # extras are kept
+    assert after.armor_class == right_ac
+    text = render_text(result)
+    assert text.startswith("Brom's sheet recomputed:") and f"armor class: 10 -> {right_ac}" in text
+
+
+async def test_resync_agrees_with_level_up_for_a_multiclass_character() -> None:
+    mira = _wizard()
+    level_up(mira, class_name="fighter", milestone=True)  # wizard 1 / fighter 1
+    level_up(mira, class_name="fighter", milestone=True)  # wizard 1 / fighter 2
+    assert [(c.name, c.level) for c in mira.classes] == [("Wizard", 1), ("Fighter", 2)]
+    ctx = _ctx(GameState(characters={"pc-2": mira}))
+    assert (await run(ctx, "!resync_character @Mira")).changes == ()  # the rules and level_up agree
+    broken = mira.model_copy(deep=True)
+    right_max, right_slots = mira.max_hp, dict(mira.spell_slots.maximum)
+    broken.hp = 1
+    broken.max_hp = 99
+    broken.spell_slots.maximum = {1: 4, 2: 3}
+    ctx.put("pc-2", broken)
+    await run(ctx, "!resync_character @Mira")
+    after = ctx.state.characters["pc-2"]
+    assert after.max_hp == right_max == 8 + 2 * 8 and after.hp == 1  # d6+2, then two d10 levels at 6+2
+    assert after.spell_slots.maximum == right_slots == {1: 2}
+
+
 async def test_resync_of_a_correct_sheet_changes_nothing() -> None:
     ctx = _ctx()
     before = ctx.state
     result = await run(ctx, "!resync_character @Brom")
     assert result.changes == () and ctx.state == before
+    assert render_text(result) == "Brom's sheet already matches the rules; nothing changed."
 
 
 async def test_resync_bad_arguments() -> None:
