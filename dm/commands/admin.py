@@ -210,6 +210,8 @@ async def resync_character(ctx: CommandContext, player: PlayerRef) -> ResyncDone
     args=(Arg("who", ArgKind.PLAYER, help="@player or party"), Arg("amount", ArgKind.INT)),
     help="Award XP to one character or the whole party; whoever crosses a threshold levels up.",
     examples=("!award_xp party 300", "!award_xp @Aria 50"),
+    details="A level-up goes to the character's first class with the fixed hit points; ability score "
+            "improvements are left for the player to choose.",
 )
 async def award_xp(ctx: CommandContext, who: PlayerRef, amount: int) -> XpAwarded:
     if amount < 1:
