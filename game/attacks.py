@@ -173,14 +173,15 @@ def character_attack_profile(
 ) -> AttackProfile:
     """`weapon_attack_profile` with the character's scores, proficiency bonus and weapon proficiencies."""
     w = _weapon(weapon)
-    champion = character.class_name.lower() == "fighter" and (character.subclass or "").lower() == "champion"
+    fighter = character.class_level("fighter")  # a multiclass character counts its fighter levels
+    champion = (character.subclass_of("fighter") or "").lower() == "champion"
     # SRD p. 25: Improved Critical (3rd level) 19–20, Superior Critical (15th) 18–20
-    critical_on = 20 if not champion or character.level < 3 else (18 if character.level >= 15 else 19)
+    critical_on = 20 if not champion or fighter < 3 else (18 if fighter >= 15 else 19)
     extra = 0
     if w.kind == "melee" and not thrown:  # both need a melee (weapon) attack
         extra += 1 if character.race.lower() == "half-orc" else 0  # Savage Attacks, SRD p. 7
-        if character.class_name.lower() == "barbarian":  # Brutal Critical, SRD p. 9
-            extra += sum(character.level >= n for n in (9, 13, 17))
+        barbarian = character.class_level("barbarian")  # Brutal Critical, SRD p. 9
+        extra += sum(barbarian >= n for n in (9, 13, 17))
     profile = weapon_attack_profile(
         w,
         character.ability_scores,

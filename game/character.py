@@ -143,7 +143,6 @@ class Character(BaseModel):
     classes: list[ClassLevel] = Field(default_factory=list)
     choices: dict[str, str] = Field(default_factory=dict)  # subclass choices: "dragon ancestor": "red", "land": …
 
-
     def __setattr__(self, name: str, value: Any) -> None:
         # Checked before assignment: pydantic's after-validators run once the value is already set.
         if name == "hp" and isinstance(value, int) and value > self.max_hp:
@@ -209,12 +208,19 @@ class Character(BaseModel):
     def class_level(self, class_name: str) -> int:
         """Levels in one class (0 if none): a fighter 2 / wizard 3 has `class_level("wizard") == 3`."""
         key = class_name.strip().lower()
-        return sum(c.level for c in self.classes if c.name.lower() == key)
+        return sum(c.level for c in self.class_list() if c.name.lower() == key)
 
     def subclass_of(self, class_name: str) -> str | None:
         """The subclass chosen in one of the character's classes (None if none yet or no such class)."""
         key = class_name.strip().lower()
-        return next((c.subclass for c in self.classes if c.name.lower() == key), None)
+        return next((c.subclass for c in self.class_list() if c.name.lower() == key), None)
+
+    def class_list(self) -> list[ClassLevel]:
+        """Every class with its level and subclass; for one class read from the primary fields (a
+        `model_copy(update=...)` skips the validator that mirrors them into `classes`)."""
+        if len(self.classes) <= 1:
+            return [ClassLevel(name=self.class_name, subclass=self.subclass, level=self.level)]
+        return self.classes
 
     @property
     def proficiency_bonus(self) -> int:

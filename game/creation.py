@@ -217,7 +217,7 @@ def character_armor_class(character: Character) -> int:
     """Armor Class from what the character has equipped."""
     armor = next((i.name for i in character.inventory.equipped if i.kind == "armor"), None)
     shield = any(i.kind == "shield" for i in character.inventory.equipped)
-    unarmored = multiclass_unarmored_defense(character.classes)  # gained once, from the first class
+    unarmored = multiclass_unarmored_defense(character.class_list())  # gained once, from the first class
     ac = armor_class(character.ability_scores, armor, shield, unarmored)
     if armor is None and (character.subclass_of("sorcerer") or "").lower() == "draconic bloodline":
         ac = max(ac, armor_class(character.ability_scores, None, shield, "draconic"))  # the better base AC

@@ -332,6 +332,8 @@ class Creature(BaseModel):
     immunities: tuple[str, ...] = ()
     condition_immunities: tuple[str, ...] = ()
     dead: bool = False
+    concentration: str | None = None  # the spell a monster or NPC caster is concentrating on
+    constitution_save: int = 0  # its Constitution saving throw bonus (the concentration save after damage)
 
 
 class NpcRecord(BaseModel):

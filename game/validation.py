@@ -57,6 +57,7 @@ from game.conditions import (
 )
 from game.damage import apply_damage, apply_healing, parse_damage_type
 from game.death_saves import take_damage_at_zero
+from game.dice import roll_d20
 from game.effects import (
     EFFECT_ADAPTER,
     EFFECT_KINDS,
@@ -115,7 +116,7 @@ def _hp_change(state: GameState, e: HpChange, rng: random.Random) -> _Result:
         raise IllegalEffect(f"A change of 0 hit points does nothing to {who.name}.")
     if e.amount > 0:
         return _heal(state, cid, who, e.amount)
-    return _damage(state, cid, who, e)
+    return _damage(state, cid, who, e, rng)
 
 
 def _heal(state: GameState, cid: str, who: Character | Creature, amount: int) -> _Result:
@@ -144,7 +145,7 @@ def _heal(state: GameState, cid: str, who: Character | Creature, amount: int) ->
     )
 
 
-def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange) -> _Result:
+def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange, rng: random.Random) -> _Result:
     amount = -e.amount
     if amount > MAX_DAMAGE:
         raise IllegalEffect(f"{amount} damage in one blow is beyond anything in the rules (at most {MAX_DAMAGE}).")
@@ -156,7 +157,7 @@ def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange) 
         concentrating = who.concentration is not None
     else:
         resistances, vulnerabilities, immunities = who.resistances, who.vulnerabilities, who.immunities
-        concentrating = False
+        concentrating = who.concentration is not None  # monsters and NPC casters concentrate too
     immunities = (*immunities, *damage_immunities(who.conditions))  # petrified: immune to poison
     out = apply_damage(
         hp=who.hp,
@@ -186,9 +187,9 @@ def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange) 
         conditions = who.conditions
         if knocked_out and "unconscious" not in conditions:
             conditions = (*conditions, "unconscious")
-        who = who.model_copy(
-            update={"hp": out.hp_after, "temp_hp": out.temp_hp_after, "dead": dead, "conditions": conditions}
-        )
+        concentration = _creature_concentration(who, out.hp_after, out.concentration_dc, rng, changes)
+        who = who.model_copy(update={"hp": out.hp_after, "temp_hp": out.temp_hp_after, "dead": dead,
+                                     "conditions": conditions, "concentration": concentration})
         changes["dead"] = dead
     else:
         who = who.model_copy(deep=True)
@@ -221,6 +222,24 @@ def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange) 
     )  # fmt: skip
     summary = f"{who.name} takes {out.damage_taken}{kind} damage ({out.hp_before} → {out.hp_after} HP){tail}."
     return state.replace(cid, who), changes, summary
+
+
+def _creature_concentration(
+    who: Creature, hp_after: int, dc: int | None, rng: random.Random, changes: dict[str, Any]
+) -> str | None:
+    """A monster's concentration after damage: gone at 0 HP, else the DM's Constitution save is rolled here
+    (d20 + its save bonus against the DC); the roll goes into `changes`."""
+    if who.concentration is None:
+        return None
+    if hp_after == 0:
+        changes["concentration"] = None
+        return None
+    if dc is None:
+        return who.concentration
+    save = roll_d20(who.constitution_save, dc=dc, rng=rng)
+    kept = who.concentration if save.success else None
+    changes.update(concentration_save_dc=dc, concentration_save=save.to_dict(), concentration=kept)
+    return kept
 
 
 def _race_resistances(who: Character) -> tuple[str, ...]:
@@ -348,7 +367,9 @@ def _condition_set(state: GameState, e: ConditionSet, rng: random.Random) -> _Re
             who.end_concentration()  # incapacitated: concentration ends
             end_rage_if_incapacitated(who)
     else:
-        who = who.model_copy(update={"conditions": (*who.conditions, condition.value)})
+        conditions = (*who.conditions, condition.value)
+        concentration = who.concentration if can_act(list(conditions)) else None  # incapacitated: it ends
+        who = who.model_copy(update={"conditions": conditions, "concentration": concentration})
     changes = {"target": cid, "conditions": list(who.conditions)}
     return state.replace(cid, who), changes, f"{who.name} is {condition.value}."
 
