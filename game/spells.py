@@ -153,6 +153,23 @@ def cast_spell(
             condition), or a bad ritual.
     """
     spell = _as_spell(spell)
+    _check_may_cast(character, spell, as_ritual=as_ritual, check_known=check_known)
+    if spell.level == 0 or as_ritual:
+        return _cast_without_slot(character, spell, slot_level, as_ritual=as_ritual)
+    slot_level = _choose_slot(character, spell, slot_level)
+    slots = character.spell_slots
+    kind = slots.spend(slot_level)
+    ended = character.start_concentration(spell.name) if spell.concentration else None
+    log.debug("%s cast %s with a level-%d %s", character.name, spell.name, slot_level, kind)
+    return SpellCast(
+        caster=character.name, spell=spell.name, spell_level=spell.level, slot_level=slot_level, slot_kind=kind,
+        upcast=slot_level > spell.level, ritual=False, concentration=spell.concentration,
+        ended_concentration=ended, slots_left=slots.available(slot_level),
+    )
+
+
+def _check_may_cast(character: Character, spell: Spell, *, as_ritual: bool, check_known: bool) -> None:
+    """Refuse a caster who cannot act or cast at all, a spell not of their class, one they do not know."""
     info = get_class(character.class_name)
     who = character.name
     if character.dead or character.hp == 0 or not can_act(character.conditions, character.exhaustion):
@@ -171,34 +188,42 @@ def cast_spell(
     # A spell on the character's own list counts as a class spell (a Bard's Magical Secrets, SRD p. 13).
     if spell.classes and info.key not in {c.lower() for c in spell.classes} and spell.key not in known:
         raise UnknownSpell(spell.name, who, reason=f"{spell.name} is not a {info.name} spell.")
-    if check_known:
-        if spell.key not in known:
-            verb = "know the cantrip" if spell.level == 0 else ("have prepared" if info.prepares_spells else "know")
-            raise UnknownSpell(spell.name, who, reason=f"{who} does not {verb} {spell.name}.")
+    if check_known and spell.key not in known:
+        verb = "know the cantrip" if spell.level == 0 else ("have prepared" if info.prepares_spells else "know")
+        raise UnknownSpell(spell.name, who, reason=f"{who} does not {verb} {spell.name}.")
 
-    ended: str | None = None
-    if spell.level == 0 or as_ritual:
-        if slot_level is not None and slot_level != spell.level:  # SRD p. 101: rituals can't be upcast
-            raise IllegalEffect(
-                f"A cantrip takes no spell slot; {spell.name} cannot be cast with a {_ordinal(slot_level)}-level slot."
-                if spell.level == 0
-                else f"A ritual spends no slot, so {spell.name} cannot be cast at {_ordinal(slot_level)} level."
-            )
-        if as_ritual:
-            if not spell.ritual:
-                raise IllegalEffect(f"{spell.name} cannot be cast as a ritual.")
-            if not info.ritual_casting:
-                raise IllegalEffect(f"{info.name}s cannot cast spells as rituals.")
-        if spell.concentration:
-            ended = character.start_concentration(spell.name)
-        return SpellCast(
-            caster=who, spell=spell.name, spell_level=spell.level, slot_level=None, slot_kind=None, upcast=False,
-            ritual=as_ritual, concentration=spell.concentration, ended_concentration=ended, slots_left=0,
+
+def _cast_without_slot(character: Character, spell: Spell, slot_level: int | None, *, as_ritual: bool) -> SpellCast:
+    """A cantrip, or a ritual (10 minutes longer): no slot is spent, and neither can be upcast."""
+    if slot_level is not None and slot_level != spell.level:  # SRD p. 101: rituals can't be upcast
+        raise IllegalEffect(
+            f"A cantrip takes no spell slot; {spell.name} cannot be cast with a {_ordinal(slot_level)}-level slot."
+            if spell.level == 0
+            else f"A ritual spends no slot, so {spell.name} cannot be cast at {_ordinal(slot_level)} level."
         )
+    if as_ritual:
+        info = get_class(character.class_name)
+        if not spell.ritual:
+            raise IllegalEffect(f"{spell.name} cannot be cast as a ritual.")
+        if not info.ritual_casting:
+            raise IllegalEffect(f"{info.name}s cannot cast spells as rituals.")
+    ended = character.start_concentration(spell.name) if spell.concentration else None
+    return SpellCast(
+        caster=character.name, spell=spell.name, spell_level=spell.level, slot_level=None, slot_kind=None,
+        upcast=False, ritual=as_ritual, concentration=spell.concentration, ended_concentration=ended, slots_left=0,
+    )
 
+
+def _choose_slot(character: Character, spell: Spell, slot_level: int | None) -> int:
+    """The slot level to spend: the one asked for, a Warlock's pact level, else the lowest one left.
+
+    Raises:
+        NoSpellSlot: the spell's level is beyond the caster, or no suitable slot is left.
+    """
+    info = get_class(character.class_name)
+    who = character.name
     slots = character.spell_slots
-    highest = info.max_spell_level(character.level)
-    if spell.level > highest:
+    if spell.level > info.max_spell_level(character.level):
         raise NoSpellSlot(
             who, spell.name, spell.level,
             reason=f"a level-{character.level} {info.name} cannot yet cast {_ordinal(spell.level)}-level spells",
@@ -231,15 +256,7 @@ def cast_spell(
             who, spell.name, slot_level,
             reason=f"{who} has no {_ordinal(slot_level)}-level spell slots left (slots left: {_slots_summary(character)})",
         )
-    kind = slots.spend(slot_level)
-    if spell.concentration:
-        ended = character.start_concentration(spell.name)
-    log.debug("%s cast %s with a level-%d %s", who, spell.name, slot_level, kind)
-    return SpellCast(
-        caster=who, spell=spell.name, spell_level=spell.level, slot_level=slot_level, slot_kind=kind,
-        upcast=slot_level > spell.level, ritual=False, concentration=spell.concentration,
-        ended_concentration=ended, slots_left=slots.available(slot_level),
-    )
+    return slot_level
 
 
 def concentration_check(character: Character, damage: int, result: DiceRoll | None = None) -> ConcentrationCheck | None:
