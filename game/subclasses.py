@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from game.errors import RulesError
 
@@ -24,6 +24,7 @@ __all__ = [
     "Subclass",
     "SubclassFeature",
     "blessed_healer",
+    "character_spell_healing",
     "colossus_slayer_dice",
     "dark_ones_blessing",
     "disciple_of_life_bonus",
@@ -320,6 +321,12 @@ def spell_healing(expression: str, spell_level: int, subclass: str | None, cleri
         expression = supreme_healing(expression)
     bonus = disciple_of_life_bonus(spell_level)
     return f"{expression}+{bonus}" if bonus else expression
+
+
+def character_spell_healing(character: Any, expression: str, spell_level: int) -> str:
+    """`spell_healing` for a caster (a `Character`): its Life Domain cleric levels decide. Call it wherever a
+    character's healing spell heals."""
+    return spell_healing(expression, spell_level, character.subclass_of("cleric"), character.class_level("cleric"))
 
 
 # --- Circle of the Land ---------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from game.errors import RulesError
 from game.spell_effects import SpellEffect, add_dice, damage_dice, dart_count, healing_dice, spell_effect, split_darts
 from game.spells import SpellCast as GameSpellCast
 from game.spells import cast_spell
+from game.subclasses import character_spell_healing
 
 __all__ = ["SpellCast", "SpellTarget", "parse_cast"]
 
@@ -299,6 +300,7 @@ async def cast(ctx: CommandContext, what: str) -> SpellCast:
         fields = {"dice": expr}
     elif effect.kind == "heal":
         expr = healing_dice(effect, slot, modifier) or "0"
+        expr = character_spell_healing(me, expr, slot or effect.level)  # Disciple of Life, Supreme Healing
         roll = dice.roll(expr)
         targets = _heals(ctx, effect, ids, max(0, roll.total))
         fields = {"dice": expr, "damage_roll": roll.to_dict()}
