@@ -188,10 +188,27 @@ BARD_SKILLS = ("performance", "persuasion", "deception")  # a Bard picks any thr
 DEFAULT_EXTRA_SKILLS = ("perception", "persuasion", "insight", "stealth", "athletics", "deception", "acrobatics")
 
 
+# what each class is usually good at first (the quick form's picks, in order of preference)
+SKILL_PRIORITIES = {
+    "barbarian": ("athletics", "perception", "survival", "intimidation"),
+    "cleric": ("insight", "medicine", "religion", "persuasion"),
+    "druid": ("perception", "nature", "survival", "insight"),
+    "fighter": ("athletics", "perception", "intimidation", "survival"),
+    "monk": ("acrobatics", "stealth", "insight", "athletics"),
+    "paladin": ("athletics", "persuasion", "insight", "intimidation"),
+    "ranger": ("perception", "stealth", "survival", "nature"),
+    "rogue": ("stealth", "perception", "acrobatics", "sleight_of_hand", "deception", "investigation"),
+    "sorcerer": ("arcana", "persuasion", "insight", "deception"),
+    "warlock": ("arcana", "deception", "intimidation", "investigation"),
+    "wizard": ("arcana", "investigation", "history", "insight"),
+}
+
+
 def default_skills(options: list[str], info: ClassInfo) -> list[str]:
     if not info.skill_options:
         return [s for s in BARD_SKILLS if s in options][: info.skill_count]
-    return options[: info.skill_count]
+    preferred = [s for s in SKILL_PRIORITIES.get(info.key, ()) if s in options]
+    return list(dict.fromkeys([*preferred, *options]))[: info.skill_count]
 
 
 def resolve_race_phrase(phrase: str) -> tuple[Race, Subrace | None] | None:

@@ -92,10 +92,9 @@ async def _campaign(db: Any, name: str | None) -> Any:
 
 
 async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
-    from dm.table import Table
     from gateway.console import BANNER, ConsoleGame, Transcript
     from gateway.database import open_database
-    from persistence.messages import MessageLog
+    from gateway.wiring import open_table
     from persistence.play_state import PlayStateRepository, console_channel_id
 
     settings = get_settings()
@@ -105,8 +104,7 @@ async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
         channel = console_channel_id(campaign.id)
         store = PlayStateRepository(db)
         await store.bind_channel(campaign.id, channel)
-        table = Table(store=store, messages=MessageLog(db), rules=rules, services=_services(settings, db),
-                      seed=args.seed)  # fmt: skip
+        table = await open_table(settings, db, seed=args.seed, rules=rules)
         transcript = Transcript.open(args.transcript) if args.transcript else None
         try:
             game = ConsoleGame(table, channel, owner=args.owner, transcript=transcript)
@@ -118,14 +116,6 @@ async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
             if transcript:
                 transcript.close()
     return 0
-
-
-def _services(settings: Any, db: Any) -> Any:
-    try:
-        from gateway.wiring import Services  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return Services(settings, db)
 
 
 def _play(args: argparse.Namespace) -> int:

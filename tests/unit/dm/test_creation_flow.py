@@ -228,16 +228,16 @@ async def test_step_text_numbers_the_choices_for_the_console() -> None:
 @pytest.mark.parametrize(
     ("line", "name", "race", "subrace", "cls", "hp", "skills"),
     [
-        ('"Sir Bob" hill dwarf fighter', "Sir Bob", "Dwarf", "Hill Dwarf", "Fighter", 14, {"acrobatics", "animal_handling"}),
-        ("Bob dwarf cleric", "Bob", "Dwarf", "Hill Dwarf", "Cleric", 12, {"history", "insight"}),
+        ('"Sir Bob" hill dwarf fighter', "Sir Bob", "Dwarf", "Hill Dwarf", "Fighter", 14, {"athletics", "perception"}),
+        ("Bob dwarf cleric", "Bob", "Dwarf", "Hill Dwarf", "Cleric", 12, {"insight", "medicine"}),
         ("Ayla half-elf bard", "Ayla", "Half-Elf", None, "Bard", 10,
          {"performance", "persuasion", "deception", "perception", "insight"}),
         ("Mira Vance high elf wizard pointbuy", "Mira Vance", "Elf", "High Elf", "Wizard", 8,
-         {"arcana", "history", "perception"}),
+         {"arcana", "investigation", "perception"}),
         ("Grom half orc barbarian", "Grom", "Half-Orc", None, "Barbarian", 14,
-         {"animal_handling", "athletics", "intimidation"}),
+         {"athletics", "perception", "intimidation"}),
         ("Ember red dragonborn rogue", "Ember", "Dragonborn", "Red", "Rogue", 10,
-         {"acrobatics", "athletics", "deception", "insight"}),
+         {"stealth", "perception", "acrobatics", "sleight_of_hand"}),
     ],
 )  # fmt: skip
 async def test_quick_form_makes_a_character_with_sensible_defaults(
