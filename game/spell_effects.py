@@ -21,7 +21,7 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict
 
 from game.errors import RulesError
-from game.spells import scale_cantrip
+from game.spells import add_dice, scale_cantrip
 
 __all__ = [
     "SpellEffect",
@@ -56,7 +56,6 @@ _MANY = re.compile(
     r"|\bcreatures of your choice\b|\beach dart\b",
     re.IGNORECASE,
 )
-_TERM = re.compile(r"^\s*(\d*)d(\d+)\s*$|^\s*(\d+)\s*$")
 
 Kind = Literal["attack", "save", "auto", "heal", "none"]
 
@@ -147,38 +146,6 @@ def spell_effect(record: Mapping[str, Any]) -> SpellEffect:
     if name.lower() in _NARRATED:
         fields.update(kind="none", damage=None, damage_type=None, save_ability=None, attack=None)
     return SpellEffect(**fields)
-
-
-def _terms(expression: str) -> list[tuple[int, int]]:
-    """`"2d6+1d6+3"` → [(2, 6), (1, 6), (3, 0)] (a flat number has 0 sides).
-
-    Raises:
-        RulesError: anything but dice and whole numbers joined by "+".
-    """
-    out = []
-    for part in expression.split("+"):
-        match = _TERM.match(part)
-        if not match:
-            raise RulesError(f"{expression!r} is not a dice expression like 8d6 or 1d4+1.")
-        if match.group(3) is not None:
-            out.append((int(match.group(3)), 0))
-        else:
-            out.append((int(match.group(1) or 1), int(match.group(2))))
-    return out
-
-
-def add_dice(*expressions: str) -> str:
-    """Add dice expressions, merging like dice: `add_dice("8d6", "1d6")` → `"9d6"`, `("1d4+1", "1d4")` →
-    `"2d4+1"`, `("2d8", "1d6")` → `"2d8+1d6"`; an empty expression adds nothing."""
-    counts: dict[int, int] = {}
-    for expression in expressions:
-        if not expression:
-            continue
-        for count, sides in _terms(expression):
-            counts[sides] = counts.get(sides, 0) + count
-    dice = [f"{counts[s]}d{s}" for s in sorted((s for s in counts if s), reverse=True) if counts[s]]
-    flat = counts.get(0, 0)
-    return "+".join(dice + ([str(flat)] if flat or not dice else []))
 
 
 def _extra_levels(effect: SpellEffect, slot_level: int | None) -> int:

@@ -28,6 +28,7 @@ __all__ = [
     "ConcentrationCheck",
     "Spell",
     "SpellCast",
+    "add_dice",
     "cantrip_dice_multiplier",
     "cast_spell",
     "concentration_check",
@@ -306,21 +307,36 @@ def upcast_damage(base: str, per_level: str, spell_level: int, slot_level: int) 
     extra = slot_level - spell_level
     if extra == 0:
         return base
-    dice, bonus = _dice_sum(base)
-    per_dice, per_bonus = _dice_sum(per_level)
-    for sides, count in per_dice.items():
-        dice[sides] = dice.get(sides, 0) + extra * count
-    terms = [f"{count}d{sides}" for sides, count in dice.items() if count]
-    total_bonus = bonus + extra * per_bonus
-    text = "+".join(terms).replace("+-", "-")
-    return f"{text}{total_bonus:+d}" if total_bonus and text else text or str(total_bonus)
+    return add_dice(base, *([per_level] * extra))
+
+
+def add_dice(*expressions: str) -> str:
+    """Add dice expressions, merging like dice, larger dice first and the flat bonus last: `("8d6", "1d6")` →
+    `"9d6"`, `("1d4+1", "1d4+1")` → `"2d4+2"`, `("1d8", "1d6", "1d6")` → `"1d8+2d6"`; an empty one adds nothing.
+
+    Raises:
+        RulesError: an expression is not a plain sum of dice and whole numbers.
+    """
+    counts: dict[int, int] = {}
+    flat = 0
+    for expression in expressions:
+        if not expression.strip():
+            continue
+        dice, bonus = _dice_sum(expression)
+        for sides, count in dice.items():
+            counts[sides] = counts.get(sides, 0) + count
+        flat += bonus
+    terms = [f"{counts[sides]}d{sides}" for sides in sorted(counts, reverse=True) if counts[sides]]
+    if flat or not terms:
+        terms.append(str(flat))
+    return "+".join(terms).replace("+-", "-")
 
 
 def _dice_sum(expression: str) -> tuple[dict[int, int], int]:
-    """`"2d8+1d6-1"` → ({8: 2, 6: 1}, -1): dice counts by sides (in order of appearance) and the flat bonus."""
+    """`"2d8+1d6-1"` → ({8: 2, 6: 1}, -1): dice counts by sides and the flat bonus."""
     text = expression.replace(" ", "")
     if not _SUM_RE.fullmatch(text):
-        raise RulesError(f"I can only upcast plain sums of dice and numbers like `1d4+1`, not `{expression}`.")
+        raise RulesError(f"`{expression}` is not a dice expression like 8d6 or 1d4+1.")
     dice: dict[int, int] = {}
     bonus = 0
     for sign, count, sides, number in _TERM_RE.findall(text):

@@ -166,7 +166,7 @@ def test_property_upcast_adds_the_per_level_range_once_per_slot_level(
 
 @pytest.mark.parametrize("per_level", ["fish", "1d4kh1", "2d6*2"])
 def test_upcast_damage_refuses_what_is_not_a_sum_of_dice(per_level: str) -> None:
-    with pytest.raises(RulesError, match="upcast"):
+    with pytest.raises(RulesError, match="not a dice expression"):
         upcast_damage("3d4+3", per_level, 1, 2)
 
 
@@ -417,3 +417,11 @@ def test_no_spells_in_armor_without_proficiency(wizard: Character) -> None:
     wizard.inventory.unequip("Chain mail")
     assert not wizard.wears_armor_without_proficiency
     assert cast_spell(wizard, MAGIC_MISSILE).slot_level == 1
+
+
+def test_adding_dice_is_written_once() -> None:
+    import game.spell_effects
+    from game.spells import add_dice
+
+    assert game.spell_effects.add_dice is add_dice  # upcasting and spell effects merge dice with one function
+    assert add_dice("2d6-1", "1d6", "1d8") == "1d8+3d6-1"
