@@ -138,37 +138,23 @@ def _idf(df: int, n: int) -> float:
     return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
 
 
-class CampaignRetriever:
-    """Hybrid retrieval for one database; see the module docstring."""
+def _scene_tags(scene: Scene) -> list[str]:
+    """Raw tags from the scene's own words; the SQL adds the resolved names' tags and own chunk ids."""
+    tags = [f"plot:{tag_value(t)}" for t in scene.plot_threads] + [f"npc:{tag_value(n)}" for n in scene.npcs]
+    if scene.location:
+        tags.append(f"location:{tag_value(scene.location)}")
+    return tags
 
-    def __init__(self, db: Database, *, candidates: int = 30, rrf_k: int = 60, match_cap: int = 300) -> None:
-        self._db = db
-        self._cap = match_cap
-        self._n = candidates
-        self._k = rrf_k
 
-    async def search(self, campaign_id: int, query: str, embedding: Sequence[float] | None = None,
-                     scene: Scene | None = None, limit: int = MAX_LIMIT,
-                     fuzzy: Sequence[str] | None = None) -> list[RetrievedChunk]:
-        """The best `limit` (1..10) chunks for `query` in `scene`; never empty if the campaign has chunks.
+def _chunk(row: dict[str, Any], score: float, reasons: tuple[str, ...]) -> RetrievedChunk:
+    return RetrievedChunk(row["id"], tuple(row["heading_path"]), row["page"], row["kind"], tuple(row["tags"]),
+                          row["text"], score, reasons)
 
-        fuzzy: the words to match typo-tolerantly (see `fuzzy_terms`); default from the query alone.
-        """
-        limit = max(1, min(int(limit), MAX_LIMIT))
-        scene = scene or Scene()
-        # raw tags from the scene's own words; the SQL adds the resolved names' tags and own chunk ids
-        tags = [f"plot:{tag_value(t)}" for t in scene.plot_threads] + [f"npc:{tag_value(n)}" for n in scene.npcs]
-        if scene.location:
-            tags.append(f"location:{tag_value(scene.location)}")
-        words = (list(fuzzy) if fuzzy is not None else fuzzy_terms(query))[:_FUZZY_SLOTS]
-        # a fixed number of slots (unused ones NULL, folded away by the planner) keeps one SQL text
-        trigram_where = " OR ".join(f"%(w{i})s::text <%% names" for i in range(_FUZZY_SLOTS))
-        trigram_score = " + ".join(f"coalesce(word_similarity(%(w{i})s::text, names), 0)" for i in range(_FUZZY_SLOTS))
-        terms, idfs = await self._weighted_terms(campaign_id, _tsquery(query))
-        rare = sorted(zip(idfs, terms), reverse=True)[:_FTS_SLOTS]      # the rarest words carry the weight
-        idf_score = " + ".join(f"(CASE WHEN tsv @@ to_tsquery('english', %(t{i})s::text) "
-                               f"THEN %(x{i})s::float8 ELSE 0 END)" for i in range(len(rare))) or "0"
-        sql = f"""
+
+# a fixed number of fuzzy-word slots (unused ones NULL, folded away by the planner) keeps one SQL text
+_TRIGRAM_WHERE = " OR ".join(f"%(w{i})s::text <%% names" for i in range(_FUZZY_SLOTS))
+_TRIGRAM_SCORE = " + ".join(f"coalesce(word_similarity(%(w{i})s::text, names), 0)" for i in range(_FUZZY_SLOTS))
+_SEARCH_SQL = """
         WITH loc AS (
             SELECT name, source_chunk_id FROM locations
             WHERE campaign_id = %(cid)s AND %(loc)s::text IS NOT NULL
@@ -224,7 +210,39 @@ class CampaignRetriever:
             FROM hits GROUP BY id ORDER BY fused DESC LIMIT %(limit)s)
         SELECT c.id, c.heading_path, c.page, c.kind, c.tags, c.text, f.fused, f.reasons
         FROM fused f JOIN campaign_chunks c ON c.id = f.id ORDER BY f.fused DESC, c.chunk_index
+"""
+
+
+def _search_sql(rare_words: int) -> str:
+    """The one round trip: the four rankings (vector, full text, scene tags, trigram) fused by reciprocal rank;
+    the full-text score adds the idf of each of the `rare_words` the chunk holds."""
+    idf_score = " + ".join(f"(CASE WHEN tsv @@ to_tsquery('english', %(t{i})s::text) "
+                           f"THEN %(x{i})s::float8 ELSE 0 END)" for i in range(rare_words)) or "0"
+    return _SEARCH_SQL.format(idf_score=idf_score, trigram_score=_TRIGRAM_SCORE, trigram_where=_TRIGRAM_WHERE)
+
+
+class CampaignRetriever:
+    """Hybrid retrieval for one database; see the module docstring."""
+
+    def __init__(self, db: Database, *, candidates: int = 30, rrf_k: int = 60, match_cap: int = 300) -> None:
+        self._db = db
+        self._cap = match_cap
+        self._n = candidates
+        self._k = rrf_k
+
+    async def search(self, campaign_id: int, query: str, embedding: Sequence[float] | None = None,
+                     scene: Scene | None = None, limit: int = MAX_LIMIT,
+                     fuzzy: Sequence[str] | None = None) -> list[RetrievedChunk]:
+        """The best `limit` (1..10) chunks for `query` in `scene`; never empty if the campaign has chunks.
+
+        fuzzy: the words to match typo-tolerantly (see `fuzzy_terms`); default from the query alone.
         """
+        limit = max(1, min(int(limit), MAX_LIMIT))
+        scene = scene or Scene()
+        tags = _scene_tags(scene)
+        words = (list(fuzzy) if fuzzy is not None else fuzzy_terms(query))[:_FUZZY_SLOTS]
+        terms, idfs = await self._weighted_terms(campaign_id, _tsquery(query))
+        rare = sorted(zip(idfs, terms), reverse=True)[:_FTS_SLOTS]      # the rarest words carry the weight
         params: dict[str, Any] = {"emb": vector_literal(embedding), "cid": campaign_id, "n": self._n, "k": self._k,
                                   "tsq": " | ".join(terms), "tags": tags, "limit": limit, "loc": scene.location or None,
                                   "npcs": list(scene.npcs),
@@ -235,11 +253,10 @@ class CampaignRetriever:
         # never a prepared generic plan: the fuzzy words and the campaign's size decide whether the
         # trigram and full-text indexes pay off, so the planner must see the values
         async with self._db.connection() as conn:
-            rows = await (await conn.execute(sql, params, prepare=False)).fetchall()
+            rows = await (await conn.execute(_search_sql(len(rare)), params, prepare=False)).fetchall()
         if not rows:
             return await self._fallback(campaign_id, tags, limit)
-        return [RetrievedChunk(r["id"], tuple(r["heading_path"]), r["page"], r["kind"], tuple(r["tags"]), r["text"],
-                               float(r["fused"]), tuple(r["reasons"])) for r in rows]
+        return [_chunk(r, float(r["fused"]), tuple(r["reasons"])) for r in rows]
 
     async def _weighted_terms(self, campaign_id: int, tsq: str) -> tuple[list[str], list[float]]:
         """The query's words without the campaign's stop words, each with its idf (see the module docstring)."""
@@ -282,6 +299,5 @@ class CampaignRetriever:
             if r["id"] in seen:
                 continue
             seen.add(r["id"])
-            out.append(RetrievedChunk(r["id"], tuple(r["heading_path"]), r["page"], r["kind"], tuple(r["tags"]),
-                                      r["text"], 0.0, (f"fallback: {r['why']}",)))
+            out.append(_chunk(r, 0.0, (f"fallback: {r['why']}",)))
         return out[:limit]
