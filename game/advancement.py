@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from game.abilities import skill_name
 from game.character import Character, Proficiencies
+from game.errors import RulesError
 from game.multiclass import GainedProficiencies
 from game.slots import SpellSlots
 from game.subclass_spells import always_prepared
 from game.subclasses import draconic_resilience_hp, subclass_features
 
 __all__ = ["NON_STACKING", "add_features", "apply_subclass", "carry_spent_slots", "class_features_gained",
-           "merge_proficiencies"]
+           "lore_bonus_skills", "merge_proficiencies"]
 
 # Features a second class doesn't give again (SRD p. 57): Extra Attack doesn't add up, Unarmored Defense once.
 NON_STACKING: tuple[str, ...] = ("Extra Attack", "Unarmored Defense")
@@ -93,3 +95,11 @@ def carry_spent_slots(old: SpellSlots, new: SpellSlots) -> SpellSlots:
     pact_spent = old.pact_maximum - old.pact_current
     new.pact_current = max(0, new.pact_maximum - pact_spent)
     return new
+
+
+def lore_bonus_skills(skills: Sequence[str]) -> GainedProficiencies:
+    """College of Lore's Bonus Proficiencies (bard 3): three different skills of the player's choice."""
+    keys = tuple(dict.fromkeys(skill_name(s) for s in skills))
+    if len(keys) != 3:
+        raise RulesError(f"The College of Lore gives three different skills, not {len(keys)}; nothing was changed.")
+    return GainedProficiencies(skills=keys)

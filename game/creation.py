@@ -29,6 +29,7 @@ from game.advancement import (
     apply_subclass,
     carry_spent_slots,
     class_features_gained,
+    lore_bonus_skills,
     merge_proficiencies,
 )
 from game.subclasses import check_choices, resolve_subclass
@@ -447,8 +448,13 @@ def level_up(
     old_class_level = character.class_level(info.name)
     class_level = old_class_level + 1
     if old_class_level == 0:
-        check_multiclass([c.name for c in character.classes], info.name, character.ability_scores)
+        check_multiclass([c.name for c in character.class_list()], info.name, character.ability_scores)
     gained = proficiencies_gained(info.name, skills) if old_class_level == 0 else None
+    lore = None  # College of Lore's Bonus Proficiencies at bard 3: three skills of the player's choice
+    if old_class_level and info.key == "bard" and class_level == 3 and skills:
+        lore = lore_bonus_skills(skills)
+    elif old_class_level and skills:
+        raise RulesError(f"A {info.name} level {class_level} gives no skill to choose; nothing was changed.")
     increases = {ability_name(k): v for k, v in (ability_increases or {}).items() if v}
     if increases:
         if class_level not in ASI_LEVELS.get(info.key, ASI_LEVELS["default"]):
@@ -467,7 +473,7 @@ def level_up(
     earlier = info.features(old_class_level) if old_class_level else ()
     class_features = class_features_gained(character.features, info.features(class_level)[len(earlier):], gained)
     classes = [ClassLevel(name=c.name, subclass=c.subclass, level=c.level + (c.name.lower() == info.key))
-               for c in character.classes]
+               for c in character.class_list()]
     if old_class_level == 0:
         classes.append(ClassLevel(name=info.name, level=1))
     new_slots = info.spell_slots(class_level) if len(classes) == 1 else multiclass_spell_slots(classes)
@@ -487,6 +493,8 @@ def level_up(
     if gained is not None:
         character.proficiencies = merge_proficiencies(character.proficiencies, gained)
     sub_features = apply_subclass(character, info.name, chosen_sub, old_class_level, class_level, picked)
+    if lore is not None:
+        character.proficiencies = merge_proficiencies(character.proficiencies, lore)
     character.armor_class = character_armor_class(character)
     character.speed = character_speed(character)  # more Strength can lift a heavy-armor penalty
     if "Jack of All Trades" in character.features and not character.proficiencies.jack_of_all_trades:

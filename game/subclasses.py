@@ -49,6 +49,7 @@ __all__ = [
     "spell_healing",
     "srd_subclass",
     "subclass_features",
+    "subclass_options",
     "supreme_healing",
     "supreme_sneak_advantage",
     "wholeness_of_body",
@@ -180,6 +181,12 @@ def srd_subclass(class_name: str) -> Subclass:
     if sub is None:
         raise RulesError(f"{class_name!r} is not a class.")
     return sub
+
+
+def subclass_options(class_name: str, class_level: int) -> tuple[str, ...]:
+    """The subclasses to offer when a class reaches `class_level`: the SRD's one at its subclass level, else ()."""
+    sub = srd_subclass(class_name)
+    return (sub.name,) if class_level == sub.level else ()
 
 
 def get_subclass(class_name: str, name: str) -> Subclass:

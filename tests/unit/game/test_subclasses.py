@@ -249,3 +249,22 @@ def test_evocation_sculpt_potent_empowered_overchannel() -> None:
     assert overchannel_damage(3, 1) == "6d12" and overchannel_damage(3, 2) == "9d12"
     with pytest.raises(RulesError):
         overchannel_damage(6, 1)
+
+
+def test_college_of_lore_bonus_proficiencies_are_three_skills() -> None:
+    bard = _up_to(create_character("Lia", "Human", "Bard", SCORES, ["history", "arcana", "stealth"]), 2)
+    with pytest.raises(RulesError, match="three different skills"):
+        level_up(bard, skills=["insight"], milestone=True)
+    assert bard.level == 2
+    done = level_up(bard, skills=["insight", "medicine", "nature"], milestone=True)
+    assert done.subclass == "College of Lore" and {"Bonus Proficiencies", "Cutting Words"} <= set(done.new_features)
+    assert {"insight", "medicine", "nature"} <= set(bard.proficiencies.skills)
+    with pytest.raises(RulesError, match="no skill to choose"):
+        level_up(bard, skills=["religion"], milestone=True)
+
+
+def test_the_srd_subclass_is_offered_at_its_level() -> None:
+    from game.subclasses import subclass_options
+
+    assert subclass_options("wizard", 2) == ("School of Evocation",)
+    assert subclass_options("wizard", 1) == () and subclass_options("cleric", 1) == ("Life Domain",)
