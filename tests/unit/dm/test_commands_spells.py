@@ -219,9 +219,10 @@ async def test_cure_wounds_upcast_heals_2d8_plus_the_modifier() -> None:
     brom.hp = 1
     result, after = await cast(state.replace("pc-3", brom), "!cast cure wounds at 2 on brom", caller=TESSA)
     target = result.targets[0]
-    assert (result.kind, result.dice, result.slot_level) == ("heal", "2d8+3", 2)
+    # Tessa is a Life Domain cleric (the SRD's domain, set at creation): Disciple of Life adds 2 + 2.
+    assert (result.kind, result.dice, result.slot_level) == ("heal", "2d8+3+4", 2)
     rolled = result.damage_roll["total"]
-    assert 5 <= rolled <= 19 and target.healed == min(rolled, brom.max_hp - 1)
+    assert 9 <= rolled <= 23 and target.healed == min(rolled, brom.max_hp - 1)
     assert after.characters["pc-3"].hp == 1 + target.healed == target.hp_after
     assert "regains" in render_text(result)
 
@@ -231,7 +232,7 @@ async def test_healing_word_with_no_target_heals_the_caster() -> None:
     tessa = state.characters["pc-4"].model_copy(deep=True)
     tessa.hp = 2
     result, after = await cast(state.replace("pc-4", tessa), "!cast healing word", caller=TESSA)
-    assert result.dice == "1d4+3" and result.targets[0].id == "pc-4"
+    assert result.dice == "1d4+3+3" and result.targets[0].id == "pc-4"  # + Disciple of Life (2 + 1)
     assert after.characters["pc-4"].hp == 2 + result.damage_roll["total"]
 
 
