@@ -41,6 +41,9 @@ def apply_subclass(
     if "Bonus Proficiency" in gained and key == "cleric" and "heavy" not in character.proficiencies.armor:
         armor = (*character.proficiencies.armor, "heavy")
         character.proficiencies = character.proficiencies.model_copy(update={"armor": armor})
+    if "Dragon Ancestor" in gained and "Draconic" not in character.proficiencies.languages:  # speak Draconic
+        languages = (*character.proficiencies.languages, "Draconic")
+        character.proficiencies = character.proficiencies.model_copy(update={"languages": languages})
     if "Draconic Resilience" in character.features or "Draconic Resilience" in gained:
         extra = draconic_resilience_hp(new_level) - draconic_resilience_hp(old_level)
         character.max_hp += extra

@@ -220,6 +220,7 @@ def test_draconic_resilience_hit_points_and_armor_class() -> None:
     assert sorcerer.max_hp == 6 + con + 1 + 3 * (4 + con + 1)
     assert draconic_armor_class(2, shield=True) == 17
     assert sorcerer.choices["dragon ancestor"] == "red"
+    assert "Draconic" in sorcerer.proficiencies.languages
 
 
 def test_elemental_affinity_adds_charisma_to_the_ancestrys_type() -> None:
@@ -268,3 +269,25 @@ def test_the_srd_subclass_is_offered_at_its_level() -> None:
 
     assert subclass_options("wizard", 2) == ("School of Evocation",)
     assert subclass_options("wizard", 1) == () and subclass_options("cleric", 1) == ("Life Domain",)
+
+
+def test_the_smaller_numbers_of_the_other_features() -> None:
+    from game.subclasses import (
+        HURL_THROUGH_HELL_DAMAGE,
+        MULTIATTACK_DEFENSE_BONUS,
+        QUIVERING_PALM_DAMAGE,
+        aura_of_devotion_range,
+        cutting_words,
+        dragon_wings_fly_speed,
+        intimidating_presence_dc,
+        second_story_jump_bonus,
+        tranquility_dc,
+    )
+
+    assert intimidating_presence_dc(4, 1) == 13  # 8 + prof 4 + Cha 1
+    assert cutting_words(17, 5) == 12
+    assert tranquility_dc(4, 4) == 16
+    assert (QUIVERING_PALM_DAMAGE, HURL_THROUGH_HELL_DAMAGE, MULTIATTACK_DEFENSE_BONUS) == ("10d10", "10d10", 4)
+    assert [aura_of_devotion_range(lvl) for lvl in (6, 7, 17, 18)] == [0, 10, 10, 30]
+    assert second_story_jump_bonus(3) == 3 and second_story_jump_bonus(-1) == 0
+    assert dragon_wings_fly_speed(30, 14) == 30 and dragon_wings_fly_speed(30, 13) == 0
