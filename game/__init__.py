@@ -4,11 +4,10 @@ The AI narrates; `game` decides what is legal and what the numbers are. A short 
 names most callers need is re-exported here; everything else lives in its module
 (`game.dice`, `game.character`, `game.creation`, `game.spells`, `game.rests`, ...).
 
-Not supported: multiclassing (SRD 5.1 "Multiclassing", p. 56). A character has exactly one class and
-its `level` is that class's level; spell slots, hit dice, proficiency and features all follow from it.
-Feats other than ability score improvements, subclass features beyond their names, and the racial and
-class traits that need bookkeeping across rests (Relentless Endurance, Lucky, Rage, Ki, ...) are not
-modelled either; the DM narrates them.
+Multiclassing (SRD 5.1 p. 56) is `game.multiclass`: `Character.classes` lists each class and its level
+(`level` is the total, `class_name` the first class). The SRD subclass of each class is `game.subclasses`
+(features as data, their numbers in `game.subclass_rules`, spell lists in `game.subclass_spells`).
+Feats other than ability score improvements are not modelled; the DM narrates them.
 """
 
 from game.abilities import AbilityScores, ability_modifier, proficiency_bonus

@@ -6,7 +6,8 @@ Starting equipment is a list of choices; each choice is a tuple of options, each
 of `(item name, quantity)`. Names starting with "any " (e.g. "any simple weapon") are for the
 player to pick.
 
-Single-class only: multiclassing (SRD p. 56, with its combined spell-slot table) is not supported.
+Multiclassing (SRD p. 56, with its combined spell-slot table) is `game.multiclass`; the SRD subclass of
+each class is `game.subclasses`.
 """
 
 from __future__ import annotations
