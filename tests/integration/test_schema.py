@@ -85,17 +85,19 @@ async def test_discord_message_id_is_unique(clean_db: Database) -> None:
     assert await clean_db.fetch_value("SELECT count(*) FROM message_history") == 1
 
 
-async def test_one_character_per_player_per_campaign(clean_db: Database) -> None:
+async def test_one_character_per_key_per_campaign(clean_db: Database) -> None:
+    """Characters are keyed by their game id; a player may retire one and roll another (two rows, two keys)."""
     cid = await clean_db.fetch_value("INSERT INTO campaigns (name) VALUES ('Lantern') RETURNING id")
     insert = (
-        "INSERT INTO characters (campaign_id, player_id, name, race, class_name, strength, dexterity, constitution,"
-        " intelligence, wisdom, charisma, hit_points, max_hit_points, armor_class)"
-        " VALUES (%s, 7, %s, 'Elf', 'Wizard', 8, 14, 12, 16, 12, 10, 6, 6, 12)"
+        "INSERT INTO characters (campaign_id, key, player_id, name, race, class_name, strength, dexterity,"
+        " constitution, intelligence, wisdom, charisma, hit_points, max_hit_points, armor_class)"
+        " VALUES (%s, %s, 7, %s, 'Elf', 'Wizard', 8, 14, 12, 16, 12, 10, 6, 6, 12)"
     )
-    await clean_db.execute(insert, (cid, "Ana"))
+    await clean_db.execute(insert, (cid, "pc-7", "Ana"))
+    await clean_db.execute(insert, (cid, "pc-7-2", "Bea"))  # the same player's second character
     async with clean_db.connection() as conn:
         with pytest.raises(psycopg.errors.UniqueViolation):
-            await conn.execute(insert, (cid, "Bea"))
+            await conn.execute(insert, (cid, "pc-7", "Cid"))
 
 
 async def test_hit_points_cannot_exceed_maximum(clean_db: Database) -> None:
