@@ -289,9 +289,12 @@ class Character(BaseModel):
 
     @property
     def spellcasting_ability(self) -> str | None:
+        """The primary class's spellcasting ability; a multiclass character whose first class casts nothing
+        (a fighter 2 / wizard 3) uses the first class that does."""
         from game.classes import get_class
 
-        return get_class(self.class_name).spellcasting_ability
+        abilities = (get_class(c.name).spellcasting_ability for c in self.class_list())
+        return next((a for a in abilities if a), None)
 
     @property
     def spell_save_dc(self) -> int | None:

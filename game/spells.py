@@ -17,7 +17,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from game.character import Character
-from game.classes import get_class
+from game.classes import ClassInfo, get_class
 from game.conditions import can_act, save_roll_modifier
 from game.damage import concentration_save_dc
 from game.dice import DiceRoll, roll_d20
@@ -115,10 +115,19 @@ def _as_spell(spell: Spell | Mapping[str, Any]) -> Spell:
         raise IllegalEffect(f"That is not a spell the rules know ({where}: {first.get('msg', 'invalid')}).") from None
 
 
+def _casting_class(character: Character, spell: Spell) -> tuple[ClassInfo, int]:
+    """The class (and its level) that casts this spell: for a multiclass character the first of its classes
+    whose list has the spell, else the first that casts at all (SRD p. 58); for one class, that class."""
+    classes = [(get_class(c.name), c.level) for c in character.class_list()]
+    keys = {c.lower() for c in spell.classes}
+    casters = [(info, level) for info, level in classes if info.spellcasting_ability]
+    return next(((i, lvl) for i, lvl in casters if i.key in keys), casters[0] if casters else classes[0])
+
+
 def _known_list(character: Character, spell: Spell) -> list[str]:
     if spell.level == 0:
         return character.cantrips_known
-    info = get_class(character.class_name)
+    info, _ = _casting_class(character, spell)
     return character.spells_prepared if info.prepares_spells else character.spells_known
 
 
@@ -171,7 +180,7 @@ def cast_spell(
 
 def _check_may_cast(character: Character, spell: Spell, *, as_ritual: bool, check_known: bool) -> None:
     """Refuse a caster who cannot act or cast at all, a spell not of their class, one they do not know."""
-    info = get_class(character.class_name)
+    info, _ = _casting_class(character, spell)
     who = character.name
     if character.dead or character.hp == 0 or not can_act(character.conditions, character.exhaustion):
         # incapacitated (stunned, paralyzed, ...): no actions or reactions, so no spells (SRD p. 358)
@@ -221,13 +230,13 @@ def _choose_slot(character: Character, spell: Spell, slot_level: int | None) -> 
     Raises:
         NoSpellSlot: the spell's level is beyond the caster, or no suitable slot is left.
     """
-    info = get_class(character.class_name)
+    info, class_level = _casting_class(character, spell)  # a multiclass caster: that class's own level
     who = character.name
     slots = character.spell_slots
-    if spell.level > info.max_spell_level(character.level):
+    if spell.level > info.max_spell_level(class_level):
         raise NoSpellSlot(
             who, spell.name, spell.level,
-            reason=f"a level-{character.level} {info.name} cannot yet cast {_ordinal(spell.level)}-level spells",
+            reason=f"a level-{class_level} {info.name} cannot yet cast {_ordinal(spell.level)}-level spells",
         )
     if info.caster == "pact":
         # Every Warlock slot is of the pact level (SRD p. 47): a lower slot asked for is cast at that

@@ -49,6 +49,8 @@ def test_fighter_2_wizard_3_has_the_srds_slots_hit_points_and_proficiencies() ->
     assert set(hero.proficiencies.armor) == {"light", "medium", "heavy", "shields"}
     assert hit_dice_pool(hero.classes) == {10: 2, 6: 3}
     assert hero.hit_dice == 5
+    # The wizard levels cast with Intelligence 14 (+2): DC 8 + 3 + 2.
+    assert hero.spellcasting_ability == "intelligence" and hero.spell_save_dc == 13
     # Wizard 2 is when the SRD's School of Evocation comes.
     assert hero.subclass_of("wizard") == "School of Evocation" and hero.subclass is None
     assert {"Second Wind", "Action Surge (one use)", "Spellcasting", "Arcane Recovery", "Sculpt Spells"} <= set(
@@ -157,3 +159,24 @@ def test_xp_for_a_multiclass_level_is_by_total_level() -> None:
     hero = _make("Fighter", scores, ["athletics", "perception"])
     with pytest.raises(RulesError, match="needs 300 XP"):
         level_up(hero, class_name="wizard")
+
+
+def test_a_multiclass_caster_casts_with_the_class_whose_list_has_the_spell() -> None:
+    from game.errors import NoSpellSlot, UnknownSpell
+    from game.spells import cast_spell
+
+    scores = AbilityScores(strength=15, dexterity=12, constitution=13, intelligence=13, wisdom=10, charisma=8)
+    hero = _make("Fighter", scores, ["athletics", "perception"])
+    _levels(hero, "fighter", "wizard", "wizard", "wizard")
+    hero.spells_known = ["magic missile", "scorching ray"]
+    hero.spells_prepared = ["magic missile", "scorching ray"]
+    missile = {"name": "Magic Missile", "level": 1, "classes": ["sorcerer", "wizard"]}
+    done = cast_spell(hero, missile)
+    assert done.slot_level == 1 and hero.spell_slots.current[1] == 3
+    ray = {"name": "Scorching Ray", "level": 2, "classes": ["sorcerer", "wizard"]}
+    assert cast_spell(hero, ray).slot_level == 2
+    fireball = {"name": "Fireball", "level": 3, "classes": ["sorcerer", "wizard"]}
+    with pytest.raises(NoSpellSlot, match="level-3 Wizard"):  # wizard 3 casts up to 2nd-level spells
+        cast_spell(hero, fireball, check_known=False)
+    with pytest.raises(UnknownSpell, match="not a Wizard spell"):
+        cast_spell(hero, {"name": "Cure Wounds", "level": 1, "classes": ["cleric"]}, check_known=False)
