@@ -34,6 +34,7 @@ __all__ = [
     "check_multiclass",
     "class_level",
     "hit_dice_pool",
+    "hit_dice_to_spend",
     "hp_for_class_level",
     "meets_prerequisites",
     "multiclass_spell_slots",
@@ -243,3 +244,14 @@ def hit_dice_pool(classes: Sequence[ClassLevel]) -> dict[int, int]:
         die = get_class(c.name).hit_die
         pool[die] = pool.get(die, 0) + c.level
     return pool
+
+
+def hit_dice_to_spend(classes: Sequence[ClassLevel], remaining: int, count: int) -> list[int]:
+    """The die sizes of the next `count` Hit Dice spent, for a pool with `remaining` dice left.
+
+    One count is kept (`Character.hit_dice`), so for mixed dice the largest are taken to be spent first
+    (the player's usual choice): the dice left are the smallest of the pool.
+    """
+    dice = sorted((size for size, n in hit_dice_pool(classes).items() for _ in range(n)), reverse=True)
+    left = dice[len(dice) - remaining:] if remaining else []
+    return left[:count]

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from game.character import Character, DeathSaves
 from game.dice import roll
 from game.errors import RestError
+from game.multiclass import hit_dice_to_spend
 from game.resources import restore_resources
 
 __all__ = ["LongRest", "ShortRest", "long_rest", "short_rest"]
@@ -74,8 +75,9 @@ def short_rest(character: Character, hit_dice: int = 0) -> ShortRest:
     con = character.modifier("constitution")
     rolls = []
     total = 0
-    for _ in range(hit_dice):
-        result = roll(f"1d{character.hit_die}{con:+d}" if con else f"1d{character.hit_die}")
+    # A multiclass pool mixes die sizes (a fighter 2 / wizard 3: two d10 and three d6), the largest first.
+    for die in hit_dice_to_spend(character.class_list(), character.hit_dice, hit_dice):
+        result = roll(f"1d{die}{con:+d}" if con else f"1d{die}")
         rolls.append(result.to_dict())
         total += max(0, result.total)
     character.hit_dice -= hit_dice

@@ -180,3 +180,21 @@ def test_a_multiclass_caster_casts_with_the_class_whose_list_has_the_spell() -> 
         cast_spell(hero, fireball, check_known=False)
     with pytest.raises(UnknownSpell, match="not a Wizard spell"):
         cast_spell(hero, {"name": "Cure Wounds", "level": 1, "classes": ["cleric"]}, check_known=False)
+
+
+def test_short_rest_spends_a_multiclass_pool_largest_die_first() -> None:
+    from game.multiclass import hit_dice_to_spend
+    from game.rests import short_rest
+
+    classes = [ClassLevel(name="Fighter", level=2), ClassLevel(name="Wizard", level=3)]
+    assert hit_dice_to_spend(classes, 5, 3) == [10, 10, 6]
+    assert hit_dice_to_spend(classes, 3, 5) == [6, 6, 6]
+    assert hit_dice_to_spend(classes, 0, 1) == []
+    scores = AbilityScores(strength=15, dexterity=12, constitution=13, intelligence=13, wisdom=10, charisma=8)
+    hero = _make("Fighter", scores, ["athletics", "perception"])
+    _levels(hero, "fighter", "wizard", "wizard", "wizard")
+    hero.hp = 1
+    rest = short_rest(hero, 3)
+    assert [r["expression"] for r in rest.rolls] == ["1d10+2", "1d10+2", "1d6+2"]
+    assert hero.hit_dice == 2
+    assert [r["expression"] for r in short_rest(hero, 2).rolls] == ["1d6+2", "1d6+2"]
