@@ -14,6 +14,8 @@ from typing import Any, Final
 from game.errors import RulesError
 
 __all__ = [
+    "survivor_regain",
+    "remarkable_athlete_bonus",
     "aura_of_devotion_range",
     "blessed_healer",
     "character_spell_healing",
@@ -292,3 +294,15 @@ def second_story_jump_bonus(dexterity_modifier: int) -> int:
 def dragon_wings_fly_speed(speed: int, sorcerer_level: int) -> int:
     """Dragon Wings (14th): a flying speed equal to the current speed (0 before 14th)."""
     return speed if sorcerer_level >= 14 else 0
+
+
+def remarkable_athlete_bonus(proficiency_bonus: int, fighter_level: int) -> int:
+    """Champion's Remarkable Athlete (7th): half the proficiency bonus, rounded up, on Str/Dex/Con checks
+    that don't already use it."""
+    return math.ceil(proficiency_bonus / 2) if fighter_level >= 7 else 0
+
+
+def survivor_regain(hp: int, max_hp: int, constitution_modifier: int, fighter_level: int) -> int:
+    """Champion's Survivor (18th): at the start of each turn, 5 + Con mod hit points while at no more than
+    half (and above 0)."""
+    return 5 + constitution_modifier if fighter_level >= 18 and 0 < hp and hp * 2 <= max_hp else 0

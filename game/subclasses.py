@@ -14,6 +14,8 @@ from typing import Final
 
 from game.errors import RulesError
 from game.subclass_rules import (  # noqa: F401 - re-exported
+    survivor_regain,
+    remarkable_athlete_bonus,
     aura_of_devotion_range,
     blessed_healer,
     character_spell_healing,
@@ -53,6 +55,8 @@ from game.subclass_rules import (  # noqa: F401 - re-exported
 )
 
 __all__ = [
+    "survivor_regain",
+    "remarkable_athlete_bonus",
     "dragon_wings_fly_speed",
     "second_story_jump_bonus",
     "aura_of_devotion_range",

@@ -291,3 +291,12 @@ def test_the_smaller_numbers_of_the_other_features() -> None:
     assert [aura_of_devotion_range(lvl) for lvl in (6, 7, 17, 18)] == [0, 10, 10, 30]
     assert second_story_jump_bonus(3) == 3 and second_story_jump_bonus(-1) == 0
     assert dragon_wings_fly_speed(30, 14) == 30 and dragon_wings_fly_speed(30, 13) == 0
+
+
+def test_champion_remarkable_athlete_and_survivor() -> None:
+    from game.subclasses import remarkable_athlete_bonus, survivor_regain
+
+    assert remarkable_athlete_bonus(3, 7) == 2 and remarkable_athlete_bonus(3, 6) == 0  # half of +3, rounded up
+    assert survivor_regain(30, 60, 2, 18) == 7  # exactly half: 5 + Con 2
+    assert survivor_regain(31, 60, 2, 18) == 0 and survivor_regain(0, 60, 2, 18) == 0
+    assert survivor_regain(10, 60, 2, 17) == 0
