@@ -14,6 +14,7 @@ from typing import Any, Final
 from game.errors import RulesError
 
 __all__ = [
+    "bonus_known",
     "survivor_regain",
     "remarkable_athlete_bonus",
     "aura_of_devotion_range",
@@ -306,3 +307,13 @@ def survivor_regain(hp: int, max_hp: int, constitution_modifier: int, fighter_le
     """Champion's Survivor (18th): at the start of each turn, 5 + Con mod hit points while at no more than
     half (and above 0)."""
     return 5 + constitution_modifier if fighter_level >= 18 and 0 < hp and hp * 2 <= max_hp else 0
+
+
+def bonus_known(subclass: str | None, class_level: int) -> tuple[int, int]:
+    """(extra cantrips, extra spells known) a subclass adds to the class table: Circle of the Land's Bonus
+    Cantrip (druid 2) and College of Lore's Additional Magical Secrets (bard 6: two spells of any class
+    that don't count against spells known)."""
+    key = (subclass or "").strip().lower()
+    cantrips = 1 if key == "circle of the land" and class_level >= 2 else 0
+    spells = 2 if key == "college of lore" and class_level >= 6 else 0
+    return cantrips, spells

@@ -14,6 +14,7 @@ from typing import Final
 
 from game.errors import RulesError
 from game.subclass_rules import (  # noqa: F401 - re-exported
+    bonus_known,
     survivor_regain,
     remarkable_athlete_bonus,
     aura_of_devotion_range,
@@ -55,6 +56,7 @@ from game.subclass_rules import (  # noqa: F401 - re-exported
 )
 
 __all__ = [
+    "bonus_known",
     "survivor_regain",
     "remarkable_athlete_bonus",
     "dragon_wings_fly_speed",

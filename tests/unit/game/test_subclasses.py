@@ -300,3 +300,11 @@ def test_champion_remarkable_athlete_and_survivor() -> None:
     assert survivor_regain(30, 60, 2, 18) == 7  # exactly half: 5 + Con 2
     assert survivor_regain(31, 60, 2, 18) == 0 and survivor_regain(0, 60, 2, 18) == 0
     assert survivor_regain(10, 60, 2, 17) == 0
+
+
+def test_bonus_cantrip_and_additional_magical_secrets() -> None:
+    from game.subclasses import bonus_known
+
+    assert bonus_known("Circle of the Land", 2) == (1, 0) and bonus_known("Circle of the Land", 1) == (0, 0)
+    assert bonus_known("College of Lore", 6) == (0, 2) and bonus_known("College of Lore", 5) == (0, 0)
+    assert bonus_known(None, 20) == (0, 0)
