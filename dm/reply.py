@@ -7,7 +7,10 @@ small model under constrained decoding must close its JSON, and so a runaway rep
 flood a channel. The schema is one fixed dict (grammar caches in vLLM/xgrammar key on it).
 
 Parsing is per part: a malformed effect is dropped into `rejected_effects` with its reason
-(the DM narrates the refusal); only a reply with no usable narrative is `MalformedReply`.
+(the DM narrates the refusal); only a reply with no usable narrative is `MalformedReply`. The
+schema marks `effects` with `TOLERANT_ITEMS`, so backends check only the envelope (narrative,
+rolls, lookups, an `effects` array) and one bad effect reaches this parser instead of costing
+the whole reply. The effect cap is the rules engine's `game.validation.MAX_EFFECTS`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dm.errors import MalformedReply
 from game.effects import EFFECT_ADAPTER, EFFECT_KINDS, Effect
+from game.validation import MAX_EFFECTS
+from inference.interfaces import TOLERANT_ITEMS
 
 __all__ = [
     "DMReply",
@@ -36,7 +41,6 @@ __all__ = [
 MAX_NARRATIVE = 1800
 MAX_ROLLS = 4
 MAX_LOOKUPS = 3
-MAX_EFFECTS = 8
 _SHORT = 80
 
 
@@ -103,6 +107,8 @@ def reply_json_schema() -> dict[str, Any]:
     schema["properties"]["effects"]["items"] = {
         "anyOf": effect_schema.get("oneOf") or effect_schema.get("anyOf") or [effect_schema]
     }
+    # The grammar still asks for valid effects; the backend's post-hoc check leaves each to `parse_reply`.
+    schema["properties"]["effects"][TOLERANT_ITEMS] = True
     schema["required"] = ["narrative", "rolls", "rule_lookups", "effects"]
     for definition in schema["$defs"].values():
         # `kind` has a default in the models, so pydantic leaves it optional; on the wire it must be

@@ -96,7 +96,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MAX_EFFECTS: Final = 20
+MAX_EFFECTS: Final = 8  # one reply's proposals; `dm.reply` caps and its schema bounds `effects` by this
 MAX_HEAL: Final = 100
 MAX_DAMAGE: Final = 500
 MAX_TEMP_HP: Final = 100

@@ -1,4 +1,11 @@
-"""Pieces every backend shares: context check, JSON parsing/validation, metric reporting."""
+"""Pieces every backend shares: context check, JSON parsing/validation, metric reporting.
+
+A reply is validated against the schema's *envelope* (`envelope_schema`): an array the schema
+marks with `TOLERANT_ITEMS` (the DM reply's `effects`) only has to be an array, so one malformed
+item reaches the caller's per-item judgement instead of costing the whole reply and a breaker
+failure. What goes upstream for constrained decoding is `wire_schema`: the full schema, minus the
+annotation.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +18,11 @@ from typing import Any
 import jsonschema
 
 from inference.errors import BadReply, InferenceError, PromptTooLong
-from inference.interfaces import Generation, JsonSchema, Message
+from inference.interfaces import TOLERANT_ITEMS, Generation, JsonSchema, Message
 from monitoring import metrics
 
-__all__ = ["check_context", "estimate_tokens", "finish", "parse_json_reply", "validate_request"]
+__all__ = ["check_context", "envelope_schema", "estimate_tokens", "finish", "parse_json_reply", "validate_request",
+           "wire_schema"]
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +60,36 @@ def validate_request(messages: Sequence[Message], max_tokens: int, temperature: 
         raise ValueError("temperature must be in [0, 2]")
 
 
+def _rewrite(node: Any, tolerant: Any) -> Any:
+    """`node` with every dict marked `TOLERANT_ITEMS` replaced by `tolerant(dict)`; unchanged parts are shared."""
+    if isinstance(node, dict):
+        if node.get(TOLERANT_ITEMS) is True:
+            return tolerant(node)
+        changed = {key: _rewrite(value, tolerant) for key, value in node.items()}
+        return node if all(changed[key] is node[key] for key in node) else changed
+    if isinstance(node, list):
+        items = [_rewrite(value, tolerant) for value in node]
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+    return node
+
+
+def envelope_schema(schema: JsonSchema) -> JsonSchema:
+    """What a reply must satisfy for the backend to accept it: `schema` with each `TOLERANT_ITEMS`
+    array reduced to `{"type": "array"}` (its items and count are the caller's to judge)."""
+    return _rewrite(schema, lambda node: {"type": "array"})
+
+
+def wire_schema(schema: JsonSchema) -> JsonSchema:
+    """`schema` as sent upstream for constrained decoding: unchanged but for the `TOLERANT_ITEMS`
+    annotation, which strict providers might refuse as an unknown keyword."""
+    return _rewrite(schema, lambda node: wire_schema({k: v for k, v in node.items() if k != TOLERANT_ITEMS}))
+
+
 def parse_json_reply(text: str, schema: JsonSchema, backend: str) -> Any:
-    """Parse `text` as JSON (tolerating a ```json fence) and validate it against `schema`.
+    """Parse `text` as JSON (tolerating a ```json fence) and validate it against `schema`'s envelope.
 
     Raises:
-        BadReply: not JSON, or JSON that does not match the schema.
+        BadReply: not JSON, or JSON that does not match the envelope (see `envelope_schema`).
     """
     fenced = _FENCE.match(text)
     body = fenced.group(1) if fenced else text.strip()
@@ -65,7 +98,7 @@ def parse_json_reply(text: str, schema: JsonSchema, backend: str) -> Any:
     except json.JSONDecodeError as exc:
         raise BadReply(f"reply is not JSON: {exc.msg} at {exc.pos}", backend=backend, text=text) from None
     try:
-        jsonschema.validate(data, schema)
+        jsonschema.validate(data, envelope_schema(schema))
     except jsonschema.ValidationError as exc:
         raise BadReply(f"reply does not match the schema: {exc.message}", backend=backend, text=text) from None
     return data

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from inference.base import check_context, finish, validate_request
+from inference.base import check_context, finish, validate_request, wire_schema
 from inference.errors import BackendUnavailable, InferenceTimeout
 from inference.interfaces import Generation, JsonSchema, Message
 from inference.schema_bounds import bound_schema
@@ -90,7 +90,7 @@ class EmbeddedBackend:
         prompt_tokens = await asyncio.to_thread(engine.count_tokens, messages)
         check_context(self.name, prompt_tokens, max_tokens, engine.context_window)
         bounded = None if schema is None else bound_schema(
-            schema, max_string_chars=self.config.max_string_chars, max_array_items=self.config.max_array_items)
+            wire_schema(schema), max_string_chars=self.config.max_string_chars, max_array_items=self.config.max_array_items)
         stop = threading.Event()
         self._waiting += 1
         metrics.set_queue_depth(self.name, self._waiting)
@@ -116,7 +116,7 @@ class EmbeddedBackend:
             metrics.set_queue_depth(self.name, self._waiting)
         log.debug("embedded: %d tokens, prefix cache %s", result.completion_tokens,
                   "hit" if result.prefix_hit else "miss")
-        # Validate against the caller's schema, not the bounded one: bounds only narrow it.
+        # Validate against the caller's schema (its envelope), not the bounded one: bounds only narrow it.
         return finish(backend=self.name, model="SmolLM2-135M-Instruct", text=result.text, schema=schema,
                       prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
                       latency_s=result.latency_s, ttft_s=result.ttft_s)

@@ -15,7 +15,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from inference.base import check_context, estimate_tokens, finish, validate_request
+from inference.base import check_context, estimate_tokens, finish, validate_request, wire_schema
 from inference.errors import BackendOverloaded, BackendUnavailable, InferenceError, InferenceTimeout
 from inference.interfaces import Generation, JsonSchema, Message
 from monitoring import metrics
@@ -76,7 +76,8 @@ class GeminiBackend:
         system, contents = to_gemini_contents(messages)
         config = types.GenerateContentConfig(
             system_instruction=system, temperature=temperature, max_output_tokens=max_tokens,
-            response_mime_type="application/json" if schema is not None else None, response_json_schema=schema)
+            response_mime_type="application/json" if schema is not None else None,
+            response_json_schema=None if schema is None else wire_schema(schema))
         started = time.perf_counter()
         ttft = None
         usage = None

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypedDict, runtime_checkable
+from typing import Any, Final, Protocol, TypedDict, runtime_checkable
 
-__all__ = ["Generation", "InferenceBackend", "JsonSchema", "Message"]
+__all__ = ["Generation", "InferenceBackend", "JsonSchema", "Message", "TOLERANT_ITEMS"]
 
 JsonSchema = dict[str, Any]
+
+TOLERANT_ITEMS: Final = "x-tolerant-items"
+"""Schema annotation: `{"type": "array", "items": {...}, "x-tolerant-items": true}`.
+
+Constrained decoding still gets the full `items` schema (the grammar asks for valid items), but
+the backend's check of the reply only requires an array there: the caller judges each item on
+its own (`dm.reply.parse_reply` keeps the good effects and rejects the bad ones with a reason),
+so one malformed item neither throws the reply away nor counts against the backend's breaker.
+Backends strip the annotation before sending the schema upstream.
+"""
 
 
 class Message(TypedDict):
@@ -33,7 +43,8 @@ class Generation:
 
     Attributes:
         text: the raw reply text.
-        data: the parsed JSON (validated against the schema) when a schema was given, else None.
+        data: the parsed JSON when a schema was given, else None. It is valid for the schema's envelope:
+            an array marked `TOLERANT_ITEMS` is only checked to be an array, its items are the caller's.
         prompt_tokens / completion_tokens: token counts (backend-reported, or counted locally).
         latency_s: wall time of the whole call, seconds.
         ttft_s: time to first token, seconds (equals latency_s when not streamed).
@@ -77,7 +88,8 @@ class InferenceBackend(Protocol):
         temperature: float = 0.7,
         stream: bool = False,
     ) -> Generation:
-        """Answer `messages`; with `schema`, `Generation.data` is JSON valid for it.
+        """Answer `messages`; with `schema`, `Generation.data` is JSON valid for it (its envelope:
+        see `TOLERANT_ITEMS`).
 
         Raises:
             PromptTooLong: the prompt plus `max_tokens` does not fit `context_window`.

@@ -1,7 +1,7 @@
 """A backend for any OpenAI-compatible chat API (vLLM's server, xAI), on the `openai` client.
 
 Structured output goes out as `response_format={"type": "json_schema", ...}`, which vLLM
-(xgrammar) and xAI both honour; the reply is still validated here. The client's own retries are
+(xgrammar) and xAI both honour; the reply's envelope is still validated here (`inference.base`). The client's own retries are
 off (`max_retries=0`): the router decides where a failed request goes next.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 import openai
 from openai.types.chat import ChatCompletion
 
-from inference.base import check_context, estimate_tokens, finish, validate_request
+from inference.base import check_context, estimate_tokens, finish, validate_request, wire_schema
 from inference.errors import BackendOverloaded, BackendUnavailable, InferenceError, InferenceTimeout, PromptTooLong
 from inference.interfaces import Generation, JsonSchema, Message
 from monitoring import metrics
@@ -84,7 +84,7 @@ class OpenAICompatBackend:
         if schema is None:
             return {}
         return {"response_format": {"type": "json_schema",
-                                    "json_schema": {"name": self.config.schema_name, "schema": schema,
+                                    "json_schema": {"name": self.config.schema_name, "schema": wire_schema(schema),
                                                     "strict": True}}}
 
     async def generate(self, messages: Sequence[Message], schema: JsonSchema | None = None, max_tokens: int = 512,
