@@ -9,23 +9,32 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 
 from gateway import commands
-from gateway.errors import friendly_message
-from gateway.logging_setup import configure_logging
 
 __all__ = ["build_parser", "main"]
 
 
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("lorekeeper")
     except PackageNotFoundError:  # running from a source tree without install
         return "0+unknown"
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, reading the installed metadata only when asked (importlib.metadata costs ~0.2 s)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        print(f"lorekeeper {_version()}")
+        parser.exit()
 
 
 def _command_modules() -> list[str]:
@@ -35,14 +44,14 @@ def _command_modules() -> list[str]:
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole CLI, or with `only` just that command group (its module alone is imported).
 
-    Command modules import their heavy dependencies (pymupdf, the model SDKs) at the top, so
-    `lorekeeper roll` would otherwise pay ~2 s for every group's imports before rolling a die.
+    Command modules import their heavy dependencies (pymupdf, the model SDKs, the database) inside
+    their handlers, so building the whole parser (`lorekeeper --help`) stays well under a second.
     """
     parser = argparse.ArgumentParser(
         prog="lorekeeper",
         description="Lorekeeper: an AI Dungeon Master for D&D 5e.",
     )
-    parser.add_argument("--version", action="version", version=f"lorekeeper {_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _command_modules():
@@ -52,6 +61,26 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a closed pipe (`lorekeeper rules export spells | head`) ends it quietly, as in any Unix tool."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # Python's advice (docs: signal, "Note on SIGPIPE"): point stdout at devnull so the interpreter's
+        # final flush does not raise again, and exit as a process killed by SIGPIPE would (128 + 13)
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a file (captured in a test): nothing left to flush
+            pass
+        return 141
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from gateway.errors import friendly_message
+    from gateway.logging_setup import configure_logging
+
     argv = list(sys.argv[1:] if argv is None else argv)
     named = next((arg for arg in argv if not arg.startswith("-")), None)
     parser = build_parser(named if named in _command_modules() else None)
@@ -66,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # one friendly line; an unexpected error is logged under an error id
         print(f"error: {friendly_message(exc, secrets=_secrets(), context=f'lorekeeper {args.command}')}",
               file=sys.stderr)

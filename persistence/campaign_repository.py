@@ -8,7 +8,9 @@ previous state untouched. Rows go in and come out as plain dicts; SQL uses bound
 
 from __future__ import annotations
 
+import difflib
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,15 +20,45 @@ from psycopg.types.json import Jsonb
 from persistence.database import Database
 from persistence.errors import PersistenceError
 
-__all__ = ["CampaignRepository", "CampaignNotFound", "ImportSummary", "vector_literal", "chunk_names"]
+__all__ = ["CampaignRepository", "CampaignNotFound", "BadCampaignName", "ImportSummary", "vector_literal",
+           "chunk_names", "check_campaign_name", "MAX_NAME_LENGTH"]
+
+MAX_NAME_LENGTH = 200                # the campaigns.name CHECK constraint
 
 log = logging.getLogger(__name__)
 
 
 class CampaignNotFound(PersistenceError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"There is no campaign called {name!r}. `lorekeeper campaign list` shows the ones there are.")
+    def __init__(self, name: str, close: Sequence[str] = ()) -> None:
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        super().__init__(f"There is no campaign called {name!r}.{hint} "
+                         "`lorekeeper campaign list` shows the ones there are.")
         self.name = name
+        self.close = list(close)
+
+
+class BadCampaignName(PersistenceError):
+    """A blank or over-long campaign name, refused before the database sees it."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"{problem}; nothing was changed.")
+
+
+def check_campaign_name(name: str) -> str:
+    """`name` stripped, or `BadCampaignName` if it is blank or longer than `MAX_NAME_LENGTH` characters."""
+    cleaned = (name or "").strip()
+    if not cleaned:
+        raise BadCampaignName("A campaign needs a name that is not blank")
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise BadCampaignName(f"A campaign name can be at most {MAX_NAME_LENGTH} characters "
+                              f"(that one has {len(cleaned)})")
+    return cleaned
+
+
+def _slug(text: str) -> str:
+    """"The Drowned Lantern" and "the-drowned-lantern" alike: "thedrownedlantern"."""
+    text = re.sub(r"^(the|a|an)\b", "", (text or "").strip().lower())
+    return re.sub(r"[^0-9a-z]+", "", text)
 
 
 @dataclass(frozen=True)
@@ -76,8 +108,8 @@ class CampaignRepository:
         return await self._db.fetch_all(_COUNTS + " ORDER BY c.name")
 
     async def campaign_stats(self, name: str) -> dict[str, Any]:
-        """Counts for one campaign; raises `CampaignNotFound`."""
-        row = await self._db.fetch_one(_COUNTS + " WHERE c.name = %s", (name,))
+        """Counts for one campaign (named as `find` allows); raises `CampaignNotFound`."""
+        row = await self._db.fetch_one(_COUNTS + " WHERE c.id = %s", (await self.campaign_id(name),))
         if row is None:
             raise CampaignNotFound(name)
         row["files"] = [r["source_file"] for r in await self._db.fetch_all(
@@ -85,11 +117,49 @@ class CampaignRepository:
         return row
 
     async def campaign_id(self, name: str) -> int:
-        """The id of the campaign called `name`; raises `CampaignNotFound`."""
-        value = await self._db.fetch_value("SELECT id FROM campaigns WHERE name = %s", (name,))
-        if value is None:
-            raise CampaignNotFound(name)
-        return int(value)
+        """The id of the campaign called `name` (see `find`); raises `CampaignNotFound` with close names."""
+        return (await self.find(name))[0]
+
+    async def find(self, name: str) -> tuple[int, str]:
+        """(id, stored name) of a campaign named as a person would: its exact name, any case, or its title
+        ("The Drowned Lantern" for "the-drowned-lantern"); raises `CampaignNotFound` with close names."""
+        rows = await self._db.fetch_all("SELECT id, name, description FROM campaigns ORDER BY id")
+        wanted = (name or "").strip()
+        for test in (lambda r: r["name"] == wanted, lambda r: r["name"].lower() == wanted.lower(),
+                     lambda r: r["description"].strip().lower() == wanted.lower() and wanted != "",
+                     lambda r: _slug(wanted) != "" and _slug(wanted) in (_slug(r["name"]), _slug(r["description"]))):
+            found = [r for r in rows if test(r)]
+            if found:
+                return int(found[0]["id"]), found[0]["name"]
+        names = [r["name"] for r in rows]
+        close = difflib.get_close_matches(wanted.lower()[:MAX_NAME_LENGTH], [n.lower() for n in names], n=3, cutoff=0.5)
+        raise CampaignNotFound(wanted[:80] + ("…" if len(wanted) > 80 else ""),
+                               [n for n in names if n.lower() in close])
+
+    async def rename(self, name: str, new_name: str) -> tuple[str, str]:
+        """Rename a campaign; (old, new). Raises `CampaignNotFound`, `BadCampaignName` (blank, too long, taken)."""
+        new_name = check_campaign_name(new_name)
+        cid, old = await self.find(name)
+        taken = await self._db.fetch_value("SELECT id FROM campaigns WHERE lower(name) = lower(%s) AND id <> %s",
+                                           (new_name, cid))
+        if taken is not None:
+            raise BadCampaignName(f"There is already a campaign called {new_name!r}")
+        await self._db.execute("UPDATE campaigns SET name = %s, updated_at = now() WHERE id = %s", (new_name, cid))
+        return old, new_name
+
+    async def delete(self, name: str) -> dict[str, Any]:
+        """Delete a campaign and everything in it (chunks, world, play state); returns its counts before."""
+        stats = await self.campaign_stats(name)
+        await self._db.execute("DELETE FROM campaigns WHERE id = %s", (stats["id"],))
+        return stats
+
+    async def scene_names(self, campaign_id: int) -> dict[str, list[str]]:
+        """The names a scene may mention: {"locations": names and map keys, "npcs": names}."""
+        locations = await self._db.fetch_all("SELECT key, name FROM locations WHERE campaign_id = %s ORDER BY id",
+                                             (campaign_id,))
+        npcs = await self._db.fetch_all("SELECT name FROM npcs WHERE campaign_id = %s ORDER BY id", (campaign_id,))
+        return {"locations": [v for r in locations for v in (r["key"], r["name"]) if v],
+                "npcs": [r["name"] for r in npcs]}
 
     async def monster_names(self) -> list[str]:
         return [r["name"] for r in await self._db.fetch_all("SELECT name FROM monsters ORDER BY name")]
@@ -106,6 +176,7 @@ class CampaignRepository:
         world: {"npcs", "locations", "connections", "threads", "hooks"}, each a list of dicts whose
             `chunk_index` points into `chunks` (see `ingest.campaign.pipeline`).
         """
+        campaign = check_campaign_name(campaign)
         async with self._db.transaction() as conn:
             cid = (await (await conn.execute(
                 "INSERT INTO campaigns (name, description) VALUES (%s, %s) "

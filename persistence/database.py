@@ -22,6 +22,13 @@ __all__ = ["Database", "Params"]
 Params = Sequence[Any] | dict[str, Any] | None
 
 
+def _first_line(exc: BaseException) -> str:
+    """psycopg's reason without libpq's hints ("connection refused", "missing "=" after ..."), never the DSN."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    return text.split(": ", 1)[1] if text.startswith("connection failed: ") else text
+
+
 class Database:
     """A pool of async connections; open with `await db.open()` or `async with Database(...)`.
 
@@ -32,6 +39,8 @@ class Database:
 
     def __init__(self, conninfo: str, *, min_size: int = 1, max_size: int = 8, timeout_s: float = 10.0) -> None:
         self._timeout_s = timeout_s
+        self._conninfo = conninfo
+        self._opened = False
         self._pool = AsyncConnectionPool(
             conninfo,
             min_size=min_size,
@@ -48,18 +57,29 @@ class Database:
         )
 
     async def open(self) -> Database:
+        """Connect once (failing fast, without the pool's retries and warnings), then open the pool."""
+        try:
+            probe = await psycopg.AsyncConnection.connect(self._conninfo, connect_timeout=self._connect_timeout())
+            await probe.close()
+        except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
+            raise DatabaseUnavailable(f"could not connect: {_first_line(exc)}") from exc
         try:
             await self._pool.open(wait=True, timeout=self._timeout_s)
         except (PoolTimeout, psycopg.OperationalError) as exc:
             await self._pool.close()
             raise DatabaseUnavailable("could not connect") from exc
+        self._opened = True
         return self
 
+    def _connect_timeout(self) -> int:
+        return max(2, min(int(self._timeout_s), 5))
+
     async def close(self) -> None:
+        self._opened = False
         await self._pool.close()
 
     async def __aenter__(self) -> Database:
-        return await self.open()
+        return self if self._opened else await self.open()
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()

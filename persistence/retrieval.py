@@ -13,7 +13,9 @@ Four rankings come back from one SQL round trip, each capped at `candidates` row
   import);
 * trigram — `word_similarity` of the query's rarer words against the chunk's `names` (heading
   path + tagged names; typo-tolerant: "Kelpwhistel" still finds "Kelpwhistle");
-* vector — cosine distance to the query embedding (HNSW), when one is given.
+* vector — cosine distance to the query embedding (HNSW), when one is given;
+* role — for a role question ("who runs the lighthouse?"), the own chunks of the NPCs whose role
+  answers it (`persistence.roles`), weighted like the scene's own chunks.
 
 Each list contributes `weight / (rrf_k + rank)`; the best `limit` chunks come back with their
 score and the reasons they matched. If nothing matches, the campaign overview and the current
@@ -33,9 +35,10 @@ from typing import Any
 
 from persistence.campaign_repository import vector_literal
 from persistence.database import Database
+from persistence.roles import rank_roles, role_question
 
 __all__ = ["Scene", "RetrievedChunk", "CampaignRetriever", "tag_value", "fuzzy_terms", "forget_campaign_stats",
-           "MAX_LIMIT"]
+           "MAX_LIMIT", "is_stop_word"]
 
 MAX_LIMIT = 10
 _STOP = frozenset("""a about above after again against all am an and any are as at be because been before being below
@@ -49,7 +52,12 @@ stats stat block statblock players party characters character room area place go
 looks located location around anybody everyone everything know knows""".split())
 _OVERVIEW = r"(overview|introduction|background|synopsis|summary|premise)"
 _OWN_WEIGHT = 3.0
-_WEIGHTS = {"scene": 0.8, "fts": 1.0, "trigram": 0.4, "vector": 1.2}
+_WEIGHTS = {"scene": 0.8, "fts": 1.0, "trigram": 0.4, "vector": 1.2, "role": _OWN_WEIGHT}
+
+
+def is_stop_word(word: str) -> bool:
+    """Whether a (lower-case) word carries no meaning for a search ("who", "the", "stats", "room")."""
+    return word in _STOP
 
 
 def tag_value(text: str) -> str:
@@ -198,8 +206,12 @@ _SEARCH_SQL = """
                     SELECT id, names FROM campaign_chunks
                     WHERE campaign_id = %(cid)s AND ({trigram_where}) LIMIT %(cap)s) m
                 ORDER BY score DESC LIMIT %(n)s) g),
+        role AS (
+            SELECT r.id, 1.0::float8 / r.ord AS score, r.ord AS rnk
+            FROM unnest(%(role_ids)s::bigint[]) WITH ORDINALITY AS r(id, ord)),
         hits AS (
             SELECT 'vector' AS src, id, score, rnk, %(w_vector)s::float8 AS w FROM vec
+            UNION ALL SELECT 'role', id, score, rnk, %(w_role)s FROM role
             UNION ALL SELECT 'fts', id, score, rnk, %(w_fts)s FROM fts
             UNION ALL SELECT 'scene', id, score, rnk, CASE WHEN score >= 100 THEN %(w_own)s ELSE %(w_scene)s END FROM tag
             UNION ALL SELECT 'trigram', id, score, rnk, %(w_trigram)s FROM trg),
@@ -247,6 +259,7 @@ class CampaignRetriever:
                                   "tsq": " | ".join(terms), "tags": tags, "limit": limit, "loc": scene.location or None,
                                   "npcs": list(scene.npcs),
                                   "w_own": _OWN_WEIGHT, "cap": self._cap, **{f"w_{k}": v for k, v in _WEIGHTS.items()}}
+        params["role_ids"] = await self._role_chunks(campaign_id, query)
         params.update({f"w{i}": (words[i] if i < len(words) else None) for i in range(_FUZZY_SLOTS)})
         params.update({f"t{i}": word for i, (_, word) in enumerate(rare)})
         params.update({f"x{i}": idf for i, (idf, _) in enumerate(rare)})
@@ -257,6 +270,16 @@ class CampaignRetriever:
         if not rows:
             return await self._fallback(campaign_id, tags, limit)
         return [_chunk(r, float(r["fused"]), tuple(r["reasons"])) for r in rows]
+
+    async def _role_chunks(self, campaign_id: int, query: str) -> list[int]:
+        """For a role question, the own chunks of the NPCs whose role answers it, best first (else none)."""
+        question = role_question(query, is_stop_word)
+        if question is None:
+            return []
+        rows = await self._db.fetch_all(
+            "SELECT source_chunk_id, role FROM npcs WHERE campaign_id = %s AND source_chunk_id IS NOT NULL "
+            "AND role <> '' ORDER BY id", (campaign_id,))
+        return rank_roles(question, [(r["source_chunk_id"], r["role"]) for r in rows])[:self._n]
 
     async def _weighted_terms(self, campaign_id: int, tsq: str) -> tuple[list[str], list[float]]:
         """The query's words without the campaign's stop words, each with its idf (see the module docstring)."""

@@ -10,11 +10,11 @@ import argparse
 import ast
 import subprocess
 import sys
-
-from gateway.settings import REPO_ROOT
+from pathlib import Path
 
 __all__ = ["register", "available", "BENCH_DIR"]
 
+REPO_ROOT = Path(__file__).resolve().parents[2]      # as gateway.settings.REPO_ROOT, without loading pydantic
 BENCH_DIR = REPO_ROOT / "bench"
 
 

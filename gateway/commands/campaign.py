@@ -1,23 +1,37 @@
-"""`lorekeeper campaign import|list|show|search`: adventure PDFs into the database, and retrieval over them."""
+"""`lorekeeper campaign import|list|show|state|search|rename|delete`: adventure PDFs in the database, and search.
+
+A campaign is named as a person would: its name in any case, or its title ("The Drowned Lantern").
+The database, the PDF parser and the model load inside the handlers, so `lorekeeper --help` stays fast.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from gateway.database import open_database
-from gateway.settings import get_settings
-from persistence.retrieval import Scene
+from gateway.commands._output import pad, print_json
 
 __all__ = ["register", "import_pdfs"]
 
 
+def open_database(settings: Any) -> Any:
+    from gateway.database import open_database as open_db
+
+    return open_db(settings)
+
+
+def get_settings() -> Any:
+    from gateway.settings import get_settings as settings
+
+    return settings()
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("campaign", help="campaign PDFs and play state: import, list, show, state, search")
+    parser = subparsers.add_parser(
+        "campaign", help="campaign PDFs and play state: import, list, show, state, search, rename, delete")
     actions = parser.add_subparsers(dest="campaign_action", metavar="ACTION", required=True)
 
     imp = actions.add_parser("import", help="import an adventure PDF (re-importing a file replaces it)")
@@ -50,12 +64,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--limit", type=int, default=10, help="at most this many chunks (1-10, default 10)")
     search.add_argument("--queries", type=Path,
                         help='JSON Lines file: {"query": ..., "scene": {"location": ..., "npcs": [...]}} per line')
-    search.add_argument("--json", action="store_true", help="print hits as JSON")
+    search.add_argument("--explain", action="store_true", help="show each hit's score and the rankings that found it")
+    search.add_argument("--json", action="store_true", help="print one JSON line per query: campaign, query, hits")
     search.set_defaults(func=_search)
 
+    rename = actions.add_parser("rename", help="give a campaign a new name")
+    rename.add_argument("name")
+    rename.add_argument("new_name")
+    rename.add_argument("--json", action="store_true", help="print the result as JSON")
+    rename.set_defaults(func=_rename)
 
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, default=str, ensure_ascii=False))
+    delete = actions.add_parser("delete", help="delete a campaign: its text, world and play state")
+    delete.add_argument("name")
+    delete.add_argument("--yes", action="store_true", help="really delete (without it nothing is deleted)")
+    delete.add_argument("--json", action="store_true", help="print the result as JSON")
+    delete.set_defaults(func=_delete)
+
+
+def _search(args: argparse.Namespace) -> int:
+    from gateway.commands._campaign_search import run_search
+
+    return run_search(args)
 
 
 async def import_pdfs(paths: list[Path], names: list[str]) -> list[dict[str, Any]]:
@@ -72,10 +101,12 @@ async def import_pdfs(paths: list[Path], names: list[str]) -> list[dict[str, Any
 
 
 def _import(args: argparse.Namespace) -> int:
-    name = args.name or args.pdf.stem
+    from persistence.campaign_repository import check_campaign_name
+
+    name = check_campaign_name(args.pdf.stem if args.name is None else args.name)
     result = asyncio.run(import_pdfs([args.pdf], [name]))[0]
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
         print(f"Imported {args.pdf.name} into campaign {name!r}: {result['chunks']} chunks, {result['npcs']} NPCs, "
               f"{result['locations']} locations ({result['connections']} connections), "
@@ -90,15 +121,55 @@ def _list(args: argparse.Namespace) -> int:
         async with open_database(get_settings()) as db:
             return await CampaignRepository(db).list_campaigns()
 
-    rows = asyncio.run(run())
+    rows = [_campaign_first(r) for r in asyncio.run(run())]
     if args.json:
-        _print_json(rows)
+        print_json(rows)
     elif not rows:
         print("No campaigns yet. Import one with `lorekeeper campaign import FILE.pdf --name NAME`.")
     else:
         for r in rows:
-            print(f"{r['name']:<30} {r['chunks']:>5} chunks {r['npcs']:>4} NPCs {r['locations']:>4} locations "
-                  f"{r['plot_threads']:>3} threads")
+            print(f"{pad(r['campaign'], 30)} {r['chunks']:>5} chunks {r['npcs']:>4} NPCs {r['locations']:>4} "
+                  f"locations {r['plot_threads']:>3} threads")
+    return 0
+
+
+def _campaign_first(row: dict[str, Any]) -> dict[str, Any]:
+    """Every command names a campaign under the key "campaign"."""
+    return {"campaign": row["name"], **{k: v for k, v in row.items() if k != "name"}}
+
+
+def _rename(args: argparse.Namespace) -> int:
+    from persistence.campaign_repository import CampaignRepository
+
+    async def run() -> tuple[str, str]:
+        async with open_database(get_settings()) as db:
+            return await CampaignRepository(db).rename(args.name, args.new_name)
+
+    old, new = asyncio.run(run())
+    if args.json:
+        print_json({"campaign": new, "renamed_from": old})
+    else:
+        print(f"Renamed campaign {old!r} to {new!r}.")
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    from persistence.campaign_repository import CampaignRepository
+
+    async def run() -> dict[str, Any]:
+        async with open_database(get_settings()) as db:
+            repo = CampaignRepository(db)
+            return await (repo.delete(args.name) if args.yes else repo.campaign_stats(args.name))
+
+    stats = asyncio.run(run())
+    if not args.yes:
+        print(f"error: this would delete campaign {stats['name']!r} ({stats['chunks']} chunks, {stats['npcs']} NPCs "
+              "and its play state); add --yes to delete it. Nothing was deleted.", file=sys.stderr)
+        return 2
+    if args.json:
+        print_json({"campaign": stats["name"], "deleted": True, "chunks": stats["chunks"]})
+    else:
+        print(f"Deleted campaign {stats['name']!r} ({stats['chunks']} chunks, {stats['npcs']} NPCs).")
     return 0
 
 
@@ -113,17 +184,17 @@ def _show(args: argparse.Namespace) -> int:
                 stats["world"] = await repo.world(stats["id"])
             return stats
 
-    stats = asyncio.run(run())
+    stats = _campaign_first(asyncio.run(run()))
     if args.json:
-        _print_json(stats)
+        print_json(stats)
         return 0
-    print(f"{stats['name']}: {stats['chunks']} chunks from {stats['documents']} file(s) "
+    print(f"{stats['campaign']}: {stats['chunks']} chunks from {stats['documents']} file(s) "
           f"({', '.join(stats['files'])}); {stats['npcs']} NPCs, {stats['locations']} locations, "
           f"{stats['connections']} connections, {stats['plot_threads']} plot threads, {stats['story_hooks']} hooks")
     world = stats.get("world")
     if world:
         for n in world["npcs"]:
-            print(f"  NPC {n['name']} — {n['role'][:70]} ({n['location'] or 'no fixed place'})")
+            print(f"  NPC {n['name']} — {_sentence(n['role'])} ({n['location'] or 'no fixed place'})")
         for loc in world["locations"]:
             print(f"  Location {loc['key'] or '-'} {loc['name']}")
         for c in world["connections"]:
@@ -131,6 +202,17 @@ def _show(args: argparse.Namespace) -> int:
         for t in world["threads"]:
             print(f"  Thread {t['title']}")
     return 0
+
+
+def _sentence(text: str, limit: int = 160) -> str:
+    """`text` whole if short, else up to its last sentence (or word) end within `limit` characters, never mid-word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(". ", 0, limit), text.rfind("; ", 0, limit))
+    if cut > limit // 3:
+        return text[:cut + 1]
+    return text[:text.rfind(" ", 0, limit)].rstrip(",;:") + "…"
 
 
 def _state(args: argparse.Namespace) -> int:
@@ -144,13 +226,18 @@ def _state(args: argparse.Namespace) -> int:
             repo = PlayStateRepository(db)
             found = await repo.find_campaign(args.name)
             if found is None:
+                from persistence.campaign_repository import CampaignRepository
+
+                name = (await CampaignRepository(db).find(args.name))[1]     # by title, or close names
+                found = await repo.find_campaign(name)
+            if found is None:
                 raise UnknownCampaign(args.name, await repo.campaign_names())
             loaded = await repo.load(found.id)
             return state_view(found.name, GameState.from_dict(loaded.state), await repo.player_names(found.id))
 
     view = asyncio.run(run())
     if args.json:
-        _print_json(view)
+        print_json(view)
         return 0
     print(f"{view['campaign']}: {view['location'] or 'nowhere yet'}, {view['time']}, {view['weather']}")
     for c in view["characters"]:
@@ -165,58 +252,4 @@ def _state(args: argparse.Namespace) -> int:
         print("  NPCs met: " + ", ".join(n["name"] for n in view["npcs_met"]))
     for thread in view["plot_threads"]:
         print(f"  Thread {thread['name']}: " + ("resolved" if thread["resolved"] else f"{len(thread['progress'])} notes"))
-    return 0
-
-
-def _names(value: Any) -> tuple[str, ...]:
-    if not value:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(str(v) for v in value if v)
-
-
-def _scene(raw: dict[str, Any] | None) -> Scene | None:
-    if not raw or not isinstance(raw, dict):
-        return None
-    return Scene(raw.get("location") or None, _names(raw.get("npcs") or raw.get("npc")),
-                 _names(raw.get("plot_threads") or raw.get("threads")))
-
-
-def _search(args: argparse.Namespace) -> int:
-    from ingest.embedder import get_embedder
-    from persistence.campaign_repository import CampaignRepository
-    from persistence.retrieval import CampaignRetriever, fuzzy_terms
-
-    if args.queries is None and not args.query:
-        print("error: give a QUERY or --queries FILE.jsonl", file=sys.stderr)
-        return 2
-    if args.queries is not None:
-        jobs = [json.loads(line) for line in args.queries.read_text(encoding="utf-8").splitlines() if line.strip()]
-    else:
-        jobs = [{"query": args.query, "scene": {"location": args.location, "npcs": args.npc,
-                                                "plot_threads": args.thread}}]
-
-    async def run() -> list[list[dict[str, Any]]]:
-        async with open_database(get_settings()) as db:
-            cid = await CampaignRepository(db).campaign_id(args.name)
-            embedder = await asyncio.to_thread(get_embedder)
-            retriever = CampaignRetriever(db)
-            vectors = await asyncio.to_thread(embedder.embed, [job["query"] for job in jobs])
-            results = []
-            for job, vector in zip(jobs, vectors):
-                hits = await retriever.search(cid, job["query"], vector, _scene(job.get("scene")),
-                                              int(job.get("limit", args.limit)),
-                                              fuzzy_terms(job["query"], embedder.is_common))
-                results.append([h.to_dict() for h in hits])
-            return results
-
-    results = asyncio.run(run())
-    for job, hits in zip(jobs, results):
-        if args.json:
-            _print_json({"query": job["query"], "hits": hits} if args.queries is not None else hits)
-            continue
-        print(f"# {job['query']}")
-        for h in hits:
-            print(f"  {h['score']:.4f}  p.{h['page']:<3} {' > '.join(h['heading_path'])}  [{', '.join(h['reasons'])}]")
     return 0

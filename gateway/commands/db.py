@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from typing import Any
 
-from gateway.database import open_database
-from gateway.settings import get_settings
-from persistence import migrator
 
 __all__ = ["register"]
 
@@ -25,6 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
+    from gateway.database import open_database
+    from gateway.settings import get_settings
+    from persistence import migrator
+
     async def run() -> list[str]:
         async with open_database(get_settings(), upgrade=False) as db:
             return [m.path.name for m in await migrator.upgrade(db)]
@@ -40,7 +42,11 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    async def run() -> list[migrator.MigrationStatus]:
+    from gateway.database import open_database
+    from gateway.settings import get_settings
+    from persistence import migrator
+
+    async def run() -> list[Any]:
         async with open_database(get_settings(), upgrade=False) as db:
             return await migrator.status(db)
 

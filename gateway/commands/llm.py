@@ -12,16 +12,14 @@ import asyncio
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gateway.settings import Settings
-from inference.download import download_hf, download_meta, validate_meta_url, write_env
-from inference.errors import BackendNotConfigured, NoGpu, VllmNotInstalled
-from inference.factory import build_backend, inference_plan, secret, server_config
-from inference.fit import check_fit, recommend
-from inference.registry import ModelSpec, UnknownModel, find_model
-from inference.vllm_server import VLLMServerConfig, VLLMServerManager, build_command, describe
-from monitoring.gpu import read_gpus
+if TYPE_CHECKING:
+    from gateway.settings import Settings
+    from inference.vllm_server import VLLMServerConfig
+
+# the model SDKs (openai, google-genai) and vLLM's helpers load only inside a handler: `lorekeeper --help`
+# must not pay for them
 
 __all__ = ["register"]
 
@@ -75,6 +73,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     setup.set_defaults(func=_setup)
 
 
+def read_gpus() -> Any:
+    """The GPUs nvidia-ml-py sees (imported on use; a test replaces this function)."""
+    from monitoring.gpu import read_gpus as read
+
+    return read()
+
+
 def _vram_gib(explicit: float | None) -> float | None:
     if explicit:
         return explicit
@@ -83,6 +88,10 @@ def _vram_gib(explicit: float | None) -> float | None:
 
 
 def _fit(args: argparse.Namespace) -> int:
+    from inference.errors import NoGpu
+    from inference.fit import check_fit, recommend
+    from inference.registry import find_model
+
     settings = _settings()
     spec = find_model(args.model or settings.local_model_name)
     vram = _vram_gib(args.vram_gib)
@@ -102,10 +111,17 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 async def _probe_vllm(config: VLLMServerConfig) -> bool:
+    from inference.vllm_server import VLLMServerManager
+
     return await VLLMServerManager(config).health()
 
 
 def _status(args: argparse.Namespace) -> int:
+    from inference.factory import inference_plan, server_config
+    from inference.fit import check_fit
+    from inference.registry import UnknownModel, find_model
+    from inference.vllm_server import build_command, describe
+
     settings = _settings()
     gpus = read_gpus()
     config = server_config(settings)
@@ -149,6 +165,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    from inference.errors import BackendNotConfigured
+    from inference.factory import build_backend, inference_plan
     from inference.router import Router
 
     plan = inference_plan(_settings())
@@ -179,6 +197,10 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from inference.errors import VllmNotInstalled
+    from inference.factory import server_config
+    from inference.vllm_server import VLLMServerManager, describe
+
     config = server_config(_settings())
     manager = VLLMServerManager(config)
     if args.dry_run:
@@ -201,8 +223,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _setup(args: argparse.Namespace) -> int:
+    from inference.download import download_hf, download_meta, validate_meta_url, write_env
+    from inference.factory import secret, server_config
+    from inference.fit import check_fit, recommend
+    from inference.registry import find_model
+    from inference.vllm_server import build_command, describe
+
     settings = _settings()
-    spec: ModelSpec = find_model(args.model or settings.local_model_name)
+    spec = find_model(args.model or settings.local_model_name)
     vram = _vram_gib(args.vram_gib)
     summary: dict[str, Any] = {"requested": spec.name, "vram_gib": vram}
     if vram is not None:

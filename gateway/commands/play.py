@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from gateway.settings import REPO_ROOT, get_settings
+REPO_ROOT = Path(__file__).resolve().parents[2]     # gateway.settings.REPO_ROOT without loading pydantic for --help
 
 __all__ = ["register", "DEFAULT_SRD_PDF", "SAMPLE_CAMPAIGN_PDF", "SAMPLE_CAMPAIGN"]
 
@@ -96,6 +96,8 @@ async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
     from gateway.database import open_database
     from gateway.wiring import open_table
     from persistence.play_state import PlayStateRepository, console_channel_id
+
+    from gateway.settings import get_settings
 
     settings = get_settings()
     async with open_database(settings) as db:

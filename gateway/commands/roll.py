@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+from typing import TYPE_CHECKING
 
-from game.dice import DiceRoll, roll, seeded
+if TYPE_CHECKING:
+    from game.dice import DiceRoll
 
 __all__ = ["register"]
 
@@ -37,6 +39,8 @@ def _render(result: DiceRoll) -> str:
 
 
 def _roll(args: argparse.Namespace) -> int:
+    from game.dice import roll, seeded
+
     expression = " ".join(args.expression)
     context = seeded(args.seed) if args.seed is not None else contextlib.nullcontext()
     with context:

@@ -18,43 +18,42 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ingest.srd import (
-    DEFAULT_SRD_PDF,
-    Condition,
-    Equipment,
-    MagicItem,
-    Monster,
-    RulesSection,
-    Spell,
-)
-from ingest.srd.service import import_srd, records_as_dicts  # noqa: F401 - old import path
-from persistence.database import Database
 from persistence.errors import RulesDatabaseEmpty
-from persistence.rules_book import RulesBook, normalize_kind
-from persistence.srd_repository import SrdRepository
+
+if TYPE_CHECKING:
+    from persistence.database import Database
 
 # `import_srd` and `RulesDatabaseEmpty` live in ingest.srd.service / persistence.errors now; they stay
-# importable from here for code written against the old path.
+# importable from here for code written against the old path (`import_srd` lazily: the parser needs
+# pymupdf, which `lorekeeper --help` must not load).
 __all__ = ["register", "EXPORT_KINDS", "RulesDatabaseEmpty", "import_srd"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("import_srd", "records_as_dicts"):
+        from ingest.srd import service
+
+        return getattr(service, name)
+    raise AttributeError(name)
 
 EXPORT_KINDS = ("spells", "monsters", "magic-items", "equipment", "conditions", "rules-sections")
 SHOW_KINDS = (*EXPORT_KINDS, "spell", "monster", "magic-item", "item", "condition", "rules", "rule")
 T = TypeVar("T")
-# PostgreSQL's jsonb does not keep key order: print fields in the records' own order
-_FIELD_ORDER = {
-    "spells": list(Spell.model_fields),
-    "monsters": list(Monster.model_fields),
-    "magic_items": list(MagicItem.model_fields),
-    "equipment": list(Equipment.model_fields),
-    "conditions": list(Condition.model_fields),
-    "rules_sections": list(RulesSection.model_fields),
-}
+
+
+def _field_order(kind: str) -> list[str]:
+    """PostgreSQL's jsonb does not keep key order: print fields in the records' own order."""
+    from ingest.srd import Condition, Equipment, MagicItem, Monster, RulesSection, Spell
+
+    models = {"spells": Spell, "monsters": Monster, "magic_items": MagicItem, "equipment": Equipment,
+              "conditions": Condition, "rules_sections": RulesSection}
+    return list(models[kind].model_fields) if kind in models else []
 
 
 def in_field_order(kind: str, record: dict[str, Any]) -> dict[str, Any]:
-    order = _FIELD_ORDER.get(kind, [])
+    order = _field_order(kind)
     ordered = {k: record[k] for k in order if k in record}
     ordered.update((k, v) for k, v in record.items() if k not in ordered)
     return ordered
@@ -65,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="rules_action", metavar="ACTION", required=True)
 
     imp = actions.add_parser("import", help="parse an SRD 5.1 PDF into the rules tables (replaces them)")
-    imp.add_argument("path", nargs="?", type=Path, default=DEFAULT_SRD_PDF, help="the SRD PDF (default: data/srd/)")
+    imp.add_argument("path", nargs="?", type=Path, default=None, help="the SRD PDF (default: data/srd/)")
     imp.add_argument("--json", action="store_true", help="print counts and timings as JSON")
     imp.set_defaults(func=_import)
 
@@ -100,7 +99,10 @@ def _with_db(fn: Callable[[Database], Awaitable[T]]) -> T:
 
 
 def _import(args: argparse.Namespace) -> int:
-    path: Path = args.path
+    from ingest.srd import DEFAULT_SRD_PDF
+    from ingest.srd.service import import_srd
+
+    path: Path = args.path or DEFAULT_SRD_PDF
     timings: dict[str, float] = {}
     started = time.perf_counter()
     counts = _with_db(lambda db: import_srd(db, path, timings))
@@ -113,6 +115,9 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from persistence.rules_book import normalize_kind
+    from persistence.srd_repository import SrdRepository
+
     kind = normalize_kind(args.kind)
 
     async def run(db: Database) -> list[dict[str, Any]]:
@@ -129,6 +134,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from persistence.rules_book import RulesBook
+    from persistence.srd_repository import SrdRepository
+
     name = " ".join(args.name)
 
     async def run(db: Database) -> Any:

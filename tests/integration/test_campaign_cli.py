@@ -35,7 +35,7 @@ def test_import_list_show_search_and_batch(cli_env: Path, capsys: pytest.Capture
     assert imported["campaign"] == NAME and imported["locations"] == 19 and imported["chunks"] >= 45
 
     assert main(["campaign", "list", "--json"]) == 0
-    listed = {row["name"]: row for row in _json_lines(capsys.readouterr().out)[0]}
+    listed = {row["campaign"]: row for row in _json_lines(capsys.readouterr().out)[0]}
     assert listed[NAME]["chunks"] == imported["chunks"]
 
     assert main(["campaign", "show", NAME, "--json"]) == 0
@@ -44,7 +44,7 @@ def test_import_list_show_search_and_batch(cli_env: Path, capsys: pytest.Capture
 
     assert main(["campaign", "search", NAME, "who is being kept in a cage?", "--location", "C4", "--limit", "3",
                  "--json"]) == 0
-    hits = _json_lines(capsys.readouterr().out)[0]
+    hits = _json_lines(capsys.readouterr().out)[0]["hits"]
     assert len(hits) == 3
     assert hits[0]["heading_path"][-1] == "C4. The Tidal Cages"
     assert set(hits[0]) >= {"chunk_id", "heading_path", "page", "tags", "score", "text", "reasons"}

@@ -33,7 +33,7 @@ def test_bad_setting_is_one_friendly_line(settings_env, monkeypatch, capsys: pyt
     monkeypatch.setenv("DB_TIMEOUT_S", "2")
     assert main(["db", "status"]) == 1
     err = capsys.readouterr().err
-    assert "error: The game's memory is out of reach" in err
+    assert "error: Cannot reach the database at DATABASE_URL (host 127.0.0.1, port 1" in err
     assert "Traceback" not in err
 
 
