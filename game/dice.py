@@ -29,6 +29,7 @@ from game.errors import DiceError
 __all__ = [
     "MAX_DICE",
     "MAX_EXPRESSION_LENGTH",
+    "MAX_NUMBER",
     "MAX_ROLLS",
     "MAX_SIDES",
     "Advantage",
@@ -47,6 +48,7 @@ MAX_EXPRESSION_LENGTH: Final = 200
 MAX_DICE: Final = 100  # dice in one expression, before rerolls
 MAX_SIDES: Final = 1000
 MAX_ROLLS: Final = 1000  # every die rolled, counting rerolls and explosions
+MAX_NUMBER: Final = 1_000_000  # any number written in an expression
 
 _ADVANTAGE_WORDS: Final = {"advantage": 1, "adv": 1, "disadvantage": -1, "dis": -1}
 
@@ -238,12 +240,23 @@ def _parse_cached(expression: str, critical: bool) -> tuple[diceast.Expression, 
         for node in nodes:
             node.num *= 2
     count = sum(node.num for node in nodes)
+    if any(node.num < 1 for node in nodes):
+        raise DiceError(expression, "a roll needs at least one die (write `1d6`, not `0d6`).")
+    if any(abs(number) > MAX_NUMBER for number in _literals(tree)):
+        raise DiceError(expression, f"that number is too big (at most {MAX_NUMBER:,}).")
     if count > MAX_DICE:
         raise DiceError(expression, f"that is {count} dice; I roll at most {MAX_DICE} at once.")
     for node in nodes:
         if node.size != "%" and node.size > MAX_SIDES:
             raise DiceError(expression, f"a d{node.size} has too many sides (at most {MAX_SIDES}).")
     return tree, advantage
+
+
+def _literals(node: Any) -> Iterator[float]:
+    if isinstance(node, diceast.Literal):
+        yield node.value
+    for child in getattr(node, "children", ()):
+        yield from _literals(child)
 
 
 def _is_single_d20(tree: diceast.Expression) -> bool:

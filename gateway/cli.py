@@ -83,6 +83,10 @@ def _main(argv: Sequence[str] | None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     named = next((arg for arg in argv if not arg.startswith("-")), None)
+    if named == "roll":
+        from gateway.commands.roll import normalize_argv
+
+        argv = normalize_argv(argv)
     parser = build_parser(named if named in _command_modules() else None)
     args = parser.parse_args(argv)
     # One-shot commands log warnings only; long-running ones (servers) set `default_log_level`.

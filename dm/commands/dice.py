@@ -17,8 +17,8 @@ from dm.errors import BadArguments, NoCharacter
 from game.abilities import ABILITIES, ABILITY_ABBREVIATIONS, SKILLS, ability_name, skill_name
 from game.character import Character
 from game.conditions import check_roll_modifier, save_roll_modifier
-from game.dice import Advantage, combine_advantage, roll, roll_d20
-from game.errors import RulesError
+from game.dice import Advantage, combine_advantage, parse_expression, roll, roll_d20
+from game.errors import DiceError, RulesError
 from game.resources import is_lucky
 
 __all__ = ["RollDone", "check_roll"]
@@ -74,6 +74,30 @@ def _check_target(words: list[str]) -> tuple[str, str] | None:
     return None
 
 
+def _split_comment(words: list[str]) -> tuple[list[str], str]:
+    """Avrae's habit, `!r 1d20+5 Attack on goblin`: the longest run of leading words that is a check or valid
+    dice, and the trailing words (starting with a letter) as its comment; the words unchanged if none is."""
+    if _check_target(words) is not None:
+        return words, ""
+    try:
+        parse_expression(" ".join(words))
+        return words, ""
+    except DiceError:
+        pass
+    for cut in range(len(words) - 1, 0, -1):
+        head, rest = words[:cut], words[cut:]
+        if not rest[0][:1].isalpha() or re.fullmatch(r"\d*d\d+.*", rest[0], re.IGNORECASE):
+            continue                      # "1d20 + 5" or "1d20 d6" are dice gone wrong, not a comment
+        if _check_target(head) is not None:
+            return head, " ".join(rest)
+        try:
+            parse_expression(" ".join(head))
+        except DiceError:
+            continue
+        return head, " ".join(rest)
+    return words, ""
+
+
 def check_roll(who: Character, kind: str, key: str, mode: Advantage, dc: int | None) -> RollDone:
     """Roll a skill check, ability check or saving throw for `who` with its modifiers and conditions."""
     if kind == "save":
@@ -108,6 +132,8 @@ async def roll_command(ctx: CommandContext, what: str) -> RollDone:
     if "#" in text:  # "!roll 1d20+5 # to hit the goblin"
         text, _, comment = text.partition("#")
     words, mode, dc = _words(text)
+    words, trailing = _split_comment(words)
+    comment = " ".join(part for part in (trailing, comment.strip()) if part)
     target = _check_target(words)
     if target is not None:
         found = ctx.state.character_of(ctx.caller.player_id)

@@ -5,12 +5,24 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from game.dice import DiceRoll
 
-__all__ = ["register"]
+__all__ = ["register", "normalize_argv"]
+
+_NEGATIVE_DICE = re.compile(r"-\d*d?\d")
+
+
+def normalize_argv(argv: list[str]) -> list[str]:
+    """`lorekeeper roll -1d6`: a word starting with "-" and a number or die is dice, not a flag.
+
+    argparse takes anything starting with "-" for an option unless it is a plain number; a leading
+    space hides the dash from it and the dice parser ignores the space.
+    """
+    return [f" {arg}" if _NEGATIVE_DICE.match(arg) else arg for arg in argv]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +47,8 @@ def _render(result: DiceRoll) -> str:
         total += " (natural 20!)"
     elif result.fumble:
         total += " (natural 1)"
-    return f"{result.breakdown}\n{total}"
+    breakdown = re.sub(r"~~(.+?)~~", r"dropped \1", result.breakdown)   # plain text: no Markdown strike-through
+    return f"{breakdown}\n{total}"
 
 
 def _roll(args: argparse.Namespace) -> int:
