@@ -9,7 +9,8 @@ own modules and call these verbs.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Iterable
+from typing import Any, ClassVar, Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -23,6 +24,7 @@ from game.abilities import (
 )
 from game.conditions import hit_point_maximum
 from game.errors import IllegalEffect, RulesError
+from game.hit_points import DeathSaves, HitPointChange, HitPoints
 from game.inventory import Currency, Inventory, Item
 from game.multiclass import ClassLevel
 from game.resources import ResourceState
@@ -31,7 +33,6 @@ from game.slots import SpellSlots
 __all__ = [
     "SCHEMA_VERSION",
     "Character",
-    "DamageTaken",
     "DeathSaves",
     "Healed",
     "ItemUsed",
@@ -58,16 +59,6 @@ class Proficiencies(BaseModel):
     jack_of_all_trades: bool = False
 
 
-class DeathSaves(BaseModel):
-    """Death saving throw tallies while at 0 hit points. `stable` once stabilised."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    successes: int = Field(0, ge=0, le=3)
-    failures: int = Field(0, ge=0, le=3)
-    stable: bool = False
-
-
 class Healed(BaseModel):
     """What a heal did: `healed` is what was actually regained (capped at max HP)."""
 
@@ -77,20 +68,6 @@ class Healed(BaseModel):
     healed: int
     hp: int
     revived: bool  # was at 0 HP and now is not
-
-
-class DamageTaken(BaseModel):
-    """What raw damage did to HP (after the caller applied resistances)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    amount: int
-    absorbed_by_temp_hp: int
-    hp_lost: int
-    hp: int
-    temp_hp: int
-    overflow: int  # damage beyond what took HP to 0 (for massive damage)
-    dropped_to_zero: bool
 
 
 class ItemUsed(BaseModel):
@@ -309,6 +286,30 @@ class Character(BaseModel):
 
     # --- hit points ----------------------------------------------------------------------
 
+    @property
+    def hit_points(self) -> HitPoints:
+        """The character's hit points as the one hit-point value every creature shares (`game.hit_points`)."""
+        return HitPoints(current=self.hp, maximum=self.max_hp, temporary=self.temp_hp,
+                         death_saves=self.death_saves, dead=self.dead, dies_at_zero=False)  # fmt: skip
+
+    def with_hit_points(self, hp: HitPoints) -> Character:
+        """A copy holding `hp` (this character is unchanged)."""
+        update = self._hit_point_fields(hp)
+        if hp.dead:
+            update["concentration"] = None
+        return self.model_copy(deep=True, update=update)
+
+    def _store_hit_points(self, hp: HitPoints) -> None:
+        for name, value in self._hit_point_fields(hp).items():
+            object.__setattr__(self, name, value)  # the HitPoints value already holds 0 ≤ hp ≤ max
+        if hp.dead:
+            self.concentration = None
+
+    @staticmethod
+    def _hit_point_fields(hp: HitPoints) -> dict[str, Any]:
+        return {"hp": hp.current, "max_hp": hp.maximum, "temp_hp": hp.temporary,
+                "death_saves": hp.death_saves, "dead": hp.dead}  # fmt: skip
+
     def heal(self, amount: int) -> Healed:
         """Regain hit points, never above `hit_point_maximum` (half of `max_hp` at exhaustion 4+).
 
@@ -317,51 +318,28 @@ class Character(BaseModel):
         Raises:
             IllegalEffect: negative amount, or the character is dead.
         """
-        if amount < 0:
-            raise IllegalEffect(f"Healing cannot be negative ({amount}).")
         if self.dead:
             raise IllegalEffect(f"{self.name} is dead; healing cannot help.")
-        was_down = self.hp == 0
-        new_hp = max(self.hp, min(self.hit_point_maximum, self.hp + amount))
-        healed = new_hp - self.hp
-        self.hp = new_hp
-        revived = was_down and new_hp > 0
-        if revived:
-            self.death_saves = DeathSaves()
+        hp, change = self.hit_points.heal(amount, ceiling=self.hit_point_maximum)
+        self._store_hit_points(hp)
+        if change.revived:
             self.remove_condition("unconscious")
-        return Healed(requested=amount, healed=healed, hp=self.hp, revived=revived)
+        return Healed(requested=amount, healed=change.regained, hp=self.hp, revived=change.revived)
 
-    def apply_damage(self, amount: int) -> DamageTaken:
-        """Lose hit points: temporary HP absorb first, HP stops at 0.
-
-        Resistances, death saves and instant death are decided by the caller (`game.damage`).
+    def take_damage(self, amount: int, *, critical: bool = False) -> HitPointChange:
+        """Lose hit points by the one hit-point model (temporary first; at 0, death saves; massive damage).
+        Defenses are applied before (`game.damage.adjust_damage`); conditions are `validation`'s job.
 
         Raises:
-            IllegalEffect: negative amount.
+            IllegalEffect: negative amount, or the character is dead.
         """
-        if amount < 0:
-            raise IllegalEffect(f"Damage cannot be negative ({amount}).")
-        absorbed = min(self.temp_hp, amount)
-        self.temp_hp -= absorbed
-        rest = amount - absorbed
-        was_up = self.hp > 0
-        hp_lost = min(self.hp, rest)
-        self.hp -= hp_lost
-        return DamageTaken(
-            amount=amount,
-            absorbed_by_temp_hp=absorbed,
-            hp_lost=hp_lost,
-            hp=self.hp,
-            temp_hp=self.temp_hp,
-            overflow=rest - hp_lost,
-            dropped_to_zero=was_up and self.hp == 0,
-        )
+        hp, change = self.hit_points.take_damage(amount, critical=critical)
+        self._store_hit_points(hp)
+        return change
 
     def grant_temp_hp(self, amount: int) -> int:
         """Temporary hit points don't stack: keep the higher of old and new. Returns the new total."""
-        if amount < 0:
-            raise IllegalEffect(f"Temporary hit points cannot be negative ({amount}).")
-        self.temp_hp = max(self.temp_hp, amount)
+        self._store_hit_points(self.hit_points.grant_temporary(amount))
         return self.temp_hp
 
     def set_death_saves(self, successes: int, failures: int, stable: bool = False) -> DeathSaves:
@@ -369,10 +347,7 @@ class Character(BaseModel):
         return self.death_saves
 
     def die(self) -> None:
-        self.hp = 0
-        self.temp_hp = 0
-        self.dead = True
-        self.concentration = None
+        self._store_hit_points(self.hit_points.killed())
 
     # --- conditions (names are checked by game.conditions) --------------------------------
 
@@ -420,6 +395,60 @@ class Character(BaseModel):
         previous = self.concentration
         self.concentration = None
         return previous
+
+    # --- the creature interface (game.effects.Creature has the same; validation uses only these) ---
+
+    is_player: ClassVar[bool] = True
+
+    def with_conditions(self, conditions: Iterable[str]) -> Character:
+        return self.model_copy(deep=True, update={"conditions": list(dict.fromkeys(conditions))})
+
+    def with_exhaustion(self, level: int) -> Character:
+        """A copy at exhaustion `level` (hit points capped at the halved maximum from 4; level 6 is death)."""
+        who = self.model_copy(deep=True)
+        who.set_exhaustion(level)
+        return who
+
+    def without_concentration(self) -> Character:
+        return self.model_copy(deep=True, update={"concentration": None})
+
+    def after_incapacitated(self) -> Character:
+        """Unconscious or otherwise incapacitated: concentration and a rage end."""
+        from game.resources import end_rage_if_incapacitated
+
+        who = self.without_concentration()
+        end_rage_if_incapacitated(who)
+        return who
+
+    def damage_defenses(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """(resistances, vulnerabilities, immunities): a dwarf's poison, a tiefling's fire, a raging barbarian's
+        bludgeoning, piercing and slashing."""
+        from game.races import resolve_race
+        from game.resources import rage_resistances
+
+        try:
+            race, sub = resolve_race(self.race, self.subrace)
+            racial = (*race.resistances, *(sub.resistances if sub else ()))
+        except RulesError:
+            racial = ()
+        return (*racial, *rage_resistances(self)), (), ()
+
+    def immune_to_condition(self, condition: str) -> bool:
+        return False  # no SRD race or class below 20th level is immune to a condition outright
+
+    @property
+    def concentration_save_bonus(self) -> int | None:
+        """None: a player rolls their own concentration save (the engine reports the DC)."""
+        return None
+
+    @property
+    def initiative_dexterity(self) -> int:
+        return self.ability_scores.dexterity
+
+    @property
+    def initiative_bonus(self) -> int:
+        """What rides on top of d20 + Dexterity modifier (Jack of All Trades)."""
+        return self.initiative_modifier - self.modifier("dexterity")
 
     # --- items and money -----------------------------------------------------------------
 

@@ -18,7 +18,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from game.character import Character, DeathSaves
+from game.character import Character
+from game.hit_points import DeathSaves
 from game.conditions import Advantage, save_roll_modifier
 from game.dice import d20_faces
 from game.errors import RulesError
@@ -34,7 +35,6 @@ __all__ = [
     "make_death_save",
     "record_death_save",
     "roll_death_save",
-    "take_damage_at_zero",
 ]
 
 STABILIZE_DC: Final = 10
@@ -118,21 +118,6 @@ def roll_death_save(
     faces = d20_faces(advantage, lucky=lucky, rng=rng or random)[1]  # Lucky: a natural 1 is rerolled
     natural = max(faces) if advantage is Advantage.ADVANTAGE else min(faces)
     return record_death_save(saves, natural)
-
-
-def take_damage_at_zero(saves: DeathSaves, *, critical: bool = False, instant_death: bool = False) -> DeathSaves:
-    """Damage while at 0 hit points: one failure (two on a critical hit), three if it was massive
-    damage (`instant_death`). A stable creature stops being stable.
-
-    Raises:
-        RulesError: the creature is already dead.
-    """
-    if saves.failures >= 3:
-        raise RulesError("The creature is already dead.")
-    if instant_death:
-        return DeathSaves(successes=saves.successes, failures=3)
-    failures = min(3, saves.failures + (2 if critical else 1))
-    return DeathSaves(successes=saves.successes, failures=failures, stable=False)
 
 
 def attempt_stabilize(saves: DeathSaves, medicine_total: int) -> DeathSaves:

@@ -16,11 +16,14 @@ a new `GameState`; the one passed in is never changed.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal
+from collections.abc import Iterable
+from typing import Annotated, Any, ClassVar, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from game.character import Character
+from game.conditions import hit_point_maximum
+from game.hit_points import DeathSaves, HitPoints
 from game.combat import CombatState
 from game.errors import IllegalEffect, UnknownCharacter
 
@@ -314,7 +317,8 @@ class EffectOutcome(BaseModel):
 
 
 class Creature(BaseModel):
-    """A monster or NPC tracked in play (characters are `Character`s). Monsters die at 0 hit points."""
+    """A monster or NPC tracked in play (characters are `Character`s). Most monsters die at 0 hit points
+    (`dies_at_zero`); an NPC who should make death saves like a character sets it False."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -332,8 +336,60 @@ class Creature(BaseModel):
     immunities: tuple[str, ...] = ()
     condition_immunities: tuple[str, ...] = ()
     dead: bool = False
+    death_saves: DeathSaves = Field(default_factory=DeathSaves)
+    dies_at_zero: bool = True
     concentration: str | None = None  # the spell a monster or NPC caster is concentrating on
     constitution_save: int = 0  # its Constitution saving throw bonus (the concentration save after damage)
+
+    is_player: ClassVar[bool] = False
+
+    @property
+    def hit_points(self) -> HitPoints:
+        return HitPoints(current=self.hp, maximum=self.max_hp, temporary=self.temp_hp, death_saves=self.death_saves,
+                         dead=self.dead, dies_at_zero=self.dies_at_zero)  # fmt: skip
+
+    def with_hit_points(self, hp: HitPoints) -> Creature:
+        return self.model_copy(update={"hp": hp.current, "max_hp": hp.maximum, "temp_hp": hp.temporary,
+                                       "death_saves": hp.death_saves, "dead": hp.dead,
+                                       "concentration": None if hp.dead else self.concentration})  # fmt: skip
+
+    def with_conditions(self, conditions: Iterable[str]) -> Creature:
+        return self.model_copy(update={"conditions": tuple(dict.fromkeys(conditions))})
+
+    def with_exhaustion(self, level: int) -> Creature:
+        if not 0 <= level <= 6:
+            raise IllegalEffect(f"Exhaustion goes from 0 to 6, not {level}.")
+        who = self.model_copy(update={"exhaustion": level})
+        hp = who.hit_points.killed() if level == 6 else who.hit_points.with_maximum(self.max_hp)
+        ceiling = hit_point_maximum(self.max_hp, level)
+        if not hp.dead and hp.current > ceiling:
+            hp = hp.model_copy(update={"current": ceiling})
+        return who.with_hit_points(hp)
+
+    def without_concentration(self) -> Creature:
+        return self.model_copy(update={"concentration": None})
+
+    def after_incapacitated(self) -> Creature:
+        return self.without_concentration()
+
+    def damage_defenses(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        return self.resistances, self.vulnerabilities, self.immunities
+
+    def immune_to_condition(self, condition: str) -> bool:
+        return condition.lower() in {c.lower() for c in self.condition_immunities}
+
+    @property
+    def concentration_save_bonus(self) -> int | None:
+        """The engine rolls a monster's concentration save (d20 + this) after damage."""
+        return self.constitution_save
+
+    @property
+    def initiative_dexterity(self) -> int:
+        return self.dexterity
+
+    @property
+    def initiative_bonus(self) -> int:
+        return 0
 
 
 class NpcRecord(BaseModel):
@@ -432,15 +488,15 @@ class GameState(BaseModel):
             UnknownCharacter / IllegalEffect: as `find`, or `ref` is a creature ("cannot {verb}").
         """
         cid, who = self.find(ref)
-        if not isinstance(who, Character):
+        if cid not in self.characters:
             raise IllegalEffect(f"{who.name} is not a player character and cannot {verb}.")
-        return cid, who.model_copy(deep=True)
+        return cid, self.characters[cid].model_copy(deep=True)
 
     def replace(self, cid: str, who: Character | Creature) -> GameState:
         """A new state with `who` stored under `cid` (this one is unchanged)."""
-        if isinstance(who, Character):
-            return self.model_copy(update={"characters": {**self.characters, cid: who}})
-        return self.model_copy(update={"creatures": {**self.creatures, cid: who}})
+        if who.is_player:
+            return self.model_copy(update={"characters": {**self.characters, cid: who}})  # type: ignore[dict-item]
+        return self.model_copy(update={"creatures": {**self.creatures, cid: who}})  # type: ignore[dict-item]
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from game.errors import IllegalEffect
 
@@ -66,6 +66,12 @@ class HitPoints(BaseModel):
     death_saves: DeathSaves = Field(default_factory=DeathSaves)
     dead: bool = False
     dies_at_zero: bool = False  # most monsters: no death saves
+
+    @model_validator(mode="after")
+    def _within_maximum(self) -> HitPoints:
+        if self.current > self.maximum:
+            raise ValueError(f"{self.current} hit points is above the maximum of {self.maximum}")
+        return self
 
     @property
     def dying(self) -> bool:

@@ -45,7 +45,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
-from game.character import Character, DeathSaves
+from game.character import Character
 from game.conditions import (
     Condition,
     can_act,
@@ -55,8 +55,7 @@ from game.conditions import (
     parse_condition,
     resists_all_damage,
 )
-from game.damage import apply_damage, apply_healing, parse_damage_type
-from game.death_saves import take_damage_at_zero
+from game.damage import adjust_damage, concentration_save_dc, parse_damage_type
 from game.dice import roll_d20
 from game.effects import (
     EFFECT_ADAPTER,
@@ -78,7 +77,6 @@ from game.effects import (
 )
 from game.errors import IllegalEffect, NoSpellSlot, RulesError
 from game.inventory import COIN_VALUES_CP, Currency, make_item
-from game.resources import end_rage_if_incapacitated, rage_resistances
 from game.validation_resources import RESOURCE_APPLIERS
 from game.validation_world import MAX_XP_AWARD, WORLD_APPLIERS
 
@@ -125,24 +123,14 @@ def _heal(state: GameState, cid: str, who: Character | Creature, amount: int) ->
         raise IllegalEffect(
             f"Healing {who.name} for {amount} hit points is beyond any magic in the rules (at most {cap})."
         )
-    ceiling = hit_point_maximum(who.max_hp, who.exhaustion)  # halved at exhaustion 4+
-    out = apply_healing(hp=min(who.hp, ceiling), max_hp=ceiling, amount=amount)
-    regained = max(0, out.hp_after - who.hp)
-    revived = who.hp == 0 and regained > 0
-    if isinstance(who, Character):
-        who = who.model_copy(deep=True)
-        who.heal(regained)
-        if revived:
-            who.remove_condition("unconscious")
-    else:
-        conditions = tuple(c for c in who.conditions if c != "unconscious" or not revived)
-        who = who.model_copy(update={"hp": who.hp + regained, "conditions": conditions})
-    changes = {"target": cid, "hp": who.hp, "regained": regained, "wasted": amount - regained, "revived": revived}
-    return (
-        state.replace(cid, who),
-        changes,
-        f"{who.name} regains {regained} hit points ({who.hp - regained} → {who.hp}).",
-    )
+    before = who.hp
+    hp, change = who.hit_points.heal(amount, ceiling=hit_point_maximum(who.max_hp, who.exhaustion))
+    who = who.with_hit_points(hp)
+    if change.revived:  # regaining any hit points ends unconsciousness from 0 (SRD p. 98)
+        who = who.with_conditions(c for c in who.conditions if c != "unconscious")
+    changes = {"target": cid, "hp": who.hp, "regained": change.regained, "wasted": change.wasted,
+               "revived": change.revived}  # fmt: skip
+    return state.replace(cid, who), changes, f"{who.name} regains {change.regained} hit points ({before} → {who.hp})."
 
 
 def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange, rng: random.Random) -> _Result:
@@ -150,107 +138,53 @@ def _damage(state: GameState, cid: str, who: Character | Creature, e: HpChange, 
     if amount > MAX_DAMAGE:
         raise IllegalEffect(f"{amount} damage in one blow is beyond anything in the rules (at most {MAX_DAMAGE}).")
     damage_type = parse_damage_type(e.damage_type) if e.damage_type else None
-    if isinstance(who, Character):
-        resistances: tuple[str, ...] = (*_race_resistances(who), *rage_resistances(who))  # raging: B/P/S
-        vulnerabilities: tuple[str, ...] = ()
-        immunities: tuple[str, ...] = ()
-        concentrating = who.concentration is not None
-    else:
-        resistances, vulnerabilities, immunities = who.resistances, who.vulnerabilities, who.immunities
-        concentrating = who.concentration is not None  # monsters and NPC casters concentrate too
-    immunities = (*immunities, *damage_immunities(who.conditions))  # petrified: immune to poison
-    out = apply_damage(
-        hp=who.hp,
-        max_hp=who.max_hp,
-        temp_hp=who.temp_hp,
-        amount=amount,
-        damage_type=damage_type,
+    resistances, vulnerabilities, immunities = who.damage_defenses()
+    taken = adjust_damage(
+        amount,
+        damage_type,
         resistances=resistances,
         vulnerabilities=vulnerabilities,
-        immunities=immunities,
+        immunities=(*immunities, *damage_immunities(who.conditions)),  # petrified: immune to poison
         resist_all=resists_all_damage(who.conditions),
-        critical=e.critical,
-        concentrating=concentrating,
     )
+    hp, hurt = who.hit_points.take_damage(taken, critical=e.critical, knock_out=e.knock_out)
+    concentrating = who.concentration is not None
+    who = who.with_hit_points(hp)
+    if hurt.dropped_to_zero and not hp.dead:
+        who = who.with_conditions((*who.conditions, "unconscious"))
+    if hurt.dropped_to_zero or hp.dead:  # unconscious (or dead) → incapacitated: concentration and a rage end
+        who = who.after_incapacitated()
     changes: dict[str, Any] = {
-        "target": cid,
-        "damage_taken": out.damage_taken,
-        "temp_hp": out.temp_hp_after,
-        "hp": out.hp_after,
-        "dropped_to_zero": out.dropped_to_zero,
-        "instant_death": out.instant_death,
-    }
-    knocked_out = e.knock_out and out.dropped_to_zero  # SRD p. 98: unconscious and stable, even for a monster
-    changes["knocked_out"] = knocked_out
-    if isinstance(who, Creature):
-        dead = out.hp_after == 0 and not knocked_out  # SRD "Monsters and Death": most monsters die at 0
-        conditions = who.conditions
-        if knocked_out and "unconscious" not in conditions:
-            conditions = (*conditions, "unconscious")
-        concentration = _creature_concentration(who, out.hp_after, out.concentration_dc, rng, changes)
-        who = who.model_copy(update={"hp": out.hp_after, "temp_hp": out.temp_hp_after, "dead": dead,
-                                     "conditions": conditions, "concentration": concentration})
-        changes["dead"] = dead
-    else:
-        who = who.model_copy(deep=True)
-        who.temp_hp = out.temp_hp_after
-        who.hp = out.hp_after
-        if knocked_out:
-            who.add_condition("unconscious")
-            who.death_saves = DeathSaves(stable=True)
-            who.end_concentration()
-        elif out.instant_death:
-            who.die()
-        elif out.dropped_to_zero:
-            who.add_condition("unconscious")
-            who.death_saves = DeathSaves()
-            who.end_concentration()  # unconscious → incapacitated → concentration ends
-        elif out.death_save_failures:
-            who.death_saves = take_damage_at_zero(who.death_saves, critical=e.critical)
-            if who.death_saves.failures >= 3:
-                who.die()
-        end_rage_if_incapacitated(who)  # unconscious (or dead): the rage ends
-        changes.update(dead=who.dead, death_saves=who.death_saves.model_dump(), concentration=who.concentration)
-        if out.concentration_dc is not None and who.concentration is not None:
-            changes["concentration_save_dc"] = out.concentration_dc
+        "target": cid, "damage_taken": taken, "temp_hp": hp.temporary, "hp": hp.current,
+        "dropped_to_zero": hurt.dropped_to_zero, "instant_death": hurt.instant_death,
+        "knocked_out": hurt.knocked_out, "dead": hp.dead, "death_saves": hp.death_saves.model_dump(),
+    }  # fmt: skip
+    if concentrating and taken > 0 and who.concentration is not None:
+        who = _concentration_after_damage(who, concentration_save_dc(taken), rng, changes)
+    changes["concentration"] = who.concentration
     kind = f" {damage_type.value}" if damage_type else ""
     tail = (
-        " and dies" if changes.get("dead")
-        else " and is knocked out" if knocked_out
-        else " and falls unconscious" if out.dropped_to_zero
+        " and dies" if hp.dead
+        else " and is knocked out" if hurt.knocked_out
+        else " and falls unconscious" if hurt.dropped_to_zero
         else ""
     )  # fmt: skip
-    summary = f"{who.name} takes {out.damage_taken}{kind} damage ({out.hp_before} → {out.hp_after} HP){tail}."
+    summary = f"{who.name} takes {taken}{kind} damage ({hurt.before} → {hurt.after} HP){tail}."
     return state.replace(cid, who), changes, summary
 
 
-def _creature_concentration(
-    who: Creature, hp_after: int, dc: int | None, rng: random.Random, changes: dict[str, Any]
-) -> str | None:
-    """A monster's concentration after damage: gone at 0 HP, else the DM's Constitution save is rolled here
-    (d20 + its save bonus against the DC); the roll goes into `changes`."""
-    if who.concentration is None:
-        return None
-    if hp_after == 0:
-        changes["concentration"] = None
-        return None
-    if dc is None:
-        return who.concentration
-    save = roll_d20(who.constitution_save, dc=dc, rng=rng)
-    kept = who.concentration if save.success else None
-    changes.update(concentration_save_dc=dc, concentration_save=save.to_dict(), concentration=kept)
-    return kept
-
-
-def _race_resistances(who: Character) -> tuple[str, ...]:
-    """Racial damage resistances: a dwarf's poison, a tiefling's fire, a dragonborn's ancestry."""
-    from game.races import resolve_race
-
-    try:
-        race, sub = resolve_race(who.race, who.subrace)
-    except RulesError:
-        return ()
-    return (*race.resistances, *(sub.resistances if sub else ()))
+def _concentration_after_damage(
+    who: Character | Creature, dc: int, rng: random.Random, changes: dict[str, Any]
+) -> Character | Creature:
+    """Damage calls for a Constitution save against `dc` to keep concentrating. The engine rolls it for a
+    monster or NPC (d20 + its save bonus); a player rolls their own, so the DC goes into `changes`."""
+    changes["concentration_save_dc"] = dc
+    bonus = who.concentration_save_bonus
+    if bonus is None:
+        return who
+    save = roll_d20(bonus, dc=dc, rng=rng)
+    changes["concentration_save"] = save.to_dict()
+    return who if save.success else who.without_concentration()
 
 
 def _temp_hp(state: GameState, e: TempHp, rng: random.Random) -> _Result:
@@ -262,11 +196,7 @@ def _temp_hp(state: GameState, e: TempHp, rng: random.Random) -> _Result:
         raise IllegalEffect(
             f"{who.name} already has {who.temp_hp} temporary hit points; they don't stack, so {e.amount} adds nothing."
         )
-    if isinstance(who, Character):
-        who = who.model_copy(deep=True)
-        who.grant_temp_hp(e.amount)
-    else:
-        who = who.model_copy(update={"temp_hp": e.amount})
+    who = who.with_hit_points(who.hit_points.grant_temporary(e.amount))
     return (
         state.replace(cid, who),
         {"target": cid, "temp_hp": e.amount},
@@ -337,7 +267,7 @@ def _condition_set(state: GameState, e: ConditionSet, rng: random.Random) -> _Re
     cid, who = state.find(e.target)
     condition = parse_condition(e.condition)
     require_alive(who.name, who.dead)
-    if isinstance(who, Creature) and condition.value in {c.lower() for c in who.condition_immunities}:
+    if who.immune_to_condition(condition.value):
         raise IllegalEffect(f"{who.name} is immune to being {condition.value}.")
     if condition in condition_immunities(who.conditions):  # petrified: immune to poison
         raise IllegalEffect(f"{who.name} is immune to being {condition.value} while petrified.")
@@ -347,29 +277,15 @@ def _condition_set(state: GameState, e: ConditionSet, rng: random.Random) -> _Re
             raise IllegalEffect(f"Exhaustion goes from 1 to 6, not {level}.")
         if level <= who.exhaustion:
             raise IllegalEffect(f"{who.name} is already at exhaustion level {who.exhaustion}.")
-        ceiling = hit_point_maximum(who.max_hp, level)  # level 4+: hit point maximum halved
-        if isinstance(who, Character):
-            who = who.model_copy(deep=True)
-            who.set_exhaustion(level)
-            who.hp = min(who.hp, ceiling)
-        else:
-            hp = 0 if level == 6 else min(who.hp, ceiling)
-            who = who.model_copy(update={"exhaustion": level, "dead": level == 6, "hp": hp})
+        who = who.with_exhaustion(level)  # 4+: hit point maximum halved; 6: death
         summary = f"{who.name} is at exhaustion level {level}" + (" and dies." if level == 6 else ".")
         changes = {"target": cid, "exhaustion": level, "hp": who.hp, "dead": who.dead}
         return state.replace(cid, who), changes, summary
     if condition.value in who.conditions:
         raise IllegalEffect(f"{who.name} is already {condition.value}.")
-    if isinstance(who, Character):
-        who = who.model_copy(deep=True)
-        who.add_condition(condition.value)
-        if not can_act(who.conditions):
-            who.end_concentration()  # incapacitated: concentration ends
-            end_rage_if_incapacitated(who)
-    else:
-        conditions = (*who.conditions, condition.value)
-        concentration = who.concentration if can_act(list(conditions)) else None  # incapacitated: it ends
-        who = who.model_copy(update={"conditions": conditions, "concentration": concentration})
+    who = who.with_conditions((*who.conditions, condition.value))
+    if not can_act(who.conditions, who.exhaustion):
+        who = who.after_incapacitated()  # incapacitated: concentration (and a rage) end
     changes = {"target": cid, "conditions": list(who.conditions)}
     return state.replace(cid, who), changes, f"{who.name} is {condition.value}."
 
@@ -385,11 +301,7 @@ def _condition_clear(state: GameState, e: ConditionClear, rng: random.Random) ->
         if not 1 <= levels <= who.exhaustion:
             raise IllegalEffect(f"{who.name} has {who.exhaustion} level(s) of exhaustion; {levels} cannot be removed.")
         level = who.exhaustion - levels
-        if isinstance(who, Character):
-            who = who.model_copy(deep=True)
-            who.set_exhaustion(level)
-        else:
-            who = who.model_copy(update={"exhaustion": level})
+        who = who.with_exhaustion(level)
         return (
             state.replace(cid, who),
             {"target": cid, "exhaustion": level},
@@ -399,11 +311,7 @@ def _condition_clear(state: GameState, e: ConditionClear, rng: random.Random) ->
         raise IllegalEffect(f"{who.name} is not {condition.value}.")
     if condition is Condition.UNCONSCIOUS and who.hp == 0:
         raise IllegalEffect(f"{who.name} is at 0 hit points; only healing can wake them.")
-    if isinstance(who, Character):
-        who = who.model_copy(deep=True)
-        who.remove_condition(condition.value)
-    else:
-        who = who.model_copy(update={"conditions": tuple(c for c in who.conditions if c != condition.value)})
+    who = who.with_conditions(c for c in who.conditions if c != condition.value)
     changes = {"target": cid, "conditions": list(who.conditions)}
     return state.replace(cid, who), changes, f"{who.name} is no longer {condition.value}."
 

@@ -143,9 +143,8 @@ def _entrants(state: GameState, combatants: list[Any]) -> tuple[GameState, list[
         require_alive(who.name, who.dead)
         if any(x.id == cid for x in entrants):
             raise IllegalEffect(f"{who.name} is listed twice.")
-        dexterity = who.ability_scores.dexterity if isinstance(who, Character) else who.dexterity
         # d20 + Dex modifier is rolled from the score; a character's other initiative bonuses ride on top
-        bonus = who.initiative_modifier - who.modifier("dexterity") if isinstance(who, Character) else 0
+        dexterity, bonus = who.initiative_dexterity, who.initiative_bonus
         # initiative is a Dexterity check: exhaustion 1+, poisoned, frightened → disadvantage (SRD p. 90, p. 358)
         mode = check_roll_modifier(who.conditions, who.exhaustion).mode
         entrants.append(
@@ -157,7 +156,7 @@ def _entrants(state: GameState, combatants: list[Any]) -> tuple[GameState, list[
                 initiative_bonus=bonus,
                 initiative_advantage=mode,
                 initiative_lucky=is_lucky(who),
-                is_player=isinstance(who, Character),
+                is_player=who.is_player,
             )
         )
     return state, entrants

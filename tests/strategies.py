@@ -87,7 +87,7 @@ def characters(draw: st.DrawFn) -> Character:
         player_id=draw(st.none() | st.integers(0, 2**63 - 1)),
         bonus_choices=bonus_choices,
     )
-    character.apply_damage(draw(st.integers(min_value=0, max_value=character.max_hp - 1)))
+    character.take_damage(draw(st.integers(min_value=0, max_value=character.max_hp - 1)))
     character.grant_temp_hp(draw(st.integers(min_value=0, max_value=10)))
     for condition in draw(st.lists(st.sampled_from(["poisoned", "prone", "frightened"]), unique=True)):
         character.add_condition(condition)

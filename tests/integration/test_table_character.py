@@ -62,7 +62,7 @@ async def test_quick_character_survives_a_fresh_table_and_a_redelivered_potion_i
     # Sir Bob is hurt and finds two potions (written the way any change is saved)
     version, state = await _stored(keep)
     bob = state.characters[cid].model_copy(deep=True)
-    bob.apply_damage(10)
+    bob.take_damage(10)
     bob.add_item(make_item("Potion of healing", 2))
     await keep["repo"].save(keep["campaign"].id, expected_version=version, before=state.to_dict(),
                             after=state.replace(cid, bob).to_dict())  # fmt: skip

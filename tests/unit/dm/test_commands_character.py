@@ -60,7 +60,7 @@ async def run(ctx: CommandContext, line: str) -> object:
 
 
 def _hurt(who: Character, hp: int) -> Character:
-    who.apply_damage(who.hp - hp)
+    who.take_damage(who.hp - hp)
     return who
 
 

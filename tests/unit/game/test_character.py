@@ -101,16 +101,18 @@ def test_temp_hp_absorb_damage_first_and_do_not_stack() -> None:
     tess = _blank()
     assert tess.grant_temp_hp(5) == 5
     assert tess.grant_temp_hp(3) == 5  # keep the higher
-    taken = tess.apply_damage(7)
-    assert (taken.absorbed_by_temp_hp, taken.hp_lost, tess.temp_hp, tess.hp) == (5, 2, 0, 7)
+    taken = tess.take_damage(7)
+    assert (taken.temp_before - taken.temp_after, taken.before - taken.after, tess.temp_hp, tess.hp) == (5, 2, 0, 7)
 
 
-def test_damage_stops_at_zero_and_reports_overflow() -> None:
+def test_damage_stops_at_zero_then_costs_death_saves() -> None:
     tess = _blank()
-    taken = tess.apply_damage(15)
-    assert (tess.hp, taken.hp_lost, taken.overflow, taken.dropped_to_zero) == (0, 9, 6, True)
-    again = tess.apply_damage(2)
-    assert again.dropped_to_zero is False and again.overflow == 2
+    taken = tess.take_damage(15)
+    assert (tess.hp, taken.before - taken.after, taken.dropped_to_zero, tess.dead) == (0, 9, True, False)
+    again = tess.take_damage(2)
+    assert again.dropped_to_zero is False and again.death_save_failures == 1 and tess.death_saves.failures == 1
+    tess.take_damage(2, critical=True)
+    assert tess.dead and tess.concentration is None
 
 
 def test_hp_cannot_be_assigned_above_max() -> None:
@@ -130,10 +132,12 @@ def test_hp_cannot_be_assigned_above_max() -> None:
 def test_property_hp_always_between_zero_and_max(operations: list[tuple[str, int]]) -> None:
     tess = _blank(hp=20, max_hp=30)
     for op, amount in operations:
+        if tess.dead:
+            break
         if op == "heal":
             tess.heal(amount)
         elif op == "damage":
-            tess.apply_damage(amount)
+            tess.take_damage(amount)
         else:
             tess.grant_temp_hp(amount)
         assert 0 <= tess.hp <= tess.max_hp

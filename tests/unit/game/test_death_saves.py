@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from game.character import Character
+from game.hit_points import HitPoints
 from game.death_saves import (
     DeathSaves,
     DeathSaveStatus,
@@ -17,7 +18,6 @@ from game.death_saves import (
     make_death_save,
     record_death_save,
     roll_death_save,
-    take_damage_at_zero,
 )
 from game.errors import RulesError
 
@@ -61,11 +61,13 @@ def test_stable_and_dead_creatures_make_no_death_saves() -> None:
 
 
 def test_damage_at_zero() -> None:
-    assert take_damage_at_zero(DeathSaves(successes=1)) == DeathSaves(successes=1, failures=1)
-    assert take_damage_at_zero(DeathSaves(failures=1), critical=True).failures == 3
-    # a stable creature that takes damage is dying again
-    assert take_damage_at_zero(DeathSaves(stable=True)) == DeathSaves(failures=1, stable=False)
-    assert take_damage_at_zero(DeathSaves(), instant_death=True).failures == 3
+    """By the one hit-point model (game.hit_points): one failure, two on a crit; a stable creature is dying again."""
+    down = HitPoints(current=0, maximum=12, death_saves=DeathSaves(successes=1))
+    assert down.take_damage(3)[0].death_saves == DeathSaves(successes=1, failures=1)
+    assert HitPoints(current=0, maximum=12, death_saves=DeathSaves(failures=1)).take_damage(3, critical=True)[0].dead
+    stable = HitPoints(current=0, maximum=12, death_saves=DeathSaves(stable=True))
+    assert stable.take_damage(3)[0].death_saves == DeathSaves(failures=1, stable=False)
+    assert HitPoints(current=0, maximum=12).take_damage(12)[0].dead  # massive damage at 0
 
 
 def test_first_aid_is_a_dc_ten_medicine_check() -> None:

@@ -21,7 +21,7 @@ def _level(character: Character, level: int) -> Character:
 
 def test_short_rest_spends_hit_dice_and_heals_roll_plus_con(fighter: Character) -> None:
     _level(fighter, 5)
-    fighter.apply_damage(30)
+    fighter.take_damage(30)
     hp_before = fighter.hp
     with seeded(4):
         rest = short_rest(fighter, 2)
@@ -34,7 +34,7 @@ def test_short_rest_spends_hit_dice_and_heals_roll_plus_con(fighter: Character) 
 
 def test_short_rest_healing_stops_at_max(fighter: Character) -> None:
     _level(fighter, 5)
-    fighter.apply_damage(1)
+    fighter.take_damage(1)
     rest = short_rest(fighter, 5)
     assert rest.healed == 1 and fighter.hp == fighter.max_hp and fighter.hit_dice == 0
 
@@ -59,7 +59,7 @@ def test_long_rest_restores_everything(wizard: Character) -> None:
     _level(wizard, 5)
     wizard.spell_slots.spend(3)
     wizard.spell_slots.spend(1)
-    wizard.apply_damage(20)
+    wizard.take_damage(20)
     wizard.grant_temp_hp(5)
     wizard.hit_dice = 1
     wizard.set_exhaustion(2)
@@ -83,7 +83,7 @@ def test_long_rest_never_exceeds_total_hit_dice(fighter: Character) -> None:
 
 
 def test_long_rest_needs_one_hit_point(wizard: Character) -> None:
-    wizard.apply_damage(wizard.max_hp)
+    wizard.take_damage(wizard.max_hp)
     with pytest.raises(RestError, match="at least 1 hit point"):
         long_rest(wizard)
     assert wizard.hp == 0

@@ -100,7 +100,7 @@ def test_unknown_unprepared_and_off_list_spells(wizard: Character) -> None:
 def test_non_casters_and_the_fallen_cannot_cast(fighter: Character, wizard: Character) -> None:
     with pytest.raises(IllegalEffect, match="cannot cast spells"):
         cast_spell(fighter, MAGIC_MISSILE, check_known=False)
-    wizard.apply_damage(100)
+    wizard.take_damage(100)
     with pytest.raises(IllegalEffect, match="no state"):
         cast_spell(wizard, FIRE_BOLT)
 
