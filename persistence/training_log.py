@@ -1,0 +1,118 @@
+"""The DM-turn log as fine-tuning data: stream `dm_turns` and turn each row into a chat example.
+
+Every DM turn is stored by `persistence.messages.insert_turn` with the messages sent to the model
+(`prompt`), the parsed reply (`reply`, NULL when the model gave none) and the verdict on each
+proposed effect (`effects`). `stream_turns` reads them oldest first through a server-side cursor,
+so a long log never sits in memory; `to_example` makes one chat-format example of a row:
+
+    {"messages": [...prompt..., {"role": "assistant", "content": "<the reply JSON>"}],
+     "metadata": {"campaign", "turn_id", "backend", "model", "created_at", "accepted_effects",
+                  "refused_effects"}}
+
+An `effects` entry counts as accepted when it says `"accepted": true` (a `game.effects.EffectOutcome`
+dump); any other entry (an outcome refused by the rules, an effect the reply parser rejected) as refused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from persistence.database import Database
+from persistence.errors import UnknownCampaign
+
+__all__ = ["count_effects", "stream_turns", "to_example"]
+
+_BATCH = 200
+
+_SELECT = """
+    SELECT t.id, c.name AS campaign, t.prompt, t.reply, t.effects, t.backend, t.model, t.created_at
+    FROM dm_turns t JOIN campaigns c ON c.id = t.campaign_id
+"""
+
+
+async def stream_turns(db: Database, *, campaign: str | None = None, since: datetime | None = None,
+                       batch: int = _BATCH) -> AsyncIterator[dict[str, Any]]:
+    """Yield `dm_turns` rows (with the campaign's name as `campaign`), oldest first.
+
+    Args:
+        campaign: only this campaign's turns (by name).
+        since: only turns created at or after this moment (a naive datetime is the server's time zone).
+        batch: rows fetched per round trip of the server-side cursor.
+
+    Raises:
+        UnknownCampaign: `campaign` names no campaign.
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    if campaign is not None:
+        campaign_id = await db.fetch_value("SELECT id FROM campaigns WHERE name = %s", (campaign,))
+        if campaign_id is None:
+            known = await db.fetch_all("SELECT name FROM campaigns ORDER BY name LIMIT 20")
+            raise UnknownCampaign(campaign, [row["name"] for row in known])
+        where.append("t.campaign_id = %s")
+        params.append(campaign_id)
+    if since is not None:
+        where.append("t.created_at >= %s")
+        params.append(since)
+    sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY t.created_at, t.id"
+    async with db.transaction() as conn:  # a named (server-side) cursor lives inside one transaction
+        async with conn.cursor(name="lorekeeper_training_export") as cur:
+            cur.itersize = batch
+            await cur.execute(sql, params)
+            async for row in cur:
+                yield row
+
+
+def count_effects(effects: Any) -> tuple[int, int]:
+    """(accepted, refused) among a turn's stored effect verdicts."""
+    if isinstance(effects, dict):  # {"accepted": [...], "refused": [...]}
+        accepted, refused = effects.get("accepted") or [], effects.get("refused") or []
+        return (len(accepted) if isinstance(accepted, list) else 0, len(refused) if isinstance(refused, list) else 0)
+    if not isinstance(effects, list):
+        return 0, 0
+    accepted = sum(1 for entry in effects if isinstance(entry, dict) and entry.get("accepted") is True)
+    return accepted, len(effects) - accepted
+
+
+def _ordered(reply: dict[str, Any], key_order: Sequence[str]) -> dict[str, Any]:
+    """`reply` with `key_order`'s keys first (jsonb stores keys sorted by length, not as the schema asks)."""
+    first = {key: reply[key] for key in key_order if key in reply}
+    return {**first, **{key: value for key, value in reply.items() if key not in first}}
+
+
+def _message(raw: Any) -> dict[str, str]:
+    if isinstance(raw, dict):
+        return {"role": str(raw.get("role", "user")), "content": str(raw.get("content", ""))}
+    return {"role": "user", "content": str(raw)}
+
+
+def to_example(row: dict[str, Any], *, key_order: Sequence[str] = ()) -> dict[str, Any] | None:
+    """One chat-format fine-tuning example from a `stream_turns` row; None when the turn has no reply.
+
+    Args:
+        key_order: reply keys to put first in the assistant's JSON, in this order (the reply schema's
+            property order, so the target reads as the model is asked to write it).
+    """
+    reply = row.get("reply")
+    if reply is None:
+        return None
+    prompt = row.get("prompt") or []
+    messages = [_message(m) for m in (prompt if isinstance(prompt, list) else [prompt])]
+    content = json.dumps(_ordered(reply, key_order) if isinstance(reply, dict) else reply, ensure_ascii=False)
+    accepted, refused = count_effects(row.get("effects"))
+    created = row.get("created_at")
+    return {
+        "messages": [*messages, {"role": "assistant", "content": content}],
+        "metadata": {
+            "campaign": row.get("campaign"),
+            "turn_id": row.get("id"),
+            "backend": row.get("backend"),
+            "model": row.get("model") or "",
+            "created_at": created.isoformat() if isinstance(created, datetime) else created,
+            "accepted_effects": accepted,
+            "refused_effects": refused,
+        },
+    }
