@@ -438,3 +438,39 @@ def test_warlock_pact_slots_come_back_on_a_short_rest_but_arcana_wait_for_a_long
     rest = short_rest(who)
     assert rest.pact_slots_restored == 2 and who.spell_slots.pact_current == 3
     assert who.resources["mystic_arcanum_6"].remaining == 0
+
+
+# --- the same walk: hit points, proficiency bonus and spell slots at every level (SRD class tables) -----
+
+HIT_DIE = {"barbarian": 12, "bard": 8, "cleric": 8, "druid": 8, "fighter": 10, "monk": 8, "paladin": 10,
+           "ranger": 10, "rogue": 8, "sorcerer": 6, "warlock": 8, "wizard": 6}  # fmt: skip
+PROFICIENCY = [2] * 4 + [3] * 4 + [4] * 4 + [5] * 4 + [6] * 4
+# "The Bard/Cleric/Druid/Sorcerer/Wizard" tables, slots per spell level 1-9, as printed in the SRD
+FULL = ["2", "3", "42", "43", "432", "433", "4331", "4332", "43331", "43332", "433321", "433321", "4333211",
+        "4333211", "43332111", "43332111", "433321111", "433331111", "433332111", "433332211"]  # fmt: skip
+# "The Paladin/Ranger" tables
+HALF = ["", "2", "3", "3", "42", "42", "43", "43", "432", "432", "433", "433", "4331", "4331", "4332", "4332",
+        "43331", "43331", "43332", "43332"]  # fmt: skip
+# "The Warlock": (slots, slot level)
+PACT = [(1, 1), (2, 1), (2, 2), (2, 2), (2, 3), (2, 3), (2, 4), (2, 4), (2, 5), (2, 5)] + [(3, 5)] * 6 + [(4, 5)] * 4
+CASTER = {"bard": FULL, "cleric": FULL, "druid": FULL, "sorcerer": FULL, "wizard": FULL, "paladin": HALF,
+          "ranger": HALF}  # fmt: skip
+
+
+@pytest.mark.parametrize("class_name", sorted(HIT_DIE))
+def test_walk_level_1_to_20_hit_points_proficiency_and_slots(class_name: str) -> None:
+    who = make(class_name)
+    for level in range(1, 21):
+        if level > 1:
+            level_up(who, milestone=True)
+        con = who.modifier("constitution")
+        draconic = level if class_name == "sorcerer" else 0  # Draconic Resilience: +1 per sorcerer level
+        die = HIT_DIE[class_name]
+        # 1st level: the die's maximum; later levels: the fixed value (half the die + 1); Con at every level
+        assert who.max_hp == die + (level - 1) * (die // 2 + 1) + level * con + draconic, f"{class_name} {level}"
+        assert who.proficiency_bonus == PROFICIENCY[level - 1]
+        slots = {lvl: n for lvl, n in who.spell_slots.maximum.items() if n}
+        table = CASTER.get(class_name)
+        assert slots == ({i + 1: int(n) for i, n in enumerate(table[level - 1])} if table else {}), f"{class_name} {level}"
+        if class_name == "warlock":
+            assert (who.spell_slots.pact_maximum, who.spell_slots.pact_level) == PACT[level - 1]
