@@ -52,7 +52,9 @@ __all__ = [
     "class_level",
     "class_levels",
     "compute_resources",
+    "end_rage",
     "end_rage_if_incapacitated",
+    "is_frenzied",
     "is_lucky",
     "is_raging",
     "rage_resistances",
@@ -368,14 +370,35 @@ def rage_resistances(who: Any) -> tuple[str, ...]:
     return RAGE_RESISTANCES if is_raging(who) else ()
 
 
+def is_frenzied(who: Any) -> bool:
+    """A Berserker's rage that was started as a frenzy (`"frenzy"` beside `"rage"` in `active_features`)."""
+    return "frenzy" in (getattr(who, "active_features", None) or ())
+
+
+def end_rage(who: Character) -> bool:
+    """End `who`'s rage (changed in place); a frenzied rage leaves one level of exhaustion (SRD "Frenzy").
+
+    True if a rage ended. Every way a rage ends goes through here: `feature_end`, incapacitation, a rest.
+    """
+    from game.subclass_rules import frenzy_exhaustion
+
+    if not is_raging(who):
+        return False
+    frenzied = is_frenzied(who)
+    who.active_features = [f for f in who.active_features if f not in ("rage", "frenzy")]
+    after = frenzy_exhaustion(who.exhaustion, frenzied)
+    if after != who.exhaustion:
+        who.set_exhaustion(after)
+    return True
+
+
 def end_rage_if_incapacitated(who: Character) -> bool:
     """Rage ends early when the barbarian is knocked unconscious (or otherwise incapacitated). True if it ended."""
     from game.conditions import can_act
 
     if not is_raging(who) or (can_act(who.conditions, who.exhaustion) and who.hp > 0):
         return False
-    who.active_features = [f for f in who.active_features if f != "rage"]
-    return True
+    return end_rage(who)
 
 
 def arcane_recovery_limit(wizard_level: int) -> int:

@@ -23,7 +23,7 @@ from game.character import Character, DeathSaves
 from game.dice import roll
 from game.errors import RestError
 from game.multiclass import hit_dice_to_spend
-from game.resources import restore_resources
+from game.resources import end_rage, restore_resources
 
 __all__ = ["LongRest", "ShortRest", "long_rest", "short_rest"]
 
@@ -72,6 +72,7 @@ def short_rest(character: Character, hit_dice: int = 0) -> ShortRest:
             f"{character.name} has {character.hit_dice} Hit {'Die' if character.hit_dice == 1 else 'Dice'} "
             f"left, not {hit_dice}."
         )
+    end_rage(character)  # a rage lasts a minute; a frenzy's exhaustion comes first
     con = character.modifier("constitution")
     rolls = []
     total = 0
@@ -107,6 +108,7 @@ def long_rest(character: Character, *, food_and_drink: bool = True) -> LongRest:
         raise RestError(f"{character.name} is dead and cannot rest.")
     if character.hp < 1:
         raise RestError(f"{character.name} needs at least 1 hit point to benefit from a long rest.")
+    end_rage(character)  # a rage (1 minute) is long over; a frenzy's exhaustion comes before the rest's relief
     if character.exhaustion > 0 and food_and_drink:
         character.set_exhaustion(character.exhaustion - 1)
     before = character.hp

@@ -24,6 +24,7 @@ from game.resources import (
     RESOURCE_NAMES,
     arcane_recovery_limit,
     class_level,
+    end_rage,
     resource_key,
     spend_resource,
 )
@@ -53,6 +54,13 @@ def _start_rage(who: Character) -> None:
         raise IllegalEffect(f"{who.name} is already raging.")
     if _in_heavy_armor(who):
         raise IllegalEffect(f"{who.name} can't rage in heavy armor.")
+
+
+def _check_frenzy(who: Character) -> None:
+    """Frenzy (Path of the Berserker, barbarian 3) is a way to rage."""
+    sub = (who.subclass_of("barbarian") or "").lower()
+    if "berserker" not in sub or class_level(who, "barbarian") < 3:
+        raise IllegalEffect(f"{who.name} has no Frenzy (a Path of the Berserker barbarian's feature from level 3).")
 
 
 def _arcane_recovery(who: Character, levels: list[int]) -> str:
@@ -123,6 +131,10 @@ def _resource_spend(state: GameState, e: ResourceSpend, rng: random.Random) -> _
         extra, tail = _font_of_magic(who, e)
         changes = {"target": cid, "resource": key, **extra}
         return state.replace(cid, who), changes, f"{who.name} {tail}."
+    frenzy = key == "frenzy"
+    if frenzy:
+        _check_frenzy(who)
+        key = "rage"
     if key == "rage":
         _start_rage(who)
     if key not in who.resources:
@@ -137,8 +149,8 @@ def _resource_spend(state: GameState, e: ResourceSpend, rng: random.Random) -> _
         tail = _relentless(who)
     left = spend_resource(who, key, e.amount)
     if key == "rage":
-        who.active_features = [*who.active_features, "rage"]
-        tail = " and flies into a rage"
+        who.active_features = [*who.active_features, "rage", *(["frenzy"] if frenzy else [])]
+        tail = " and flies into a frenzied rage" if frenzy else " and flies into a rage"
     left_text = "unlimited" if left.unlimited else f"{left.remaining} of {left.max} left"
     changes = {"target": cid, "resource": key, "spent": e.amount, "remaining": left.remaining, "max": left.max,
                "unlimited": left.unlimited, "active_features": list(who.active_features), "hp": who.hp}  # fmt: skip
@@ -148,11 +160,18 @@ def _resource_spend(state: GameState, e: ResourceSpend, rng: random.Random) -> _
 def _feature_end(state: GameState, e: FeatureEnd, rng: random.Random) -> _Result:
     cid, who = state.find_character(e.target, "end a feature")
     key = resource_key(e.feature)
+    key = "rage" if key == "frenzy" else key
     if key not in who.active_features:
         raise IllegalEffect(f"{who.name} is not using {_name(key)} right now.")
-    who.active_features = [f for f in who.active_features if f != key]
-    changes = {"target": cid, "feature": key, "active_features": list(who.active_features)}
-    return state.replace(cid, who), changes, f"{who.name}'s {_name(key)} ends."
+    before = who.exhaustion
+    if key == "rage":
+        end_rage(who)  # a frenzy leaves one level of exhaustion
+    else:
+        who.active_features = [f for f in who.active_features if f != key]
+    changes = {"target": cid, "feature": key, "active_features": list(who.active_features),
+               "exhaustion": who.exhaustion, "dead": who.dead}  # fmt: skip
+    tail = f" and leaves {who.name} at exhaustion level {who.exhaustion}" if who.exhaustion > before else ""
+    return state.replace(cid, who), changes, f"{who.name}'s {_name(key)} ends{tail}."
 
 
 RESOURCE_APPLIERS: Final[dict[str, Callable[[GameState, Any, random.Random], _Result]]] = {

@@ -1,6 +1,7 @@
 """Class features: `!use_feature NAME [N…] [@target] [end]` spends a class resource through the rules engine.
 
     !use_feature rage                   start raging (`!use_feature rage end` stops)
+    !use_feature rage frenzy            a Berserker's frenzied rage (one level of exhaustion when it ends)
     !use_feature second wind            heal 1d10 + fighter level
     !use_feature lay on hands 5 @Aria   5 hit points from the pool to Aria (yourself without a target)
     !use_feature ki 2                   spend 2 ki points
@@ -53,6 +54,7 @@ _OPTIONS: Final[dict[str, tuple[str, str]]] = {
     "flurry of blows": ("ki", "Flurry of Blows"), "patient defense": ("ki", "Patient Defense"),
     "step of the wind": ("ki", "Step of the Wind"), "stunning strike": ("ki", "Stunning Strike"),
     "turn undead": ("channel_divinity", "Turn Undead"), "preserve life": ("channel_divinity", "Preserve Life"),
+    "frenzy": ("rage", "Frenzy"), "rage frenzy": ("rage", "Frenzy"), "frenzied rage": ("rage", "Frenzy"),
     "sacred weapon": ("channel_divinity", "Sacred Weapon"), "turn the unholy": ("channel_divinity", "Turn the Unholy"),
 }  # fmt: skip
 _CHOICES.update({name: key for name, (key, _) in _OPTIONS.items()})
@@ -76,6 +78,7 @@ class FeatureUsed(CommandResult):
     die: str | None = None  # the Bardic Inspiration die the target gets
     option: str | None = None  # how the pool was spent ("Flurry of Blows"), when named
     ended: bool = False
+    exhaustion: int | None = None  # the exhaustion level a frenzy left when the rage ended
     summaries: tuple[str, ...] = ()  # the engine's sentences, in order
 
 
@@ -182,7 +185,9 @@ async def use_feature(ctx: CommandContext, what: str) -> FeatureUsed:
         key, numbers = f"mystic_arcanum_{numbers[0]}", []
     if end:
         outcomes = _apply(ctx, [FeatureEnd(target=cid, feature=key)])
+        tired = outcomes[0].changes.get("exhaustion")
         return FeatureUsed(who=me.name, feature=RESOURCE_NAMES.get(key, key), key=key, ended=True,
+                           exhaustion=tired if tired is not None and tired > me.exhaustion else None,
                            summaries=(outcomes[0].summary,))  # fmt: skip
     _check_turn(ctx, cid, me, key)
     if key in ("arcane_recovery", "font_of_magic"):
@@ -190,6 +195,8 @@ async def use_feature(ctx: CommandContext, what: str) -> FeatureUsed:
             raise BadArguments("Name the slot level(s), e.g. 2 1.", USAGE)
         spend = ResourceSpend(target=cid, resource=key, slot_levels=numbers, to_points=convert)
         return _result(me, key, _apply(ctx, [spend]))
+    if option == "Frenzy":  # Path of the Berserker: a rage that leaves one level of exhaustion when it ends
+        return _result(me, key, _apply(ctx, [ResourceSpend(target=cid, resource="frenzy")]), option=option)
     used = await _spend(ctx, cid, me, key, numbers, target_token)
     return used.model_copy(update={"option": option}) if option else used
 

@@ -21,11 +21,12 @@ def _left(r: FeatureUsed) -> str:
 @renders(FeatureUsed)
 def _feature(r: FeatureUsed) -> str:
     if r.ended:
-        return f"{r.who}'s {r.feature} ends."
+        tired = f" The frenzy leaves {r.who} at exhaustion level {r.exhaustion}." if r.exhaustion else ""
+        return f"{r.who}'s {r.feature} ends.{tired}"
     spent = f" ({r.spent})" if r.spent > 1 else ""
     line = f"{r.who} uses {r.feature}{spent}" + (f" for {r.option}" if r.option else "")
     if r.key == "rage":
-        line += " and flies into a rage"
+        line += " and flies into a frenzied rage" if r.option == "Frenzy" else " and flies into a rage"
     if r.healed is not None and r.target:
         heal = f" ({dice_line(r.roll)})" if r.roll else ""
         line += f": {r.target} regains {r.healed} hit points{heal}"
