@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from dm.table import PlayerMessage, Table, TableReply
+from gateway.errors import friendly_message
 from gateway.render.text import render_text
 
 __all__ = ["BANNER", "ConsoleGame", "ConsoleLine", "Transcript", "parse_line", "player_id_for"]
@@ -143,7 +144,11 @@ class ConsoleGame:
             self.finished = True
             return self._said([TableReply("narrative", text="The session ends. Farewell, adventurers.")])
         message = PlayerMessage(self.channel_id, self._message_id(), player_id_for(player), player, text)
-        return self._said(await self.table.handle(message))
+        try:
+            replies = await self.table.handle(message)
+        except Exception as exc:  # noqa: BLE001 - the database dropped, a bug: one friendly line, the game goes on
+            replies = [TableReply("error", text=friendly_message(exc, context="the console"))]
+        return self._said(replies)
 
     def _said(self, replies: list[TableReply]) -> list[str]:
         self.last_replies = list(replies)

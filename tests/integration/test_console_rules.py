@@ -42,3 +42,19 @@ async def test_the_short_forms_other_bots_taught_players(console: ConsoleGame) -
     [spell] = await console.say("mira", "!spell magic missile")
     [monster] = await console.say("mira", "!monster goblin")
     assert spell.startswith("Magic Missile") and monster.startswith("Goblin")
+
+
+async def test_a_dropped_database_is_one_friendly_line_and_the_game_goes_on(console: ConsoleGame) -> None:
+    from persistence.database import Database
+
+    real = console.table.messages._db  # noqa: SLF001 - the pool the table writes through
+    dead = Database("postgresql://nobody@127.0.0.1:1/none", timeout_s=0.5)  # never opened: every use fails
+    console.table.messages._db = dead  # noqa: SLF001
+    try:
+        [reply] = await console.say("mira", "!roll 1d20")
+        assert console.last_replies[0].kind == "error" and "Traceback" not in reply
+        assert "nothing was changed" in reply.lower() or "error id" in reply
+    finally:
+        console.table.messages._db = real  # noqa: SLF001
+    [again] = await console.say("mira", "!roll 1d20")
+    assert again.startswith("mira rolls 1d20")
