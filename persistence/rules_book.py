@@ -21,7 +21,8 @@ from rapidfuzz import fuzz, process
 from persistence.errors import UnknownRulesEntry, UnknownRulesKind
 from persistence.srd_repository import SrdRepository
 
-__all__ = ["RulesBook", "RulesMatch", "SearchHit", "UnknownRulesEntry", "UnknownRulesKind", "normalize_kind", "KINDS"]
+__all__ = ["RulesBook", "RulesMatch", "SearchHit", "UnknownRulesEntry", "UnknownRulesKind", "normalize_kind", "KINDS",
+           "table_kinds"]
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +31,15 @@ _ALIASES = {
     "spell": "spells", "spells": "spells",
     "monster": "monsters", "monsters": "monsters", "creature": "monsters", "npc": "monsters",
     "magic-item": "magic_items", "magic-items": "magic_items", "magic_item": "magic_items",
-    "magic_items": "magic_items", "item": "magic_items", "items": "magic_items",
+    "magic_items": "magic_items", "item": "items", "items": "items",
     "equipment": "equipment", "gear": "equipment", "weapon": "equipment", "armor": "equipment",
     "condition": "conditions", "conditions": "conditions",
     "rule": "rules_sections", "rules": "rules_sections", "rules-section": "rules_sections",
     "rules-sections": "rules_sections",
     "rules_sections": "rules_sections", "section": "rules_sections",
 }  # fmt: skip
+# kinds a person names that span tables: "item" is a longsword as much as a Bag of Holding
+_GROUPS = {"items": ("magic_items", "equipment")}
 _FUZZY_CUTOFF = 85.0  # below this a lookup is a miss (with suggestions), not a guess
 _SUGGEST_CUTOFF = 50.0
 _SEARCH_NAME_CUTOFF = 90.0
@@ -51,6 +54,7 @@ class RulesMatch:
     exact: bool
     score: float
     variant: str | None = None  # "+2" when the name asked for one variant of "Weapon, +1, +2, or +3"
+    alternatives: tuple[str, ...] = ()  # a guess (not exact): the other names it could have meant
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,19 @@ class SearchHit:
 
 
 def normalize_kind(kind: str) -> str:
-    """``"magic-items"``, ``"spell"``, ``"rules"`` ... -> the table kind; raises UnknownRulesKind."""
+    """``"magic-items"``, ``"spell"``, ``"rules"`` ... -> the table kind; raises UnknownRulesKind.
+
+    ``"item"``/``"items"`` name magic items and equipment together: "items" (see `table_kinds`)."""
     key = kind.strip().lower().replace(" ", "-")
     if key not in _ALIASES:
         raise UnknownRulesKind(kind, KINDS)
     return _ALIASES[key]
+
+
+def table_kinds(kind: str) -> tuple[str, ...]:
+    """The tables a kind covers: ("magic_items", "equipment") for "item", one table otherwise."""
+    key = normalize_kind(kind)
+    return _GROUPS.get(key, (key,))
 
 
 class RulesBook:
@@ -114,7 +126,7 @@ class RulesBook:
     async def names(self, kind: str) -> list[str]:
         """Every entry name of ``kind``, in book order."""
         await self._load()
-        return list(self._names[normalize_kind(kind)])
+        return [n for table in table_kinds(kind) for n in self._names[table]]
 
     async def lookup(self, kind: str, name: str) -> RulesMatch:
         """The entry of ``kind`` named ``name``: case-insensitive exact, else the closest name.
@@ -123,23 +135,35 @@ class RulesBook:
             UnknownRulesKind: ``kind`` is not an SRD kind.
             UnknownRulesEntry: nothing scores at least 85/100; carries the nearest names.
         """
-        table_kind = normalize_kind(kind)
+        tables = table_kinds(kind)
         await self._load()
-        table = self._by_name[table_kind]
         key = " ".join(name.split()).lower()
-        if key in table:
-            record = table[key]
-            return RulesMatch(table_kind, record["name"], record, exact=True, score=100.0)
-        if table_kind == "magic_items" and key in self._variants:
-            base, variant = self._variants[key]
-            record = table[base.lower()]
-            return RulesMatch(table_kind, record["name"], record, exact=True, score=100.0, variant=variant)
-        names = self._names[table_kind]
-        best = process.extractOne(name, names, scorer=fuzz.WRatio, processor=str.lower)
-        if best is not None and best[1] >= _FUZZY_CUTOFF and _close_enough(name, best[0]):
-            record = table[best[0].lower()]
-            return RulesMatch(table_kind, record["name"], record, exact=False, score=float(best[1]))
-        raise UnknownRulesEntry(table_kind, name, self._suggest(name, names))
+        for table_kind in tables:
+            table = self._by_name[table_kind]
+            if key in table:
+                record = table[key]
+                return RulesMatch(table_kind, record["name"], record, exact=True, score=100.0)
+            if table_kind == "magic_items" and key in self._variants:
+                base, variant = self._variants[key]
+                record = table[base.lower()]
+                return RulesMatch(table_kind, record["name"], record, exact=True, score=100.0, variant=variant)
+        names = [(n, t) for t in tables for n in self._names[t]]
+        found = process.extract(name, [n for n, _t in names], scorer=fuzz.WRatio, processor=str.lower, limit=6)
+        close = [(names[i], score) for _n, score, i in found if score >= _FUZZY_CUTOFF and _close_enough(name, _n)]
+        stem = _stems(name)
+        close += [((n, t), 95.0) for n, t in names if _stems(n) == stem and all(c[0][0] != n for c in close)]
+        if close:
+            # a rule asked for is a rule, not the feat named after it ("grapple": Grappling before Grappler)
+            close.sort(key=lambda c: (self._is_feat(*c[0]), -c[1], -fuzz.ratio(name.lower(), c[0][0].lower())))
+            (best, table_kind), score = close[0]
+            record = self._by_name[table_kind][best.lower()]
+            others = tuple(n for (n, _t), _s in close[1:] if n != best)
+            return RulesMatch(table_kind, record["name"], record, exact=False, score=float(score), alternatives=others)
+        raise UnknownRulesEntry(tables[0] if len(tables) == 1 else normalize_kind(kind), name,
+                                self._suggest(name, [n for n, _t in names]))
+
+    def _is_feat(self, name: str, kind: str) -> bool:
+        return kind == "rules_sections" and (self._by_name[kind][name.lower()].get("path") or [""])[0] == "Feats"
 
     def _suggest(self, name: str, names: list[str], limit: int = 5) -> list[str]:
         found = process.extract(name, names, scorer=fuzz.WRatio, processor=str.lower, limit=limit)
@@ -190,6 +214,18 @@ def _variant_aliases(names: list[str]) -> dict[str, tuple[str, str]]:
             for alias in (f"{bonus} {base}", f"{base} {bonus}", f"{base}, {bonus}"):
                 out[alias] = (name, bonus)
     return out
+
+
+def _stems(text: str) -> tuple[str, ...]:
+    """Words without their endings: "grapple", "grappling", "grappler", "grappled" all → ("grappl",)."""
+    out = []
+    for word in re.findall(r"[a-z]+", text.lower()):
+        for ending in ("ing", "ed", "er", "es", "s", "e"):
+            if word.endswith(ending) and len(word) - len(ending) >= 4:
+                word = word[: -len(ending)]
+                break
+        out.append(word)
+    return tuple(out)
 
 
 def _close_enough(query: str, found: str) -> bool:

@@ -1,8 +1,12 @@
-"""`lorekeeper rules import|export|show`: the SRD 5.1 rules database.
+"""`lorekeeper rules import|export|show|search`: the SRD 5.1 rules database.
 
     lorekeeper rules import [PATH]             parse the SRD PDF (default: data/srd/) into the database
     lorekeeper rules export KIND               JSON Lines on stdout (spells, monsters, magic-items, ...)
-    lorekeeper rules show KIND NAME [--json]   one entry, fuzzy-matched; suggests close names on a miss
+    lorekeeper rules show KIND NAME [--json]   one entry, fuzzy-matched (a guess says so and names the
+                                               alternatives); suggests close names on a miss
+    lorekeeper rules search TEXT [--json]      entry names and rules text, as `!rules search` at the table
+
+A kind is singular or plural alike (spell/spells, rule/rules); "item" is magic items and gear together.
 
 Parsing happens before the database is touched, so a malformed or non-SRD PDF writes nothing;
 the import itself is one transaction.
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -39,7 +44,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 EXPORT_KINDS = ("spells", "monsters", "magic-items", "equipment", "conditions", "rules-sections")
-SHOW_KINDS = (*EXPORT_KINDS, "spell", "monster", "magic-item", "item", "condition", "rules", "rule")
+SHOW_KINDS = (*EXPORT_KINDS, "spell", "monster", "magic-item", "item", "items", "condition", "rules", "rule")
+_KIND_HELP = "spell(s), monster(s), item(s) (magic items and gear), magic-item(s), equipment, condition(s), rule(s)"
 T = TypeVar("T")
 
 
@@ -69,15 +75,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.set_defaults(func=_import)
 
     exp = actions.add_parser("export", help="print every record of a kind as JSON Lines")
-    exp.add_argument("kind", choices=EXPORT_KINDS)
+    exp.add_argument("kind", help=_KIND_HELP)
     exp.add_argument("--json", action="store_true", help="accepted for symmetry: the output is always JSON Lines")
     exp.set_defaults(func=_export)
 
     show = actions.add_parser("show", help="print one entry (fuzzy name match)")
-    show.add_argument("kind", choices=SHOW_KINDS)
+    show.add_argument("kind", help=_KIND_HELP)
     show.add_argument("name", nargs="+")
-    show.add_argument("--json", action="store_true", help="print the record as JSON")
+    show.add_argument("--json", action="store_true",
+                      help='print the record as JSON, with "match": {query, exact, alternatives}')
     show.set_defaults(func=_show)
+
+    search = actions.add_parser("search", help="search entry names and the rules text")
+    search.add_argument("text", nargs="+")
+    search.add_argument("--limit", type=int, default=10, help="at most this many hits (1-50, default 10)")
+    search.add_argument("--json", action="store_true", help="print one JSON line: query, hits")
+    search.set_defaults(func=_search)
 
 
 @asynccontextmanager
@@ -115,20 +128,22 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from persistence.rules_book import normalize_kind
     from persistence.srd_repository import SrdRepository
 
-    kind = normalize_kind(args.kind)
+    from persistence.rules_book import table_kinds
 
-    async def run(db: Database) -> list[dict[str, Any]]:
+    kinds = table_kinds(args.kind)
+
+    async def run(db: Database) -> list[tuple[str, dict[str, Any]]]:
         repo = SrdRepository(db)
-        return await (repo.rules_sections() if kind == "rules_sections" else repo.export(kind))
+        return [(kind, record) for kind in kinds
+                for record in await (repo.rules_sections() if kind == "rules_sections" else repo.export(kind))]
 
     records = _with_db(run)
     if not records:
         raise RulesDatabaseEmpty()
     out = sys.stdout
-    for record in records:
+    for kind, record in records:
         out.write(json.dumps(in_field_order(kind, record), ensure_ascii=False) + "\n")
     return 0
 
@@ -148,31 +163,98 @@ def _show(args: argparse.Namespace) -> int:
     match = _with_db(run)
     record = in_field_order(match.kind, match.record)
     if args.json:
-        print(json.dumps(record, ensure_ascii=False, indent=2))
+        print(json.dumps({**record, "match": {"query": name, "kind": match.kind, "exact": match.exact,
+                                              "alternatives": list(match.alternatives)}}, ensure_ascii=False))
         return 0
     if not match.exact:
-        print(f"(closest match for {name!r})")
+        also = f"; it could also be: {', '.join(match.alternatives)}" if match.alternatives else ""
+        print(f"(a guess: nothing is called {name!r} exactly, so this is the closest match{also})")
     print(render(match.kind, record))
     return 0
 
 
+def _search(args: argparse.Namespace) -> int:
+    from persistence.rules_book import RulesBook
+    from persistence.srd_repository import SrdRepository
+
+    text = " ".join(args.text)
+
+    async def run(db: Database) -> Any:
+        repo = SrdRepository(db)
+        if not any((await repo.counts()).values()):
+            raise RulesDatabaseEmpty()
+        return await RulesBook(repo).search(text, limit=args.limit)
+
+    hits = _with_db(run)
+    rows = [{"kind": h.kind, "name": h.name, "path": h.path, "snippet": h.snippet} for h in hits]
+    if args.json:
+        print(json.dumps({"query": text, "hits": rows}, ensure_ascii=False))
+        return 0
+    if not rows:
+        print(f"Nothing in the SRD matches {text!r}.")
+    for row in rows:
+        where = " > ".join(row["path"]) if row["path"] else row["kind"].replace("_", " ").rstrip("s")
+        snippet = " ".join(re.sub(r"</?b>", "", row["snippet"]).split())      # plain text: no HTML bold
+        print(f"{row['name']} ({where})" + (f": {snippet}" if snippet else ""))
+    return 0
+
+
+_ABILITIES = ("str", "dex", "con", "int", "wis", "cha")
+_SIGNED = ("skills", "saving_throws", "saves")
+
+
+def _signed(value: Any) -> str:
+    return f"{value:+d}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def _skipped(key: str, record: dict[str, Any]) -> bool:
+    """Each field once: "armor_class" 15 beside "armor_class_text" "15 (leather armor)", "cost_cp" beside "cost"."""
+    if key in ("name", "page") or key in _ABILITIES:
+        return True
+    if f"{key}_text" in record or (key.endswith("_source") and f"{key.removesuffix('_source')}_text" in record):
+        return True
+    if key.endswith(("_cp", "_lb")) and key.rsplit("_", 1)[0] in record:
+        return True
+    return key == "passive_perception" and "passive Perception" in str(record.get("senses", ""))
+
+
+def _ability_line(record: dict[str, Any]) -> str | None:
+    if not all(isinstance(record.get(a), int) for a in _ABILITIES):
+        return None
+    return "  ".join(f"{a.upper()} {record[a]} ({(record[a] - 10) // 2:+d})" for a in _ABILITIES)
+
+
+def _value_text(key: str, value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k.replace('_', ' ').title() if key in _SIGNED else k} "
+                         f"{_signed(v) if key in _SIGNED else v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
 def render(kind: str, record: dict[str, Any]) -> str:
-    """A plain-text view of one record for the terminal."""
+    """A plain-text view of one record for the terminal: each field once, "+6" for bonuses, no Python values."""
     lines = [record["name"], "=" * len(record["name"])]
-    skip = {"name", "page"}
     for key, value in record.items():
-        if key in skip or value in (None, [], {}, ""):
+        if _skipped(key, record) or value is None or value is False or (value in ([], {}, "")
+                                                                         and not isinstance(value, int)):
             continue
-        label = key.replace("_", " ")
-        if isinstance(value, list) and value and isinstance(value[0], dict):
+        label = key.removesuffix("_text").replace("_", " ")
+        if key == "level" and kind == "spells":
+            lines.append("level: cantrip" if value == 0 else f"level: {value}")
+        elif isinstance(value, bool):
+            lines.append(f"{label}: yes")
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
             lines.append(f"{label.title()}:")
             lines.extend(f"  {v['name']}. {v['description']}" for v in value)
-        elif isinstance(value, dict):
-            lines.append(f"{label}: " + ", ".join(f"{k} {v}" for k, v in value.items()))
-        elif isinstance(value, list):
-            lines.append(f"{label}: " + ", ".join(map(str, value)))
         else:
-            lines.append(f"{label}: {value}")
+            lines.append(f"{label}: {_value_text(key, value)}")
+        if key in ("hit_points", "hit_dice") and (abilities := _ability_line(record)) and abilities not in lines:
+            lines.append(abilities)
+    abilities = _ability_line(record)
+    if abilities and abilities not in lines:
+        lines.insert(2, abilities)
     if record.get("page"):
         lines.append(f"(SRD 5.1, page {record['page']})")
     return "\n".join(lines)
