@@ -91,6 +91,9 @@ class CombatState(BaseModel):
     combatants: tuple[Combatant, ...] = ()
     round: int = Field(1, ge=1)
     turn_index: int = Field(0, ge=0)
+    # "<id>:<feature>" for once-a-turn features used this turn (Divine Strike, Colossus Slayer). `Combat.state()`
+    # rebuilds the state without it, so every turn change (TurnAdvance) starts a fresh turn.
+    once_per_turn: tuple[str, ...] = ()
 
 
 def roll_initiative(

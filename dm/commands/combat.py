@@ -27,6 +27,7 @@ from dm.commands.combat_support import (
 from dm.commands.context import CommandContext
 from dm.commands.registry import Arg, ArgKind, command
 from dm.commands.results import CommandResult
+from dm.commands.subclass_play import attack_extras, grant_dark_ones_blessing
 from dm.errors import BadArguments, OwnerOnly
 from game.attacks import character_attack_profile, make_attack
 from game.effects import CombatEnd, CombatEntrant, CombatJoin, CombatStart, GameState, HpChange, TurnAdvance
@@ -83,6 +84,8 @@ class AttackDone(CommandResult):
     dead: bool = False
     concentration_dc: int | None = None  # the target must make a Constitution save to keep concentrating
     in_combat: bool = False
+    extras: tuple[dict[str, Any], ...] = ()  # subclass dice on the hit: {feature, damage_type, damage, roll}
+    temp_hp_gained: int | None = None  # Dark One's Blessing when the attack dropped a hostile creature
 
 
 class TurnPassed(CommandResult):
@@ -240,13 +243,7 @@ async def attack(ctx: CommandContext, what: str) -> AttackDone:
     hp_before = target.hp
     done: dict[str, Any] = {}
     if result.hit and result.damage > 0:
-        hit = HpChange(target=tid, amount=-result.damage, damage_type=result.damage_type, critical=result.critical,
-                       source=f"{me.name}'s {profile.weapon}")  # fmt: skip
-        outcome = apply_one(ctx, hit)
-        ch = outcome.changes
-        done = {"damage_dealt": ch.get("damage_taken", 0), "summary": outcome.summary,
-                "dropped": bool(ch.get("dropped_to_zero")), "dead": bool(ch.get("dead")),
-                "concentration_dc": ch.get("concentration_save_dc")}  # fmt: skip
+        done = _land_hit(ctx, my_id, me, tid, target, result, profile.weapon)
     after = ctx.state.characters.get(tid) or ctx.state.creatures[tid]
     return AttackDone(
         attacker=me.name, attacker_id=my_id, target=target.name, target_id=tid, weapon=profile.weapon,
@@ -256,6 +253,32 @@ async def attack(ctx: CommandContext, what: str) -> AttackDone:
         if result.hit else None, damage=result.damage, damage_type=result.damage_type, hp_before=hp_before,
         hp_after=after.hp, max_hp=after.max_hp, in_combat=combat is not None, **done,
     )  # fmt: skip
+
+
+def _land_hit(ctx: CommandContext, my_id: str, me: Any, tid: str, target: Any, result: Any, weapon: str) -> dict[str, Any]:
+    """Apply a hit through the engine: the weapon's damage (with Colossus Slayer, same type) in one `HpChange`,
+    then a Divine Strike's radiant unless the target already dropped; Dark One's Blessing if a hostile fell."""
+    extras = attack_extras(ctx, my_id, me, target, result.damage_type, result.critical)
+    same = sum(x["damage"] for x in extras if x["damage_type"] == result.damage_type)
+    hit = HpChange(target=tid, amount=-(result.damage + same), damage_type=result.damage_type,
+                   critical=result.critical, source=f"{me.name}'s {weapon}")  # fmt: skip
+    outcome = apply_one(ctx, hit)
+    ch = outcome.changes
+    dealt, summaries = ch.get("damage_taken", 0), [outcome.summary]
+    dropped, dead = bool(ch.get("dropped_to_zero")), bool(ch.get("dead"))
+    for extra in (x for x in extras if x["damage_type"] != result.damage_type):
+        if dropped or dead:
+            break  # one hit: nothing more lands on a creature already down
+        more = apply_one(ctx, HpChange(target=tid, amount=-extra["damage"], damage_type=extra["damage_type"],
+                                       critical=result.critical, source=f"{me.name}'s {extra['feature']}"))
+        dealt += more.changes.get("damage_taken", 0)
+        summaries.append(more.summary)
+        dropped, dead = bool(more.changes.get("dropped_to_zero")), bool(more.changes.get("dead"))
+        ch = {**ch, **{k: v for k, v in more.changes.items() if v is not None}}
+    hostile = tid in ctx.state.creatures
+    return {"damage_dealt": dealt, "summary": " ".join(summaries), "dropped": dropped, "dead": dead,
+            "concentration_dc": ch.get("concentration_save_dc"), "extras": tuple(extras),
+            "temp_hp_gained": grant_dark_ones_blessing(ctx, my_id, me, hostile and (dropped or dead))}  # fmt: skip
 
 
 # --- turns and the end of a fight -----------------------------------------------------------------

@@ -65,9 +65,14 @@ def _attack(r: AttackDone) -> str:
     kind = f" {r.damage_type}" if r.damage_type else ""
     damage = f" Damage: {dice_line(r.damage_roll or {})} {kind.strip()}".rstrip() + "."
     lines = [head + hit + damage]
+    for extra in r.extras:
+        extra_kind = f" {extra['damage_type']}" if extra.get("damage_type") else ""
+        lines.append(f"{extra['feature']}: {dice_line(extra['roll'])}{extra_kind}.")
     lines.append(r.summary or f"{r.target} takes no damage ({r.hp_after}/{r.max_hp} HP).")
     if r.concentration_dc:
         lines.append(f"{r.target} must make a DC {r.concentration_dc} Constitution save to keep concentrating.")
+    if r.temp_hp_gained:
+        lines.append(f"Dark One's Blessing: {r.attacker} gains {r.temp_hp_gained} temporary hit points.")
     return "\n".join(lines)
 
 
