@@ -124,3 +124,48 @@ async def console(clean_db: Any, rules: Any) -> Any:
     await repo.bind_channel(campaign.id, channel)
     table = Table(store=repo, messages=MessageLog(clean_db), rules=rules, seed=7)
     return ConsoleGame(table, channel, owner="dm")
+
+
+class Keep:
+    """A campaign bound to its console channel on the real database, and fresh tables on it."""
+
+    def __init__(self, db: Any, repo: Any, campaign: Any, channel: int) -> None:
+        import itertools
+
+        self.db, self.repo, self.campaign, self.channel = db, repo, campaign, channel
+        self._ids = itertools.count(700_000)
+
+    def table(self, seed: int | None = None, owner_id: int = 1) -> Any:
+        """A new table: nothing cached, so it reads the campaign from PostgreSQL."""
+        from dm.table import Table
+        from persistence.messages import MessageLog
+
+        return Table(store=self.repo, messages=MessageLog(self.db), owner_id=owner_id, seed=seed)
+
+    async def say(self, table: Any, text: str, *, author: int = 31, name: str = "bob",
+                  message_id: int | None = None) -> Any:  # fmt: skip
+        """One message through `table`; returns its single reply."""
+        from dm.table import PlayerMessage
+
+        replies = await table.handle(PlayerMessage(self.channel, message_id or next(self._ids), author, name, text))
+        assert len(replies) == 1
+        return replies[0]
+
+    async def stored(self) -> tuple[int, Any]:
+        """(version, GameState) as the database holds them now."""
+        from game.effects import GameState
+
+        loaded = await self.repo.load(self.campaign.id)
+        return loaded.version, GameState.from_dict(loaded.state)
+
+
+@pytest.fixture
+async def keep(clean_db: Any) -> Keep:
+    """A `Keep`: campaign "Lantern Keep" bound to its console channel on `clean_db`."""
+    from persistence.play_state import PlayStateRepository, console_channel_id
+
+    repo = PlayStateRepository(clean_db)
+    campaign = await repo.create_campaign("Lantern Keep")
+    channel = console_channel_id(campaign.id)
+    await repo.bind_channel(campaign.id, channel)
+    return Keep(clean_db, repo, campaign, channel)

@@ -10,62 +10,41 @@ import pytest
 
 from dm.commands.features import FeatureUsed
 from dm.commands.results import Refusal
-from dm.table import PlayerMessage, Table, TableReply
+from conftest import Keep
+from dm.table import Table
 from game.effects import GameState
-from persistence.messages import MessageLog
-from persistence.play_state import PlayStateRepository, console_channel_id
 
 PLAYER = 41
 _ids = itertools.count(90_000)
 
 
-@pytest.fixture
-async def keep(clean_db: Any) -> dict[str, Any]:
-    repo = PlayStateRepository(clean_db)
-    campaign = await repo.create_campaign("Rage Keep")
-    channel = console_channel_id(campaign.id)
-    await repo.bind_channel(campaign.id, channel)
-    return {"db": clean_db, "repo": repo, "campaign": campaign, "channel": channel}
+def say(table: Table, keep: Keep, text: str, message_id: int | None = None) -> Any:
+    return keep.say(table, text, author=PLAYER, name="grog", message_id=message_id)
 
 
-def _table(keep: dict[str, Any], seed: int) -> Table:
-    return Table(store=keep["repo"], messages=MessageLog(keep["db"]), owner_id=1, seed=seed)
-
-
-async def say(table: Table, keep: dict[str, Any], text: str, message_id: int | None = None) -> TableReply:
-    replies = await table.handle(PlayerMessage(keep["channel"], message_id or next(_ids), PLAYER, "grog", text))
-    assert len(replies) == 1
-    return replies[0]
-
-
-async def _stored(keep: dict[str, Any]) -> tuple[int, GameState]:
-    loaded = await keep["repo"].load(keep["campaign"].id)
-    return loaded.version, GameState.from_dict(loaded.state)
-
-
-async def test_rages_are_saved_refused_when_spent_and_not_doubled_on_redelivery(keep: dict[str, Any]) -> None:
-    made = await say(_table(keep, 1), keep, "!create_character Grog half-orc barbarian")
+async def test_rages_are_saved_refused_when_spent_and_not_doubled_on_redelivery(keep: Keep) -> None:
+    made = await say(keep.table(1), keep, "!create_character Grog half-orc barbarian")
     assert made.kind == "command_result", made.result
     cid = f"pc-{PLAYER}"
 
     first_id = next(_ids)
-    raged = await say(_table(keep, 2), keep, "!use_feature rage", first_id)
+    raged = await say(keep.table(2), keep, "!use_feature rage", first_id)
     assert isinstance(raged.result, FeatureUsed) and raged.result.remaining == 1
-    again = await say(_table(keep, 3), keep, "!use_feature rage", first_id)  # redelivered
+    again = await say(keep.table(3), keep, "!use_feature rage", first_id)  # redelivered
     assert again.replayed
-    _, state = await _stored(keep)
+    _, state = await keep.stored()
     grog = state.characters[cid]
     assert grog.resources["rage"].remaining == 1 and grog.active_features == ["rage"]
 
-    table = _table(keep, 4)
+    table = keep.table(4)
     assert isinstance((await say(table, keep, "!use_feature rage end")).result, FeatureUsed)
     assert (await say(table, keep, "!use_feature rage")).result.remaining == 0  # type: ignore[union-attr]
-    version, before = await _stored(keep)
-    refused = await say(_table(keep, 5), keep, "!use_feature rage end")
+    version, before = await keep.stored()
+    refused = await say(keep.table(5), keep, "!use_feature rage end")
     assert isinstance(refused.result, FeatureUsed)
-    empty = await say(_table(keep, 6), keep, "!use_feature rage")
+    empty = await say(keep.table(6), keep, "!use_feature rage")
     assert isinstance(empty.result, Refusal) and "no rages left until they finish a long rest" in empty.result.reason
-    after_version, after = await _stored(keep)
+    after_version, after = await keep.stored()
     assert after.characters[cid].resources["rage"].remaining == 0
     assert after_version == version + 1  # only the `rage end` was saved
     assert before.characters[cid].active_features == ["rage"] and after.characters[cid].active_features == []
