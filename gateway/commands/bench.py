@@ -1,4 +1,4 @@
-"""`lorekeeper bench [NAME] [ARGS...]`: run one of the benchmarks in bench/ (no NAME: list them).
+"""`lorekeeper bench [--json] [NAME] [ARGS...]`: run one of the benchmarks in bench/ (no NAME: list them).
 
 Each benchmark is a script that prints ratios and percentiles; this command runs it with the
 same interpreter, passing any further arguments through (e.g. `lorekeeper bench dice --json`).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ BENCH_DIR = REPO_ROOT / "bench"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("bench", help="run a benchmark from bench/ (no name: list them)")
+    parser.add_argument("--json", action="store_true",
+                        help="the listing as JSON (a benchmark takes its own --json after its name)")
     parser.add_argument("name", nargs="?", help="the benchmark, e.g. dice, validation, srd_import, retrieval")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="passed through to the benchmark")
     parser.set_defaults(func=_bench)
@@ -38,6 +41,9 @@ def available() -> dict[str, str]:
 
 def _bench(args: argparse.Namespace) -> int:
     benches = available()
+    if not args.name and args.json:
+        print(json.dumps([{"name": name, "summary": summary} for name, summary in benches.items()]))
+        return 0
     if not args.name:
         for name, summary in benches.items():
             print(f"{name:<18} {summary}")
@@ -47,4 +53,5 @@ def _bench(args: argparse.Namespace) -> int:
         print(f"error: there is no benchmark called {args.name!r}; try one of: {', '.join(benches)}", file=sys.stderr)
         return 2
     script = next(p for p in (BENCH_DIR / f"{name}_bench.py", BENCH_DIR / f"{name}.py") if p.exists())
-    return subprocess.run([sys.executable, str(script), *args.args], cwd=REPO_ROOT, check=False).returncode
+    passed = ["--json", *args.args] if args.json else list(args.args)
+    return subprocess.run([sys.executable, str(script), *passed], cwd=REPO_ROOT, check=False).returncode

@@ -38,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=_status)
 
-    fit = sub.add_parser("fit", help="does a model fit a card? (weights + KV cache at MAX_MODEL_LEN)")
+    fit = sub.add_parser("fit", help="does a model fit a card? (weights + KV cache at MAX_MODEL_LEN; "
+                                     "exit status 1 when it does not)")
     fit.add_argument("--model", default=None, help="registry alias or repo id (default LOCAL_MODEL_NAME)")
     fit.add_argument("--vram-gib", type=float, default=None, help="card size (default: read with nvidia-ml-py)")
     fit.add_argument("--json", action="store_true")
@@ -107,7 +108,7 @@ def _fit(args: argparse.Namespace) -> int:
         if choice:
             alternative = check_fit(choice, vram, utilization=report.utilization, max_model_len=report.max_model_len)
             print(f"recommended instead: {choice.name} ({choice.quantization}) -> {alternative.verdict}")
-    return 0
+    return 0 if report.fits else 1
 
 
 async def _probe_vllm(config: VLLMServerConfig) -> bool:
@@ -164,7 +165,22 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def quiet_libraries(verbose: bool) -> None:
+    """Unless -v: no download/loading progress bars and no library warnings (torch, transformers) on stderr."""
+    if verbose:
+        return
+    import os
+    import warnings
+
+    for name, value in (("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"),
+                        ("TQDM_DISABLE", "1"), ("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")):
+        os.environ.setdefault(name, value)
+    warnings.filterwarnings("ignore", module=r"(torch|transformers|huggingface_hub|accelerate)(\.|$)")
+    warnings.filterwarnings("ignore", category=UserWarning)
+
+
 def _ask(args: argparse.Namespace) -> int:
+    quiet_libraries(getattr(args, "verbose", False))
     from inference.errors import BackendNotConfigured
     from inference.factory import build_backend, inference_plan
     from inference.router import Router

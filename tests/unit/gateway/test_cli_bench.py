@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gateway.cli import main
@@ -21,3 +23,10 @@ def test_every_benchmark_script_is_listed_with_its_summary(capsys: pytest.Captur
 def test_unknown_benchmark_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "warp-drive"]) == 2
     assert "there is no benchmark called 'warp-drive'" in capsys.readouterr().err
+
+
+def test_the_listing_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {row["name"] for row in listed} == set(available())
+    assert all(row["summary"] for row in listed)

@@ -22,10 +22,16 @@ def test_serve_dry_run_prints_the_vllm_command(capsys, monkeypatch) -> None:
 
 def test_fit_reports_and_recommends_for_a_12_gib_card(capsys, monkeypatch) -> None:
     monkeypatch.setattr("gateway.commands.llm._settings", lambda: load_settings(_env_file=None))
-    assert main(["llm", "fit", "--vram-gib", "12", "--json"]) == 0
+    assert main(["llm", "fit", "--vram-gib", "12", "--json"]) == 1      # a script must see "does not fit"
     out = json.loads(capsys.readouterr().out)
     assert out["fits"] is False
     assert out["recommendation"] == "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4"
+
+
+def test_fit_exits_0_when_the_model_fits(capsys, monkeypatch) -> None:
+    monkeypatch.setattr("gateway.commands.llm._settings", lambda: load_settings(_env_file=None))
+    assert main(["llm", "fit", "--vram-gib", "80", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["fits"] is True
 
 
 def test_setup_without_download_writes_env(tmp_path, capsys, monkeypatch) -> None:
@@ -98,3 +104,21 @@ def test_ask_for_an_unconfigured_backend_is_one_friendly_line(capsys, monkeypatc
     assert main(["llm", "ask", "hello", "--backend", "gemini"]) == 1
     err = capsys.readouterr().err
     assert "Backend 'gemini' is not configured here" in err and "Traceback" not in err
+
+
+def test_llm_ask_is_quiet_unless_verbose() -> None:
+    """Progress bars and library warnings stay off stderr (checked in a child: the switches are process-wide)."""
+    import subprocess
+    import sys
+
+    code = ("import os, warnings; from gateway.commands.llm import quiet_libraries; quiet_libraries(False); "
+            "warnings.warn('torch says hi', UserWarning); "
+            "print(os.environ['HF_HUB_DISABLE_PROGRESS_BARS'], os.environ['TRANSFORMERS_VERBOSITY'])")
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("HF_HUB_DISABLE_PROGRESS_BARS", "TRANSFORMERS_VERBOSITY", "PYTHONWARNINGS")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert done.stdout.split() == ["1", "error"] and "torch says hi" not in done.stderr
+    loud = code.replace("quiet_libraries(False)", "quiet_libraries(True)").replace(
+        "print(os.environ['HF_HUB_DISABLE_PROGRESS_BARS'], os.environ['TRANSFORMERS_VERBOSITY'])", "")
+    assert "torch says hi" in subprocess.run([sys.executable, "-c", loud], capture_output=True, text=True,
+                                             check=True, env=env).stderr
