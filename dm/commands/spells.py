@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from dm.commands.combat_support import apply_one, find_target, lookup_rules
 from dm.commands.context import CommandContext
 from dm.commands.registry import Arg, ArgKind, command
+from dm.commands.spell_features import blessed_healer_heal, check_sculpt, empowered_bonus, evocation_level, split_sculpt
+from dm.commands.subclass_play import grant_dark_ones_blessing
 from dm.commands.results import CommandResult
 from dm.errors import BadArguments
 from game import dice
@@ -27,14 +29,16 @@ from game.character import Character
 from game.conditions import attack_roll_mode, hit_is_critical, save_roll_modifier
 from game.effects import Creature, HpChange, SlotSpend
 from game.errors import RulesError
+from game.resources import is_lucky
 from game.spell_effects import SpellEffect, add_dice, damage_dice, dart_count, healing_dice, spell_effect, split_darts
 from game.spells import SpellCast as GameSpellCast
 from game.spells import cast_spell
+from game.subclass_rules import potent_cantrip_damage, sculpted_damage
 from game.subclasses import character_spell_healing
 
 __all__ = ["SpellCast", "SpellTarget", "parse_cast"]
 
-CAST_USAGE = "!cast SPELL [at LEVEL] [on TARGET, TARGET…]"
+CAST_USAGE = "!cast SPELL [at LEVEL] [on TARGET, TARGET…] [sculpt ALLY, ALLY…]"
 _CAST = re.compile(
     r"^(?P<spell>.+?)(?:\s+at\s+(?:level\s+)?(?P<level>\d{1,2})(?:st|nd|rd|th)?(?:[\s-]+level)?)?"
     r"(?:\s+on\s+(?P<targets>.+))?$",
@@ -57,6 +61,7 @@ class SpellTarget(BaseModel):
     save_modifier: int | None = None
     saved: bool | None = None
     auto_fail: bool = False
+    sculpted: bool = False  # Sculpt Spells: saved automatically, no damage
     darts: int = 0
     damage_roll: dict[str, Any] | None = None  # when rolled for this target alone
     damage: int = 0  # before the target's resistances
@@ -94,6 +99,10 @@ class SpellCast(CommandResult):
     damage_roll: dict[str, Any] | None = None  # the one roll shared by every target (save spells, healing)
     targets: tuple[SpellTarget, ...] = ()
     target_names: tuple[str, ...] = ()  # named for a spell the DM narrates
+    empowered: int | None = None  # Empowered Evocation: + Int modifier added to one damage roll
+    potent_cantrip: bool = False  # Potent Cantrip: a successful save still takes half
+    blessed_healer: int | None = None  # hit points the Life cleric regained (Blessed Healer)
+    temp_hp_gained: int | None = None  # Dark One's Blessing when the spell dropped a hostile creature
 
 
 def parse_cast(text: str) -> tuple[str, int | None, list[str]]:
@@ -169,7 +178,7 @@ def _target_result(ctx: CommandContext, tid: str, before: int, results: list[tup
 
 
 def _attacks(ctx: CommandContext, me: Character, effect: SpellEffect, ids: list[str], expr: str,
-             rays: int) -> list[SpellTarget]:  # fmt: skip
+             rays: int, empowered: int = 0) -> list[SpellTarget]:  # fmt: skip
     bonus = me.spell_attack_bonus or 0
     melee = effect.attack == "melee"
     shares = split_darts(rays, ids) if rays > 1 else {ids[0]: 1}
@@ -180,13 +189,14 @@ def _attacks(ctx: CommandContext, me: Character, effect: SpellEffect, ids: list[
         for _ in range(count):
             mode = attack_roll_mode(me.conditions, target.conditions, attacker_exhaustion=me.exhaustion,
                                     within_5_feet=melee)  # fmt: skip
-            roll = dice.roll(f"1d20{bonus:+d}", dc=target.armor_class, advantage=mode)
+            roll = dice.roll_d20(bonus, dc=target.armor_class, advantage=mode, lucky=is_lucky(me))  # Lucky: reroll a 1
             natural = roll.natural or 0
             hit = natural == 20 or (natural != 1 and roll.total >= target.armor_class)
             critical = hit and (natural == 20 or hit_is_critical(target.conditions, within_5_feet=melee))
             rolls.append({**roll.to_dict(), "success": hit, "advantage": mode.name.lower()})
             if hit:
-                damage = dice.roll(expr, critical=critical).total
+                damage = dice.roll(expr, critical=critical).total + empowered  # Empowered Evocation: one roll
+                empowered = 0
                 hits, crit, total = hits + 1, crit or critical, total + damage
                 applied.append(_hp(ctx, tid, -damage, effect.damage_type, effect.name, critical))
         out.append(_target_result(ctx, tid, before, applied, attack_rolls=tuple(rolls), hits=hits, critical=crit,
@@ -203,32 +213,43 @@ def _save_of(who: Character | Creature, ability: str, dc: int) -> tuple[dict[str
     rule = save_roll_modifier(who.conditions, ability, who.exhaustion)
     if rule.auto_fail:
         return None, modifier, False, True
-    roll = dice.roll(f"1d20{modifier:+d}", dc=dc, advantage=rule.mode)
+    roll = dice.roll_d20(modifier, dc=dc, advantage=rule.mode, lucky=is_lucky(who))  # Lucky: a halfling rerolls a 1
     return {**roll.to_dict(), "advantage": rule.mode.name.lower()}, modifier, bool(roll.success), False
 
 
-def _saves(ctx: CommandContext, effect: SpellEffect, ids: list[str], dc: int,
-           damage: dice.DiceRoll) -> list[SpellTarget]:  # fmt: skip
+def _saves(ctx: CommandContext, effect: SpellEffect, ids: list[str], dc: int, total: int,
+           sculpted: frozenset[str] = frozenset(), potent_level: int = 0) -> list[SpellTarget]:  # fmt: skip
+    """Each target saves against one damage total; sculpted creatures succeed and take nothing (Sculpt Spells);
+    a cantrip's successful save halves it with Potent Cantrip (`potent_level`: the Evocation wizard's level)."""
     out = []
     ability = effect.save_ability or "dexterity"
     for tid in dict.fromkeys(ids):
         who = _who(ctx, tid)
+        if tid in sculpted:
+            amount, saved = sculpted_damage(total, True, True)
+            out.append(_target_result(ctx, tid, who.hp, [], saved=saved, sculpted=True, damage=amount))
+            continue
         roll, modifier, saved, auto_fail = _save_of(who, ability, dc)
-        amount = damage.total if not saved else (damage.total // 2 if effect.half_on_save else 0)
+        if effect.level == 0 and potent_level:
+            amount = potent_cantrip_damage(total, saved, potent_level)
+        else:
+            amount = sculpted_damage(total, saved, False, effect.half_on_save)[0]
         applied = [_hp(ctx, tid, -amount, effect.damage_type, effect.name)]
         out.append(_target_result(ctx, tid, who.hp, applied, save_roll=roll, save_modifier=modifier, saved=saved,
                                   auto_fail=auto_fail, damage=amount))  # fmt: skip
     return out
 
 
-def _darts(ctx: CommandContext, effect: SpellEffect, ids: list[str], per_dart: str, darts: int) -> list[SpellTarget]:
+def _darts(ctx: CommandContext, effect: SpellEffect, ids: list[str], per_dart: str, darts: int,
+           empowered: int = 0) -> list[SpellTarget]:  # fmt: skip
     out = []
     for tid, count in split_darts(darts, ids).items():
         before = _who(ctx, tid).hp
         roll = dice.roll(add_dice(*([per_dart] * count)))
-        applied = [_hp(ctx, tid, -roll.total, effect.damage_type, effect.name)]
+        total, empowered = roll.total + empowered, 0  # Empowered Evocation: the first target's roll
+        applied = [_hp(ctx, tid, -total, effect.damage_type, effect.name)]
         out.append(_target_result(ctx, tid, before, applied, darts=count, damage_roll=roll.to_dict(),
-                                  damage=roll.total))  # fmt: skip
+                                  damage=total))  # fmt: skip
     return out
 
 
@@ -266,47 +287,60 @@ def _spend(ctx: CommandContext, cid: str, trial: GameSpellCast) -> dict[str, Any
               "!cast magic missile on goblin 1, goblin 1, goblin 2", "!cast cure wounds on Brom"),
 )  # fmt: skip
 async def cast(ctx: CommandContext, what: str) -> SpellCast:
+    what, sculpt_names = split_sculpt(what)
     name, level, names = parse_cast(what)
     cid, me = ctx.my_character()
     record = await lookup_rules(ctx, "spell", name)
     effect = spell_effect(record)
     spell = effect.name
     ids = _resolve_targets(ctx, cid, names)
+    sculpted = _resolve_targets(ctx, cid, sculpt_names)
     if effect.kind == "heal" and not ids:
         ids = [cid]
     trial = cast_spell(me.model_copy(deep=True), record, level, check_known=False)  # checks only: a copy
+    check_sculpt(me, effect, record, sculpted, trial.slot_level)
+    ids = [*ids, *(t for t in dict.fromkeys(sculpted) if t not in ids)]  # the spared allies are in the area too
     _check_target_count(effect, ids, spell, trial.slot_level)
     spent = _spend(ctx, cid, trial)
     me = ctx.state.characters[cid]
-    slot = spent["slot_level"]
-    modifier = me.modifier(me.spellcasting_ability) if me.spellcasting_ability else 0
-    fields: dict[str, Any] = {}
-    targets: list[SpellTarget] = []
-    if effect.kind == "attack":
-        expr = damage_dice(effect, slot, me.level) or "0"
-        rays = max(1, dart_count(effect, slot))
-        targets = _attacks(ctx, me, effect, ids, expr, rays)
-        fields = {"dice": expr, "attack_bonus": me.spell_attack_bonus}
-    elif effect.kind == "save":
-        expr = damage_dice(effect, slot, me.level) or "0"
-        roll = dice.roll(expr)
-        dc = me.spell_save_dc or 10
-        targets = _saves(ctx, effect, ids, dc, roll)
-        fields = {"dice": expr, "damage_roll": roll.to_dict(), "save_ability": effect.save_ability, "save_dc": dc,
-                  "half_on_save": effect.half_on_save}  # fmt: skip
-    elif effect.kind == "auto":
-        expr = damage_dice(effect, slot, me.level) or "0"
-        targets = _darts(ctx, effect, ids, expr, dart_count(effect, slot))
-        fields = {"dice": expr}
-    elif effect.kind == "heal":
-        expr = healing_dice(effect, slot, modifier) or "0"
-        expr = character_spell_healing(me, expr, slot or effect.level)  # Disciple of Life, Supreme Healing
-        roll = dice.roll(expr)
-        targets = _heals(ctx, effect, ids, max(0, roll.total))
-        fields = {"dice": expr, "damage_roll": roll.to_dict()}
+    fields = _resolve(ctx, cid, me, effect, record, ids, frozenset(sculpted), spent["slot_level"])
+    targets: list[SpellTarget] = fields.pop("targets", [])
+    hostile_down = any((t.dropped or t.dead) and t.id in ctx.state.creatures for t in targets)
+    fields["temp_hp_gained"] = grant_dark_ones_blessing(ctx, cid, me, hostile_down)
     caster = ctx.state.characters[cid]
     return SpellCast(
         caster=caster.name, caster_id=cid, spell=spell, spell_level=effect.level, kind=effect.kind,
         resolved=effect.resolved, damage_type=effect.damage_type, targets=tuple(targets),
         target_names=tuple(_who(ctx, t).name for t in dict.fromkeys(ids)), **spent, **fields,
     )  # fmt: skip
+
+
+def _resolve(ctx: CommandContext, cid: str, me: Character, effect: SpellEffect, record: dict[str, Any],
+             ids: list[str], sculpted: frozenset[str], slot: int | None) -> dict[str, Any]:  # fmt: skip
+    """Roll and apply what the spell does; the result fields (with `targets`)."""
+    modifier = me.modifier(me.spellcasting_ability) if me.spellcasting_ability else 0
+    bonus = empowered_bonus(me, record) if effect.kind in ("attack", "save", "auto") else 0
+    fields: dict[str, Any] = {"empowered": bonus or None}
+    if effect.kind == "attack":
+        expr = damage_dice(effect, slot, me.level) or "0"
+        rays = max(1, dart_count(effect, slot))
+        fields.update(targets=_attacks(ctx, me, effect, ids, expr, rays, bonus), dice=expr,
+                      attack_bonus=me.spell_attack_bonus)  # fmt: skip
+    elif effect.kind == "save":
+        expr = damage_dice(effect, slot, me.level) or "0"
+        roll = dice.roll(expr)
+        dc = me.spell_save_dc or 10
+        potent = evocation_level(me) if evocation_level(me) >= 6 and effect.level == 0 else 0
+        fields.update(targets=_saves(ctx, effect, ids, dc, roll.total + bonus, sculpted, potent), dice=expr,
+                      damage_roll=roll.to_dict(), save_ability=effect.save_ability, save_dc=dc,
+                      half_on_save=effect.half_on_save or bool(potent), potent_cantrip=bool(potent))  # fmt: skip
+    elif effect.kind == "auto":
+        expr = damage_dice(effect, slot, me.level) or "0"
+        fields.update(targets=_darts(ctx, effect, ids, expr, dart_count(effect, slot), bonus), dice=expr)
+    elif effect.kind == "heal":
+        expr = healing_dice(effect, slot, modifier) or "0"
+        expr = character_spell_healing(me, expr, slot or effect.level)  # Disciple of Life, Supreme Healing
+        roll = dice.roll(expr)
+        fields.update(targets=_heals(ctx, effect, ids, max(0, roll.total)), dice=expr, damage_roll=roll.to_dict())
+        fields["blessed_healer"] = blessed_healer_heal(ctx, cid, me, ids, slot or effect.level)
+    return fields

@@ -106,7 +106,9 @@ def _target_line(t: SpellTarget, r: SpellCast) -> str:
         shown = "; ".join(dice_line(a) + (" hit" if a.get("success") else " miss") for a in t.attack_rolls)
         parts.append(f"attack {shown}" + (" (critical!)" if t.critical else ""))
     elif r.kind == "save":
-        if t.auto_fail:
+        if t.sculpted:
+            parts.append("spared by Sculpt Spells (succeeds automatically)")
+        elif t.auto_fail:
             parts.append("fails the save automatically")
         else:
             parts.append(f"save {dice_line(t.save_roll or {})}: {'success' if t.saved else 'failure'}")
@@ -148,7 +150,15 @@ def _cast(r: SpellCast) -> str:
         lines.append(f"Each dart deals {r.dice}{kind}.")
     elif r.kind == "heal":
         lines.append(f"Healing: {dice_line(r.damage_roll or {})}.")
+    if r.empowered:
+        lines.append(f"Empowered Evocation: {signed(r.empowered)} to one damage roll.")
+    if r.potent_cantrip:
+        lines.append("Potent Cantrip: a successful save still takes half.")
     lines += [_target_line(t, r) for t in r.targets]
+    if r.blessed_healer is not None:
+        lines.append(f"Blessed Healer: {r.caster} regains {r.blessed_healer} hit points.")
+    if r.temp_hp_gained:
+        lines.append(f"Dark One's Blessing: {r.caster} gains {r.temp_hp_gained} temporary hit points.")
     if not r.resolved:
         on = f" on {', '.join(r.target_names)}" if r.target_names else ""
         lines.append(f"What {r.spell} does{on} is for the DM to narrate.")

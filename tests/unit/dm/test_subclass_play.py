@@ -175,3 +175,180 @@ async def test_dark_ones_blessing_on_dropping_a_hostile_with_an_attack() -> None
     assert "Dark One's Blessing: Zed gains 6 temporary hit points." in render_text(dropped)
     standing, ctx = await _hit(GameState(characters={"pc-1": warlock}, creatures={"ogre": _ogre()}), "!attack ogre")
     assert standing.temp_hp_gained is None and ctx.state.characters["pc-1"].temp_hp == 0
+
+
+# --- !cast: Sculpt Spells, Potent Cantrip, Empowered Evocation, Blessed Healer, Lucky, Dark One's Blessing --
+
+from dataclasses import dataclass  # noqa: E402
+
+from dm.errors import BadArguments  # noqa: E402
+from dm.commands.spells import SpellCast  # noqa: E402
+from dm.commands.spell_features import split_sculpt  # noqa: E402
+
+# fmt: off
+SPELLS: dict[str, dict[str, Any]] = {s["name"].lower(): s for s in [
+    {'name': 'Fireball', 'level': 3, 'school': 'evocation', 'concentration': False, 'description': "A bright streak flashes from your pointing finger to a point you choose within range and then blossoms with a low roar into an explosion of flame. Each creature in a 20-foot-radius sphere centered on that point must make a Dexterity saving throw. A target takes 8d6 fire damage on a failed save, or half as much damage on a successful one.", 'higher_levels': 'When you cast this spell using a spell slot of 4th level or higher, the damage increases by 1d6 for each slot level above 3rd.', 'classes': ['sorcerer', 'wizard']},
+    {'name': 'Thunderwave', 'level': 1, 'school': 'evocation', 'concentration': False, 'description': "A wave of thunderous force sweeps out from you. Each creature in a 15-foot cube originating from you must make a Constitution saving throw. On a failed save, a creature takes 2d8 thunder damage and is pushed 10 feet away from you. On a successful save, the creature takes half as much damage and isn't pushed.", 'higher_levels': 'When you cast this spell using a spell slot of 2nd level or higher, the damage increases by 1d8 for each slot level above 1st.', 'classes': ['bard', 'druid', 'sorcerer', 'wizard']},
+    {'name': 'Poison Spray', 'level': 0, 'school': 'conjuration', 'concentration': False, 'description': "You extend your hand toward a creature you can see within range and project a puff of noxious gas from your palm. The creature must succeed on a Constitution saving throw or take 1d12 poison damage.\nThis spell's damage increases by 1d12 when you reach 5th level (2d12), 11th level (3d12), and 17th level (4d12).", 'higher_levels': None, 'classes': ['druid', 'sorcerer', 'warlock', 'wizard']},
+    {'name': 'Fire Bolt', 'level': 0, 'school': 'evocation', 'concentration': False, 'description': "You hurl a mote of fire at a creature or object within range. Make a ranged spell attack against the target. On a hit, the target takes 1d10 fire damage. A flammable object hit by this spell ignites if it isn't being worn or carried.\nThis spell's damage increases by 1d10 when you reach 5th level (2d10), 11th level (3d10), and 17th level (4d10).", 'higher_levels': None, 'classes': ['sorcerer', 'wizard']},
+    {'name': 'Magic Missile', 'level': 1, 'school': 'evocation', 'concentration': False, 'description': 'You create three glowing darts of magical force. Each dart hits a creature of your choice that you can see within range. A dart deals 1d4 + 1 force damage to its target. The darts all strike simultaneously, and you can direct them to hit one creature or several.', 'higher_levels': 'When you cast this spell using a spell slot of 2nd level or higher, the spell creates one more dart for each slot level above 1st.', 'classes': ['sorcerer', 'wizard']},
+    {'name': 'Cure Wounds', 'level': 1, 'school': 'evocation', 'concentration': False, 'description': 'A creature you touch regains a number of hit points equal to 1d8 + your spellcasting ability modifier. This spell has no effect on undead or constructs.', 'higher_levels': 'When you cast this spell using a spell slot of 2nd level or higher, the healing increases by 1d8 for each slot level above 1st.', 'classes': ['bard', 'cleric', 'druid', 'paladin', 'ranger']},
+    {'name': 'Eldritch Blast', 'level': 0, 'school': 'evocation', 'concentration': False, 'description': "A beam of crackling energy streaks toward a creature within range. Make a ranged spell attack against the target. On a hit, the target takes 1d10 force damage.", 'higher_levels': None, 'classes': ['warlock']},
+]}
+# fmt: on
+
+
+@dataclass(frozen=True)
+class _Match:
+    record: dict[str, Any]
+
+
+class SpellBook:
+    async def lookup(self, kind: str, name: str) -> _Match:
+        return _Match(dict(SPELLS[name.lower()]))
+
+    async def search(self, text: str, limit: int = 10) -> list[Any]:
+        return []
+
+
+INT_FIRST = {"int": 15, "con": 14, "dex": 13, "wis": 12, "cha": 10, "str": 8}
+WIS_FIRST = {"wis": 15, "con": 14, "str": 13, "dex": 12, "cha": 10, "int": 8}
+
+
+def _table(caster: Character, *allies: Character, ogres: int = 2, hp: int = 59) -> GameState:
+    chars = {c.id: c for c in (caster, *allies) if c.id}
+    ogre_map = {f"ogre-{i}": _ogre(hp, f"ogre-{i}") for i in range(1, ogres + 1)}
+    return GameState(characters=chars, creatures=ogre_map)
+
+
+def _allies() -> list[Character]:
+    return [_pc("Brom", "fighter", ["athletics", "perception"], 1, player=3),
+            _pc("Tova", "fighter", ["athletics", "perception"], 1, player=4),
+            _pc("Kip", "fighter", ["athletics", "perception"], 1, player=5)]  # fmt: skip
+
+
+async def _cast(state: GameState, line: str, seed: int, player: int = 1) -> tuple[SpellCast, CommandContext]:
+    ctx = CommandContext(caller=Caller(player, "p"), channel_id=-1, campaign=CampaignInfo(1, "T", -1), state=state,
+                         rules=SpellBook(), rng=random.Random(seed))  # fmt: skip
+    with seeded(seed):
+        return await run(ctx, line), ctx
+
+
+def test_sculpt_words_split_from_the_targets() -> None:
+    assert split_sculpt("fireball on goblin 1, goblin 2 sculpt Mira, Bram") == (
+        "fireball on goblin 1, goblin 2", ["Mira", "Bram"])
+    assert split_sculpt("thunderwave on ogre sparing Kip and Tova") == ("thunderwave on ogre", ["Kip", "Tova"])
+    assert split_sculpt("fireball on goblin 1") == ("fireball on goblin 1", [])
+
+
+async def test_sculpt_spells_spares_chosen_allies_of_an_evocation() -> None:
+    wizard = _pc("Mira", "wizard", ["arcana", "history"], 5, scores=INT_FIRST)
+    assert wizard.subclass_of("wizard") == "School of Evocation"
+    state = _table(wizard, *_allies())
+    done, ctx = await _cast(state, "!cast fireball on ogre-1, ogre-2 sculpt Brom, Tova", seed=2)
+    spared = {t.name: t for t in done.targets if t.sculpted}
+    assert set(spared) == {"Brom", "Tova"} and all(t.saved and t.damage == 0 for t in spared.values())
+    assert ctx.state.characters["pc-3"].hp == ctx.state.characters["pc-3"].max_hp
+    ogre = next(t for t in done.targets if t.id == "ogre-1")
+    assert ogre.damage in (done.damage_roll["total"], done.damage_roll["total"] // 2)
+    assert ctx.state.creatures["ogre-1"].hp == 59 - ogre.damage_dealt
+    assert "spared by Sculpt Spells" in render_text(done)
+
+
+async def test_sculpt_spells_is_refused_beyond_one_plus_the_spell_level_or_without_the_school() -> None:
+    wizard = _pc("Mira", "wizard", ["arcana", "history"], 5, scores=INT_FIRST)
+    state = _table(wizard, *_allies())
+    with pytest.raises(RulesError, match="at most 2 creatures"):  # Thunderwave at 1st: 1 + 1
+        await _cast(state, "!cast thunderwave on ogre-1 sparing Brom, Tova, Kip", seed=1)
+    done, _ = await _cast(state, "!cast thunderwave at 2 on ogre-1 sparing Brom, Tova, Kip", seed=1)  # 1 + 2
+    assert sum(t.sculpted for t in done.targets) == 3
+    novice = _pc("Mira", "wizard", ["arcana", "history"], 1, scores=INT_FIRST)
+    with pytest.raises(RulesError, match="can't sculpt"):
+        await _cast(_table(novice, *_allies()), "!cast thunderwave on ogre-1 sculpt Brom", seed=1)
+    with pytest.raises(RulesError, match="saving throw"):
+        await _cast(state, "!cast fire bolt on ogre-1 sculpt Brom", seed=1)
+    with pytest.raises(BadArguments):
+        await _cast(state, "!cast thunderwave on ogre-1 sculpt Nobody", seed=1)
+
+
+async def _saved(state: GameState, line: str, want_saved: bool) -> SpellCast:
+    for seed in range(300):
+        done, _ = await _cast(state, line, seed)
+        if done.targets[0].saved is want_saved:
+            return done
+    raise AssertionError("no seed")
+
+
+async def test_potent_cantrip_halves_a_saved_cantrip_from_wizard_6() -> None:
+    for level, half in ((5, False), (6, True)):
+        wizard = _pc("Mira", "wizard", ["arcana", "history"], level, scores=INT_FIRST)
+        done = await _saved(_table(wizard), "!cast poison spray on ogre-1", True)
+        assert done.dice == "2d12" and done.potent_cantrip is half
+        assert done.targets[0].damage == (done.damage_roll["total"] // 2 if half else 0)
+        failed = await _saved(_table(wizard), "!cast poison spray on ogre-1", False)
+        assert failed.targets[0].damage == failed.damage_roll["total"]
+
+
+async def test_empowered_evocation_adds_the_int_modifier_to_one_damage_roll_from_wizard_10() -> None:
+    wizard = _pc("Mira", "wizard", ["arcana", "history"], 10, scores=INT_FIRST)
+    assert wizard.modifier("intelligence") == 3
+    failed = await _saved(_table(wizard), "!cast fireball on ogre-1", False)
+    assert failed.empowered == 3 and failed.targets[0].damage == failed.damage_roll["total"] + 3
+    darts, _ = await _cast(_table(wizard), "!cast magic missile on ogre-1, ogre-2", seed=3)
+    assert [t.damage - t.damage_roll["total"] for t in darts.targets] == [3, 0]
+    assert "Empowered Evocation: +3" in render_text(darts)
+    toxic, _ = await _cast(_table(wizard), "!cast poison spray on ogre-1", seed=3)  # conjuration: nothing
+    assert toxic.empowered is None
+    nine = _pc("Mira", "wizard", ["arcana", "history"], 9, scores=INT_FIRST)
+    assert (await _saved(_table(nine), "!cast fireball on ogre-1", False)).empowered is None
+
+
+async def test_blessed_healer_heals_the_life_cleric_who_heals_another() -> None:
+    for level, gain in ((6, 3), (5, None)):
+        cleric = _pc("Tova", "cleric", ["insight", "medicine"], level, player=1, scores=WIS_FIRST)
+        cleric.hp = 5
+        brom = _allies()[0]
+        brom.hp = 1
+        done, ctx = await _cast(_table(cleric, brom), "!cast cure wounds on Brom", seed=4)
+        assert done.blessed_healer == gain  # 2 + spell level 1
+        assert ctx.state.characters["pc-1"].hp == 5 + (gain or 0)
+    cleric = _pc("Tova", "cleric", ["insight", "medicine"], 6, player=1, scores=WIS_FIRST)
+    cleric.hp = 5
+    own, _ = await _cast(_table(cleric), "!cast cure wounds on me", seed=4)
+    assert own.blessed_healer is None
+    upcast, ctx = await _cast(_table(cleric, _allies()[0]), "!cast cure wounds at 2 on Brom", seed=4)
+    assert upcast.blessed_healer == 4 and "Blessed Healer: Tova regains 4 hit points." in render_text(upcast)
+
+
+async def test_a_halfling_caster_rerolls_a_natural_1_on_a_spell_attack_and_a_halfling_target_on_a_save() -> None:
+    wizard = _pc("Pip", "wizard", ["arcana", "history"], 1, race="halfling", scores=INT_FIRST)
+    rerolled = 0
+    for seed in range(200):
+        done, _ = await _cast(_table(wizard), "!cast fire bolt on ogre-1", seed)
+        faces = done.targets[0].attack_rolls[0]["rolls"]
+        assert "1d20ro1" in done.targets[0].attack_rolls[0]["breakdown"]  # rolled as Lucky
+        rerolled += any(d["value"] == 1 and not d["kept"] for d in faces)
+    assert rerolled > 0
+    caster = _pc("Mira", "wizard", ["arcana", "history"], 5, scores=INT_FIRST)
+    halfling = _pc("Pip", "fighter", ["athletics", "perception"], 1, player=3, race="halfling")
+    halfling.max_hp = 500
+    halfling.hp = 500
+    saves = 0
+    for seed in range(200):
+        done, _ = await _cast(_table(caster, halfling), "!cast thunderwave on Pip", seed)
+        faces = done.targets[0].save_roll["rolls"]
+        assert "1d20ro1" in done.targets[0].save_roll["breakdown"]  # the halfling target's Lucky
+        saves += any(d["value"] == 1 and not d["kept"] for d in faces)
+    assert saves > 0
+
+
+async def test_dark_ones_blessing_on_dropping_a_hostile_with_a_spell() -> None:
+    warlock = _pc("Zed", "warlock", ["arcana", "deception"], 1, scores={"cha": 15, "con": 14, "dex": 13, "str": 12,
+                                                                       "wis": 10, "int": 8})  # fmt: skip
+    for seed in range(300):
+        done, ctx = await _cast(_table(warlock, ogres=1, hp=1), "!cast eldritch blast on ogre-1", seed)
+        if done.targets[0].hits:
+            break
+    assert done.targets[0].dead and done.temp_hp_gained == 3 + 1  # Cha +3, warlock level 1
+    assert ctx.state.characters["pc-1"].temp_hp == 4
+    assert "Dark One's Blessing: Zed gains 4 temporary hit points." in render_text(done)
