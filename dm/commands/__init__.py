@@ -8,7 +8,9 @@ import importlib
 
 __all__ = ["AREA_MODULES", "load_all"]
 
-AREA_MODULES = ("character", "creation", "dice", "combat", "spells", "features", "rules", "campaign", "admin", "system")
+AREA_MODULES = (
+    "character", "creation", "dice", "combat", "spells", "features", "leveling", "rules", "campaign", "admin", "system",
+)  # fmt: skip
 
 
 def load_all() -> None:

@@ -255,7 +255,9 @@ async def attack(ctx: CommandContext, what: str) -> AttackDone:
     )  # fmt: skip
 
 
-def _land_hit(ctx: CommandContext, my_id: str, me: Any, tid: str, target: Any, result: Any, weapon: str) -> dict[str, Any]:
+def _land_hit(
+    ctx: CommandContext, my_id: str, me: Any, tid: str, target: Any, result: Any, weapon: str
+) -> dict[str, Any]:
     """Apply a hit through the engine: the weapon's damage (with Colossus Slayer, same type) in one `HpChange`,
     then a Divine Strike's radiant unless the target already dropped; Dark One's Blessing if a hostile fell."""
     extras = attack_extras(ctx, my_id, me, target, result.damage_type, result.critical)

@@ -73,7 +73,9 @@ def empowered_bonus(me: Character, record: Mapping[str, Any]) -> int:
     return max(0, empowered_evocation_bonus(me.modifier("intelligence"), evocation_level(me), _school(record)))
 
 
-def blessed_healer_heal(ctx: CommandContext, cid: str, me: Character, ids: list[str], slot_level: int | None) -> int | None:
+def blessed_healer_heal(
+    ctx: CommandContext, cid: str, me: Character, ids: list[str], slot_level: int | None
+) -> int | None:
     """Heal the Life cleric 2 + spell level when a 1st-level+ spell healed another creature (through the engine).
 
     Returns the hit points regained, or None when Blessed Healer does not apply.

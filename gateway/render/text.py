@@ -17,7 +17,9 @@ __all__ = ["render_text", "renders", "signed"]
 
 R = TypeVar("R", bound=CommandResult)
 _RENDERERS: dict[type[CommandResult], Callable[[Any], str]] = {}
-_AREA_MODULES = ("text_dice", "text_character", "text_combat", "text_rules", "text_system", "text_features")
+_AREA_MODULES = (
+    "text_dice", "text_character", "text_combat", "text_rules", "text_system", "text_features", "text_leveling",
+)  # fmt: skip
 
 
 def renders(cls: type[R]) -> Callable[[Callable[[R], str]], Callable[[R], str]]:

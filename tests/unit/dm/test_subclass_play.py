@@ -352,3 +352,100 @@ async def test_dark_ones_blessing_on_dropping_a_hostile_with_a_spell() -> None:
     assert done.targets[0].dead and done.temp_hp_gained == 3 + 1  # Cha +3, warlock level 1
     assert ctx.state.characters["pc-1"].temp_hp == 4
     assert "Dark One's Blessing: Zed gains 4 temporary hit points." in render_text(done)
+
+
+# --- !level_up ---------------------------------------------------------------------------------------
+
+from dm.commands.leveling import LevelledUp, parse_level_up  # noqa: E402
+from dm.commands.registry import REGISTRY  # noqa: E402
+
+
+def _with_xp(who: Character, xp: int) -> GameState:
+    who.xp = xp
+    return GameState(characters={"pc-1": who})
+
+
+def test_level_up_is_a_character_command() -> None:
+    spec = REGISTRY.require("level_up")
+    assert spec.area == "character" and spec.needs_character and not spec.owner_only
+    assert REGISTRY.get("levelup") is spec
+
+
+async def test_level_up_with_enough_xp_takes_average_hit_points() -> None:
+    fighter = _pc("Brom", "fighter", ["athletics", "perception"], 1)
+    ctx = _ctx(_with_xp(fighter, 300))
+    done = await run(ctx, "!level_up")
+    assert isinstance(done, LevelledUp) and (done.level, done.class_name, done.class_level) == (2, "Fighter", 2)
+    assert done.hp_gained == 6 + 2 and done.max_hp == 12 + 8  # d10 average 6, Con 14 (+2)
+    assert "Action Surge (one use)" in done.new_features and done.next_xp == 900
+    brom = ctx.state.characters["pc-1"]
+    assert brom.level == 2 and brom.max_hp == 20 and "action_surge" in brom.resources
+    text = render_text(done)
+    assert "reaches character level 2" in text and "Hit points +8 (maximum 20)" in text and "900 XP" in text
+
+
+async def test_level_up_without_the_xp_is_refused_naming_the_xp_needed() -> None:
+    ctx = _ctx(_with_xp(_pc("Brom", "fighter", ["athletics", "perception"], 1), 299))
+    before = ctx.state
+    with pytest.raises(RulesError, match="needs 300 XP for level 2") as refused:
+        await run(ctx, "!level_up")
+    assert "nothing was changed" in str(refused.value).lower() and ctx.state == before
+
+
+async def test_level_up_into_another_class_checks_the_multiclass_prerequisites() -> None:
+    ctx = _ctx(_with_xp(_pc("Brom", "fighter", ["athletics", "perception"], 1), 300))
+    before = ctx.state
+    with pytest.raises(RulesError, match="(?i)intelligence") as refused:  # Int 8: a wizard needs 13
+        await run(ctx, "!level_up wizard")
+    assert "nothing was changed" in str(refused.value).lower() and ctx.state == before
+    smart = _pc("Brom", "fighter", ["athletics", "perception"], 1, scores={"str": 15, "int": 14, "con": 13, "dex": 12,
+                                                                          "wis": 10, "cha": 8})  # fmt: skip
+    ctx = _ctx(_with_xp(smart, 300))
+    done = await run(ctx, "!level_up wizard")
+    assert done.multiclass and (done.class_name, done.class_level, done.level) == ("Wizard", 1, 2)
+    assert done.hp_gained == 4 + 2  # d6 average 4, Con 13 + 1 (human) = 14: +2
+    assert ctx.state.characters["pc-1"].class_level("wizard") == 1
+    assert "takes a first level of Wizard" in render_text(done)
+
+
+async def test_a_druid_2_chooses_the_land_or_gets_a_default_and_is_told() -> None:
+    druid = _pc("Fen", "druid", ["nature", "insight"], 1, scores=WIS_FIRST)
+    ctx = _ctx(_with_xp(druid, 300))
+    done = await run(ctx, "!level_up druid land=arctic")
+    assert done.subclass == "Circle of the Land" and done.choices == {"land": "arctic"} and done.defaulted == ()
+    assert ctx.state.characters["pc-1"].choices["land"] == "arctic"
+    ctx = _ctx(_with_xp(_pc("Fen", "druid", ["nature", "insight"], 1, scores=WIS_FIRST), 300))
+    plain = await run(ctx, "!level_up")
+    assert plain.choices == {"land": "forest"} and plain.defaulted == ("land",)
+    assert "Land: forest (chosen for you; name another with land=...)" in render_text(plain)
+
+
+async def test_a_ranger_3_gets_hunters_prey_from_the_command() -> None:
+    ranger = _pc("Wren", "ranger", ["perception", "stealth", "survival"], 2)
+    ctx = _ctx(_with_xp(ranger, 900))
+    done = await run(ctx, "!level_up ranger hunter prey=horde_breaker")
+    assert done.subclass == "Hunter" and ctx.state.characters["pc-1"].choices["hunter's prey"] == "horde breaker"
+
+
+@pytest.mark.parametrize("line", ["!level_up wizzard", "!level_up druid colour=red", "!level_up druid land="])
+async def test_level_up_refuses_bad_arguments(line: str) -> None:
+    ctx = _ctx(_with_xp(_pc("Fen", "druid", ["nature", "insight"], 1), 300))
+    with pytest.raises(BadArguments):
+        await run(ctx, line)
+
+
+async def test_level_up_refuses_an_unknown_land_or_subclass() -> None:
+    ctx = _ctx(_with_xp(_pc("Fen", "druid", ["nature", "insight"], 1), 300))
+    before = ctx.state
+    with pytest.raises(RulesError, match="not an option for land"):
+        await run(ctx, "!level_up land=moon")
+    with pytest.raises(RulesError, match="Circle of the Land"):
+        await run(ctx, "!level_up druid moon")
+    assert ctx.state == before
+
+
+def test_parse_level_up() -> None:
+    assert parse_level_up("wizard evocation") == ("wizard", "evocation", {}, [])
+    assert parse_level_up("ranger prey=colossus_slayer skill=stealth") == (
+        "ranger", None, {"hunter's prey": "colossus slayer"}, ["stealth"])
+    assert parse_level_up(None) == (None, None, {}, [])
