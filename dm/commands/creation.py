@@ -292,6 +292,8 @@ def quick_draft(text: str, taken: Iterable[str] = ()) -> Draft:
     if race.skill_choices:
         d.extra_skills = [s for s in DEFAULT_EXTRA_SKILLS if s in extra_skill_options(d)][: race.skill_choices]
     d.equipment = [0] * len(info.starting_equipment)
+    if info.key == "sorcerer":
+        d.dragon_ancestor = "red"  # Draconic Bloodline's Dragon Ancestor: red (fire), the classic
     return d
 
 

@@ -22,6 +22,7 @@ from game.creation import standard_array as standard_array_scores
 from game.equipment import WEAPONS
 from game.errors import RulesError
 from game.races import RACES, Race, get_race
+from game.subclass_rules import DRAGON_ANCESTRY
 
 __all__ = [
     "PRIORITIES",
@@ -120,6 +121,7 @@ class Draft:
     equipment: list[int] = field(default_factory=list)
     pick_slots: list[tuple[str, int]] = field(default_factory=list)  # ("any martial weapon", 2) of chosen options
     picks: list[str] = field(default_factory=list)
+    dragon_ancestor: str | None = None  # a sorcerer's Draconic Bloodline (SRD "Dragon Ancestor")
     name: str | None = None
     answered: int = 0
 
@@ -151,6 +153,8 @@ def next_step(d: Draft) -> str | None:
         return "skills"
     if race.skill_choices and d.extra_skills is None:
         return "extra_skills"
+    if d.class_info.key == "sorcerer" and d.dragon_ancestor is None:
+        return "dragon_ancestor"
     if len(d.picks) < len(d.pick_slots):
         return "equipment_pick"
     if len(d.equipment) < len(d.class_info.starting_equipment):
@@ -234,6 +238,9 @@ def choices_for(d: Draft, step: str) -> tuple[list[Choice], int]:
         return [Choice(value=chr(ord("a") + i), label=_item_label(option)) for i, option in enumerate(line)], 1
     if step == "equipment_pick":
         return _pick_choices(d.pick_slots[len(d.picks)][0]), 1
+    if step == "dragon_ancestor":
+        return [Choice(value=colour, label=f"{colour.capitalize()} dragon", description=f"{kind} damage")
+                for colour, kind in DRAGON_ANCESTRY.items()], 1  # fmt: skip
     return [], 0
 
 
@@ -247,6 +254,8 @@ def question_text(d: Draft, step: str) -> str:
         return f"{how} on STR, DEX, CON, INT, WIS, CHA (or take the recommended ones)."
     if step == "equipment":
         return f"Starting equipment, choice {len(d.equipment) + 1}: which do you take?"
+    if step == "dragon_ancestor":
+        return "Draconic Bloodline: which kind of dragon is your ancestor?"
     if step == "equipment_pick":
         slot, qty = d.pick_slots[len(d.picks)]
         return f"Which {slot[4:]}?" + (f" (you get {qty})" if qty > 1 else "")
@@ -276,6 +285,8 @@ def so_far(d: Draft) -> dict[str, str]:
         out["scores"] = " ".join(f"{a[:3].upper()} {d.scores[a]}" for a in ABILITIES)
     if d.skills:
         out["skills"] = ", ".join(skill_label(s) for s in [*d.skills, *(d.extra_skills or ())])
+    if d.dragon_ancestor:
+        out["dragon ancestor"] = d.dragon_ancestor.capitalize()
     return {k: v for k, v in out.items() if v}
 
 
@@ -475,6 +486,8 @@ def apply_answer(d: Draft, step: str, answer: str, taken: Iterable[str] = ()) ->
         elif step == "equipment_pick":
             label = next(c.label for c in choices if c.value == values[0])
             d.picks.append(label)
+        elif step == "dragon_ancestor":
+            d.dragon_ancestor = values[0]
     d.answered += 1
 
 
@@ -491,4 +504,5 @@ def build(d: Draft, player_id: int) -> Character:
         d.name or "", d.race or "", d.class_name or "", AbilityScores(**(d.scores or {})),
         [*(d.skills or ()), *(d.extra_skills or ())], subrace=d.subrace, player_id=player_id,
         bonus_choices=d.bonus or (), equipment_choices=d.equipment or None, equipment_picks=d.picks or None,
+        choices={"dragon ancestor": d.dragon_ancestor} if d.dragon_ancestor else None,
     )  # fmt: skip

@@ -449,3 +449,42 @@ def test_parse_level_up() -> None:
     assert parse_level_up("ranger prey=colossus_slayer skill=stealth") == (
         "ranger", None, {"hunter's prey": "colossus slayer"}, ["stealth"])
     assert parse_level_up(None) == (None, None, {}, [])
+
+
+# --- creation: the Draconic Bloodline's dragon ancestor --------------------------------------------------
+
+from dm.commands.creation import CharacterCreated, CreationStep  # noqa: E402
+
+
+async def test_the_guided_flow_asks_a_sorcerer_for_the_dragon_ancestor() -> None:
+    ctx = CommandContext(Caller(7, "p7"), 1, CampaignInfo(1, "Keep", 1), GameState())
+    step = await run(ctx, "!create_character")
+    answers = {"race": "human", "class": "sorcerer", "method": "standard", "scores": "recommended",
+               "skills": "arcana, insight", "equipment": "a", "name": "Vyra"}  # fmt: skip
+    asked = None
+    for _ in range(20):
+        assert isinstance(step, CreationStep) and not step.problem, step
+        if step.step == "dragon_ancestor":
+            asked = step
+            assert len(step.choices) == 10 and "dragon is your ancestor" in step.question
+            text = "blue"
+        else:
+            text = answers.get(step.step, "1")
+        step = await run(ctx, f"!choose {text}")
+        if isinstance(step, CharacterCreated):
+            break
+    assert asked is not None and isinstance(step, CharacterCreated)
+    vyra = ctx.state.characters["pc-7"]
+    assert vyra.subclass == "Draconic Bloodline" and vyra.choices["dragon ancestor"] == "blue"
+    assert "Draconic" in vyra.proficiencies.languages
+
+
+async def test_the_quick_form_gives_a_sorcerer_a_red_dragon_ancestor() -> None:
+    ctx = CommandContext(Caller(8, "p8"), 1, CampaignInfo(1, "Keep", 1), GameState())
+    done = await run(ctx, "!create_character Ember human sorcerer")
+    assert isinstance(done, CharacterCreated)
+    ember = ctx.state.characters["pc-8"]
+    assert ember.choices["dragon ancestor"] == "red" and ember.subclass == "Draconic Bloodline"
+    fighter = CommandContext(Caller(9, "p9"), 1, CampaignInfo(1, "Keep", 1), GameState())
+    await run(fighter, "!create_character Brom human fighter")
+    assert "dragon ancestor" not in fighter.state.characters["pc-9"].choices
