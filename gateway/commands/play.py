@@ -94,10 +94,9 @@ async def _campaign(db: Any, name: str | None) -> Any:
 async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
     from gateway.console import BANNER, ConsoleGame, Transcript
     from gateway.database import open_database
+    from gateway.settings import get_settings
     from gateway.wiring import open_table
     from persistence.play_state import PlayStateRepository, console_channel_id
-
-    from gateway.settings import get_settings
 
     settings = get_settings()
     async with open_database(settings) as db:
