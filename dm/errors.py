@@ -81,6 +81,8 @@ class NoCampaign(CommandError):
 
 
 class Unavailable(CommandError):
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what} is not available right now; nothing was changed.")
+    def __init__(self, what: str, reason: str | None = None) -> None:
+        why = f": {reason}" if reason else " right now"
+        super().__init__(f"{what} is not available{why}; nothing was changed.")
         self.what = what
+        self.reason = reason

@@ -92,6 +92,7 @@ class Table:
     store: PlayStore
     messages: Any  # persistence.interfaces.MessageStore
     rules: Any = None
+    rules_off: str | None = None  # why `rules` is None, for the player ("switched off with --no-rules")
     services: TableServices | None = None
     owner_id: int | None = None
     narrator: Narrator | None = None
@@ -222,6 +223,7 @@ class Table:
             campaign=loaded.campaign if loaded else None,
             state=state,
             rules=self.rules,
+            rules_off=self.rules_off,
             services=self.services,
             rng=random.Random(seed),
             player_names=dict(self._names),

@@ -57,6 +57,7 @@ class CommandContext:
     campaign: CampaignInfo | None
     state: GameState
     rules: Any = None  # persistence.interfaces.RulesSource, when the SRD database is open
+    rules_off: str | None = None  # why there is no rules library ("switched off with --no-rules"), if known
     services: TableServices | None = None
     rng: random.Random = field(default_factory=random.Random)
     command: str = ""

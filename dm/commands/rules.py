@@ -35,7 +35,7 @@ class RulesSearchResult(CommandResult):
 
 def _book(ctx: CommandContext) -> Any:
     if ctx.rules is None:
-        raise Unavailable("The rules library (the SRD database)")
+        raise Unavailable("The rules library (the SRD database)", ctx.rules_off)
     return ctx.rules
 
 

@@ -106,6 +106,8 @@ async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
         store = PlayStateRepository(db)
         await store.bind_channel(campaign.id, channel)
         table = await open_table(settings, db, seed=args.seed, rules=rules)
+        if args.no_rules:
+            table.rules_off = "it is switched off in this game (--no-rules)"
         transcript = Transcript.open(args.transcript) if args.transcript else None
         try:
             game = ConsoleGame(table, channel, owner=args.owner, transcript=transcript)

@@ -61,3 +61,16 @@ async def test_checks_by_name_are_still_checks(line: str) -> None:
 async def test_words_without_valid_dice_are_still_refused(line: str) -> None:
     with pytest.raises((DiceError, BadArguments)):
         await run(line)
+
+
+async def test_rules_switched_off_says_so_not_that_the_database_is_down() -> None:
+    from dm.commands.context import Caller, CommandContext
+    from dm.commands.rules import rules_command
+    from dm.errors import Unavailable
+    from game.effects import GameState
+
+    ctx = CommandContext(caller=Caller(1, "mira"), channel_id=1, campaign=None, state=GameState(),
+                         rules_off="it is switched off in this game (--no-rules)")  # fmt: skip
+    with pytest.raises(Unavailable) as refused:
+        await rules_command(ctx, "spell fireball")
+    assert "--no-rules" in refused.value.user_message and "right now" not in refused.value.user_message
