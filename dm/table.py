@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import random
 import uuid
@@ -169,6 +170,18 @@ class Table:
         loaded = await self._load(message.channel_id)
         before = loaded.state if loaded else GameState()
         ctx = self._context(message, loaded, before)
+        kept = copy.deepcopy(ctx.scratch)  # a refused or unsaved command leaves the scratch memory as it was
+        try:
+            result = await self._answer(ctx, name, raw, before, kept)
+            await self._save(message, loaded, before, ctx, result)
+        except BaseException:
+            _restore(ctx.scratch, kept)  # a stale or failed save: the retry starts from the same memory
+            raise
+        return TableReply(result.reply_kind, result)
+
+    async def _answer(
+        self, ctx: CommandContext, name: str, raw: str, before: GameState, kept: dict[str, Any]
+    ) -> CommandResult:
         try:
             invocation = self._invocation(name, raw)
             ctx.command = invocation.spec.name
@@ -179,6 +192,7 @@ class Table:
             result = Refusal(command=name, reason=exc.user_message, error=type(exc).__name__,
                              denial=isinstance(exc, NotYourTurn))  # fmt: skip
             ctx.state = before
+            _restore(ctx.scratch, kept)
         except Exception as exc:  # noqa: BLE001 - a player must never see a traceback; the log keeps it
             user_message = getattr(exc, "user_message", None)
             if user_message is None:
@@ -187,8 +201,8 @@ class Table:
                 user_message = f"Something went wrong running !{name}; nothing was changed (error id {error_id})."
             result = Refusal(command=name, reason=user_message, error=type(exc).__name__)
             ctx.state = before
-        await self._save(message, loaded, before, ctx, result)
-        return TableReply(result.reply_kind, result)
+            _restore(ctx.scratch, kept)
+        return result
 
     def _invocation(self, name: str, raw: str) -> Invocation:
         spec = self.registry.get(name)
@@ -264,6 +278,7 @@ class Table:
             version = await self.store.save(
                 loaded.campaign.id, expected_version=loaded.version, before=before.to_dict(), after=after.to_dict(),
                 channel_id=message.channel_id, message_ids=[message.message_id], result=result.dump(),
+                verify_version=True,  # a read on a stale cache is refused too: the retry answers from fresh state
             )  # fmt: skip
         except BaseException:
             self._cache.pop(message.channel_id, None)  # reload from the database next time
@@ -285,10 +300,15 @@ class Table:
         return message.author_id in drafts
 
     async def _talk(self, message: PlayerMessage) -> list[TableReply]:
-        await self.messages.record(
+        recorded = await self.messages.record(
             channel_id=message.channel_id, message_id=message.message_id, author_id=message.author_id,
             content=message.text, author_name=message.author_name,
         )  # fmt: skip
+        if not recorded.new and recorded.message.processed:  # redelivered and answered: replay, no second turn
+            if recorded.result:  # it was answered as a command (a guided-creation answer)
+                stored = load_result(recorded.result)
+                return [TableReply(stored.reply_kind, stored, replayed=True)]
+            return [TableReply("narrative", text=recorded.reply or "", replayed=True)]
         if self.narrator is not None:
             return await self.narrator.narrate(self, [message])
         return [TableReply("narrative", text=(
@@ -296,3 +316,7 @@ class Table:
             "Commands work now: try !help."
         ))]  # fmt: skip
 
+
+def _restore(scratch: dict[str, Any], kept: dict[str, Any]) -> None:
+    scratch.clear()
+    scratch.update(kept)

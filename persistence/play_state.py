@@ -11,6 +11,7 @@ either wholly there or not at all.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -184,11 +185,14 @@ class PlayStateRepository:
         message_ids: Sequence[int] = (),
         result: Mapping[str, Any] | None = None,
         turn: TurnRecord | None = None,
+        verify_version: bool = False,
     ) -> int:
         """Write what changed between `before` and `after`, record the command result or the DM turn,
         and mark `message_ids` processed — all in one transaction. Returns the state version after it.
 
         `campaign_id` None: a command answered outside any campaign (only its message is marked).
+        `verify_version`: refuse a save that changes nothing too when the campaign moved on since
+        `expected_version` (the answer was computed on a stale copy; the version is not bumped).
 
         Raises:
             StaleState: someone saved this campaign since `expected_version` was read (nothing written).
@@ -212,6 +216,10 @@ class PlayStateRepository:
                     raise StaleState(campaign_id, expected_version)
                 version = int(row["state_version"])
                 await _StateWriter(conn, campaign_id).write(before, after)
+            elif verify_version and campaign_id is not None:
+                row = await _one(conn, "SELECT state_version FROM campaigns WHERE id = %s FOR SHARE", (campaign_id,))
+                if row is None or int(row["state_version"]) != expected_version:
+                    raise StaleState(campaign_id, expected_version)
             fault_point("after_state_write")
             turn_id = None
             if turn is not None and campaign_id is not None:
@@ -342,8 +350,11 @@ class _StateWriter:
         for order, c in enumerate(combat.get("combatants", [])):
             who = after.get("characters", {}).get(c["id"]) or after.get("creatures", {}).get(c["id"]) or {}
             name = c["name"]
-            while name.lower() in used:  # the table keeps names unique per fight
-                name = f"{name} ({c['id']})"[:100]
+            for n in itertools.count(1):  # the table keeps names unique per fight (and short enough)
+                if name.lower() not in used:
+                    break
+                suffix = f" ({c['id']})" if n == 1 else f" ({n})"
+                name = c["name"][: max(1, 100 - len(suffix))] + suffix
             used.add(name.lower())
             link = "characters" if c["id"] in after.get("characters", {}) else "creatures"
             ref = await _one(self._conn, f"SELECT id FROM {link} WHERE campaign_id = %s AND key = %s",  # noqa: S608
@@ -386,6 +397,19 @@ class _StateWriter:
             )
         for key, npc in after.items():
             if before.get(key) == npc:
+                continue
+            matched = await _one(  # the campaign's own NPC ("Osric Tallow") whatever case the game gave it
+                self._conn,
+                """
+                UPDATE npcs SET met = true, alive = %s,
+                    description = CASE WHEN description = '' THEN %s ELSE description END
+                WHERE id = (SELECT id FROM npcs WHERE campaign_id = %s AND lower(name) = lower(%s)
+                            ORDER BY (name = %s) DESC, id LIMIT 1)
+                RETURNING id
+                """,
+                (npc.get("alive", True), npc.get("description", ""), self._cid, npc["name"], npc["name"]),
+            )
+            if matched is not None:
                 continue
             await self._conn.execute(
                 """
