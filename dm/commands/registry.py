@@ -189,17 +189,19 @@ def split_command(text: str) -> tuple[str, str] | None:
     text = text.strip()
     if not text.startswith("!") or len(text) < 2 or text[1].isspace() or text[1] == "!":
         return None
-    name, _, rest = text[1:].partition(" ")
-    return name.strip(), rest.strip()
+    name, *rest = text[1:].split(None, 1)  # the name ends at any whitespace ("!roll\n1d20" from a chat box)
+    return name, rest[0].strip() if rest else ""
 
 
-def _tokens(raw: str, usage: str) -> list[str]:
+def _first_token(raw: str, usage: str) -> tuple[str | None, str]:
+    """The first token of `raw` and the rest of it exactly as typed (a TEXT argument takes that rest)."""
     try:
         lexer = shlex.shlex(raw, posix=True)
         lexer.whitespace_split = True
         lexer.quotes = '"'  # apostrophes belong to words ("thieves' tools", "Sir Bob's")
         lexer.commenters = ""
-        return list(lexer)
+        token = lexer.get_token()
+        return token, lexer.instream.read().strip()
     except ValueError:
         raise BadArguments("A quotation mark is not closed.", usage) from None
 
@@ -248,14 +250,14 @@ def bind_arguments(spec: CommandSpec, raw: str) -> dict[str, Any]:
             bound[arg.name] = rest or arg.default
             rest = ""
             continue
-        tokens = _tokens(rest, usage) if rest else []
-        if not tokens:
+        token, after = _first_token(rest, usage) if rest else (None, "")
+        if token is None:
             if arg.required:
                 raise BadArguments(f"{arg.name.upper()} is missing.", usage)
             bound[arg.name] = arg.default
             continue
-        bound[arg.name] = _bind_one(arg, tokens[0], usage)
-        rest = " ".join(f'"{t}"' if " " in t else t for t in tokens[1:])
+        bound[arg.name] = _bind_one(arg, token, usage)
+        rest = after
     if rest:
         raise BadArguments(f"I don't know what to do with {rest!r}.", usage)
     return bound
