@@ -27,7 +27,7 @@ from dm.errors import CommandError, OwnerOnly, UnknownCommand
 from game.dice import seeded
 from game.effects import GameState
 from game.errors import GameError, NotYourTurn
-from persistence.errors import DuplicateMessage, StaleState
+from persistence.errors import DuplicateMessage, StaleState, UnknownCampaign
 
 __all__ = ["PlayerMessage", "Table", "TableReply", "Narrator", "PlayStore"]
 
@@ -65,6 +65,8 @@ class PlayStore(Protocol):
     async def load(self, campaign_id: int) -> Any: ...
 
     async def save(self, campaign_id: int, **kwargs: Any) -> int: ...
+
+    async def version(self, campaign_id: int) -> int: ...
 
 
 class Narrator(Protocol):
@@ -114,6 +116,8 @@ class Table:
         """Answer one message (see the module docstring). Never raises for anything a player typed."""
         self._names[message.author_id] = message.author_name
         text = message.text.strip()
+        if not text:  # an attachment alone, a bare "name:" console line: nothing to answer or to keep pending
+            return []
         if len(text) > MAX_MESSAGE_LENGTH:
             return [TableReply("error", Refusal(reason=f"That message is too long ({len(text)} characters; "
                                                       f"the limit is {MAX_MESSAGE_LENGTH})."))]
@@ -253,8 +257,11 @@ class Table:
 
     async def _load(self, channel_id: int) -> _Loaded | None:
         cached = self._cache.get(channel_id)
-        if cached is not None:
-            return cached
+        if cached is not None:  # another process may have saved since: one cheap version read tells
+            with contextlib.suppress(UnknownCampaign):
+                if await self.store.version(cached.campaign.id) == cached.version:
+                    return cached
+            self._cache.pop(channel_id, None)
         ref = await self.store.campaign_for_channel(channel_id)
         if ref is None:
             return None
@@ -278,7 +285,6 @@ class Table:
             version = await self.store.save(
                 loaded.campaign.id, expected_version=loaded.version, before=before.to_dict(), after=after.to_dict(),
                 channel_id=message.channel_id, message_ids=[message.message_id], result=result.dump(),
-                verify_version=True,  # a read on a stale cache is refused too: the retry answers from fresh state
             )  # fmt: skip
         except BaseException:
             self._cache.pop(message.channel_id, None)  # reload from the database next time

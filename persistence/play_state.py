@@ -185,14 +185,11 @@ class PlayStateRepository:
         message_ids: Sequence[int] = (),
         result: Mapping[str, Any] | None = None,
         turn: TurnRecord | None = None,
-        verify_version: bool = False,
     ) -> int:
         """Write what changed between `before` and `after`, record the command result or the DM turn,
         and mark `message_ids` processed — all in one transaction. Returns the state version after it.
 
         `campaign_id` None: a command answered outside any campaign (only its message is marked).
-        `verify_version`: refuse a save that changes nothing too when the campaign moved on since
-        `expected_version` (the answer was computed on a stale copy; the version is not bumped).
 
         Raises:
             StaleState: someone saved this campaign since `expected_version` was read (nothing written).
@@ -216,10 +213,6 @@ class PlayStateRepository:
                     raise StaleState(campaign_id, expected_version)
                 version = int(row["state_version"])
                 await _StateWriter(conn, campaign_id).write(before, after)
-            elif verify_version and campaign_id is not None:
-                row = await _one(conn, "SELECT state_version FROM campaigns WHERE id = %s FOR SHARE", (campaign_id,))
-                if row is None or int(row["state_version"]) != expected_version:
-                    raise StaleState(campaign_id, expected_version)
             fault_point("after_state_write")
             turn_id = None
             if turn is not None and campaign_id is not None:

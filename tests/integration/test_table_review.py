@@ -87,12 +87,55 @@ async def test_a_stale_writer_reruns_on_fresh_state(keep: _Keep) -> None:
     assert keep.a.state_of(keep.channel).characters["pc-11"].hp == full - 5  # type: ignore[union-attr]
 
 
+async def _racing_writer(keep: _Keep, command: Any, hp: int | None = None) -> Any:
+    """Run `command` (a coroutine) while another process saves the campaign between the table's read and
+    its write: the table's save meets a newer version (StaleState) and must rerun on the fresh state."""
+    async with keep.db.transaction() as conn:  # type: ignore[attr-defined]
+        await conn.execute("SELECT 1 FROM campaigns WHERE id = %s FOR UPDATE", (keep.campaign_id,))
+        if hp is not None:
+            await conn.execute(
+                "UPDATE characters SET hit_points = %s, sheet = jsonb_set(sheet, '{hp}', to_jsonb(%s::int)) "
+                "WHERE campaign_id = %s AND key = 'pc-11'",
+                (hp, hp, keep.campaign_id),
+            )
+        await conn.execute("UPDATE campaigns SET state_version = state_version + 1 WHERE id = %s",
+                           (keep.campaign_id,))  # fmt: skip
+        task = asyncio.create_task(command)
+        await asyncio.sleep(0.8)  # the table reads the old version, runs, and waits on our row lock
+        assert not task.done()
+    return await asyncio.wait_for(task, timeout=20)
+
+
+async def test_a_writer_that_loses_the_race_reruns_on_the_fresh_state(keep: _Keep) -> None:
+    await keep.a.handle(keep.msg(BROM, "!my_sheet"))
+    full = await keep.hp()
+    reply = await _racing_writer(keep, keep.a.handle(keep.msg(OWNER, "!hp Brom -2")), hp=full - 3)
+    assert reply[0].kind == "command_result", reply[0].result
+    assert await keep.hp() == full - 5  # the retry ran on the other process's state, not the cached one
+    assert keep.a.state_of(keep.channel).characters["pc-11"].hp == full - 5  # type: ignore[union-attr]
+
+
+async def _to_name_step(keep: _Keep, player: int) -> None:
+    reply = await keep.a.handle(keep.msg(player, "!create_character"))
+    for _ in range(20):
+        step = reply[0].result
+        assert step is not None and step.type == "creation_step", step
+        if step.step == "name":
+            return
+        if step.choices:
+            answer = ", ".join(str(i + 1) for i in range(step.pick))
+        else:
+            answer = step.example
+        reply = await keep.a.handle(keep.msg(player, f"!choose {answer}"))
+    raise AssertionError("the guided creation never asked for a name")
+
+
 async def test_a_retried_command_does_not_see_its_first_attempts_scratch_changes(keep: _Keep) -> None:
-    started = await keep.a.handle(keep.msg(22, "!create_character"))
-    assert started[0].kind == "command_result"
-    await keep.b.handle(keep.msg(OWNER, "!hp Brom -1"))  # a's cache is now stale
-    cancelled = await keep.a.handle(keep.msg(22, "!create_character cancel"))
-    assert cancelled[0].kind == "command_result", cancelled[0].result
+    await _to_name_step(keep, 22)
+    reply = await _racing_writer(keep, keep.a.handle(keep.msg(22, "!choose Ayla")))
+    assert reply[0].result is not None and reply[0].result.type == "character_created", reply[0].result
+    state = GameState.from_dict((await keep.repo.load(keep.campaign_id)).state)
+    assert any(c.name == "Ayla" for c in state.characters.values())
 
 
 # --- exactly once ------------------------------------------------------------------------------------
@@ -163,6 +206,11 @@ async def test_a_command_on_an_unbound_channel_is_marked_answered_and_replays(ke
     assert again[0].replayed and again[0].result == first[0].result
     stored = await MessageLog(keep.db).get(message.message_id)
     assert stored is not None and stored.processed and stored.campaign_id is None
+
+
+async def test_a_blank_message_is_not_kept_pending_for_the_dm(keep: _Keep) -> None:
+    assert await keep.a.handle(keep.msg(BROM, "   ")) == []
+    assert await MessageLog(keep.db).pending(keep.channel) == []
 
 
 # --- the state diff writer -------------------------------------------------------------------------
