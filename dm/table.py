@@ -154,13 +154,15 @@ class Table:
             stored = load_result(recorded.result) if recorded.result else Info(lines=("(already answered)",))
             log.info("command replayed", extra={"message_id": message.message_id, "command": name})
             return TableReply(stored.reply_kind, stored, replayed=True)
-        for attempt in range(2):
+        for attempt in range(3):
             try:
+                if attempt == 2:  # stale twice: answer with a refusal, so the message is neither pending nor lost
+                    refusal = Refusal(command=name, reason=StaleState(0, 0).user_message, error="StaleState")
+                    await self.messages_processed(message, None, refusal)
+                    return TableReply(refusal.reply_kind, refusal)
                 return await self._run(message, name, raw)
             except StaleState:
                 self._cache.pop(message.channel_id, None)
-                if attempt:
-                    raise
             except DuplicateMessage:  # answered by another worker meanwhile: replay that answer
                 again = await self.messages.record(
                     channel_id=message.channel_id, message_id=message.message_id, author_id=message.author_id,

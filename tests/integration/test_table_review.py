@@ -115,6 +115,39 @@ async def test_a_writer_that_loses_the_race_reruns_on_the_fresh_state(keep: _Kee
     assert keep.a.state_of(keep.channel).characters["pc-11"].hp == full - 5  # type: ignore[union-attr]
 
 
+async def _hold_campaign(keep: _Keep, locked: asyncio.Event, release: asyncio.Event) -> None:
+    async with keep.db.transaction() as conn:  # type: ignore[attr-defined]
+        await conn.execute("SELECT 1 FROM campaigns WHERE id = %s FOR UPDATE", (keep.campaign_id,))
+        locked.set()
+        await conn.execute("UPDATE campaigns SET state_version = state_version + 1 WHERE id = %s",
+                           (keep.campaign_id,))  # fmt: skip
+        await release.wait()
+
+
+async def test_a_command_stale_twice_is_refused_answered_and_not_left_pending(keep: _Keep) -> None:
+    await keep.a.handle(keep.msg(BROM, "!my_sheet"))
+    full = await keep.hp()
+    events = [asyncio.Event() for _ in range(4)]
+    first = asyncio.create_task(_hold_campaign(keep, events[0], events[1]))
+    await events[0].wait()
+    message = keep.msg(OWNER, "!hp Brom -2")
+    task = asyncio.create_task(keep.a.handle(message))
+    await asyncio.sleep(0.6)  # the table's save waits on the first writer's lock
+    second = asyncio.create_task(_hold_campaign(keep, events[2], events[3]))  # queued behind it
+    await asyncio.sleep(0.3)
+    events[1].set()  # the first writer commits: the table's save is stale; the second writer takes the row
+    await asyncio.wait_for(events[2].wait(), timeout=10)
+    await asyncio.sleep(0.6)  # the retry runs and waits on the second writer
+    events[3].set()
+    await asyncio.gather(first, second)
+    reply = await asyncio.wait_for(task, timeout=20)
+    assert isinstance(reply[0].result, Refusal) and reply[0].result.error == "StaleState"
+    assert await keep.hp() == full
+    assert await MessageLog(keep.db).pending(keep.channel) == []
+    again = await keep.b.handle(message)
+    assert again[0].replayed and again[0].result == reply[0].result
+
+
 async def _to_name_step(keep: _Keep, player: int) -> None:
     reply = await keep.a.handle(keep.msg(player, "!create_character"))
     for _ in range(20):
