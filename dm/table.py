@@ -318,7 +318,14 @@ class Table:
                 return [TableReply(stored.reply_kind, stored, replayed=True)]
             return [TableReply("narrative", text=recorded.reply or "", replayed=True)]
         if self.narrator is not None:
-            return await self.narrator.narrate(self, [message])
+            try:
+                return await self.narrator.narrate(self, [message])
+            except DuplicateMessage:  # another worker answered this message meanwhile: replay its answer
+                again = await self.messages.record(
+                    channel_id=message.channel_id, message_id=message.message_id, author_id=message.author_id,
+                    content=message.text, author_name=message.author_name,
+                )  # fmt: skip
+                return [TableReply("narrative", text=again.reply or "", replayed=True)]
         return [TableReply("narrative", text=(
             "The storyteller is not at the table yet; your words are kept for when they arrive. "
             "Commands work now: try !help."

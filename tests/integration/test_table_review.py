@@ -206,6 +206,7 @@ class _CountingNarrator:
         from persistence.messages import TurnRecord
 
         self.calls += 1
+        await asyncio.sleep(0.3)  # a model thinking: a second worker can arrive meanwhile
         await MessageLog(self.db).complete_turn(
             campaign_id=self.campaign_id, channel_id=messages[0].channel_id,
             message_ids=[m.message_id for m in messages],
@@ -222,6 +223,17 @@ async def test_redelivered_plain_talk_replays_the_answer_without_a_second_dm_tur
     again = await keep.a.handle(message)
     assert narrator.calls == 1
     assert again[0].replayed and again[0].text == first[0].text == "The gulls cry."
+
+
+async def test_plain_talk_delivered_to_two_tables_at_once_is_narrated_once(keep: _Keep) -> None:
+    narrator = _CountingNarrator(keep.db, keep.campaign_id)
+    keep.a.narrator = keep.b.narrator = narrator
+    message = keep.msg(BROM, "I look out to sea.")
+    one, two = await asyncio.gather(keep.a.handle(message), keep.b.handle(message))
+    assert one[0].text == two[0].text == "The gulls cry."
+    assert sorted([one[0].replayed, two[0].replayed]) == [False, True]
+    turns = await keep.db.fetch_value("SELECT count(*) FROM dm_turns")  # type: ignore[attr-defined]
+    assert turns == 1
 
 
 async def test_plain_talk_without_a_narrator_stays_pending_once(keep: _Keep) -> None:
