@@ -183,6 +183,7 @@ class CampaignRepository:
                 "ON CONFLICT (name) DO UPDATE SET updated_at = now(), "
                 "description = CASE WHEN campaigns.description = '' THEN EXCLUDED.description "
                 "ELSE campaigns.description END RETURNING id", (campaign, description))).fetchone())["id"]
+            played = await _play_marks(conn, cid)  # what the party did to this file's rows outlives the re-import
             await self._delete_file(conn, cid, source_file)
             doc_id = (await (await conn.execute(
                 "INSERT INTO campaign_documents (campaign_id, source_file, sha256, page_count, metadata) "
@@ -200,13 +201,14 @@ class CampaignRepository:
                 "SELECT id, chunk_index FROM campaign_chunks WHERE document_id = %s", (doc_id,))).fetchall()
             chunk_ids = {r["chunk_index"]: r["id"] for r in rows}
             counts = await self._write_world(conn, cid, source_file, chunk_ids, world)
+            await _restore_play_marks(conn, cid, played)
         log.info("imported %s into campaign %s: %d chunks", source_file, campaign, len(chunks))
         return ImportSummary(cid, doc_id, len(chunks), *counts)
 
     async def _delete_file(self, conn: Any, cid: int, source_file: str) -> None:
-        await conn.execute(
-            "DELETE FROM story_hooks WHERE campaign_id = %s AND source_chunk_id IN "
-            "(SELECT id FROM campaign_chunks WHERE campaign_id = %s AND source_file = %s)", (cid, cid, source_file))
+        await conn.execute(  # a hook whose chunk is gone (NULL) came from a file too: it is written again
+            "DELETE FROM story_hooks WHERE campaign_id = %s AND (source_chunk_id IS NULL OR source_chunk_id IN "
+            "(SELECT id FROM campaign_chunks WHERE campaign_id = %s AND source_file = %s))", (cid, cid, source_file))
         for table in ("npcs", "plot_threads", "locations"):
             await conn.execute(f"DELETE FROM {table} WHERE campaign_id = %s AND data->>'source_file' = %s",  # noqa: S608
                                (cid, source_file))
@@ -281,3 +283,36 @@ class CampaignRepository:
             "threads": await q("SELECT * FROM plot_threads WHERE campaign_id = %s ORDER BY id", (campaign_id,)),
             "hooks": await q("SELECT * FROM story_hooks WHERE campaign_id = %s ORDER BY id", (campaign_id,)),
         }
+
+
+async def _play_marks(conn: Any, cid: int) -> dict[str, list[dict[str, Any]]]:
+    """The play state kept on the adventure's own rows: NPCs met (alive or not, attitude), plot threads'
+    status and notes, hooks used."""
+    async def rows(sql: str) -> list[dict[str, Any]]:
+        return await (await conn.execute(sql, (cid,))).fetchall()
+
+    return {
+        "npcs": await rows("SELECT name, met, alive, attitude FROM npcs WHERE campaign_id = %s "
+                           "AND (met OR NOT alive OR attitude <> 'indifferent')"),
+        "threads": await rows("SELECT title, status, progress, data->'notes' AS notes FROM plot_threads "
+                              "WHERE campaign_id = %s AND (status <> 'open' OR progress > 0)"),
+        "hooks": await rows("SELECT DISTINCT text FROM story_hooks WHERE campaign_id = %s AND used"),
+    }
+
+
+async def _restore_play_marks(conn: Any, cid: int, played: dict[str, list[dict[str, Any]]]) -> None:
+    for npc in played["npcs"]:  # an NPC the game met under another case is the same person
+        await conn.execute(
+            "INSERT INTO npcs (campaign_id, name, met, alive, attitude) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (campaign_id, name) DO UPDATE SET met = EXCLUDED.met, alive = EXCLUDED.alive, "
+            "attitude = EXCLUDED.attitude",
+            (cid, npc["name"], npc["met"], npc["alive"], npc["attitude"]))
+    for thread in played["threads"]:
+        await conn.execute(
+            "INSERT INTO plot_threads (campaign_id, title, status, progress, data) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (campaign_id, title) DO UPDATE SET status = EXCLUDED.status, progress = EXCLUDED.progress, "
+            "data = plot_threads.data || EXCLUDED.data",
+            (cid, thread["title"], thread["status"], thread["progress"], Jsonb({"notes": thread["notes"] or []})))
+    texts = [h["text"] for h in played["hooks"]]
+    if texts:
+        await conn.execute("UPDATE story_hooks SET used = true WHERE campaign_id = %s AND text = ANY(%s)", (cid, texts))

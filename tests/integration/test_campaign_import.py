@@ -184,3 +184,34 @@ async def test_a_second_file_adds_to_the_campaign_and_reimports_stay_per_file(db
                      (imported.campaign_id, "sunken-shrine.pdf"))
     await db.execute("DELETE FROM npcs WHERE campaign_id = %s AND data->>'source_file' = %s",
                      (imported.campaign_id, "sunken-shrine.pdf"))
+
+
+async def test_reimport_keeps_the_play_state_on_the_adventures_rows(db, imported) -> None:
+    """Re-importing the PDF (a fixed typo, a new version) must not forget what the party did: NPCs met or
+    killed, plot progress and its notes, hooks already used — and must not duplicate the hooks."""
+    from game.effects import GameState
+    from persistence.play_state import PlayStateRepository
+
+    repo = PlayStateRepository(db)
+    cid = imported.campaign_id
+    npc = await db.fetch_value("SELECT name FROM npcs WHERE campaign_id = %s ORDER BY id LIMIT 1", (cid,))
+    thread = await db.fetch_value("SELECT title FROM plot_threads WHERE campaign_id = %s ORDER BY id LIMIT 1", (cid,))
+    hook = await db.fetch_value("SELECT text FROM story_hooks WHERE campaign_id = %s ORDER BY id LIMIT 1", (cid,))
+    hooks_before = await db.fetch_value("SELECT count(*) FROM story_hooks WHERE campaign_id = %s", (cid,))
+    loaded = await repo.load(cid)
+    before = GameState.from_dict(loaded.state)
+    played = before.model_copy(update={
+        "npcs": {npc.lower(): {"name": npc, "description": "", "alive": False}},
+        "plot_threads": {**before.plot_threads, thread.lower(): {"name": thread, "progress": ("The key was found.",),
+                                                                 "resolved": False}},
+        "hooks": tuple(h.model_copy(update={"used": h.text == hook}) for h in before.hooks),
+    })  # fmt: skip
+    played = GameState.model_validate(played.to_dict())
+    await repo.save(cid, expected_version=loaded.version, before=before.to_dict(), after=played.to_dict())
+
+    await import_campaign_pdf(db, SAMPLE, NAME, get_embedder())
+    after = GameState.from_dict((await repo.load(cid)).state)
+    assert after.npcs[npc.lower()].alive is False  # still met, still dead
+    assert after.plot_threads[thread.lower()].progress == ("The key was found.",)
+    assert [h.text for h in after.hooks if h.used] == [hook]
+    assert await db.fetch_value("SELECT count(*) FROM story_hooks WHERE campaign_id = %s", (cid,)) == hooks_before
