@@ -28,8 +28,9 @@ from game.dice import seeded
 from game.effects import GameState
 from game.errors import GameError, NotYourTurn
 from persistence.errors import DuplicateMessage, StaleState, UnknownCampaign
+from persistence.interfaces import PlayStore
 
-__all__ = ["PlayerMessage", "Table", "TableReply", "Narrator", "PlayStore"]
+__all__ = ["PlayerMessage", "Table", "TableReply", "TurnView", "Narrator", "PlayStore"]
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +58,6 @@ class TableReply:
     refused: tuple[dict[str, Any], ...] = ()
 
 
-class PlayStore(Protocol):
-    """`persistence.play_state.PlayStateRepository`, as the table uses it."""
-
-    async def campaign_for_channel(self, channel_id: int) -> Any: ...
-
-    async def load(self, campaign_id: int) -> Any: ...
-
-    async def save(self, campaign_id: int, **kwargs: Any) -> int: ...
-
-    async def version(self, campaign_id: int) -> int: ...
-
-
 class Narrator(Protocol):
     """The DM turn: answers plain talk (the DM-turn issue builds it)."""
 
@@ -80,6 +69,16 @@ class _Loaded:
     campaign: CampaignInfo
     version: int
     state: GameState
+
+
+@dataclass(frozen=True)
+class TurnView:
+    """What a DM turn reads: the channel's campaign, its state and the version it was read at."""
+
+    campaign: CampaignInfo
+    version: int
+    state: GameState
+    players: dict[int, str]
 
 
 @dataclass
@@ -300,6 +299,35 @@ class Table:
             campaign.id if campaign else None, expected_version=0, before={}, after={},
             channel_id=message.channel_id, message_ids=[message.message_id], result=result.dump(),
         )  # fmt: skip
+
+    # --- the DM turn (the narrator runs under the channel lock `handle` holds) ------------------
+
+    async def turn_view(self, channel_id: int) -> TurnView | None:
+        """The channel's campaign and state for a DM turn (None: no campaign bound)."""
+        loaded = await self._load(channel_id)
+        if loaded is None:
+            return None
+        return TurnView(loaded.campaign, loaded.version, loaded.state, dict(self._names))
+
+    async def save_turn(self, channel_id: int, view: TurnView, after: GameState, *, turn: Any,
+                        message_ids: list[int]) -> int:  # fmt: skip
+        """Save a DM turn's state changes, its record (`TurnRecord`) and its messages' processed flags in one
+        transaction; returns the new version.
+
+        Raises:
+            StaleState: the campaign was saved since `view` was read (nothing written; reread and retry).
+            DuplicateMessage: a message was answered meanwhile (nothing written).
+        """
+        try:
+            version = await self.store.save(
+                view.campaign.id, expected_version=view.version, before=view.state.to_dict(), after=after.to_dict(),
+                channel_id=channel_id, message_ids=message_ids, turn=turn,
+            )  # fmt: skip
+        except BaseException:
+            self._cache.pop(channel_id, None)  # reload from the database next time
+            raise
+        self._cache[channel_id] = _Loaded(view.campaign, version, after)
+        return version
 
     # --- plain talk -------------------------------------------------------------------------------
 

@@ -1,20 +1,136 @@
 """The storage contracts `dm/` programs against (STYLE.md: dm sees Protocols, not SQL).
 
 The concrete classes live beside this module — `rules_book.RulesBook`, `retrieval.CampaignRetriever`,
-`messages.MessageLog` — and a test checks that each satisfies its Protocol.
+`messages.MessageLog`, `play_state.PlayStateRepository` — and `ingest.embedder` (`Embedder`,
+`QueryCache`) embeds the queries `CampaignSearch` takes; a test checks that each satisfies its Protocol.
+The value types those Protocols pass around live here too, so `dm/` can name them without importing a
+concrete module; the concrete modules import them from here and re-export them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
 
-if TYPE_CHECKING:
-    from persistence.messages import Recorded, StoredMessage, TurnRecord
-    from persistence.retrieval import RetrievedChunk, Scene
-    from persistence.rules_book import RulesMatch, SearchHit
+__all__ = [
+    "CampaignRef", "CampaignSearch", "LoadedState", "MessageStore", "PlayStore", "QueryEmbedder", "Recorded",
+    "RetrievedChunk", "RulesMatch", "RulesSource", "Scene", "SearchHit", "StoredMessage", "TurnRecord",
+]  # fmt: skip
 
-__all__ = ["CampaignSearch", "MessageStore", "RulesSource"]
+
+# --- value types ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RulesMatch:
+    kind: str
+    name: str
+    record: dict[str, Any]
+    exact: bool
+    score: float
+    variant: str | None = None  # "+2" when the name asked for one variant of "Weapon, +1, +2, or +3"
+    alternatives: tuple[str, ...] = ()  # a guess (not exact): the other names it could have meant
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str
+    name: str
+    score: float
+    snippet: str = ""
+    path: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Where the party is: a location (name or map key), NPCs present, active plot threads."""
+
+    location: str | None = None
+    npcs: tuple[str, ...] = ()
+    plot_threads: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RetrievedChunk:
+    id: int
+    heading_path: tuple[str, ...]
+    page: int
+    kind: str
+    tags: tuple[str, ...]
+    text: str
+    score: float
+    reasons: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"chunk_id": self.id, "heading_path": list(self.heading_path), "page": self.page, "kind": self.kind,
+                "tags": list(self.tags), "score": round(self.score, 6), "reasons": list(self.reasons),
+                "text": self.text}
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    campaign_id: int | None
+    channel_id: int
+    discord_message_id: int
+    author_id: int
+    author_name: str
+    content: str
+    is_command: bool
+    from_dm: bool
+    processed: bool
+    turn_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What `record` did: `new` is False for a message seen before; `reply` replays its answer
+    (a DM turn's text) and `result` a command's stored result."""
+
+    message: StoredMessage
+    new: bool
+    reply: str | None = None
+    result: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One DM turn, as the fine-tuning log keeps it."""
+
+    prompt: list[dict[str, Any]]
+    reply_text: str
+    backend: str
+    model: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    reply: dict[str, Any] | None = None
+    effects: list[dict[str, Any]] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: int = 0
+    ttft_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class CampaignRef:
+    id: int
+    name: str
+    channel_id: int | None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class LoadedState:
+    """A campaign's state as `GameState.to_dict()` shapes it, and the version it was read at."""
+
+    campaign: CampaignRef
+    version: int
+    state: dict[str, Any]
+
+
+# --- protocols -----------------------------------------------------------------------------------
 
 
 @runtime_checkable
@@ -44,6 +160,15 @@ class CampaignSearch(Protocol):
 
 
 @runtime_checkable
+class QueryEmbedder(Protocol):
+    """Sentence embeddings for retrieval queries (`CampaignSearch.search(embedding=...)`): one
+    unit-length 384-d vector per text, in order; an empty list for no texts. Synchronous and
+    CPU-bound: call it from a worker thread (`asyncio.to_thread`) inside a turn."""
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+
+@runtime_checkable
 class MessageStore(Protocol):
     """Exactly-once message log: a retried message is stored once and replays its answer."""
 
@@ -67,3 +192,42 @@ class MessageStore(Protocol):
     async def complete_turn(
         self, *, campaign_id: int, channel_id: int, message_ids: list[int], turn: TurnRecord
     ) -> int: ...
+
+
+@runtime_checkable
+class PlayStore(Protocol):
+    """A campaign's play state: campaigns and their channels, the whole state loaded at a version,
+    one turn's changes saved atomically with the command result or DM turn that made them."""
+
+    async def find_campaign(self, name: str) -> CampaignRef | None: ...
+
+    async def campaign_names(self) -> list[str]: ...
+
+    async def campaign_for_channel(self, channel_id: int) -> CampaignRef | None: ...
+
+    async def bind_channel(self, campaign_id: int, channel_id: int) -> CampaignRef: ...
+
+    async def create_campaign(self, name: str, description: str = "") -> CampaignRef: ...
+
+    async def load(self, campaign_id: int) -> LoadedState:
+        """Raises `UnknownCampaign` for a campaign that does not exist."""
+        ...
+
+    async def player_names(self, campaign_id: int) -> dict[int, str]: ...
+
+    async def version(self, campaign_id: int) -> int: ...
+
+    async def save(
+        self,
+        campaign_id: int | None,
+        *,
+        expected_version: int,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+        channel_id: int | None = None,
+        message_ids: Sequence[int] = (),
+        result: Mapping[str, Any] | None = None,
+        turn: TurnRecord | None = None,
+    ) -> int:
+        """Raises `StaleState` (someone saved since `expected_version`) or `DuplicateMessage`; nothing written."""
+        ...

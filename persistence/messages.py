@@ -9,14 +9,13 @@ a crash between the two can neither lose a message nor answer it twice.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from persistence.database import Database
 from persistence.errors import DuplicateMessage
+from persistence.interfaces import Recorded, StoredMessage, TurnRecord
 
 __all__ = ["MessageLog", "StoredMessage", "Recorded", "TurnRecord", "MAX_CONTENT_LENGTH", "insert_turn",
            "lock_unanswered", "mark_processed"]
@@ -29,50 +28,6 @@ _COLUMNS = (
     "id, campaign_id, channel_id, discord_message_id, author_id, author_name, content, is_command, "
     "from_dm, processed, turn_id, created_at"
 )
-
-
-@dataclass(frozen=True)
-class StoredMessage:
-    id: int
-    campaign_id: int | None
-    channel_id: int
-    discord_message_id: int
-    author_id: int
-    author_name: str
-    content: str
-    is_command: bool
-    from_dm: bool
-    processed: bool
-    turn_id: int | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What `record` did: `new` is False for a message seen before; `reply` replays its answer
-    (a DM turn's text) and `result` a command's stored result."""
-
-    message: StoredMessage
-    new: bool
-    reply: str | None = None
-    result: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class TurnRecord:
-    """One DM turn, as the fine-tuning log keeps it."""
-
-    prompt: list[dict[str, Any]]
-    reply_text: str
-    backend: str
-    model: str = ""
-    context: dict[str, Any] = field(default_factory=dict)
-    reply: dict[str, Any] | None = None
-    effects: list[dict[str, Any]] = field(default_factory=list)
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    latency_ms: int = 0
-    ttft_ms: int | None = None
 
 
 class MessageLog:

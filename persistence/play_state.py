@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -23,30 +22,14 @@ from psycopg.types.json import Jsonb
 from persistence.database import Database
 from persistence.errors import StaleState, UnknownCampaign
 from persistence.faults import fault_point
-from persistence.messages import TurnRecord, insert_turn, lock_unanswered, mark_processed
+from persistence.interfaces import CampaignRef, LoadedState, TurnRecord
+from persistence.messages import insert_turn, lock_unanswered, mark_processed
 
 __all__ = ["CampaignRef", "LoadedState", "PlayStateRepository", "console_channel_id"]
 
 log = logging.getLogger(__name__)
 
 _ABILITIES = ("strength", "dexterity", "constitution", "intelligence", "wisdom", "charisma")
-
-
-@dataclass(frozen=True)
-class CampaignRef:
-    id: int
-    name: str
-    channel_id: int | None
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class LoadedState:
-    """A campaign's state as `GameState.to_dict()` shapes it, and the version it was read at."""
-
-    campaign: CampaignRef
-    version: int
-    state: dict[str, Any]
 
 
 def console_channel_id(campaign_id: int) -> int:

@@ -35,6 +35,7 @@ from typing import Any
 
 from persistence.campaign_repository import vector_literal
 from persistence.database import Database
+from persistence.interfaces import RetrievedChunk, Scene
 from persistence.roles import rank_roles, role_question
 
 __all__ = ["Scene", "RetrievedChunk", "CampaignRetriever", "tag_value", "fuzzy_terms", "forget_campaign_stats",
@@ -65,32 +66,6 @@ def tag_value(text: str) -> str:
     text = re.sub(r"^(the|a|an)\s+", "", text.strip(), flags=re.IGNORECASE)
     text = text.replace("'", "").replace("\u2019", "")
     return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_")
-
-
-@dataclass(frozen=True)
-class Scene:
-    """Where the party is: a location (name or map key), NPCs present, active plot threads."""
-
-    location: str | None = None
-    npcs: tuple[str, ...] = ()
-    plot_threads: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class RetrievedChunk:
-    id: int
-    heading_path: tuple[str, ...]
-    page: int
-    kind: str
-    tags: tuple[str, ...]
-    text: str
-    score: float
-    reasons: tuple[str, ...] = field(default=())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"chunk_id": self.id, "heading_path": list(self.heading_path), "page": self.page, "kind": self.kind,
-                "tags": list(self.tags), "score": round(self.score, 6), "reasons": list(self.reasons),
-                "text": self.text}
 
 
 def _tsquery(query: str) -> str:

@@ -13,12 +13,12 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
 from persistence.errors import UnknownRulesEntry, UnknownRulesKind
+from persistence.interfaces import RulesMatch, SearchHit
 from persistence.srd_repository import SrdRepository
 
 __all__ = ["RulesBook", "RulesMatch", "SearchHit", "UnknownRulesEntry", "UnknownRulesKind", "normalize_kind", "KINDS",
@@ -44,26 +44,6 @@ _FUZZY_CUTOFF = 85.0  # below this a lookup is a miss (with suggestions), not a 
 _SUGGEST_CUTOFF = 50.0
 _SEARCH_NAME_CUTOFF = 90.0
 _SEARCH_CACHE_SIZE = 256  # recent searches kept in memory
-
-
-@dataclass(frozen=True)
-class RulesMatch:
-    kind: str
-    name: str
-    record: dict[str, Any]
-    exact: bool
-    score: float
-    variant: str | None = None  # "+2" when the name asked for one variant of "Weapon, +1, +2, or +3"
-    alternatives: tuple[str, ...] = ()  # a guess (not exact): the other names it could have meant
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    kind: str
-    name: str
-    score: float
-    snippet: str = ""
-    path: list[str] = field(default_factory=list)
 
 
 def normalize_kind(kind: str) -> str:
