@@ -129,14 +129,22 @@ async def test_upgrade_twice_is_a_no_op(db: Database) -> None:
 
 @pytest.fixture
 async def scratch_db(db: Database, embedded_pg: str):
-    """A fresh, empty database on the session's server, dropped afterwards."""
-    await db.execute("DROP DATABASE IF EXISTS scratch WITH (FORCE)")
-    await db.execute("CREATE DATABASE scratch")
-    scratch = Database(embedded_pg.replace("/lorekeeper?", "/scratch?"), max_size=2)
-    await scratch.open()
-    yield scratch
-    await scratch.close()
-    await db.execute("DROP DATABASE IF EXISTS scratch WITH (FORCE)")
+    """A fresh, empty database on the session's server, dropped afterwards.
+
+    CREATE/DROP DATABASE force a checkpoint of the whole cluster; after a session's imports that can take
+    longer than the pool's 10 s statement timeout on a busy machine, so they get a connection of their own."""
+    admin = Database(embedded_pg, max_size=1, timeout_s=120)
+    await admin.open()
+    try:
+        await admin.execute("DROP DATABASE IF EXISTS scratch WITH (FORCE)")
+        await admin.execute("CREATE DATABASE scratch")
+        scratch = Database(embedded_pg.replace("/lorekeeper?", "/scratch?"), max_size=2)
+        await scratch.open()
+        yield scratch
+        await scratch.close()
+        await admin.execute("DROP DATABASE IF EXISTS scratch WITH (FORCE)")
+    finally:
+        await admin.close()
 
 
 async def test_migrations_apply_in_order_and_record_each(scratch_db: Database, tmp_path) -> None:
