@@ -91,6 +91,17 @@ async def _campaign(db: Any, name: str | None) -> Any:
     return found
 
 
+def _narrator(llm: str) -> Any:
+    """The DM turn for `--llm scripted:PATH` (canned replies); None otherwise: the other tiers arrive later and
+    plain talk keeps waiting for the storyteller."""
+    if not llm.startswith("scripted:"):
+        return None
+    from dm.turn import DMTurn
+    from inference.scripted import ScriptedBackend
+
+    return DMTurn(ScriptedBackend.from_file(llm.removeprefix("scripted:")))
+
+
 async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
     from gateway.console import BANNER, ConsoleGame, Transcript
     from gateway.database import open_database
@@ -105,7 +116,7 @@ async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
         channel = console_channel_id(campaign.id)
         store = PlayStateRepository(db)
         await store.bind_channel(campaign.id, channel)
-        table = await open_table(settings, db, seed=args.seed, rules=rules)
+        table = await open_table(settings, db, seed=args.seed, rules=rules, narrator=_narrator(args.llm))
         if args.no_rules:
             table.rules_off = "it is switched off in this game (--no-rules)"
         transcript = Transcript.open(args.transcript) if args.transcript else None
@@ -131,5 +142,14 @@ def _play(args: argparse.Namespace) -> int:
             lines = args.script.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             print(f"error: I can't read the script {args.script}: {exc}", file=sys.stderr)
+            return 1
+    if args.llm.startswith("scripted:"):
+        from inference.scripted import load_script
+
+        try:
+            load_script(args.llm.removeprefix("scripted:"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            print(f"error: I can't read the scripted replies {args.llm.removeprefix('scripted:')}: {exc}",
+                  file=sys.stderr)
             return 1
     return asyncio.run(_run(args, lines))

@@ -1,0 +1,386 @@
+"""The AI DM turn: the model proposes, the engine rolls, judges and records.
+
+    turn = DMTurn(backend)                      # any inference.interfaces.InferenceBackend
+    table = Table(store=..., messages=..., narrator=turn)
+    await table.handle(PlayerMessage(...))      # plain talk → turn.narrate(table, [message])
+
+One turn: build the context (`dm.context`) → ask for the reply JSON (`dm.reply`) → answer its
+`rule_lookups` from the SRD and ask again (at most `MAX_LOOKUP_ROUNDS`) → if it asked for `rolls`,
+the engine rolls them with the characters' real modifiers (`check_roll`) and the model narrates the
+results in one more pass → unearned gains are held for the owner → `game.validation.apply_effects`
+judges the rest → the accepted changes, the turn record and the answered messages' processed flags
+are saved in one transaction (`Table.save_turn`). Refused changes become a short in-world line; the
+engine's mechanics line (`dm.mechanics`) carries every number.
+
+A turn never crashes and never applies half a reply: a backend error or a reply with no usable
+narrative answers with one apology line, changes nothing and leaves the messages pending (the next
+turn answers them too). The effects of the model's last answer are the turn's effects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dm.commands.dice import check_roll
+from dm.context import ChatLine, build_context
+from dm.errors import MalformedReply
+from dm.mechanics import EngineRoll, mechanics_lines, render_turn
+from dm.reply import ParsedReply, RollRequest, RuleLookup, parse_reply, reply_json_schema
+from game.abilities import ABILITIES, ABILITY_ABBREVIATIONS, ability_name, skill_name
+from game.character import Character
+from game.dice import Advantage, roll, roll_d20, seeded
+from game.effects import Effect, GameState
+from game.errors import GameError
+from game.validation import apply_effects
+from inference.errors import InferenceError
+from inference.interfaces import InferenceBackend, Message
+from persistence.errors import StaleState
+from persistence.interfaces import CampaignSearch, QueryEmbedder, TurnRecord
+
+if TYPE_CHECKING:
+    from dm.table import PlayerMessage, Table, TableReply
+
+__all__ = ["DMTurn", "Settled", "Thought", "engine_roll", "hold_unearned", "settle", "MAX_LOOKUP_ROUNDS"]
+
+log = logging.getLogger(__name__)
+
+MAX_LOOKUP_ROUNDS = 2
+MAX_BATCH = 10  # plain-talk messages answered in one turn
+_LOOKUP_CHARS = 1500  # per SRD entry shown to the model
+HELD = "held for the owner"
+APOLOGY = ("The Dungeon Master pauses, leafing through their notes as the candles gutter... "
+           "(the storyteller could not answer just now; nothing was changed and your words are kept)")  # fmt: skip
+_ADVANTAGE = {"none": Advantage.NONE, "advantage": Advantage.ADVANTAGE, "disadvantage": Advantage.DISADVANTAGE}
+
+
+@dataclass
+class Thought:
+    """What the model said over one turn's generations: its last reply, and what the engine gave it."""
+
+    final: ParsedReply
+    prompt: list[Message]
+    raw: dict[str, Any] | None
+    rolls: list[EngineRoll] = field(default_factory=list)
+    lookups: list[str] = field(default_factory=list)
+    backend: str = ""
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: int = 0
+    generations: int = 0
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The engine's verdict on a thought: the state after, what was applied or refused, the text to show."""
+
+    state: GameState
+    applied: tuple[dict[str, Any], ...]
+    refused: tuple[dict[str, Any], ...]
+    text: str
+
+
+# --- rolls ------------------------------------------------------------------------------------------
+
+
+def _check_kind(request: RollRequest) -> tuple[str, str] | None:
+    """("save"|"skill"|"check", key) for a check the sheet can roll, else None."""
+    if request.kind == "initiative":
+        return "check", "dexterity"
+    if request.kind not in ("ability_check", "saving_throw") or not request.ability_or_skill:
+        return None
+    name = request.ability_or_skill.strip().lower()
+    with contextlib.suppress(GameError):
+        if name in ABILITIES or name in ABILITY_ABBREVIATIONS:
+            return ("save" if request.kind == "saving_throw" else "check"), ability_name(name)
+        if request.kind == "ability_check":
+            return "skill", skill_name(name)
+    return None
+
+
+def engine_roll(state: GameState, request: RollRequest) -> EngineRoll:
+    """Roll what the model asked for: checks and saves with the character's real modifiers, dice as given."""
+    mode = _ADVANTAGE.get(request.advantage, Advantage.NONE)
+    try:
+        _, who = state.find(request.who)
+    except GameError:
+        who = None
+    name = who.name if who is not None else request.who
+    target = _check_kind(request)
+    try:
+        if isinstance(who, Character) and target is not None:
+            done = check_roll(who, target[0], target[1], mode, request.dc)
+            label = "Initiative" if request.kind == "initiative" else done.label
+            return EngineRoll(who=name, label=label, total=None if done.auto_fail else done.roll.get("total"),
+                              modifier=done.modifier, dc=request.dc, success=done.success, advantage=done.advantage,
+                              crit=bool(done.roll.get("crit")), fumble=bool(done.roll.get("fumble")), detail=done.roll,
+                              problem=done.comment if done.auto_fail else "")  # fmt: skip
+        if who is not None and target is not None and not isinstance(who, Character):
+            modifier = (who.dexterity - 10) // 2 if target[1] in ("dexterity", "stealth", "acrobatics") else 0
+            result = roll_d20(modifier, dc=request.dc, advantage=mode)
+            label = "Initiative" if request.kind == "initiative" else target[1].replace("_", " ").capitalize()
+            return _from_dice(name, label, result, modifier, request.dc)
+        if request.expression:
+            result = roll(request.expression, dc=request.dc, advantage=mode)
+            label = f"{request.kind.replace('_', ' ')} roll {request.expression}"
+            return _from_dice(name, label, result, None, request.dc)
+    except GameError as exc:
+        return EngineRoll(who=name, label=request.kind.replace("_", " "), total=None, problem=exc.user_message)
+    why = "nobody by that name is here" if who is None else "no dice or ability was given"
+    return EngineRoll(who=name, label=request.kind.replace("_", " "), total=None, problem=why)
+
+
+def _from_dice(who: str, label: str, result: Any, modifier: int | None, dc: int | None) -> EngineRoll:
+    data = result.to_dict()
+    return EngineRoll(who=who, label=label, total=data["total"], modifier=modifier, dc=dc, success=result.success,
+                      advantage=result.advantage.name.lower(), crit=bool(data.get("crit")),
+                      fumble=bool(data.get("fumble")), detail=data)  # fmt: skip
+
+
+# --- grounding and judging --------------------------------------------------------------------------
+
+
+def _target(effect: Any) -> str:
+    for attr in ("target", "destination", "thread", "name", "actor"):
+        value = getattr(effect, attr, None) if not isinstance(effect, dict) else effect.get(attr)
+        if isinstance(value, str) and value:
+            return value
+    targets = getattr(effect, "targets", None) if not isinstance(effect, dict) else effect.get("targets")
+    if isinstance(targets, list):
+        return ", ".join(str(t) for t in targets)
+    combatants = getattr(effect, "combatants", None)
+    if combatants:
+        return ", ".join(c.id for c in combatants)
+    return ""
+
+
+def _unearned(state: GameState, effect: Effect) -> str | None:
+    """Why a gain needs the owner's word (first cut: every gain from the model), or None."""
+    kind = effect.kind
+    if kind == "item_add":
+        return f"{effect.item} does not appear from nowhere; {HELD} (!add_item)"  # type: ignore[union-attr]
+    if kind == "xp_award":
+        return f"experience is {HELD} (!award_xp)"
+    if kind == "currency_change" and any(getattr(effect, c) > 0 for c in ("cp", "sp", "ep", "gp", "pp")):
+        return f"coins do not appear from nowhere; {HELD}"
+    if kind in ("combat_start", "combat_join"):
+        unknown = [c.id for c in effect.combatants  # type: ignore[union-attr]
+                   if c.id not in state.characters and c.id not in state.creatures]
+        if unknown:
+            return f"new foes ({', '.join(unknown)}) do not appear from nowhere; {HELD}"
+    return None
+
+
+def hold_unearned(state: GameState, effects: Sequence[Effect]) -> tuple[list[Effect], list[dict[str, Any]]]:
+    """Split the model's effects into those the rules engine judges and the gains held for the owner."""
+    allowed: list[Effect] = []
+    held: list[dict[str, Any]] = []
+    for effect in effects:
+        why = _unearned(state, effect)
+        if why is None:
+            allowed.append(effect)
+        else:
+            held.append({"kind": effect.kind, "target": _target(effect), "summary": why[0].upper() + why[1:] + ".",
+                         "accepted": False})  # fmt: skip
+    return allowed, held
+
+
+def settle(state: GameState, thought: Thought, *, rng: random.Random | None = None) -> Settled:
+    """Judge the thought's effects against `state` (pure: `state` is not changed)."""
+    reply = thought.final
+    refused: list[dict[str, Any]] = [
+        {"kind": str(raw.get("kind", "unknown")), "target": _target(raw),
+         "summary": f"That change makes no sense to the rules ({reason}).", "accepted": False}
+        for raw, reason in reply.rejected_effects
+    ]  # fmt: skip
+    allowed, held = hold_unearned(state, reply.effects)
+    refused += held
+    after, outcomes = apply_effects(state, allowed, rng=rng)
+    applied: list[dict[str, Any]] = []
+    for effect, outcome in zip(allowed, outcomes, strict=True):
+        entry = {"kind": outcome.kind, "target": _target(effect), "summary": outcome.summary,
+                 "accepted": outcome.accepted}  # fmt: skip
+        (applied if outcome.accepted else refused).append(entry)
+    text = render_turn(reply.narrative, refused, mechanics_lines(thought.rolls, applied))
+    return Settled(after, tuple(applied), tuple(refused), text)
+
+
+# --- the turn ---------------------------------------------------------------------------------------
+
+
+class DMTurn:
+    """The table's `Narrator`: answers a batch of plain talk with one narrative and the engine's verdicts.
+
+    Args:
+        backend: the model (`InferenceBackend`; the scripted one in tests, the router in play).
+        search / embedder: optional campaign retrieval for the scene (skipped when not given).
+        max_tokens: the reply budget; the prompt gets the backend's window minus this.
+    """
+
+    def __init__(self, backend: InferenceBackend, *, search: CampaignSearch | None = None,
+                 embedder: QueryEmbedder | None = None, max_tokens: int = 700,
+                 temperature: float = 0.7) -> None:  # fmt: skip
+        self.backend = backend
+        self.search = search
+        self.embedder = embedder
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+
+    # --- the model side -------------------------------------------------------------------------
+
+    async def think(self, state: GameState, lines: Sequence[ChatLine], *, rules: Any = None,
+                    campaign_id: int | None = None, campaign: str = "",
+                    players: dict[int, str] | None = None) -> Thought:  # fmt: skip
+        """Ask the model (lookups, then the engine's rolls and a narrating pass).
+
+        Raises:
+            InferenceError: the backend failed. MalformedReply: a reply had no usable narrative.
+        """
+        chunks = await self._chunks(campaign_id, lines)
+        budget = max(512, self.backend.context_window - self.max_tokens)
+        prompt = build_context(state, lines, campaign=campaign, chunks=chunks, budget_tokens=budget, players=players)
+        thought = Thought(final=ParsedReply(narrative="..."), prompt=list(prompt), raw=None)
+        reply = await self._ask(thought)
+        rounds = 0
+        while reply.rule_lookups and rounds < MAX_LOOKUP_ROUNDS:
+            rounds += 1
+            answers = [await _lookup(rules, item) for item in reply.rule_lookups]
+            thought.lookups += [f"{item.kind}:{item.name}" for item in reply.rule_lookups]
+            self._follow_up(thought, "The SRD entries you asked for (exact values; use them):\n" + "\n\n".join(answers))
+            reply = await self._ask(thought)
+        if reply.rolls:
+            thought.rolls = [engine_roll(state, request) for request in reply.rolls]
+            results = "\n".join(json.dumps(r.to_dict(), ensure_ascii=False) for r in thought.rolls)
+            self._follow_up(thought, "The engine rolled what you asked for:\n" + results + "\nNow narrate these "
+                            "results (ask for no more rolls); your effects must follow from them.")
+            reply = await self._ask(thought)
+            reply = reply.model_copy(update={"rolls": (), "rule_lookups": ()})
+        thought.final = reply
+        return thought
+
+    async def _ask(self, thought: Thought) -> ParsedReply:
+        generation = await self.backend.generate(thought.prompt, reply_json_schema(), max_tokens=self.max_tokens,
+                                                 temperature=self.temperature)  # fmt: skip
+        thought.generations += 1
+        thought.backend, thought.model = generation.backend, generation.model
+        thought.prompt_tokens += generation.prompt_tokens
+        thought.completion_tokens += generation.completion_tokens
+        thought.latency_ms += int(generation.latency_s * 1000)
+        reply = parse_reply(generation.text)
+        thought.raw = generation.data if isinstance(generation.data, dict) else None
+        thought.prompt.append({"role": "assistant", "content": generation.text})
+        return reply
+
+    @staticmethod
+    def _follow_up(thought: Thought, text: str) -> None:
+        thought.prompt.append({"role": "user", "content": text})
+
+    async def _chunks(self, campaign_id: int | None, lines: Sequence[ChatLine]) -> list[Any]:
+        if self.search is None or campaign_id is None:
+            return []
+        query = " ".join(line.text for line in lines)[:1000]
+        try:
+            embedding = None
+            if self.embedder is not None:
+                vectors = await asyncio.to_thread(self.embedder.embed, [query])
+                embedding = vectors[0] if vectors else None
+            return list(await self.search.search(campaign_id, query, embedding=embedding, limit=10))
+        except Exception:  # noqa: BLE001 - retrieval is optional: a turn goes on without passages
+            log.warning("campaign retrieval failed; the turn goes on without passages", exc_info=True)
+            return []
+
+    # --- the table side -------------------------------------------------------------------------
+
+    async def narrate(self, table: Table, messages: list[PlayerMessage]) -> list[TableReply]:
+        """Answer `messages` (and plain talk still pending in the channel) with one narrative."""
+        from dm.table import TableReply
+
+        channel_id = messages[0].channel_id
+        view = await table.turn_view(channel_id)
+        if view is None:
+            return [TableReply("narrative", text="No campaign is being played in this channel yet; your words are "
+                                                 "kept. The owner can start one with !campaign.")]  # fmt: skip
+        batch = await _batch(table, messages)
+        lines = [_line(view.state, m) for m in batch]
+        try:
+            thought = await self.think(view.state, lines, rules=table.rules, campaign_id=view.campaign.id,
+                                       campaign=view.campaign.name, players=view.players)  # fmt: skip
+        except (InferenceError, MalformedReply) as exc:
+            log.warning("DM turn failed: %s", exc, extra={"channel_id": channel_id})
+            line = exc.user_message if isinstance(exc, InferenceError) else APOLOGY
+            if isinstance(exc, InferenceError) and "kept" not in line:
+                line = f"{APOLOGY.split(' (')[0]} ({line.rstrip('.')}; nothing was changed and your words are kept)"
+            return [TableReply("narrative", text=line)]
+        ids = [m.message_id for m in batch]
+        for attempt in range(2):
+            seed = None if table.seed is None else table.seed + ids[-1]
+            with seeded(seed) if seed is not None else contextlib.nullcontext():
+                settled = settle(view.state, thought, rng=random.Random(seed))
+            try:
+                await table.save_turn(channel_id, view, settled.state, turn=_record(thought, settled), message_ids=ids)
+                break
+            except StaleState:
+                if attempt == 1:
+                    return [TableReply("narrative", text=APOLOGY)]
+                fresh = await table.turn_view(channel_id)
+                if fresh is None:
+                    return [TableReply("narrative", text=APOLOGY)]
+                view = fresh
+        return [TableReply("narrative", text=settled.text, applied=_public(settled.applied),
+                           refused=_public(settled.refused))]  # fmt: skip
+
+
+async def _lookup(rules: Any, item: RuleLookup) -> str:
+    if rules is None:
+        return f"{item.kind} {item.name!r}: the rules library is not available in this game."
+    try:
+        match = await rules.lookup(item.kind, item.name)
+    except Exception as exc:  # noqa: BLE001 - a miss (or the library being down) is told to the model, not raised
+        return f"{item.kind} {item.name!r}: {getattr(exc, 'user_message', None) or 'no such SRD entry'}"
+    record = json.dumps(match.record, ensure_ascii=False, separators=(",", ":"), default=str)
+    return f"{item.kind} {match.name!r} (SRD 5.1):\n{record[:_LOOKUP_CHARS]}"
+
+
+async def _batch(table: Table, messages: list[PlayerMessage]) -> list[PlayerMessage]:
+    """The plain talk still pending in the channel (an earlier failed turn's), then `messages`, at most MAX_BATCH."""
+    from dm.table import PlayerMessage
+
+    seen = {m.message_id for m in messages}
+    earlier: list[PlayerMessage] = []
+    pending = getattr(table.messages, "pending", None)
+    if pending is not None:
+        for stored in await pending(messages[0].channel_id, limit=MAX_BATCH):
+            if stored.is_command or stored.from_dm or stored.discord_message_id in seen or not stored.content.strip():
+                continue
+            earlier.append(PlayerMessage(stored.channel_id, stored.discord_message_id, stored.author_id,
+                                         stored.author_name, stored.content))  # fmt: skip
+    return (earlier + list(messages))[-MAX_BATCH:]
+
+
+def _line(state: GameState, message: PlayerMessage) -> ChatLine:
+    found = state.character_of(message.author_id)
+    return ChatLine(author=message.author_name or f"player {message.author_id}",
+                    character=found[1].name if found else None, text=message.text.strip())  # fmt: skip
+
+
+def _record(thought: Thought, settled: Settled) -> TurnRecord:
+    return TurnRecord(
+        prompt=[dict(m) for m in thought.prompt], reply_text=settled.text, backend=thought.backend,
+        model=thought.model, reply=thought.raw,
+        context={"rolls": [r.to_dict() for r in thought.rolls], "lookups": thought.lookups,
+                 "generations": thought.generations},
+        effects=[*settled.applied, *settled.refused], prompt_tokens=thought.prompt_tokens,
+        completion_tokens=thought.completion_tokens, latency_ms=thought.latency_ms,
+    )  # fmt: skip
+
+
+def _public(entries: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    return tuple({"kind": e["kind"], "target": e["target"], "summary": e["summary"]} for e in entries)
+
