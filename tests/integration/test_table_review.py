@@ -101,7 +101,7 @@ async def _racing_writer(keep: _Keep, command: Any, hp: int | None = None) -> An
         await conn.execute("UPDATE campaigns SET state_version = state_version + 1 WHERE id = %s",
                            (keep.campaign_id,))  # fmt: skip
         task = asyncio.create_task(command)
-        await asyncio.sleep(0.8)  # the table reads the old version, runs, and waits on our row lock
+        await _blocked(keep, 1)  # the table read the old version, ran, and waits on our row lock
         assert not task.done()
     return await asyncio.wait_for(task, timeout=20)
 
@@ -113,6 +113,19 @@ async def test_a_writer_that_loses_the_race_reruns_on_the_fresh_state(keep: _Kee
     assert reply[0].kind == "command_result", reply[0].result
     assert await keep.hp() == full - 5  # the retry ran on the other process's state, not the cached one
     assert keep.a.state_of(keep.channel).characters["pc-11"].hp == full - 5  # type: ignore[union-attr]
+
+
+async def _blocked(keep: _Keep, count: int, timeout_s: float = 30.0) -> None:
+    """Wait until `count` backends wait on a lock (the table's save behind a writer), instead of sleeping."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        waiting = await keep.db.fetch_value(  # type: ignore[attr-defined]
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+        if waiting >= count:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{waiting} backends wait on a lock, not {count}")
+        await asyncio.sleep(0.02)
 
 
 async def _hold_campaign(keep: _Keep, locked: asyncio.Event, release: asyncio.Event) -> None:
@@ -132,12 +145,12 @@ async def test_a_command_stale_twice_is_refused_answered_and_not_left_pending(ke
     await events[0].wait()
     message = keep.msg(OWNER, "!hp Brom -2")
     task = asyncio.create_task(keep.a.handle(message))
-    await asyncio.sleep(0.6)  # the table's save waits on the first writer's lock
+    await _blocked(keep, 1)  # the table's save waits on the first writer's lock
     second = asyncio.create_task(_hold_campaign(keep, events[2], events[3]))  # queued behind it
-    await asyncio.sleep(0.3)
+    await _blocked(keep, 2)
     events[1].set()  # the first writer commits: the table's save is stale; the second writer takes the row
     await asyncio.wait_for(events[2].wait(), timeout=10)
-    await asyncio.sleep(0.6)  # the retry runs and waits on the second writer
+    await _blocked(keep, 1)  # the retry runs and waits on the second writer
     events[3].set()
     await asyncio.gather(first, second)
     reply = await asyncio.wait_for(task, timeout=20)
