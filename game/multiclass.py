@@ -17,7 +17,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from game.abilities import ability_modifier, skill_name
+from game.abilities import ABILITIES, ability_modifier, skill_name
 from game.classes import get_class
 from game.errors import RulesError
 from game.slots import FULL_CASTER_SLOTS, SpellSlots, slots_for
@@ -120,8 +120,7 @@ def _key(name: str) -> str:
 def _ability_scores(scores: Mapping[str, int] | object) -> Mapping[str, int]:
     if isinstance(scores, Mapping):
         return scores
-    return {a: getattr(scores, a) for a in ("strength", "dexterity", "constitution", "intelligence", "wisdom",
-                                             "charisma")}
+    return {a: getattr(scores, a) for a in ABILITIES}
 
 
 def meets_prerequisites(class_name: str, scores: Mapping[str, int] | object) -> bool:

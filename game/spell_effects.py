@@ -20,6 +20,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from game.abilities import ABILITIES
 from game.errors import RulesError
 from game.spells import add_dice, scale_cantrip
 
@@ -33,13 +34,12 @@ __all__ = [
     "split_darts",
 ]
 
-_ABILITIES: Final = ("strength", "dexterity", "constitution", "intelligence", "wisdom", "charisma")
 _TYPES: Final = (
     "acid|bludgeoning|cold|fire|force|lightning|necrotic|piercing|poison|psychic|radiant|slashing|thunder"
 )
 _ATTACK = re.compile(r"make an? (ranged|melee) spell attack", re.IGNORECASE)
 _SAVE = re.compile(
-    r"(?:must|to) (?:make|succeed on) an? (" + "|".join(_ABILITIES) + r") saving throw", re.IGNORECASE
+    r"(?:must|to) (?:make|succeed on) an? (" + "|".join(ABILITIES) + r") saving throw", re.IGNORECASE
 )
 _DAMAGE = re.compile(r"(\d+d\d+(?:\s*\+\s*\d+)?)\s+(" + _TYPES + r")\s+damage", re.IGNORECASE)
 _HALF = re.compile(r"half as much damage|takes half (?:the|that) damage", re.IGNORECASE)
