@@ -61,13 +61,15 @@ class MessageLog:
         )
         if row is not None:
             return Recorded(StoredMessage(**row), new=True)
-        existing = await self.get(message_id)
-        assert existing is not None  # the conflict proves it exists; rows are never deleted alone
-        log.info("duplicate message ignored", extra={"message_id": message_id, "channel_id": channel_id})
-        result = await self._db.fetch_value(
-            "SELECT result FROM message_history WHERE discord_message_id = %s", (message_id,)
+        seen = await self._db.fetch_one(  # the row, its stored result and its turn's reply in one read
+            f"SELECT {_COLUMNS}, result, (SELECT reply_text FROM dm_turns t WHERE t.id = m.turn_id) AS reply "
+            "FROM message_history m WHERE discord_message_id = %s",
+            (message_id,),
         )
-        return Recorded(existing, new=False, reply=await self._reply_of(existing.turn_id), result=result)
+        assert seen is not None  # the conflict proves it exists; rows are never deleted alone
+        log.info("duplicate message ignored", extra={"message_id": message_id, "channel_id": channel_id})
+        result, reply = seen.pop("result"), seen.pop("reply")
+        return Recorded(StoredMessage(**seen), new=False, reply=reply, result=result)
 
     async def get(self, message_id: int) -> StoredMessage | None:
         row = await self._db.fetch_one(
@@ -114,11 +116,6 @@ class MessageLog:
             await mark_processed(conn, campaign_id, message_ids, turn_id)
         log.info("turn stored", extra={"turn_id": turn_id, "campaign_id": campaign_id, "messages": len(message_ids)})
         return turn_id
-
-    async def _reply_of(self, turn_id: int | None) -> str | None:
-        if turn_id is None:
-            return None
-        return await self._db.fetch_value("SELECT reply_text FROM dm_turns WHERE id = %s", (turn_id,))
 
 
 async def insert_turn(conn: Any, *, campaign_id: int, channel_id: int, turn: TurnRecord) -> int:
