@@ -36,15 +36,11 @@ class EngineRoll:
                 "problem": self.problem}  # fmt: skip
 
 
-def _signed(n: int) -> str:
-    return f"+{n}" if n >= 0 else str(n)
-
-
 def roll_line(r: EngineRoll) -> str:
     """"Mira's Perception check: 14 (+3, advantage) vs DC 12, success." — or why it was not rolled."""
     if r.problem:
         return f"{r.who}'s {r.label}: not rolled ({r.problem})."
-    bits = [b for b in (_signed(r.modifier) if r.modifier is not None else "",
+    bits = [b for b in (f"{r.modifier:+d}" if r.modifier is not None else "",
                         r.advantage if r.advantage != "none" else "") if b]  # fmt: skip
     text = f"{r.who}'s {r.label}: {r.total}" + (f" ({', '.join(bits)})" if bits else "")
     if r.crit:

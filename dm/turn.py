@@ -33,7 +33,7 @@ from dm.context import ChatLine, build_context
 from dm.errors import MalformedReply
 from dm.mechanics import EngineRoll, mechanics_lines, render_turn
 from dm.reply import ParsedReply, RollRequest, RuleLookup, parse_reply, reply_json_schema
-from game.abilities import ABILITIES, ABILITY_ABBREVIATIONS, ability_name, skill_name
+from game.abilities import ABILITIES, ABILITY_ABBREVIATIONS, ability_modifier, ability_name, skill_name
 from game.character import Character
 from game.dice import Advantage, roll, roll_d20, seeded
 from game.effects import Effect, GameState
@@ -123,7 +123,7 @@ def engine_roll(state: GameState, request: RollRequest) -> EngineRoll:
                               crit=bool(done.roll.get("crit")), fumble=bool(done.roll.get("fumble")), detail=done.roll,
                               problem=done.comment if done.auto_fail else "")  # fmt: skip
         if who is not None and target is not None and not isinstance(who, Character):
-            modifier = (who.dexterity - 10) // 2 if target[1] in ("dexterity", "stealth", "acrobatics") else 0
+            modifier = ability_modifier(who.dexterity) if target[1] in ("dexterity", "stealth", "acrobatics") else 0
             result = roll_d20(modifier, dc=request.dc, advantage=mode)
             label = "Initiative" if request.kind == "initiative" else target[1].replace("_", " ").capitalize()
             return _from_dice(name, label, result, modifier, request.dc)
