@@ -128,35 +128,26 @@ async def _blocked(keep: _Keep, count: int, timeout_s: float = 30.0) -> None:
         await asyncio.sleep(0.02)
 
 
-async def _hold_campaign(keep: _Keep, locked: asyncio.Event, release: asyncio.Event) -> None:
-    async with keep.db.transaction() as conn:  # type: ignore[attr-defined]
-        await conn.execute("SELECT 1 FROM campaigns WHERE id = %s FOR UPDATE", (keep.campaign_id,))
-        locked.set()
-        await conn.execute("UPDATE campaigns SET state_version = state_version + 1 WHERE id = %s",
-                           (keep.campaign_id,))  # fmt: skip
-        await release.wait()
+class _AlwaysOvertaken(PlayStateRepository):
+    """The real repository, with another writer committing a change to the campaign just before each of
+    this table's state-changing saves — as a busy second process would, deterministically."""
+
+    async def save(self, campaign_id: Any, **kwargs: Any) -> int:  # type: ignore[override]
+        if campaign_id is not None and kwargs.get("before") != kwargs.get("after"):
+            await self._db.execute(  # noqa: SLF001 - the same database, another transaction
+                "UPDATE campaigns SET state_version = state_version + 1 WHERE id = %s", (campaign_id,))
+        return await super().save(campaign_id, **kwargs)
 
 
 async def test_a_command_stale_twice_is_refused_answered_and_not_left_pending(keep: _Keep) -> None:
     await keep.a.handle(keep.msg(BROM, "!my_sheet"))
     full = await keep.hp()
-    events = [asyncio.Event() for _ in range(4)]
-    first = asyncio.create_task(_hold_campaign(keep, events[0], events[1]))
-    await events[0].wait()
+    overtaken = Table(store=_AlwaysOvertaken(keep.db), messages=MessageLog(keep.db), owner_id=OWNER, seed=3)
     message = keep.msg(OWNER, "!hp Brom -2")
-    task = asyncio.create_task(keep.a.handle(message))
-    await _blocked(keep, 1)  # the table's save waits on the first writer's lock
-    second = asyncio.create_task(_hold_campaign(keep, events[2], events[3]))  # queued behind it
-    await _blocked(keep, 2)
-    events[1].set()  # the first writer commits: the table's save is stale; the second writer takes the row
-    await asyncio.wait_for(events[2].wait(), timeout=10)
-    await _blocked(keep, 1)  # the retry runs and waits on the second writer
-    events[3].set()
-    await asyncio.gather(first, second)
-    reply = await asyncio.wait_for(task, timeout=20)
+    reply = await asyncio.wait_for(overtaken.handle(message), timeout=20)
     assert isinstance(reply[0].result, Refusal) and reply[0].result.error == "StaleState"
-    assert await keep.hp() == full
-    assert await MessageLog(keep.db).pending(keep.channel) == []
+    assert await keep.hp() == full  # neither attempt wrote anything
+    assert await MessageLog(keep.db).pending(keep.channel) == []  # answered (refused), not left for the DM turn
     again = await keep.b.handle(message)
     assert again[0].replayed and again[0].result == reply[0].result
 
