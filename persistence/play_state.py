@@ -322,6 +322,12 @@ class _StateWriter:
 
     async def _combatants(self, combat_id: int, combat: Mapping[str, Any], after: Mapping[str, Any]) -> None:
         await self._conn.execute("DELETE FROM combatants WHERE combat_id = %s", (combat_id,))
+        keys = [c["id"] for c in combat.get("combatants", [])]
+        row_ids: dict[str, dict[str, int]] = {}  # one read per table, not one per combatant
+        for link in ("characters", "creatures"):
+            sql = f"SELECT key, id FROM {link} WHERE campaign_id = %s AND key = ANY(%s)"  # noqa: S608
+            rows = await _all(self._conn, sql, (self._cid, keys))
+            row_ids[link] = {r["key"]: r["id"] for r in rows}
         used: set[str] = set()
         for order, c in enumerate(combat.get("combatants", [])):
             who = after.get("characters", {}).get(c["id"]) or after.get("creatures", {}).get(c["id"]) or {}
@@ -333,16 +339,15 @@ class _StateWriter:
                 name = c["name"][: max(1, 100 - len(suffix))] + suffix
             used.add(name.lower())
             link = "characters" if c["id"] in after.get("characters", {}) else "creatures"
-            ref = await _one(self._conn, f"SELECT id FROM {link} WHERE campaign_id = %s AND key = %s",  # noqa: S608
-                             (self._cid, c["id"]))
+            ref = row_ids[link].get(c["id"])
             await self._conn.execute(
                 """
                 INSERT INTO combatants (combat_id, key, character_id, creature_id, name, initiative, dexterity,
                     turn_order, is_player, hit_points, max_hit_points, armor_class, conditions, data)
                 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 """,
-                (combat_id, c["id"], ref["id"] if ref and link == "characters" else None,
-                 ref["id"] if ref and link == "creatures" else None, name, c["initiative"], c.get("dexterity", 10),
+                (combat_id, c["id"], ref if link == "characters" else None,
+                 ref if link == "creatures" else None, name, c["initiative"], c.get("dexterity", 10),
                  order, c.get("is_player", False), who.get("hp", 0), max(1, who.get("max_hp", 1)),
                  who.get("armor_class", 10), Jsonb(list(who.get("conditions", []))),
                  Jsonb({"tiebreak": list(c.get("tiebreak", []))})),

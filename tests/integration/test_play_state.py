@@ -77,6 +77,14 @@ async def test_a_whole_game_state_round_trips_through_the_tables(clean_db) -> No
         "WHERE f.campaign_id = %s ORDER BY c.turn_order", (cid,))  # fmt: skip
     assert {r["name"] for r in rows} == {"Brom", "Mira", "Goblin 1", "Goblin 2"}
     assert next(r for r in rows if r["key"] == "goblin-1")["hit_points"] == 4
+    links = await clean_db.fetch_all(  # each combatant row points at its own character or creature row
+        "SELECT c.key, ch.key AS pc, cr.key AS monster FROM combatants c JOIN combats f ON f.id = c.combat_id "
+        "LEFT JOIN characters ch ON ch.id = c.character_id LEFT JOIN creatures cr ON cr.id = c.creature_id "
+        "WHERE f.campaign_id = %s", (cid,))  # fmt: skip
+    assert {(r["key"], r["pc"], r["monster"]) for r in links} == {
+        ("pc-11", "pc-11", None), ("pc-12", "pc-12", None),
+        ("goblin-1", None, "goblin-1"), ("goblin-2", None, "goblin-2"),
+    }
     inventory = await clean_db.fetch_value("SELECT inventory FROM characters WHERE key = 'pc-11'")
     assert isinstance(inventory, list) and any(i["name"] == "Potion of Healing" for i in inventory)
     progress = await clean_db.fetch_value("SELECT progress FROM plot_threads WHERE campaign_id = %s", (cid,))
