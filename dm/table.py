@@ -281,16 +281,25 @@ class Table:
             await self.messages_processed(message, bound, result)
             self._cache.pop(message.channel_id, None)
             return
-        after = ctx.state
+        await self._save_and_cache(message.channel_id, loaded.campaign, loaded.version, before, ctx.state,
+                                   message_ids=[message.message_id], result=result.dump())  # fmt: skip
+
+    async def _save_and_cache(
+        self, channel_id: int, campaign: CampaignInfo, version: int, before: GameState, after: GameState,
+        **record: Any,
+    ) -> int:  # fmt: skip
+        """Save `before` → `after` with the message flags / result / turn in `record`; cache the new state on
+        success, drop the cache on any failure (the next command reloads from the database)."""
         try:
-            version = await self.store.save(
-                loaded.campaign.id, expected_version=loaded.version, before=before.to_dict(), after=after.to_dict(),
-                channel_id=message.channel_id, message_ids=[message.message_id], result=result.dump(),
+            new_version = await self.store.save(
+                campaign.id, expected_version=version, before=before.to_dict(), after=after.to_dict(),
+                channel_id=channel_id, **record,
             )  # fmt: skip
         except BaseException:
-            self._cache.pop(message.channel_id, None)  # reload from the database next time
+            self._cache.pop(channel_id, None)
             raise
-        self._cache[message.channel_id] = _Loaded(loaded.campaign, version, after)
+        self._cache[channel_id] = _Loaded(campaign, new_version, after)
+        return new_version
 
     async def messages_processed(self, message: PlayerMessage, campaign: CampaignInfo | None,
                                  result: CommandResult) -> None:  # fmt: skip
@@ -318,16 +327,8 @@ class Table:
             StaleState: the campaign was saved since `view` was read (nothing written; reread and retry).
             DuplicateMessage: a message was answered meanwhile (nothing written).
         """
-        try:
-            version = await self.store.save(
-                view.campaign.id, expected_version=view.version, before=view.state.to_dict(), after=after.to_dict(),
-                channel_id=channel_id, message_ids=message_ids, turn=turn,
-            )  # fmt: skip
-        except BaseException:
-            self._cache.pop(channel_id, None)  # reload from the database next time
-            raise
-        self._cache[channel_id] = _Loaded(view.campaign, version, after)
-        return version
+        return await self._save_and_cache(channel_id, view.campaign, view.version, view.state, after,
+                                          message_ids=message_ids, turn=turn)  # fmt: skip
 
     # --- plain talk -------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from dm.commands.context import CommandContext
 from dm.commands.registry import REGISTRY, Arg, ArgKind, PlayerRef, command
 from dm.commands.results import ChangeApplied, CommandResult
 from dm.commands.resync import resync
-from dm.errors import BadArguments, CommandError, NoCharacter, Unavailable
+from dm.errors import BadArguments, CommandError, NoCharacter
 from game.conditions import Condition, parse_condition
 from game.creation import level_for_xp, level_up
 from game.effects import (
@@ -104,12 +104,6 @@ def _usage(ctx: CommandContext) -> str:
     """The command's usage line, as the registry (and `!help`) shows it."""
     spec = REGISTRY.get(ctx.command) if ctx.command else None
     return spec.usage if spec else ""
-
-
-def _services(ctx: CommandContext, what: str) -> Any:
-    if ctx.services is None:
-        raise Unavailable(what)
-    return ctx.services
 
 
 # --- characters ------------------------------------------------------------------------------------
@@ -329,7 +323,7 @@ async def trigger_event(ctx: CommandContext, event: str) -> EventTriggered:
     examples=("!switch_model llama-3.1-8b-awq",),
 )
 async def switch_model(ctx: CommandContext, name: str) -> ServiceDone:
-    detail = await _services(ctx, "The model router").switch_model(name)
+    detail = await ctx.require_services("The model router").switch_model(name)
     return ServiceDone(action="switch_model", detail=str(detail))
 
 
@@ -346,5 +340,5 @@ async def switch_model(ctx: CommandContext, name: str) -> ServiceDone:
 async def fallback_api(ctx: CommandContext, minutes: int = DEFAULT_FALLBACK_MINUTES) -> ServiceDone:
     if not 1 <= minutes <= MAX_FALLBACK_MINUTES:
         raise BadArguments(f"MINUTES goes from 1 to {MAX_FALLBACK_MINUTES}, not {minutes}.", _usage(ctx))
-    detail = await _services(ctx, "The model router").force_api(float(minutes))
+    detail = await ctx.require_services("The model router").force_api(float(minutes))
     return ServiceDone(action="fallback_api", detail=str(detail), minutes=minutes)

@@ -39,10 +39,9 @@ async def load_campaign(ctx: CommandContext, name: str) -> CampaignLoaded:
     wanted = " ".join(name.split()).strip('"')
     if not wanted:
         raise BadArguments("Which campaign?", "!load_campaign NAME")
-    if ctx.services is None:
-        raise Unavailable("The campaign library")
+    services = ctx.require_services("The campaign library")
     previous = ctx.campaign.name if ctx.campaign else None
-    info = await ctx.services.load_campaign(wanted, ctx.channel_id)  # UnknownCampaign lists the known ones
+    info = await services.load_campaign(wanted, ctx.channel_id)  # UnknownCampaign lists the known ones
     ctx.campaign = info  # the table sees the rebinding: it stores no old state and drops its cache
     return CampaignLoaded(name=info.name, campaign_id=info.id, channel_id=info.channel_id, previous=previous)
 

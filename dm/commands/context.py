@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dm.commands.registry import PlayerRef
-from dm.errors import NoCampaign, NoCharacter
+from dm.errors import NoCampaign, NoCharacter, Unavailable
 from game.character import Character
 from game.effects import EffectOutcome, GameState
 from game.validation import apply_effects
@@ -68,6 +68,12 @@ class CommandContext:
         if self.campaign is None:
             raise NoCampaign()
         return self.campaign
+
+    def require_services(self, what: str) -> TableServices:
+        """The services, or Unavailable naming `what` (e.g. "The model router") when none are wired in."""
+        if self.services is None:
+            raise Unavailable(what)
+        return self.services
 
     def my_character(self) -> tuple[str, Character]:
         """The caller's character (a copy: change it, then `put`).

@@ -13,7 +13,6 @@ from typing import Any
 from dm.commands.context import CommandContext
 from dm.commands.registry import AREAS, REGISTRY, Arg, CommandSpec, command
 from dm.commands.results import CommandResult
-from dm.errors import Unavailable
 
 __all__ = ["HelpCommand", "HelpIndex", "ModelStatus", "SystemStats", "command_help"]
 
@@ -96,9 +95,7 @@ async def help_command(ctx: CommandContext, command: str | None = None) -> Comma
     examples=("!model_status",),
 )
 async def model_status(ctx: CommandContext) -> ModelStatus:
-    if ctx.services is None:
-        raise Unavailable("The model status")
-    return ModelStatus(status=await ctx.services.model_status())
+    return ModelStatus(status=await ctx.require_services("The model status").model_status())
 
 
 @command(
@@ -109,6 +106,4 @@ async def model_status(ctx: CommandContext) -> ModelStatus:
     examples=("!system_stats",),
 )
 async def system_stats(ctx: CommandContext) -> SystemStats:
-    if ctx.services is None:
-        raise Unavailable("The system statistics")
-    return SystemStats(stats=await ctx.services.system_stats())
+    return SystemStats(stats=await ctx.require_services("The system statistics").system_stats())

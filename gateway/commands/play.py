@@ -61,15 +61,13 @@ async def _stdin_lines() -> AsyncIterator[str]:
 async def _rules(db: Any, enabled: bool) -> Any:
     if not enabled:
         return None
-    from ingest.srd.service import import_srd
+    from ingest.srd.service import ensure_srd
     from persistence.rules_book import RulesBook
     from persistence.srd_repository import SrdRepository
 
-    repo = SrdRepository(db)
-    if not any((await repo.counts()).values()):
-        print("Importing the SRD 5.1 rules into the database (first run only, a few seconds)...", flush=True)
-        await import_srd(db, DEFAULT_SRD_PDF)
-    return RulesBook(repo)
+    await ensure_srd(db, DEFAULT_SRD_PDF, announce=lambda: print(
+        "Importing the SRD 5.1 rules into the database (first run only, a few seconds)...", flush=True))
+    return RulesBook(SrdRepository(db))
 
 
 async def _campaign(db: Any, name: str | None) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,13 @@ async def import_srd(db: Database, path: Path = DEFAULT_SRD_PDF,
     return counts
 
 
-async def ensure_srd(db: Database, path: Path = DEFAULT_SRD_PDF) -> bool:
-    """Import the SRD when its tables are empty; True when it imported."""
+async def ensure_srd(
+    db: Database, path: Path = DEFAULT_SRD_PDF, *, announce: Callable[[], None] | None = None
+) -> bool:
+    """Import the SRD when its tables are empty (calling `announce` first); True when it imported."""
     if any((await SrdRepository(db).counts()).values()):
         return False
+    if announce is not None:
+        announce()
     await import_srd(db, path)
     return True
