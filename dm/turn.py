@@ -28,16 +28,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dm.commands.dice import check_roll
 from dm.context import ChatLine, build_context
 from dm.errors import MalformedReply
+from dm.grounding import effect_target, hold_unearned
 from dm.mechanics import EngineRoll, mechanics_lines, render_turn
-from dm.reply import ParsedReply, RollRequest, RuleLookup, parse_reply, reply_json_schema
-from game.abilities import ABILITIES, ABILITY_ABBREVIATIONS, ability_modifier, ability_name, skill_name
-from game.character import Character
-from game.dice import Advantage, roll, roll_d20, seeded
-from game.effects import Effect, GameState
-from game.errors import GameError
+from dm.reply import ParsedReply, RuleLookup, parse_reply, reply_json_schema
+from dm.rolls import engine_roll
+from game.dice import seeded
+from game.effects import GameState
 from game.validation import apply_effects
 from inference.errors import InferenceError
 from inference.interfaces import InferenceBackend, Message
@@ -54,10 +52,8 @@ log = logging.getLogger(__name__)
 MAX_LOOKUP_ROUNDS = 2
 MAX_BATCH = 10  # plain-talk messages answered in one turn
 _LOOKUP_CHARS = 1500  # per SRD entry shown to the model
-HELD = "held for the owner"
 APOLOGY = ("The Dungeon Master pauses, leafing through their notes as the candles gutter... "
            "(the storyteller could not answer just now; nothing was changed and your words are kept)")  # fmt: skip
-_ADVANTAGE = {"none": Advantage.NONE, "advantage": Advantage.ADVANTAGE, "disadvantage": Advantage.DISADVANTAGE}
 
 
 @dataclass
@@ -87,116 +83,11 @@ class Settled:
     text: str
 
 
-# --- rolls ------------------------------------------------------------------------------------------
-
-
-def _check_kind(request: RollRequest) -> tuple[str, str] | None:
-    """("save"|"skill"|"check", key) for a check the sheet can roll, else None."""
-    if request.kind == "initiative":
-        return "check", "dexterity"
-    if request.kind not in ("ability_check", "saving_throw") or not request.ability_or_skill:
-        return None
-    name = request.ability_or_skill.strip().lower()
-    with contextlib.suppress(GameError):
-        if name in ABILITIES or name in ABILITY_ABBREVIATIONS:
-            return ("save" if request.kind == "saving_throw" else "check"), ability_name(name)
-        if request.kind == "ability_check":
-            return "skill", skill_name(name)
-    return None
-
-
-def engine_roll(state: GameState, request: RollRequest) -> EngineRoll:
-    """Roll what the model asked for: checks and saves with the character's real modifiers, dice as given."""
-    mode = _ADVANTAGE.get(request.advantage, Advantage.NONE)
-    try:
-        _, who = state.find(request.who)
-    except GameError:
-        who = None
-    name = who.name if who is not None else request.who
-    target = _check_kind(request)
-    try:
-        if isinstance(who, Character) and target is not None:
-            done = check_roll(who, target[0], target[1], mode, request.dc)
-            label = "Initiative" if request.kind == "initiative" else done.label
-            return EngineRoll(who=name, label=label, total=None if done.auto_fail else done.roll.get("total"),
-                              modifier=done.modifier, dc=request.dc, success=done.success, advantage=done.advantage,
-                              crit=bool(done.roll.get("crit")), fumble=bool(done.roll.get("fumble")), detail=done.roll,
-                              problem=done.comment if done.auto_fail else "")  # fmt: skip
-        if who is not None and target is not None and not isinstance(who, Character):
-            modifier = ability_modifier(who.dexterity) if target[1] in ("dexterity", "stealth", "acrobatics") else 0
-            result = roll_d20(modifier, dc=request.dc, advantage=mode)
-            label = "Initiative" if request.kind == "initiative" else target[1].replace("_", " ").capitalize()
-            return _from_dice(name, label, result, modifier, request.dc)
-        if request.expression:
-            result = roll(request.expression, dc=request.dc, advantage=mode)
-            label = f"{request.kind.replace('_', ' ')} roll {request.expression}"
-            return _from_dice(name, label, result, None, request.dc)
-    except GameError as exc:
-        return EngineRoll(who=name, label=request.kind.replace("_", " "), total=None, problem=exc.user_message)
-    why = "nobody by that name is here" if who is None else "no dice or ability was given"
-    return EngineRoll(who=name, label=request.kind.replace("_", " "), total=None, problem=why)
-
-
-def _from_dice(who: str, label: str, result: Any, modifier: int | None, dc: int | None) -> EngineRoll:
-    data = result.to_dict()
-    return EngineRoll(who=who, label=label, total=data["total"], modifier=modifier, dc=dc, success=result.success,
-                      advantage=result.advantage.name.lower(), crit=bool(data.get("crit")),
-                      fumble=bool(data.get("fumble")), detail=data)  # fmt: skip
-
-
-# --- grounding and judging --------------------------------------------------------------------------
-
-
-def _target(effect: Any) -> str:
-    for attr in ("target", "destination", "thread", "name", "actor"):
-        value = getattr(effect, attr, None) if not isinstance(effect, dict) else effect.get(attr)
-        if isinstance(value, str) and value:
-            return value
-    targets = getattr(effect, "targets", None) if not isinstance(effect, dict) else effect.get("targets")
-    if isinstance(targets, list):
-        return ", ".join(str(t) for t in targets)
-    combatants = getattr(effect, "combatants", None)
-    if combatants:
-        return ", ".join(c.id for c in combatants)
-    return ""
-
-
-def _unearned(state: GameState, effect: Effect) -> str | None:
-    """Why a gain needs the owner's word (first cut: every gain from the model), or None."""
-    kind = effect.kind
-    if kind == "item_add":
-        return f"{effect.item} does not appear from nowhere; {HELD} (!add_item)"  # type: ignore[union-attr]
-    if kind == "xp_award":
-        return f"experience is {HELD} (!award_xp)"
-    if kind == "currency_change" and any(getattr(effect, c) > 0 for c in ("cp", "sp", "ep", "gp", "pp")):
-        return f"coins do not appear from nowhere; {HELD}"
-    if kind in ("combat_start", "combat_join"):
-        unknown = [c.id for c in effect.combatants  # type: ignore[union-attr]
-                   if c.id not in state.characters and c.id not in state.creatures]
-        if unknown:
-            return f"new foes ({', '.join(unknown)}) do not appear from nowhere; {HELD}"
-    return None
-
-
-def hold_unearned(state: GameState, effects: Sequence[Effect]) -> tuple[list[Effect], list[dict[str, Any]]]:
-    """Split the model's effects into those the rules engine judges and the gains held for the owner."""
-    allowed: list[Effect] = []
-    held: list[dict[str, Any]] = []
-    for effect in effects:
-        why = _unearned(state, effect)
-        if why is None:
-            allowed.append(effect)
-        else:
-            held.append({"kind": effect.kind, "target": _target(effect), "summary": why[0].upper() + why[1:] + ".",
-                         "accepted": False})  # fmt: skip
-    return allowed, held
-
-
 def settle(state: GameState, thought: Thought, *, rng: random.Random | None = None) -> Settled:
     """Judge the thought's effects against `state` (pure: `state` is not changed)."""
     reply = thought.final
     refused: list[dict[str, Any]] = [
-        {"kind": str(raw.get("kind", "unknown")), "target": _target(raw),
+        {"kind": str(raw.get("kind", "unknown")), "target": effect_target(raw),
          "summary": f"That change makes no sense to the rules ({reason}).", "accepted": False}
         for raw, reason in reply.rejected_effects
     ]  # fmt: skip
@@ -205,7 +96,7 @@ def settle(state: GameState, thought: Thought, *, rng: random.Random | None = No
     after, outcomes = apply_effects(state, allowed, rng=rng)
     applied: list[dict[str, Any]] = []
     for effect, outcome in zip(allowed, outcomes, strict=True):
-        entry = {"kind": outcome.kind, "target": _target(effect), "summary": outcome.summary,
+        entry = {"kind": outcome.kind, "target": effect_target(effect), "summary": outcome.summary,
                  "accepted": outcome.accepted}  # fmt: skip
         (applied if outcome.accepted else refused).append(entry)
     text = render_turn(reply.narrative, refused, mechanics_lines(thought.rolls, applied))
