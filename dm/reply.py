@@ -45,12 +45,20 @@ _SHORT = 80
 
 
 class RollRequest(BaseModel):
-    """A roll the engine makes for the model (the model never invents dice results)."""
+    """A roll the engine makes for the model (the model never invents dice results).
+
+    An "attack" with a `target` and a "spell" are resolved whole by the engine, as `!attack` and
+    `!cast` would: the attack bonus or the slot, the target's AC or save, the damage applied.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     who: str = Field(max_length=_SHORT, description="character or creature rolling")
-    kind: Literal["attack", "damage", "ability_check", "saving_throw", "initiative", "other"]
+    kind: Literal["attack", "spell", "damage", "ability_check", "saving_throw", "initiative", "other"]
+    target: str | None = Field(default=None, max_length=_SHORT, description="attack/spell: whom it is aimed at")
+    weapon: str | None = Field(default=None, max_length=40, description="attack: the weapon or stat block action")
+    spell: str | None = Field(default=None, max_length=_SHORT, description="spell: its name")
+    slot_level: int | None = Field(default=None, ge=1, le=9, description="spell: the slot level to spend")
     ability_or_skill: str | None = Field(default=None, max_length=40, description="e.g. dexterity, stealth")
     expression: str | None = Field(default=None, max_length=40, description="dice, e.g. 1d8+3, when not a check")
     dc: int | None = Field(default=None, ge=1, le=40)
