@@ -15,8 +15,11 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
-    "CampaignRef", "CampaignSearch", "LoadedState", "MessageStore", "PlayStore", "QueryEmbedder", "Recorded",
-    "RetrievedChunk", "RulesMatch", "RulesSource", "Scene", "SearchHit", "StoredMessage", "TurnRecord",
+    "CampaignRef", "CampaignSearch", "CampaignWorld", "LoadedState", "MessageStore", "PlayStore", "QueryEmbedder",
+    "Recorded", "RetrievedChunk", "RulesMatch", "RulesSource", "Scene", "SearchHit", "StoredMessage", "TurnRecord",
+    "WorldLocation", "WorldNpc", "WorldSource",
+    "CampaignBuilderStore", "NewCampaign", "OutlineLink", "OutlineNpc", "OutlinePlace", "OutlineThread",
+    "StoryLine", "WorldOutline",
 ]  # fmt: skip
 
 
@@ -231,3 +234,155 @@ class PlayStore(Protocol):
     ) -> int:
         """Raises `StaleState` (someone saved since `expected_version`) or `DuplicateMessage`; nothing written."""
         ...
+
+
+# --- the extracted world, for the reader tier of the DM turn (dm.reader) ---------------------------
+
+
+@dataclass(frozen=True)
+class WorldLocation:
+    """A place of the campaign as its import extracted it: the read-aloud `description`, the whole source
+    passage `text` (DM notes included), its chapter, and the places it connects to (either direction)."""
+
+    id: int
+    name: str
+    key: str | None = None
+    description: str = ""
+    text: str = ""
+    chunk_id: int | None = None
+    page: int | None = None
+    chapter: str = ""
+    connections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorldNpc:
+    """An NPC of the campaign: the write-up's public parts (never its secrets) and where it is found."""
+
+    id: int
+    name: str
+    role: str = ""
+    description: str = ""
+    personality: str = ""
+    knows: str = ""  # the write-up's "What She Knows." paragraph: what the NPC tells when asked
+    location: str | None = None
+    alive: bool = True
+    chunk_id: int | None = None
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class CampaignWorld:
+    """One campaign's extracted world; `intros` maps a chapter to its opening passage's text."""
+
+    campaign_id: int
+    locations: tuple[WorldLocation, ...] = ()
+    npcs: tuple[WorldNpc, ...] = ()
+    intros: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.locations and not self.npcs
+
+
+@runtime_checkable
+class WorldSource(Protocol):
+    """Read-only: a campaign's locations (with their passages and connections) and NPCs, by campaign id."""
+
+    async def world(self, campaign_id: int) -> CampaignWorld: ...
+
+
+
+# --- campaigns the storyteller writes (dm.commands.story; persistence.campaign_builder) -----------
+
+
+@dataclass(frozen=True)
+class OutlinePlace:
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class OutlineLink:
+    """A way between two places of the same outline, by name."""
+
+    source: str
+    target: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class OutlineNpc:
+    """An NPC of an outline; `location` names one of its places (or None); `villain` marks an antagonist."""
+
+    name: str
+    role: str = ""
+    description: str = ""
+    personality: str = ""
+    location: str | None = None
+    villain: bool = False
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutlineThread:
+    """A plot thread with the hooks that lead into it."""
+
+    title: str
+    summary: str = ""
+    hooks: tuple[str, ...] = ()
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WorldOutline:
+    """A campaign's world as rows: places and their links, NPCs, plot threads (read from an import, or written)."""
+
+    places: tuple[OutlinePlace, ...] = ()
+    links: tuple[OutlineLink, ...] = ()
+    npcs: tuple[OutlineNpc, ...] = ()
+    threads: tuple[OutlineThread, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.places or self.npcs or self.threads)
+
+
+@dataclass(frozen=True)
+class NewCampaign:
+    """A campaign to create: its rows, the opening scene's place (the party starts there) and settings
+    (premise, acts, villains, the opening text: JSONB)."""
+
+    name: str
+    description: str
+    outline: WorldOutline
+    opening_location: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoryLine:
+    """One line of a campaign's story so far: what the DM said (`dm`) or a player (`player`), oldest first."""
+
+    source: str
+    author: str
+    text: str
+
+
+@runtime_checkable
+class CampaignBuilderStore(Protocol):
+    """Writes a generated campaign as rows in one transaction and reads what the storyteller needs."""
+
+    async def outline(self, campaign_id: int) -> WorldOutline:
+        """The campaign's extracted world (empty when nothing was imported)."""
+        ...
+
+    async def build(self, campaign: NewCampaign, channel_id: int) -> CampaignRef:
+        """Create the campaign with its rows and bind `channel_id` to it, all or nothing; a taken name
+        gets a number ("Name (2)")."""
+        ...
+
+    async def story_so_far(self, campaign_id: int, limit: int = 40) -> tuple[StoryLine, ...]:
+        """The latest DM replies and player lines of the campaign (at most `limit`), oldest first."""
+        ...
+

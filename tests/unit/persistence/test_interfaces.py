@@ -13,11 +13,12 @@ import pytest
 
 import persistence.interfaces as interfaces
 from ingest.embedder import Embedder, QueryCache
-from persistence.interfaces import CampaignSearch, MessageStore, PlayStore, QueryEmbedder, RulesSource
+from persistence.interfaces import CampaignSearch, MessageStore, PlayStore, QueryEmbedder, RulesSource, WorldSource
 from persistence.messages import MessageLog
 from persistence.play_state import PlayStateRepository
 from persistence.retrieval import CampaignRetriever
 from persistence.rules_book import RulesBook
+from persistence.world import WorldRepository
 
 PINNED: list[tuple[type, type]] = [
     (RulesSource, RulesBook),
@@ -26,6 +27,7 @@ PINNED: list[tuple[type, type]] = [
     (PlayStore, PlayStateRepository),
     (QueryEmbedder, Embedder),
     (QueryEmbedder, QueryCache),
+    (WorldSource, WorldRepository),
 ]
 
 
