@@ -215,7 +215,8 @@ class DMTurn:
             with seeded(seed) if seed is not None else contextlib.nullcontext():
                 settled = settle(view.state, thought, rng=random.Random(seed))
             try:
-                await table.save_turn(channel_id, view, settled.state, turn=_record(thought, settled), message_ids=ids)
+                record = _record(thought, settled, view.state)
+                await table.save_turn(channel_id, view, settled.state, turn=record, message_ids=ids)
                 break
             except StaleState:
                 if attempt == 1:
@@ -261,8 +262,8 @@ def _line(state: GameState, message: PlayerMessage) -> ChatLine:
                     character=found[1].name if found else None, text=message.text.strip())  # fmt: skip
 
 
-def _record(thought: Thought, settled: Settled) -> TurnRecord:
-    return TurnRecord(
+def _record(thought: Thought, settled: Settled, before: GameState | None = None) -> TurnRecord:
+    record = TurnRecord(
         prompt=[dict(m) for m in thought.prompt], reply_text=settled.text, backend=thought.backend,
         model=thought.model, reply=thought.raw,
         context={"rolls": [r.to_dict() for r in thought.rolls], "lookups": thought.lookups,
@@ -270,6 +271,9 @@ def _record(thought: Thought, settled: Settled) -> TurnRecord:
         effects=[*settled.applied, *settled.refused], prompt_tokens=thought.prompt_tokens,
         completion_tokens=thought.completion_tokens, latency_ms=thought.latency_ms,
     )  # fmt: skip
+    if before is not None:  # the state the reply was judged on, for dm.replay to judge a new reply on
+        record.context["state_before"] = before.to_dict()
+    return record
 
 
 def _public(entries: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
