@@ -20,6 +20,7 @@ __all__ = [
     "WorldLocation", "WorldNpc", "WorldSource",
     "CampaignBuilderStore", "NewCampaign", "OutlineLink", "OutlineNpc", "OutlinePlace", "OutlineThread",
     "StoryLine", "WorldOutline",
+    "CanonFact", "CanonStore",
 ]  # fmt: skip
 
 
@@ -114,6 +115,7 @@ class TurnRecord:
     completion_tokens: int = 0
     latency_ms: int = 0
     ttft_ms: int | None = None
+    canon: tuple[CanonFact, ...] = ()  # facts the turn established, stored with it (persistence.canon)
 
 
 @dataclass(frozen=True)
@@ -386,3 +388,26 @@ class CampaignBuilderStore(Protocol):
         """The latest DM replies and player lines of the campaign (at most `limit`), oldest first."""
         ...
 
+
+# --- the canon ledger (dm.canon; persistence.canon) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CanonFact:
+    """One established fact of a campaign: `subject` `predicate` `object` ("Captain Morrow", "is_at",
+    "the Salt Docks"). `source` says where it came from ("turn:12", "chunk:40"; "state" when derived)."""
+
+    subject: str
+    predicate: str
+    object: str
+    source: str = ""
+
+
+@runtime_checkable
+class CanonStore(Protocol):
+    """A campaign's stored canon rows, one per (subject, predicate): a newer fact replaces the older one.
+    A DM turn's facts are written with the turn (`TurnRecord.canon`, in `PlayStore.save`'s transaction)."""
+
+    async def facts(self, campaign_id: int) -> list[CanonFact]: ...
+
+    async def record(self, campaign_id: int, facts: Sequence[CanonFact], *, source: str = "") -> int: ...

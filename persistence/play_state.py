@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from persistence.canon import write_facts
 from persistence.database import Database
 from persistence.errors import StaleState, UnknownCampaign
 from persistence.faults import fault_point
@@ -200,6 +201,8 @@ class PlayStateRepository:
             turn_id = None
             if turn is not None and campaign_id is not None:
                 turn_id = await insert_turn(conn, campaign_id=campaign_id, channel_id=channel_id or 0, turn=turn)
+                if turn.canon:  # the facts the turn established, with the turn or not at all
+                    await write_facts(conn, campaign_id, turn.canon, source=f"turn:{turn_id}")
             if message_ids:
                 await mark_processed(conn, campaign_id, list(message_ids), turn_id, None if result is None else dict(result))
         log.debug("play state saved", extra={"campaign_id": campaign_id, "version": version, "changed": changed})
