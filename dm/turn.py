@@ -71,6 +71,7 @@ class Thought:
     completion_tokens: int = 0
     latency_ms: int = 0
     generations: int = 0
+    chunk_ids: list[int] = field(default_factory=list)  # campaign passages retrieved for the prompt (training log)
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class DMTurn:
         budget = max(512, self.backend.context_window - self.max_tokens)
         prompt = build_context(state, lines, campaign=campaign, chunks=chunks, budget_tokens=budget, players=players)
         thought = Thought(final=ParsedReply(narrative="..."), prompt=list(prompt), raw=None)
+        thought.chunk_ids = [c.id for c in chunks if isinstance(getattr(c, "id", None), int)]
         reply = await self._ask(thought)
         rounds = 0
         while reply.rule_lookups and rounds < MAX_LOOKUP_ROUNDS:
@@ -267,7 +269,7 @@ def _record(thought: Thought, settled: Settled, before: GameState | None = None)
         prompt=[dict(m) for m in thought.prompt], reply_text=settled.text, backend=thought.backend,
         model=thought.model, reply=thought.raw,
         context={"rolls": [r.to_dict() for r in thought.rolls], "lookups": thought.lookups,
-                 "generations": thought.generations},
+                 "generations": thought.generations, "chunks": thought.chunk_ids},
         effects=[*settled.applied, *settled.refused], prompt_tokens=thought.prompt_tokens,
         completion_tokens=thought.completion_tokens, latency_ms=thought.latency_ms,
     )  # fmt: skip
