@@ -28,6 +28,7 @@ from game.validation import MAX_EFFECTS
 from inference.interfaces import TOLERANT_ITEMS
 
 __all__ = [
+    "CanonNote",
     "DMReply",
     "ParsedReply",
     "RollRequest",
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 MAX_NARRATIVE = 1800
+MAX_CANON_NOTES = 4
 MAX_ROLLS = 4
 MAX_LOOKUPS = 3
 _SHORT = 80
@@ -75,6 +77,16 @@ class RuleLookup(BaseModel):
     name: str = Field(max_length=_SHORT)
 
 
+class CanonNote(BaseModel):
+    """A fact the reply establishes that the state does not hold (`dm.canon` stores it with the turn)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    subject: str = Field(min_length=1, max_length=_SHORT, description="an NPC or an item, by name")
+    predicate: Literal["is_at", "held_by", "promised", "owes"]
+    object: str = Field(min_length=1, max_length=160, description="a place, a holder, what is promised or owed")
+
+
 class DMReply(BaseModel):
     """The wire shape. `effects` stay raw dicts here: each is validated on its own by `parse_reply`."""
 
@@ -84,6 +96,16 @@ class DMReply(BaseModel):
     rolls: list[RollRequest] = Field(default_factory=list, max_length=MAX_ROLLS)
     rule_lookups: list[RuleLookup] = Field(default_factory=list, max_length=MAX_LOOKUPS)
     effects: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_EFFECTS)
+    canon: list[CanonNote] = Field(default_factory=list, max_length=MAX_CANON_NOTES,
+                                   description="optional: facts to remember (where an NPC went, a promise, a debt)")
+
+    @field_validator("canon", mode="before")
+    @classmethod
+    def _usable_notes(cls, value: Any) -> Any:  # optional extras: a bad note is dropped, never the reply
+        if not isinstance(value, list):
+            return []
+        kept = [v for v in value if isinstance(v, dict) and _note_ok(v)]
+        return kept[:MAX_CANON_NOTES]
 
     # A validator, not a schema `pattern`: grammar compilers read patterns as whole-string matches.
     @field_validator("narrative")
@@ -103,6 +125,7 @@ class ParsedReply(BaseModel):
     effects: tuple[Effect, ...] = ()
     rejected_effects: tuple[tuple[dict[str, Any], str], ...] = ()
     repaired: bool = False
+    canon: tuple[CanonNote, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -117,6 +140,7 @@ def reply_json_schema() -> dict[str, Any]:
     }
     # The grammar still asks for valid effects; the backend's post-hoc check leaves each to `parse_reply`.
     schema["properties"]["effects"][TOLERANT_ITEMS] = True
+    schema["properties"]["canon"][TOLERANT_ITEMS] = True  # optional notes: a bad one is dropped, not the reply
     schema["required"] = ["narrative", "rolls", "rule_lookups", "effects"]
     for definition in schema["$defs"].values():
         # `kind` has a default in the models, so pydantic leaves it optional; on the wire it must be
@@ -201,7 +225,16 @@ def parse_reply(raw: str) -> ParsedReply:
         effects=tuple(effects),
         rejected_effects=tuple(rejected),
         repaired=repaired,
+        canon=tuple(reply.canon),
     )
+
+
+def _note_ok(value: dict[str, Any]) -> bool:
+    try:
+        CanonNote.model_validate(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def tidy_narrative(text: str) -> str:
