@@ -24,23 +24,26 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dm.actions import Resolution, engine_first
+from dm.citations import cited_chunks, chunk_source, merge_sources, srd_source
 from dm.context import ChatLine, build_context
 from dm.errors import MalformedReply
 from dm.grounding import effect_target, hold_unearned
-from dm.mechanics import EngineRoll, mechanics_lines, render_turn
+from dm.mechanics import EngineRoll, checked_narrative, mechanics_lines, render_turn
 from dm.reply import ParsedReply, RuleLookup, parse_reply, reply_json_schema
-from dm.rolls import engine_roll
+from dm.rolls import engine_roll, engine_rolls
+from dm.tiers import READER, planned_tier, tier_for
 from game.dice import seeded
 from game.effects import GameState
 from game.validation import apply_effects
 from inference.errors import InferenceError
 from inference.interfaces import InferenceBackend, Message
 from persistence.errors import StaleState
-from persistence.interfaces import CampaignSearch, QueryEmbedder, TurnRecord
+from persistence.interfaces import CampaignSearch, QueryEmbedder, TurnRecord, WorldSource
 
 if TYPE_CHECKING:
     from dm.table import PlayerMessage, Table, TableReply
@@ -72,6 +75,10 @@ class Thought:
     latency_ms: int = 0
     generations: int = 0
     chunk_ids: list[int] = field(default_factory=list)  # campaign passages retrieved for the prompt (training log)
+    engine: Resolution | None = None  # the attacks and spells the engine resolved (dm.actions)
+    sources: list[dict[str, Any]] = field(default_factory=list)  # SRD entries looked up for the model (dm.citations)
+    chunks: list[Any] = field(default_factory=list)  # the passages themselves, to cite the ones the narrative uses
+    campaign: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,26 +89,33 @@ class Settled:
     applied: tuple[dict[str, Any], ...]
     refused: tuple[dict[str, Any], ...]
     text: str
+    sources: tuple[dict[str, Any], ...] = ()  # where the rulings and passages come from (dm.citations)
+    prose_numbers: tuple[str, ...] = ()  # numbers in the narrative the engine did not produce (dm.mechanics)
 
 
 def settle(state: GameState, thought: Thought, *, rng: random.Random | None = None) -> Settled:
     """Judge the thought's effects against `state` (pure: `state` is not changed)."""
     reply = thought.final
-    refused: list[dict[str, Any]] = [
+    state, engine_applied, engine_refused, effects = engine_first(state, thought.engine, reply.effects)
+    refused: list[dict[str, Any]] = [*engine_refused, *[
         {"kind": str(raw.get("kind", "unknown")), "target": effect_target(raw),
          "summary": f"That change makes no sense to the rules ({reason}).", "accepted": False}
         for raw, reason in reply.rejected_effects
-    ]  # fmt: skip
-    allowed, held = hold_unearned(state, reply.effects)
+    ]]  # fmt: skip
+    allowed, held = hold_unearned(state, effects)
     refused += held
     after, outcomes = apply_effects(state, allowed, rng=rng)
-    applied: list[dict[str, Any]] = []
+    applied: list[dict[str, Any]] = list(engine_applied)
     for effect, outcome in zip(allowed, outcomes, strict=True):
         entry = {"kind": outcome.kind, "target": effect_target(effect), "summary": outcome.summary,
                  "accepted": outcome.accepted}  # fmt: skip
         (applied if outcome.accepted else refused).append(entry)
-    text = render_turn(reply.narrative, refused, mechanics_lines(thought.rolls, applied))
-    return Settled(after, tuple(applied), tuple(refused), text)
+    shown = [m.get("content", "") for m in thought.prompt if m.get("role") != "assistant"]
+    narrative, unbacked = checked_narrative(reply.narrative, shown, thought.rolls, [*applied, *refused])
+    text = render_turn(narrative, refused, mechanics_lines(thought.rolls, applied))
+    sources = merge_sources(thought.sources, [srd_source(m) for m in (thought.engine.records if thought.engine else ())],
+                            [chunk_source(c, thought.campaign) for c in cited_chunks(narrative, thought.chunks)])
+    return Settled(after, tuple(applied), tuple(refused), text, sources, tuple(unbacked))
 
 
 # --- the turn ---------------------------------------------------------------------------------------
@@ -118,8 +132,11 @@ class DMTurn:
 
     def __init__(self, backend: InferenceBackend, *, search: CampaignSearch | None = None,
                  embedder: QueryEmbedder | None = None, max_tokens: int = 700,
-                 temperature: float = 0.7) -> None:  # fmt: skip
+                 temperature: float = 0.7, world: WorldSource | None = None,
+                 reader_backends: Collection[str] = ()) -> None:  # fmt: skip
         self.backend = backend
+        self.world = world  # the extracted world the reader tier reads from (dm.reader)
+        self.reader_backends = tuple(reader_backends)  # more backend names for the reader tier (dm.tiers)
         self.search = search
         self.embedder = embedder
         self.max_tokens = max_tokens
@@ -129,34 +146,63 @@ class DMTurn:
 
     async def think(self, state: GameState, lines: Sequence[ChatLine], *, rules: Any = None,
                     campaign_id: int | None = None, campaign: str = "",
-                    players: dict[int, str] | None = None) -> Thought:  # fmt: skip
+                    players: dict[int, str] | None = None, seed: int | None = None) -> Thought:  # fmt: skip
         """Ask the model (lookups, then the engine's rolls and a narrating pass).
 
         Raises:
             InferenceError: the backend failed. MalformedReply: a reply had no usable narrative.
         """
+        if planned_tier(self.backend, reader=self.reader_backends) == READER:  # a small model: dm.reader
+            read = await self._read(state, lines, campaign_id, campaign)
+            if self._tier_of(read) == READER:
+                return read
+            log.info("the reader tier's request was answered by %s; the turn is redone in full", read.backend)
         chunks = await self._chunks(campaign_id, lines)
         budget = max(512, self.backend.context_window - self.max_tokens)
         prompt = build_context(state, lines, campaign=campaign, chunks=chunks, budget_tokens=budget, players=players)
         thought = Thought(final=ParsedReply(narrative="..."), prompt=list(prompt), raw=None)
         thought.chunk_ids = [c.id for c in chunks if isinstance(getattr(c, "id", None), int)]
-        reply = await self._ask(thought)
+        thought.chunks, thought.campaign = list(chunks), campaign
+        reply = await self._first_ask(thought)
+        if reply is None:  # a fallback put the full prompt to a reader-tier model: redo the turn as a reader
+            return await self._read(state, lines, campaign_id, campaign)
         rounds = 0
         while reply.rule_lookups and rounds < MAX_LOOKUP_ROUNDS:
             rounds += 1
-            answers = [await _lookup(rules, item) for item in reply.rule_lookups]
+            answers = [await _lookup(rules, item, thought.sources) for item in reply.rule_lookups]
             thought.lookups += [f"{item.kind}:{item.name}" for item in reply.rule_lookups]
             self._follow_up(thought, "The SRD entries you asked for (exact values; use them):\n" + "\n\n".join(answers))
             reply = await self._ask(thought)
         if reply.rolls:
-            thought.rolls = [engine_roll(state, request) for request in reply.rolls]
+            thought.rolls, thought.engine = await engine_rolls(state, reply.rolls, rules=rules, seed=seed)
             results = "\n".join(json.dumps(r.to_dict(), ensure_ascii=False) for r in thought.rolls)
             self._follow_up(thought, "The engine rolled what you asked for:\n" + results + "\nNow narrate these "
                             "results (ask for no more rolls); your effects must follow from them.")
             reply = await self._ask(thought)
             reply = reply.model_copy(update={"rolls": (), "rule_lookups": ()})
+        if self._tier_of(thought) == READER:  # a fallback mid-turn: the small model's story is not used
+            return await self._read(state, lines, campaign_id, campaign)
         thought.final = reply
         return thought
+
+    def _tier_of(self, thought: Thought) -> str:
+        return tier_for(thought.backend, reader=self.reader_backends)
+
+    async def _first_ask(self, thought: Thought) -> ParsedReply | None:
+        """The first full-tier answer, or None when a reader-tier backend gave it (dm.tiers)."""
+        try:
+            reply = await self._ask(thought)
+        except MalformedReply:
+            if self._tier_of(thought) == READER:
+                return None
+            raise
+        return None if self._tier_of(thought) == READER else reply
+
+    async def _read(self, state: GameState, lines: Sequence[ChatLine], campaign_id: int | None,
+                    campaign: str) -> Thought:  # fmt: skip
+        from dm.reader import read_turn  # dm.reader builds on this module's Thought
+
+        return await read_turn(self, state, lines, campaign_id=campaign_id, campaign=campaign)
 
     async def _ask(self, thought: Thought) -> ParsedReply:
         generation = await self.backend.generate(thought.prompt, reply_json_schema(), max_tokens=self.max_tokens,
@@ -204,7 +250,8 @@ class DMTurn:
         lines = [_line(view.state, m) for m in batch]
         try:
             thought = await self.think(view.state, lines, rules=table.rules, campaign_id=view.campaign.id,
-                                       campaign=view.campaign.name, players=view.players)  # fmt: skip
+                                       campaign=view.campaign.name, players=view.players,
+                                       seed=None if table.seed is None else table.seed + batch[-1].message_id)  # fmt: skip
         except (InferenceError, MalformedReply) as exc:
             log.warning("DM turn failed: %s", exc, extra={"channel_id": channel_id})
             line = exc.user_message if isinstance(exc, InferenceError) else APOLOGY
@@ -228,10 +275,10 @@ class DMTurn:
                     return [TableReply("narrative", text=APOLOGY)]
                 view = fresh
         return [TableReply("narrative", text=settled.text, applied=_public(settled.applied),
-                           refused=_public(settled.refused))]  # fmt: skip
+                           refused=_public(settled.refused), sources=settled.sources)]  # fmt: skip
 
 
-async def _lookup(rules: Any, item: RuleLookup) -> str:
+async def _lookup(rules: Any, item: RuleLookup, sources: list[dict[str, Any]] | None = None) -> str:
     if rules is None:
         return f"{item.kind} {item.name!r}: the rules library is not available in this game."
     try:
@@ -239,6 +286,8 @@ async def _lookup(rules: Any, item: RuleLookup) -> str:
     except Exception as exc:  # noqa: BLE001 - a miss (or the library being down) is told to the model, not raised
         return f"{item.kind} {item.name!r}: {getattr(exc, 'user_message', None) or 'no such SRD entry'}"
     record = json.dumps(match.record, ensure_ascii=False, separators=(",", ":"), default=str)
+    if sources is not None:
+        sources.append(srd_source(match))
     return f"{item.kind} {match.name!r} (SRD 5.1):\n{record[:_LOOKUP_CHARS]}"
 
 
@@ -269,7 +318,9 @@ def _record(thought: Thought, settled: Settled, before: GameState | None = None)
         prompt=[dict(m) for m in thought.prompt], reply_text=settled.text, backend=thought.backend,
         model=thought.model, reply=thought.raw,
         context={"rolls": [r.to_dict() for r in thought.rolls], "lookups": thought.lookups,
-                 "generations": thought.generations, "chunks": thought.chunk_ids},
+                 "generations": thought.generations, "chunks": thought.chunk_ids,
+                 "sources": list(settled.sources), "prose_numbers": len(settled.prose_numbers),
+                 "prose_numbers_seen": list(settled.prose_numbers)},
         effects=[*settled.applied, *settled.refused], prompt_tokens=thought.prompt_tokens,
         completion_tokens=thought.completion_tokens, latency_ms=thought.latency_ms,
     )  # fmt: skip

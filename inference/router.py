@@ -233,6 +233,18 @@ class Router:
         metrics.record_fallback(name, reason)
         log.warning("inference fallback: skipping %s (%s)%s", name, reason, f": {detail}" if detail else "")
 
+    def next_backend(self) -> str:
+        """The backend a request would try first now (read-only: no probe taken, no I/O): the first in the
+        order that API mode does not skip, that is not full, and whose breaker is not open (a half-open one
+        counts: its probe is the next request). The last in the order when every one is skipped."""
+        for name in self.order:
+            if name in self.config.local_backends and self.forced_api_remaining_s > 0:
+                continue
+            if self._in_flight[name] >= self.config.max_in_flight or self.breakers[name].state == "open":
+                continue
+            return name
+        return self.order[-1]
+
     # -- health and status --------------------------------------------------------------------
 
     async def check_health(self) -> dict[str, bool]:
