@@ -5,23 +5,30 @@
 Checks, saves and initiative of a character use the sheet (`dm.commands.dice.check_roll`: ability,
 proficiency, expertise, conditions, advantage rules); a creature's use its stat block; anything else
 rolls the dice expression the model gave. The model never invents a result.
+
+`engine_rolls` takes a reply's whole list: attacks at a target and spells are resolved and applied by
+`dm.actions` (the `!attack` / `!cast` code) on a copy of the state, in order, so a later roll sees the
+earlier one's result; the `Resolution` is what `dm.actions.replay` lays on the state the turn saves.
+With a `seed` the dice are reproducible (tests, and the table's seeded play).
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
+from dm.actions import Resolution, is_action, prefetch, resolve_action
 from dm.commands.dice import check_roll
 from dm.mechanics import EngineRoll
 from dm.reply import RollRequest
 from game.abilities import ABILITIES, ABILITY_ABBREVIATIONS, ability_modifier, ability_name, skill_name
 from game.character import Character
-from game.dice import Advantage, roll, roll_d20
+from game.dice import Advantage, roll, roll_d20, seeded
 from game.effects import GameState
 from game.errors import GameError
 
-__all__ = ["engine_roll"]
+__all__ = ["engine_roll", "engine_rolls"]
 
 _ADVANTAGE = {"none": Advantage.NONE, "advantage": Advantage.ADVANTAGE, "disadvantage": Advantage.DISADVANTAGE}
 
@@ -80,3 +87,22 @@ def _from_dice(who: str, label: str, result: Any, modifier: int | None, dc: int 
                       fumble=bool(data.get("fumble")), detail=data)  # fmt: skip
 
 
+
+
+async def engine_rolls(state: GameState, requests: Sequence[RollRequest], *, rules: Any = None,
+                       seed: int | None = None) -> tuple[list[EngineRoll], Resolution | None]:  # fmt: skip
+    """Every roll a reply asked for, in order; the actions' `Resolution` (None when it asked for none).
+
+    `state` is not changed: the actions run on the resolution's own copy.
+    """
+    actions = [r for r in requests if is_action(r)]
+    found = await prefetch(state, actions, rules) if actions else None
+    done = Resolution(base=state, after=state) if actions else None
+    out: list[EngineRoll] = []
+    with seeded(seed) if seed is not None else contextlib.nullcontext():
+        for request in requests:
+            if done is not None and found is not None and is_action(request):
+                out.append(await resolve_action(done, request, found))  # no real I/O: the records are at hand
+            else:
+                out.append(engine_roll(done.after if done is not None else state, request))
+    return out, done

@@ -56,6 +56,7 @@ class TableReply:
     replayed: bool = False
     applied: tuple[dict[str, Any], ...] = ()
     refused: tuple[dict[str, Any], ...] = ()
+    sources: tuple[dict[str, Any], ...] = ()  # a DM turn's cited rulings and passages (dm.citations)
 
 
 class Narrator(Protocol):

@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from dm.table import PlayerMessage, Table, TableReply
 from gateway.errors import friendly_message
+from gateway.render.sources import sources_line
 from gateway.render.text import render_text
 
 __all__ = ["BANNER", "ConsoleGame", "ConsoleLine", "Transcript", "parse_line", "player_id_for"]
@@ -78,7 +79,8 @@ def player_id_for(name: str) -> int:
 
 
 class Transcript:
-    """JSON Lines: {author, kind, text} per message seen or said; DM turns add applied/refused effects."""
+    """JSON Lines: {author, kind, text} per message seen or said; DM turns add applied/refused effects and the
+    sources their rulings and passages cite."""
 
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
@@ -98,7 +100,10 @@ class Transcript:
 
 
 def reply_text(reply: TableReply) -> str:
-    return render_text(reply.result) if reply.result is not None else reply.text
+    if reply.result is not None:
+        return render_text(reply.result)
+    cited = sources_line(reply.sources)
+    return f"{reply.text}\n{cited}" if cited else reply.text
 
 
 @dataclass
@@ -159,7 +164,8 @@ class ConsoleGame:
             if self.transcript:
                 extra: dict[str, Any] = {}
                 if reply.applied or reply.refused or reply.kind == "narrative":
-                    extra = {"applied": list(reply.applied), "refused": list(reply.refused)}
+                    extra = {"applied": list(reply.applied), "refused": list(reply.refused),
+                             "sources": list(reply.sources)}  # fmt: skip
                 applied = getattr(reply.result, "applied", None)
                 if applied is not None:
                     extra = {"applied": list(applied), "refused": list(getattr(reply.result, "refused", ()))}
