@@ -32,7 +32,7 @@ from dm.actions import Resolution, engine_first
 from dm.citations import cited_chunks, chunk_source, merge_sources, srd_source
 from dm.context import ChatLine, build_context
 from dm.errors import MalformedReply
-from dm.grounding import effect_target, hold_unearned
+from dm.grounding import Evidence, effect_target, gather_evidence, hold_unearned, judge_gains, shown_passages
 from dm.mechanics import EngineRoll, checked_narrative, mechanics_lines, render_turn
 from dm.reply import ParsedReply, RuleLookup, parse_reply, reply_json_schema
 from dm.rolls import engine_roll, engine_rolls
@@ -93,8 +93,10 @@ class Settled:
     prose_numbers: tuple[str, ...] = ()  # numbers in the narrative the engine did not produce (dm.mechanics)
 
 
-def settle(state: GameState, thought: Thought, *, rng: random.Random | None = None) -> Settled:
-    """Judge the thought's effects against `state` (pure: `state` is not changed)."""
+def settle(state: GameState, thought: Thought, *, rng: random.Random | None = None,
+           grounding: Evidence | None = None) -> Settled:
+    """Judge the thought's effects against `state` (pure: `state` is not changed); gains need `grounding`
+    (`dm.grounding.gather_evidence`), without it every gain is held for the owner."""
     reply = thought.final
     state, engine_applied, engine_refused, effects = engine_first(state, thought.engine, reply.effects)
     refused: list[dict[str, Any]] = [*engine_refused, *[
@@ -102,7 +104,7 @@ def settle(state: GameState, thought: Thought, *, rng: random.Random | None = No
          "summary": f"That change makes no sense to the rules ({reason}).", "accepted": False}
         for raw, reason in reply.rejected_effects
     ]]  # fmt: skip
-    allowed, held = hold_unearned(state, effects)
+    allowed, held = hold_unearned(state, effects) if grounding is None else judge_gains(state, effects, grounding)
     refused += held
     after, outcomes = apply_effects(state, allowed, rng=rng)
     applied: list[dict[str, Any]] = list(engine_applied)
@@ -261,8 +263,10 @@ class DMTurn:
         ids = [m.message_id for m in batch]
         for attempt in range(2):
             seed = None if table.seed is None else table.seed + ids[-1]
+            evidence = await gather_evidence(view.state, thought.final.effects, rules=table.rules,
+                                             passages=shown_passages(thought.chunks, thought.prompt))  # fmt: skip
             with seeded(seed) if seed is not None else contextlib.nullcontext():
-                settled = settle(view.state, thought, rng=random.Random(seed))
+                settled = settle(view.state, thought, rng=random.Random(seed), grounding=evidence)
             try:
                 record = _record(thought, settled, view.state)
                 await table.save_turn(channel_id, view, settled.state, turn=record, message_ids=ids)
