@@ -7,10 +7,15 @@ so a long log never sits in memory; `to_example` makes one chat-format example o
 
     {"messages": [...prompt..., {"role": "assistant", "content": "<the reply JSON>"}],
      "metadata": {"campaign", "turn_id", "backend", "model", "created_at", "accepted_effects",
-                  "refused_effects"}}
+                  "refused_effects", "effects": {"accepted": [...], "refused": [...]}, "prompt_tokens",
+                  "completion_tokens", "latency_ms", "context": {"rolls", "lookups", "chunks", ...}}}
 
-An `effects` entry counts as accepted when it says `"accepted": true` (a `game.effects.EffectOutcome`
-dump); any other entry (an outcome refused by the rules, an effect the reply parser rejected) as refused.
+The DM turn logs its prompt with the model's own answers in it (a lookup round's request, then the
+final answer last); the final answer is the example's target, so a trailing assistant message in the
+stored prompt is replaced by the reply JSON rather than repeated. An `effects` entry counts as accepted
+when it says `"accepted": true` (a `game.effects.EffectOutcome` dump or a DM turn's verdict); any other
+entry (refused by the rules, held for the owner, rejected by the reply parser) as refused. The context's
+`state_before` (kept for `dm.replay`) is left out of the metadata: the prompt already shows the state.
 """
 
 from __future__ import annotations
@@ -23,23 +28,25 @@ from typing import Any
 from persistence.database import Database
 from persistence.errors import UnknownCampaign
 
-__all__ = ["count_effects", "stream_turns", "to_example"]
+__all__ = ["count_effects", "split_effects", "stream_turns", "to_example"]
 
 _BATCH = 200
 
 _SELECT = """
-    SELECT t.id, c.name AS campaign, t.prompt, t.reply, t.effects, t.backend, t.model, t.created_at
+    SELECT t.id, c.name AS campaign, t.prompt, t.context, t.reply, t.reply_text, t.effects, t.backend, t.model,
+           t.prompt_tokens, t.completion_tokens, t.latency_ms, t.ttft_ms, t.created_at
     FROM dm_turns t JOIN campaigns c ON c.id = t.campaign_id
 """
 
 
 async def stream_turns(db: Database, *, campaign: str | None = None, since: datetime | None = None,
-                       batch: int = _BATCH) -> AsyncIterator[dict[str, Any]]:
+                       latest: int | None = None, batch: int = _BATCH) -> AsyncIterator[dict[str, Any]]:
     """Yield `dm_turns` rows (with the campaign's name as `campaign`), oldest first.
 
     Args:
         campaign: only this campaign's turns (by name).
         since: only turns created at or after this moment (a naive datetime is the server's time zone).
+        latest: only the newest this many turns (still yielded oldest first).
         batch: rows fetched per round trip of the server-side cursor.
 
     Raises:
@@ -57,7 +64,13 @@ async def stream_turns(db: Database, *, campaign: str | None = None, since: date
     if since is not None:
         where.append("t.created_at >= %s")
         params.append(since)
-    sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY t.created_at, t.id"
+    sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
+    if latest is not None:
+        sql = f"SELECT * FROM ({sql} ORDER BY t.created_at DESC, t.id DESC LIMIT %s) newest"
+        params.append(max(0, latest))
+        sql += " ORDER BY created_at, id"
+    else:
+        sql += " ORDER BY t.created_at, t.id"
     async with db.transaction() as conn:  # a named (server-side) cursor lives inside one transaction
         async with conn.cursor(name="lorekeeper_training_export") as cur:
             cur.itersize = batch
@@ -66,15 +79,33 @@ async def stream_turns(db: Database, *, campaign: str | None = None, since: date
                 yield row
 
 
-def count_effects(effects: Any) -> tuple[int, int]:
-    """(accepted, refused) among a turn's stored effect verdicts."""
+def split_effects(effects: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(accepted, refused) verdicts among a turn's stored effects, each as {kind, target, summary[, reason]}."""
     if isinstance(effects, dict):  # {"accepted": [...], "refused": [...]}
         accepted, refused = effects.get("accepted") or [], effects.get("refused") or []
-        return (len(accepted) if isinstance(accepted, list) else 0, len(refused) if isinstance(refused, list) else 0)
+        return ([_verdict(e) for e in accepted] if isinstance(accepted, list) else [],
+                [_verdict(e) for e in refused] if isinstance(refused, list) else [])  # fmt: skip
     if not isinstance(effects, list):
-        return 0, 0
-    accepted = sum(1 for entry in effects if isinstance(entry, dict) and entry.get("accepted") is True)
-    return accepted, len(effects) - accepted
+        return [], []
+    accepted = [_verdict(e) for e in effects if isinstance(e, dict) and e.get("accepted") is True]
+    refused = [_verdict(e) for e in effects if not (isinstance(e, dict) and e.get("accepted") is True)]
+    return accepted, refused
+
+
+def _verdict(entry: Any) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        return {"kind": "unknown", "target": "", "summary": str(entry)}
+    verdict = {"kind": str(entry.get("kind", "unknown")), "target": str(entry.get("target") or ""),
+               "summary": str(entry.get("summary") or "")}  # fmt: skip
+    if entry.get("reason"):
+        verdict["reason"] = str(entry["reason"])
+    return verdict
+
+
+def count_effects(effects: Any) -> tuple[int, int]:
+    """(accepted, refused) among a turn's stored effect verdicts."""
+    accepted, refused = split_effects(effects)
+    return len(accepted), len(refused)
 
 
 def _ordered(reply: dict[str, Any], key_order: Sequence[str]) -> dict[str, Any]:
@@ -101,9 +132,12 @@ def to_example(row: dict[str, Any], *, key_order: Sequence[str] = ()) -> dict[st
         return None
     prompt = row.get("prompt") or []
     messages = [_message(m) for m in (prompt if isinstance(prompt, list) else [prompt])]
+    if messages and messages[-1]["role"] == "assistant":  # the model's final answer, logged with its prompt
+        messages.pop()
     content = json.dumps(_ordered(reply, key_order) if isinstance(reply, dict) else reply, ensure_ascii=False)
-    accepted, refused = count_effects(row.get("effects"))
+    accepted, refused = split_effects(row.get("effects"))
     created = row.get("created_at")
+    context = row.get("context") if isinstance(row.get("context"), dict) else {}
     return {
         "messages": [*messages, {"role": "assistant", "content": content}],
         "metadata": {
@@ -112,7 +146,12 @@ def to_example(row: dict[str, Any], *, key_order: Sequence[str] = ()) -> dict[st
             "backend": row.get("backend"),
             "model": row.get("model") or "",
             "created_at": created.isoformat() if isinstance(created, datetime) else created,
-            "accepted_effects": accepted,
-            "refused_effects": refused,
+            "accepted_effects": len(accepted),
+            "refused_effects": len(refused),
+            "effects": {"accepted": accepted, "refused": refused},
+            "prompt_tokens": row.get("prompt_tokens") or 0,
+            "completion_tokens": row.get("completion_tokens") or 0,
+            "latency_ms": row.get("latency_ms") or 0,
+            "context": {k: v for k, v in context.items() if k != "state_before"},
         },
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -87,8 +88,14 @@ async def test_every_answered_turn_becomes_one_chat_example(turns: list[int], cl
     assert list(json.loads(answer)) == ["narrative", "rolls", "rule_lookups", "effects"]  # the schema's order
     assert first["metadata"] == {"campaign": "Lantern", "turn_id": turns[0], "backend": "scripted",
                                  "model": "script-1", "created_at": "2026-11-01T10:00:00+00:00",
-                                 "accepted_effects": 1, "refused_effects": 0}
+                                 "accepted_effects": 1, "refused_effects": 0,
+                                 "effects": {"accepted": [{"kind": "hp_change", "target": "",
+                                                           "summary": "Mira takes 3 piercing damage"}],
+                                             "refused": []},
+                                 "prompt_tokens": 40, "completion_tokens": 25, "latency_ms": 120, "context": {}}
     assert (lines[1]["metadata"]["accepted_effects"], lines[1]["metadata"]["refused_effects"]) == (1, 1)
+    assert lines[1]["metadata"]["effects"]["refused"] == [{"kind": "item_add", "target": "", "summary": "refused",
+                                                           "reason": "unknown item"}]
     assert lines[2]["metadata"]["campaign"] == "Keep"
     assert not list(cli_env.glob(".*.partial"))
 
@@ -134,3 +141,41 @@ async def test_an_empty_log_writes_an_empty_file(clean_db: Database, cli_env: Pa
     assert await _cli("export", "training", "-o", str(out)) == 0
     assert out.read_text(encoding="utf-8") == ""
     assert "Wrote 0 training examples" in capsys.readouterr().err
+
+
+async def test_a_played_dm_turn_exports_its_prompt_its_answer_once_and_its_verdicts(
+        keep: Any, cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A turn logged by the real DM turn (a lookup round, then the answer): the final answer is the target,
+    not repeated from the logged prompt; the lookup exchange stays as chat turns; the verdicts, the backend,
+    the tokens, the latency and the context (lookups, passages) are in the metadata; the state is not."""
+    from dm.table import Table
+    from dm.turn import DMTurn
+    from game.effects import Creature, GameState
+    from inference.scripted import ScriptedBackend
+
+    loaded = await keep.repo.load(keep.campaign.id)
+    state = GameState(creatures={"rat": Creature(id="rat", name="Rat", hp=2, max_hp=2)}, location="Saltmere")
+    await keep.repo.save(keep.campaign.id, expected_version=loaded.version, before=loaded.state,
+                         after=state.to_dict())  # fmt: skip
+    final = _reply("The rat squeals and goes still.", [{"kind": "hp_change", "target": "rat", "amount": -2},
+                                                       {"kind": "currency_change", "target": "rat", "gp": 5}])
+    backend = ScriptedBackend([{**_reply("Let me check."), "rule_lookups": [{"kind": "monster", "name": "Rat"}]},
+                               final])  # fmt: skip
+    table = Table(store=keep.repo, messages=MessageLog(keep.db), owner_id=1, seed=1, narrator=DMTurn(backend))
+    await keep.say(table, "I stamp on the rat.", message_id=660_001)
+    out = cli_env / "played.jsonl"
+    assert await _cli("export", "training", "--campaign", "Lantern Keep", "-o", str(out)) == 0
+    (example,) = _lines(out)
+    roles = [m["role"] for m in example["messages"]]
+    assert roles[-4:] == ["user", "assistant", "user", "assistant"] and roles.count("assistant") == 2
+    assert "I stamp on the rat." in example["messages"][-4]["content"]
+    assert json.loads(example["messages"][-3]["content"])["rule_lookups"] == [{"kind": "monster", "name": "Rat"}]
+    assert "SRD entries you asked for" in example["messages"][-2]["content"]
+    assert json.loads(example["messages"][-1]["content"]) == final
+    meta = example["metadata"]
+    assert meta["backend"] == "scripted" and meta["model"] == "scripted" and meta["latency_ms"] >= 0
+    assert meta["prompt_tokens"] > 0 and meta["completion_tokens"] > 0
+    assert [(e["kind"], e["target"]) for e in meta["effects"]["accepted"]] == [("hp_change", "rat")]
+    assert [(e["kind"], e["target"]) for e in meta["effects"]["refused"]] == [("currency_change", "rat")]
+    assert meta["context"]["lookups"] == ["monster:Rat"] and meta["context"]["generations"] == 2
+    assert meta["context"]["chunks"] == [] and "state_before" not in meta["context"]
