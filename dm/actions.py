@@ -30,16 +30,17 @@ from dm.commands.context import Caller, CommandContext
 from dm.commands.spells import SpellCast, cast
 from dm.errors import BadArguments, DMError
 from dm.grounding import effect_target
-from dm.mechanics import EngineRoll
+from dm.mechanics import EngineRoll, attack_line, spell_line
 from dm.reply import RollRequest
-from game.attacks import UNARMED_STRIKE, AttackProfile, character_attack_profile, make_attack
+from game.attacks import AttackProfile, character_attack_profile, make_attack
 from game.character import Character
 from game.effects import Creature, EffectOutcome, GameState, HpChange
 from game.errors import GameError, NoSpellSlot
 from game.validation import apply_effects
 from persistence.interfaces import RulesMatch
 
-__all__ = ["Prefetched", "Resolution", "engine_first", "is_action", "monster_attacks", "prefetch", "replay", "resolve_action"]
+__all__ = ["Prefetched", "Resolution", "best_weapon", "engine_first", "is_action", "monster_attacks", "prefetch",
+           "replay", "resolve_action"]
 
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 _TO_HIT = re.compile(r"(Melee|Ranged)(?: or Ranged)? Weapon Attack:\s*([+-]\d+) to hit", re.I)
@@ -213,10 +214,10 @@ async def _character_attack(ctx: _Recording, me: Character, request: RollRequest
         raise DMError("An attack needs a target.")
     weapon = _weapon_of(me, request)
     done: AttackDone = await attack(ctx, f"{target[0]} {weapon}")
-    return _attack_roll(done.attacker, done.target, done.weapon, done.attack_roll, done.attack_bonus,
-                        done.target_ac, done.hit, done.critical, done.fumble, done.advantage,
-                        done.damage_roll, done.damage_dealt, done.damage_type, done.hp_before, done.hp_after,
-                        done.dropped, done.dead, isinstance(ctx.state.creatures.get(done.target_id), Creature))  # fmt: skip
+    return attack_line(done.attacker, done.target, done.weapon, done.attack_roll, done.attack_bonus,
+                       done.target_ac, done.hit, done.critical, done.fumble, done.advantage,
+                       done.damage_roll, done.damage_dealt, done.damage_type, done.hp_before, done.hp_after,
+                       done.dropped, done.dead, done.target_id in ctx.state.creatures)  # fmt: skip
 
 
 def _weapon_of(me: Character, request: RollRequest) -> str:
@@ -292,41 +293,10 @@ def _creature_attack(ctx: _Recording, me: Creature, request: RollRequest, target
     bonus = profile.attack_bonus
     attack_roll = {"total": result.attack_total, "rolls": [{"value": r} for r in result.rolls]}
     damage_roll = {"rolls": [{"value": r} for r in result.damage_rolls], "total": result.damage} if result.hit else None
-    return _attack_roll(me.name, victim.name, profile.weapon, attack_roll, bonus, victim.armor_class, result.hit,
-                        result.critical, result.fumble, result.mode.name.lower(), damage_roll,
-                        int(changes.get("damage_taken", 0)), result.damage_type, before, after.hp,
-                        bool(changes.get("dropped_to_zero")), after.dead, isinstance(after, Creature))  # fmt: skip
-
-
-def _attack_roll(attacker: str, target: str, weapon: str, attack_roll: dict[str, Any], bonus: int, ac: int,
-                 hit: bool, critical: bool, fumble: bool, advantage: str, damage_roll: dict[str, Any] | None,
-                 dealt: int, damage_type: str | None, before: int, after: int, dropped: bool, dead: bool,
-                 creature: bool) -> EngineRoll:  # fmt: skip
-    total = int(attack_roll.get("total") or 0)
-    d20s = [int(d["value"]) for d in attack_roll.get("rolls", [])]
-    damage_dice = [int(d["value"]) for d in (damage_roll or {}).get("rolls", [])]
-    verb = "critically hits" if critical else "hits" if hit else "misses"
-    mode = f", {advantage}" if advantage != "none" else ""
-    line = f"{attacker} {verb} {target} with {_a(weapon)} — {total} ({bonus:+d}{mode}) vs AC {ac}"
-    if critical:
-        line += ", a natural 20: dice doubled"
-    elif fumble:
-        line += ", a natural 1"
-    if hit:
-        line += f" — {dealt} {damage_type or ''}".rstrip() + f" ({before} → {after} HP)"
-        if dead:
-            line += "; it falls" if creature else f"; {target} dies"
-        elif dropped:
-            line += "; it falls" if creature else f"; {target} falls unconscious"
-    return EngineRoll(who=attacker, label=f"attack with {weapon}", total=total, modifier=bonus, dc=ac, success=hit,
-                      advantage=advantage, crit=critical, fumble=fumble, target=target, line=line + ".",
-                      detail={"dice": {"attack": d20s, "damage": damage_dice}})  # fmt: skip
-
-
-def _a(weapon: str) -> str:
-    if weapon == UNARMED_STRIKE.name:
-        return "an unarmed strike"
-    return f"{'an' if weapon[:1].lower() in 'aeiou' else 'a'} {weapon}"
+    return attack_line(me.name, victim.name, profile.weapon, attack_roll, bonus, victim.armor_class, result.hit,
+                       result.critical, result.fumble, result.mode.name.lower(), damage_roll,
+                       int(changes.get("damage_taken", 0)), result.damage_type, before, after.hp,
+                       bool(changes.get("dropped_to_zero")), after.dead, isinstance(after, Creature))  # fmt: skip
 
 
 # --- a spell: the `!cast` handler ------------------------------------------------------------------------
@@ -349,41 +319,6 @@ async def _spell(ctx: _Recording, me: Character | Creature, request: RollRequest
                       detail={"dice": {"damage": [int(d.get("value", 0)) for d in (done.damage_roll or {})
                                                   .get("rolls", []) if isinstance(d, dict)]},
                               "targets": [t.id for t in done.targets]})  # fmt: skip
-
-
-def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
-
-
-def spell_line(done: SpellCast) -> str:
-    """"Mira casts Magic Missile (1st-level slot, 1 left) — 3 darts at Goblin: 9 force (7 → 0 HP); it falls."""
-    slot = ""
-    if done.slot_level is not None:
-        left = f", {done.slots_left} left" if done.slots_left is not None else ""
-        slot = f" ({_ordinal(done.slot_level)}-level slot{left})"
-    parts = [_target_text(done, t) for t in done.targets]
-    if not done.resolved or not parts:
-        parts = [("on " + ", ".join(done.target_names)) if done.target_names else "its effect is the DM's to tell"]
-    return f"{done.caster} casts {done.spell}{slot} — " + "; ".join(parts) + "."
-
-
-def _target_text(done: SpellCast, t: Any) -> str:
-    if done.kind == "heal":
-        return f"{t.name} regains {t.healed} HP ({t.hp_before} → {t.hp_after} HP)"
-    head = t.name
-    if t.attack_rolls:
-        rolls = ", ".join(f"{r.get('total')} {'hits' if r.get('success') else 'misses'}" for r in t.attack_rolls)
-        head += f": {rolls} (+{done.attack_bonus or 0}) vs AC"
-        head += ", a natural 20: dice doubled" if t.critical else ""
-    elif t.save_roll is not None or t.auto_fail or t.sculpted:
-        total = "fails automatically" if t.auto_fail else "spared" if t.sculpted else f"{t.save_roll.get('total')}"
-        head += f"'s {str(done.save_ability or 'dexterity').capitalize()} save {total} vs DC {done.save_dc}, "
-        head += "saved" if t.saved else "failed"
-    elif t.darts:
-        head += f": {t.darts} dart{'s' if t.darts != 1 else ''}"
-    text = head + (f" — {t.damage_dealt} {done.damage_type or ''}".rstrip() if t.damage or t.hits else "")
-    text += f" ({t.hp_before} → {t.hp_after} HP)" if t.hp_before != t.hp_after else ""
-    return text + ("; it falls" if t.dead or t.dropped else "")
 
 
 def _spell_targets(roll: EngineRoll) -> list[str]:

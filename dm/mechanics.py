@@ -6,9 +6,10 @@ The model's prose is not trusted for numbers; these lines are built only from th
 An attack or spell the engine resolved whole carries its own sentence ("Brakka hits Goblin with a
 Longsword — 17 vs AC 15 — 9 slashing (7 → 0 HP); it falls.") and its hit-point changes are not repeated.
 
-`unbacked_numbers` is the check on the model's prose: a number in the narrative that the engine (or
-the text the model was shown) did not produce is counted, and one in a mechanical phrase ("takes 12
-damage", "a 17 to hit") is struck out. Ordinals ("3rd-level") and numbers in words are left alone.
+`unbacked_numbers` is the check on the model's prose: a number in the narrative that the engine did not
+produce (its rolls and verdicts, and what it showed the model: the state's HP and AC, SRD entries, the
+campaign's passages, the players' words) is counted in the turn record, and one in a damage or hit-point
+phrase ("takes 12 damage") is struck out. Ordinals ("3rd-level") and numbers in words are left alone.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["EngineRoll", "checked_narrative", "mechanics_lines", "numbers_in", "refusal_lines", "roll_line", "render_turn",
-           "strip_unbacked", "unbacked_numbers"]
+from game.attacks import UNARMED_STRIKE
+
+__all__ = ["EngineRoll", "attack_line", "checked_narrative", "mechanics_lines", "numbers_in", "refusal_lines",
+           "render_turn", "roll_line", "spell_line", "strip_unbacked", "unbacked_numbers"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ class EngineRoll:
                "success": self.success, "advantage": self.advantage, "crit": self.crit, "fumble": self.fumble,
                "problem": self.problem}  # fmt: skip
         if self.target or self.line:
-            out.update(target=self.target, result=self.line, dice=self.detail.get("dice", {}))
+            out.update(target=self.target, result=self.line, dice=self.detail.get("dice", {}),
+                       applied_by_engine=bool(self.line) and not self.refused)  # no hp_change from the model for it
         return out
 
 
@@ -94,6 +98,76 @@ def render_turn(narrative: str, refused: Sequence[dict[str, Any]], mechanics: Se
     if mechanics:
         parts.append("Mechanics: " + " ".join(m.strip() for m in mechanics))
     return "\n".join(parts)
+
+
+# --- the sentences of attacks and spells the engine resolved ------------------------------------------
+
+
+def attack_line(attacker: str, target: str, weapon: str, attack_roll: dict[str, Any], bonus: int, ac: int,
+                hit: bool, critical: bool, fumble: bool, advantage: str, damage_roll: dict[str, Any] | None,
+                dealt: int, damage_type: str | None, before: int, after: int, dropped: bool, dead: bool,
+                creature: bool) -> EngineRoll:  # fmt: skip
+    """An attack the engine resolved, as the roll the model is told and the sentence the table shows."""
+    total = int(attack_roll.get("total") or 0)
+    d20s = [int(d["value"]) for d in attack_roll.get("rolls", [])]
+    damage_dice = [int(d["value"]) for d in (damage_roll or {}).get("rolls", [])]
+    verb = "critically hits" if critical else "hits" if hit else "misses"
+    mode = f", {advantage}" if advantage != "none" else ""
+    line = f"{attacker} {verb} {target} with {_a(weapon)} — {total} ({bonus:+d}{mode}) vs AC {ac}"
+    if critical:
+        line += f", {'a natural 20' if total - bonus == 20 else 'a critical hit'}: dice doubled"
+    elif fumble:
+        line += ", a natural 1"
+    if hit:
+        line += f" — {dealt} {damage_type or ''}".rstrip() + f" ({before} → {after} HP)"
+        if dead:
+            line += "; it falls" if creature else f"; {target} dies"
+        elif dropped:
+            line += "; it falls" if creature else f"; {target} falls unconscious"
+    return EngineRoll(who=attacker, label=f"attack with {weapon}", total=total, modifier=bonus, dc=ac, success=hit,
+                      advantage=advantage, crit=critical, fumble=fumble, target=target, line=line + ".",
+                      detail={"dice": {"attack": d20s, "damage": damage_dice}})  # fmt: skip
+
+
+def _a(weapon: str) -> str:
+    if weapon == UNARMED_STRIKE.name:
+        return "an unarmed strike"
+    return f"{'an' if weapon[:1].lower() in 'aeiou' else 'a'} {weapon}"
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def spell_line(done: Any) -> str:
+    """"Mira casts Magic Missile (1st-level slot, 1 left) — 3 darts at Goblin: 9 force (7 → 0 HP); it falls."""
+    slot = ""
+    if done.slot_level is not None:
+        left = f", {done.slots_left} left" if done.slots_left is not None else ""
+        slot = f" ({_ordinal(done.slot_level)}-level slot{left})"
+    parts = [_target_text(done, t) for t in done.targets]
+    if not done.resolved or not parts:
+        parts = [("on " + ", ".join(done.target_names)) if done.target_names else "its effect is the DM's to tell"]
+    return f"{done.caster} casts {done.spell}{slot} — " + "; ".join(parts) + "."
+
+
+def _target_text(done: Any, t: Any) -> str:
+    if done.kind == "heal":
+        return f"{t.name} regains {t.healed} HP ({t.hp_before} → {t.hp_after} HP)"
+    head = t.name
+    if t.attack_rolls:
+        rolls = ", ".join(f"{r.get('total')} {'hits' if r.get('success') else 'misses'}" for r in t.attack_rolls)
+        head += f": {rolls} (+{done.attack_bonus or 0}) vs AC"
+        head += ", a natural 20: dice doubled" if t.critical else ""
+    elif t.save_roll is not None or t.auto_fail or t.sculpted:
+        total = "fails automatically" if t.auto_fail else "spared" if t.sculpted else f"{t.save_roll.get('total')}"
+        head += f"'s {str(done.save_ability or 'dexterity').capitalize()} save {total} vs DC {done.save_dc}, "
+        head += "saved" if t.saved else "failed"
+    elif t.darts:
+        head += f": {t.darts} dart{'s' if t.darts != 1 else ''}"
+    text = head + (f" — {t.damage_dealt} {done.damage_type or ''}".rstrip() if t.damage or t.hits else "")
+    text += f" ({t.hp_before} → {t.hp_after} HP)" if t.hp_before != t.hp_after else ""
+    return text + ("; it falls" if t.dead or t.dropped else "")
 
 
 # --- numbers in the model's prose -----------------------------------------------------------------
