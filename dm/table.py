@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dm.commands import load_all
-from dm.commands.context import CampaignInfo, Caller, CommandContext, TableServices
+from dm.campaign_gen import BackendStoryteller
+from dm.commands.context import CampaignInfo, Caller, CommandContext, Storyteller, TableServices
 from dm.commands.registry import REGISTRY, CommandSpec, Invocation, Registry, bind_arguments, split_command
 from dm.commands.results import CommandResult, Info, Refusal, load_result
 from dm.errors import CommandError, OwnerOnly, UnknownCommand
@@ -100,6 +101,8 @@ class Table:
     owner_id: int | None = None
     narrator: Narrator | None = None
     seed: int | None = None
+    storyteller: Storyteller | None = None  # None: the narrator's backend, when it has one (a DMTurn)
+    world: Any = None  # persistence.interfaces.CampaignBuilderStore, for !new_campaign and !introduce_npc
     registry: Registry = field(default_factory=lambda: REGISTRY)
     _locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     _cache: dict[int, _Loaded] = field(default_factory=dict)
@@ -248,7 +251,16 @@ class Table:
             rng=random.Random(seed),
             player_names=dict(self._names),
             scratch=self._scratch.setdefault(message.channel_id, {}),
+            storyteller=self._storyteller(),
+            world=self.world,
         )  # fmt: skip
+
+    def _storyteller(self) -> Storyteller | None:
+        """The storyteller the commands use: the one given, else one on the DM turn's backend."""
+        if self.storyteller is not None:
+            return self.storyteller
+        backend = getattr(self.narrator, "backend", None)
+        return BackendStoryteller(backend) if hasattr(backend, "generate") else None
 
     def _dice(self, ctx: CommandContext) -> contextlib.AbstractContextManager[None]:
         if self.seed is None:

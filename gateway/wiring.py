@@ -6,7 +6,8 @@
 
 `open_table(settings, db, *, seed=None, owner_id=None, rules="auto", router=None, vllm=None, narrator=None)`
 builds a `dm.table.Table` on `PlayStateRepository` + `MessageLog` + the SRD `RulesBook` (`rules=None`:
-no rules lookups; or pass your own) + `Services`. `owner_id` defaults to OWNER_ID. `router` is the live
+no rules lookups; or pass your own) + `Services` + `CampaignBuilder` (the rows `!new_campaign` writes; the
+storyteller is the narrator's backend). `owner_id` defaults to OWNER_ID. `router` is the live
 model router (an `inference.router.Router`, or the `InferenceRouter` actor handle), `vllm` the
 `VLLMActor` handle; without them the model commands say the router is not running, and
 `!model_status` reports the configured plan without loading or calling any model.
@@ -34,6 +35,7 @@ from inference.factory import inference_plan, vllm_is_local
 from inference.registry import find_model
 from monitoring.gpu import read_gpus
 from persistence.database import Database
+from persistence.campaign_builder import CampaignBuilder
 from persistence.errors import UnknownCampaign
 from persistence.messages import MessageLog
 from persistence.play_state import PlayStateRepository
@@ -242,6 +244,7 @@ async def open_table(
     table = Table(
         store=PlayStateRepository(db), messages=MessageLog(db), rules=_rules(db, rules), services=services,
         owner_id=owner_id if owner_id is not None else settings.owner_id, narrator=narrator, seed=seed,
+        world=CampaignBuilder(db),
     )  # fmt: skip
     services.table = table
     return table

@@ -1,5 +1,5 @@
 """The `!` commands: one registry (`registry.py`), typed results (`results.py`), and one module of
-handlers per area (character, dice, combat, campaign, admin, system). `load_all()` imports the area
+handlers per area (character, dice, combat, campaign, story, admin, system). `load_all()` imports the area
 modules so their commands register; the console, `!help` and the Discord bot all read `REGISTRY`."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import importlib
 __all__ = ["AREA_MODULES", "load_all"]
 
 AREA_MODULES = (
-    "character", "creation", "dice", "combat", "spells", "features", "leveling", "rules", "campaign", "admin", "system",
+    "character", "creation", "dice", "combat", "spells", "features", "leveling", "rules", "campaign", "story",
+    "admin", "system",
 )  # fmt: skip
 
 

@@ -2,7 +2,9 @@
 
 `!add_item`, `!set_condition`, `!hp`, `!award_xp` and `!advance_plot` go through the rules engine's
 effects (`ctx.apply`), so the engine's limits hold for the owner too; `!resync_character` and
-`!trigger_event` have no effect kind and change a copy, then put it back. `!switch_model` and
+`!trigger_event` have no effect kind and change a copy, then put it back; with a storyteller, `!advance_plot`
+and `!trigger_event` add a short narrative of the change (`story.narrate_change`; if it fails, the change
+stands and the result says the narration is unavailable). `!switch_model` and
 `!fallback_api` reach the model router through `ctx.services`. Anyone else is refused (the table checks
 `owner_only`) and nothing changes. A change the rules refuse raises, so nothing is saved.
 """
@@ -18,6 +20,7 @@ from dm.commands.context import CommandContext
 from dm.commands.registry import REGISTRY, Arg, ArgKind, PlayerRef, command
 from dm.commands.results import ChangeApplied, CommandResult
 from dm.commands.resync import resync
+from dm.commands.story import narrate_change
 from dm.errors import BadArguments, CommandError, NoCharacter
 from game.conditions import Condition, parse_condition
 from game.creation import level_for_xp, level_up
@@ -33,7 +36,9 @@ from game.effects import (
 )
 from game.errors import RulesError
 
-__all__ = ["EventTriggered", "PlotThreads", "ResyncDone", "ServiceDone", "XpAwarded"]
+__all__ = [
+    "EventNarrated", "EventTriggered", "PlotNarrated", "PlotThreads", "ResyncDone", "ServiceDone", "XpAwarded",
+]  # fmt: skip
 
 MAX_FALLBACK_MINUTES = 24 * 60
 DEFAULT_FALLBACK_MINUTES = 30
@@ -70,6 +75,22 @@ class EventTriggered(CommandResult):
     name: str
     description: str = ""
     new: bool = False
+
+
+class EventNarrated(EventTriggered):
+    """An event triggered, with the storyteller's `narration` (empty and `narration_unavailable` when it failed)."""
+
+    type: str = "event_narrated"
+    narration: str = ""
+    narration_unavailable: bool = False
+
+
+class PlotNarrated(ChangeApplied):
+    """A plot thread moved on, with the storyteller's `narration` (as for `EventNarrated`)."""
+
+    type: str = "plot_narrated"
+    narration: str = ""
+    narration_unavailable: bool = False
 
 
 class ServiceDone(CommandResult):
@@ -273,7 +294,11 @@ async def advance_plot(ctx: CommandContext, thread: str | None = None, note: str
     resolved = False
     if rest.lower().split(" ", 1)[0] in ("resolved", "resolve", "done"):
         resolved, rest = True, rest.partition(" ")[2].strip()
-    return _change(ctx, [PlotAdvance(thread=name, progress=rest, resolved=resolved)], [name])
+    change = _change(ctx, [PlotAdvance(thread=name, progress=rest, resolved=resolved)], [name])
+    text, missing = await narrate_change(ctx, " ".join([*(e["summary"] for e in change.applied), rest]))
+    if not (text or missing):
+        return change
+    return PlotNarrated(**change.model_dump(exclude={"type"}), narration=text, narration_unavailable=missing)
 
 
 @command(
@@ -307,7 +332,11 @@ async def trigger_event(ctx: CommandContext, event: str) -> EventTriggered:
                                f"To record it as a new event: !trigger_event new {name}")
         updated, new = WorldEvent(name=name, status="triggered"), True
     ctx.state = ctx.state.model_copy(update={"events": {**events, key: updated}})
-    return EventTriggered(name=updated.name, description=updated.description, new=new)
+    text, missing = await narrate_change(ctx, f"The event {updated.name!r} happens. {updated.description}")
+    if not (text or missing):
+        return EventTriggered(name=updated.name, description=updated.description, new=new)
+    return EventNarrated(name=updated.name, description=updated.description, new=new, narration=text,
+                         narration_unavailable=missing)  # fmt: skip
 
 
 # --- the model -------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from game.character import Character
 from game.effects import EffectOutcome, GameState
 from game.validation import apply_effects
 
-__all__ = ["Caller", "CampaignInfo", "CommandContext", "TableServices"]
+__all__ = ["Caller", "CampaignInfo", "CommandContext", "Storyteller", "TableServices"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,16 @@ class TableServices(Protocol):
     async def load_campaign(self, name: str, channel_id: int) -> CampaignInfo: ...
 
 
+class Storyteller(Protocol):
+    """The AI DM's model for commands that need new text (!new_campaign, !introduce_npc, …): one JSON
+    object for `schema` (`dm.campaign_gen.BackendStoryteller` wraps the DM turn's backend).
+
+    Raises `inference.errors.InferenceError` or `dm.errors.MalformedReply` when it cannot answer.
+    """
+
+    async def generate_json(self, messages: Any, schema: dict[str, Any], max_tokens: int) -> dict[str, Any]: ...
+
+
 @dataclass
 class CommandContext:
     caller: Caller
@@ -63,6 +73,8 @@ class CommandContext:
     command: str = ""
     player_names: dict[int, str] = field(default_factory=dict)  # player id → name, as seen at this table
     scratch: dict[str, Any] = field(default_factory=dict)  # per-table memory (guided creation drafts)
+    storyteller: Storyteller | None = None  # the model, for the commands that need new text
+    world: Any = None  # persistence.interfaces.CampaignBuilderStore: campaigns the storyteller writes
 
     def require_campaign(self) -> CampaignInfo:
         if self.campaign is None:
@@ -74,6 +86,12 @@ class CommandContext:
         if self.services is None:
             raise Unavailable(what)
         return self.services
+
+    def require_storyteller(self, what: str) -> Storyteller:
+        """The storyteller, or Unavailable naming `what` when no model is wired in."""
+        if self.storyteller is None:
+            raise Unavailable(what)
+        return self.storyteller
 
     def my_character(self) -> tuple[str, Character]:
         """The caller's character (a copy: change it, then `put`).

@@ -159,7 +159,7 @@ async def test_status_commands_on_the_wired_table_show_no_secret(table: Table) -
 
 
 async def test_the_storyteller_commands_refuse_politely_on_the_table(table: Table) -> None:
-    reply = await say(table, MIRA, "!summarize_act")
+    reply = await say(table, OWNER, "!summarize_act")
     assert reply.kind == "error" and reply.result.error == "Unavailable"
     assert reply.result.reason.startswith("The storyteller (the AI DM), which !summarize_act needs, is not available")
 
