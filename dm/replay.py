@@ -26,11 +26,13 @@ from typing import Any
 
 from dm.errors import MalformedReply
 from dm.grounding import effect_target
+from dm.reader import INTENTS, Passage, ReaderScene, reader_schema
 from dm.reply import ParsedReply, parse_reply, reply_json_schema
 from dm.turn import Thought, settle
 from game.effects import GameState
 from inference.errors import InferenceError
 from inference.interfaces import InferenceBackend, Message
+from persistence.interfaces import WorldLocation, WorldNpc
 
 __all__ = [
     "Judgement",
@@ -39,7 +41,9 @@ __all__ = [
     "compare",
     "ends_on_question",
     "judge",
+    "judge_pick",
     "raw_narrative",
+    "reader_schema_of",
     "replay_turn",
     "stray_numbers",
     "summarize",
@@ -135,6 +139,11 @@ class LoggedTurn:
             return self.prompt[-1]["content"]
         return None if self.reply is None else json.dumps(self.reply, ensure_ascii=False)
 
+    @property
+    def tier(self) -> str:
+        """"reader" for a turn of the reader tier (`dm.reader`: the model picked, the module spoke), else "full"."""
+        return "reader" if self.reply is not None and self.reply.get("tier") == "reader" else "full"
+
     def state_before(self) -> GameState | None:
         data = self.context.get("state_before")
         if not isinstance(data, dict):
@@ -183,6 +192,43 @@ def judge(text: str | None, state: GameState | None = None, *, engine_text: str 
                      mechanics=mechanics)  # fmt: skip
 
 
+_PICKED = ("intent", "location", "npc", "passage")
+
+
+def judge_pick(text: str | None) -> Judgement:
+    """A reader-tier answer: the pick (intent, place, NPC, passage) and whether its linking line reads as prose."""
+    if text is None:
+        return Judgement(parsed=False, problem="no reply")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return Judgement(parsed=False, problem="not a JSON object")
+    if not isinstance(data, dict) or data.get("intent") not in INTENTS:
+        return Judgement(parsed=False, problem="no known intent")
+    link = data.get("link") if isinstance(data.get("link"), str) else ""
+    picked = tuple((key, str(data.get(key) or "none")) for key in _PICKED)
+    return Judgement(parsed=True, narrative=link, proposed=picked,
+                     ends_on_question=link.rstrip().endswith("?"),
+                     stray_numbers=tuple(stray_numbers(link)))  # fmt: skip
+
+
+def reader_schema_of(request: Sequence[Message]) -> dict[str, Any]:
+    """The reader tier's schema, rebuilt from its logged prompt (the scene's names are listed in it)."""
+    text = "\n".join(m["content"] for m in request if m["role"] == "user")
+
+    def listed(label: str) -> list[str]:
+        match = re.search(rf"^{label}: (.+)\.$", text, re.M)
+        return [name.strip() for name in match.group(1).split(", ")] if match else []
+
+    passages = re.findall(r"^- ([^:\n]+):", text.split("Passages:", 1)[-1].split("\n\n", 1)[0], re.M)
+    places = tuple(WorldLocation(id=0, name=n) for n in listed("Places they can go"))
+    scene = ReaderScene(here=None, destinations=places,
+                        npcs=tuple(WorldNpc(id=0, name=n) for n in listed("People here")),
+                        passages=tuple(Passage(id=p.strip(), text="") for p in passages), known_names=(),
+                        vocabulary=frozenset())  # fmt: skip
+    return reader_schema(scene)
+
+
 def _without_rolls(reply: ParsedReply) -> ParsedReply:
     return reply.model_copy(update={"rolls": (), "rule_lookups": ()})
 
@@ -220,6 +266,10 @@ class TurnDiff:
 
 def compare(turn: LoggedTurn, new_text: str | None, *, seed: int = 0, new_backend: str = "") -> TurnDiff:
     """Judge the logged answer and `new_text` alike and list their differences (empty: the same behaviour)."""
+    if turn.tier == "reader":  # the small model only picked; its pick is what can differ
+        logged, new = judge_pick(turn.answer()), judge_pick(new_text)
+        changes = _changes(logged, new, judged=False, label="pick")
+        return TurnDiff(turn.id, turn.backend, logged, new, tuple(changes), new_backend=new_backend)
     state = turn.state_before()
     engine = turn.engine_text()
     logged = judge(turn.answer(), state, engine_text=engine, seed=seed)
@@ -231,7 +281,7 @@ def compare(turn: LoggedTurn, new_text: str | None, *, seed: int = 0, new_backen
                     new_backend=new_backend)  # fmt: skip
 
 
-def _changes(logged: Judgement, new: Judgement, *, judged: bool) -> list[str]:
+def _changes(logged: Judgement, new: Judgement, *, judged: bool, label: str = "proposed") -> list[str]:
     if logged.parsed != new.parsed:
         return [f"parse: {'ok' if logged.parsed else 'failed'} → {'ok' if new.parsed else 'failed: ' + new.problem}"]
     if not new.parsed:
@@ -244,7 +294,7 @@ def _changes(logged: Judgement, new: Judgement, *, judged: bool) -> list[str]:
                 changes.append(f"{label}: {_pairs(was - now, '-')}{_pairs(now - was, '+')}".rstrip())
     elif Counter(logged.proposed) != Counter(new.proposed):
         was, now = Counter(logged.proposed), Counter(new.proposed)
-        changes.append(f"proposed: {_pairs(was - now, '-')}{_pairs(now - was, '+')}".rstrip())
+        changes.append(f"{label}: {_pairs(was - now, '-')}{_pairs(now - was, '+')}".rstrip())
     if logged.ends_on_question != new.ends_on_question:
         changes.append(f"ends on a question: {_yes(logged.ends_on_question)} → {_yes(new.ends_on_question)}")
     if set(logged.stray_numbers) != set(new.stray_numbers):
@@ -271,7 +321,8 @@ async def replay_turn(turn: LoggedTurn, backend: InferenceBackend, *, max_tokens
     A backend error is a difference too (the new side "did not parse"); it never raises for the model's sake.
     """
     try:
-        generation = await backend.generate(turn.request(), reply_json_schema(), max_tokens=max_tokens,
+        schema = reader_schema_of(turn.request()) if turn.tier == "reader" else reply_json_schema()
+        generation = await backend.generate(turn.request(), schema, max_tokens=max_tokens,
                                             temperature=temperature)  # fmt: skip
     except InferenceError as exc:
         failed = Judgement(parsed=False, problem=f"backend error: {exc}")
@@ -289,7 +340,7 @@ def summarize(diffs: Sequence[TurnDiff]) -> dict[str, Any]:
         "changed": sum(not d.same for d in diffs),
         "parse_failures": {"logged": sum(not d.logged.parsed for d in diffs),
                            "new": sum(not d.new.parsed for d in diffs)},
-        "verdict_changes": sum(any(c.startswith(("accepted", "refused", "proposed")) for c in d.changes)
+        "verdict_changes": sum(any(c.startswith(("accepted", "refused", "proposed", "pick")) for c in d.changes)
                                for d in diffs),
         "ends_on_question": {"logged": sum(d.logged.ends_on_question for d in diffs),
                              "new": sum(d.new.ends_on_question for d in diffs)},

@@ -49,3 +49,38 @@ def test_a_logged_state_is_judged_by_todays_engine() -> None:
     assert verdict.judged and verdict.accepted == (("hp_change", "rat"),)
     assert verdict.refused == (("hp_change", "ghost"),)
     assert not judge("{not json", state).parsed and judge(None).problem == "no reply"
+
+
+async def test_a_reader_tier_turn_is_replayed_with_its_own_schema_and_its_pick_compared() -> None:
+    from dm.context import ChatLine
+    from dm.replay import replay_turn
+    from dm.turn import DMTurn
+    from inference.scripted import ScriptedBackend
+    from persistence.interfaces import CampaignWorld, WorldLocation, WorldNpc
+
+    quay = WorldLocation(id=1, name="Saltmere Quay", description="Grey water slaps the pilings.",
+                         connections=("The Drowned Lantern Inn",))  # fmt: skip
+    inn = WorldLocation(id=2, name="The Drowned Lantern Inn", description="Nets hang from the beams.",
+                        connections=("Saltmere Quay",))  # fmt: skip
+    world = CampaignWorld(campaign_id=1, locations=(quay, inn),
+                          npcs=(WorldNpc(id=1, name="Osric", location="Saltmere Quay", description="A thin man."),))
+
+    class Atlas:  # the campaign's world, as WorldRepository would read it
+        async def world(self, campaign_id: int) -> CampaignWorld:
+            return world
+
+    state = GameState(location="Saltmere Quay", known_locations=("Saltmere Quay", "The Drowned Lantern Inn"))
+    played = ScriptedBackend([{"intent": "look", "location": "none", "npc": "none", "passage": "here", "link": ""}])
+    thought = await DMTurn(played, world=Atlas(), reader_backends=("scripted",)).think(
+        state, [ChatLine(author="bob", character="Brakka", text="We go to the inn.")], campaign_id=1)
+    assert thought.raw is not None and thought.raw["tier"] == "reader"
+    turn = LoggedTurn.from_row({"id": 4, "backend": "scripted", "prompt": thought.prompt, "reply": thought.raw})
+    assert turn.tier == "reader"
+    other = ScriptedBackend([{"intent": "move", "location": "The Drowned Lantern Inn", "npc": "none",
+                              "passage": "go to The Drowned Lantern Inn", "link": "You push through the door."}])
+    diff = await replay_turn(turn, other)
+    assert other.requests[0].schema == played.requests[0].schema  # the scene's enums, rebuilt from the prompt
+    (change,) = diff.changes
+    assert change == ("pick: -intent(look) -location(none) -passage(here) +intent(move) "
+                      "+location(The Drowned Lantern Inn) +passage(go to The Drowned Lantern Inn)")
+    assert (await replay_turn(turn, played)).same
