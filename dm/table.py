@@ -253,6 +253,8 @@ class Table:
             scratch=self._scratch.setdefault(message.channel_id, {}),
             storyteller=self._storyteller(),
             world=self.world,
+            narrator=self.narrator,
+            history=getattr(self.messages, "history", None),
         )  # fmt: skip
 
     def _storyteller(self) -> Storyteller | None:

@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 from dm.actions import Resolution, engine_first
 from dm.citations import cited_chunks, chunk_source, merge_sources, srd_source
-from dm.context import ChatLine, build_context
+from dm.context import ChatLine, assemble
 from dm.errors import MalformedReply
 from dm.grounding import Evidence, effect_target, gather_evidence, hold_unearned, judge_gains, shown_passages
+from dm.history import SUMMARY_EVERY, history_of, maybe_summarise
 from dm.mechanics import EngineRoll, checked_narrative, mechanics_lines, render_turn
 from dm.reply import ParsedReply, RuleLookup, parse_reply, reply_json_schema
 from dm.rolls import engine_roll, engine_rolls
@@ -43,7 +44,7 @@ from game.validation import apply_effects
 from inference.errors import InferenceError
 from inference.interfaces import InferenceBackend, Message
 from persistence.errors import StaleState
-from persistence.interfaces import CampaignSearch, QueryEmbedder, TurnRecord, WorldSource
+from persistence.interfaces import CampaignSearch, HistoryStore, QueryEmbedder, TurnRecord, WorldSource
 
 if TYPE_CHECKING:
     from dm.table import PlayerMessage, Table, TableReply
@@ -79,6 +80,7 @@ class Thought:
     sources: list[dict[str, Any]] = field(default_factory=list)  # SRD entries looked up for the model (dm.citations)
     chunks: list[Any] = field(default_factory=list)  # the passages themselves, to cite the ones the narrative uses
     campaign: str = ""
+    budget: dict[str, Any] = field(default_factory=dict)  # the prompt's token budget report (dm.budget)
 
 
 @dataclass(frozen=True)
@@ -135,8 +137,12 @@ class DMTurn:
     def __init__(self, backend: InferenceBackend, *, search: CampaignSearch | None = None,
                  embedder: QueryEmbedder | None = None, max_tokens: int = 700,
                  temperature: float = 0.7, world: WorldSource | None = None,
-                 reader_backends: Collection[str] = ()) -> None:  # fmt: skip
+                 reader_backends: Collection[str] = (), history: HistoryStore | None = None,
+                 summary_every: int = SUMMARY_EVERY, window: int | None = None) -> None:  # fmt: skip
         self.backend = backend
+        self.history = history  # the story so far (dm.history); None: the table's message log's, when it has one
+        self.summary_every = summary_every  # a rolling summary every N turns (0: never)
+        self.window = window  # a smaller context window than the backend's (MAX_MODEL_LEN), if set
         self.world = world  # the extracted world the reader tier reads from (dm.reader)
         self.reader_backends = tuple(reader_backends)  # more backend names for the reader tier (dm.tiers)
         self.search = search
@@ -148,7 +154,8 @@ class DMTurn:
 
     async def think(self, state: GameState, lines: Sequence[ChatLine], *, rules: Any = None,
                     campaign_id: int | None = None, campaign: str = "",
-                    players: dict[int, str] | None = None, seed: int | None = None) -> Thought:  # fmt: skip
+                    players: dict[int, str] | None = None, seed: int | None = None, history: Any = None,
+                    viewer: int | None = None, private_to: str | None = None) -> Thought:  # fmt: skip
         """Ask the model (lookups, then the engine's rolls and a narrating pass).
 
         Raises:
@@ -160,9 +167,11 @@ class DMTurn:
                 return read
             log.info("the reader tier's request was answered by %s; the turn is redone in full", read.backend)
         chunks = await self._chunks(campaign_id, lines)
-        budget = max(512, self.backend.context_window - self.max_tokens)
-        prompt = build_context(state, lines, campaign=campaign, chunks=chunks, budget_tokens=budget, players=players)
-        thought = Thought(final=ParsedReply(narrative="..."), prompt=list(prompt), raw=None)
+        built = await assemble(self.backend, state, lines, chunks=chunks, rules=rules, history=history,
+                               campaign_id=campaign_id, campaign=campaign, players=players, viewer=viewer,
+                               private_to=private_to, reply_tokens=self.max_tokens, window=self.window)  # fmt: skip
+        thought = Thought(final=ParsedReply(narrative="..."), prompt=list(built.messages), raw=None)
+        thought.budget = built.report.to_dict()
         thought.chunk_ids = [c.id for c in chunks if isinstance(getattr(c, "id", None), int)]
         thought.chunks, thought.campaign = list(chunks), campaign
         reply = await self._first_ask(thought)
@@ -253,7 +262,8 @@ class DMTurn:
         try:
             thought = await self.think(view.state, lines, rules=table.rules, campaign_id=view.campaign.id,
                                        campaign=view.campaign.name, players=view.players,
-                                       seed=None if table.seed is None else table.seed + batch[-1].message_id)  # fmt: skip
+                                       seed=None if table.seed is None else table.seed + batch[-1].message_id,
+                                       history=self.history or history_of(table.messages))  # fmt: skip
         except (InferenceError, MalformedReply) as exc:
             log.warning("DM turn failed: %s", exc, extra={"channel_id": channel_id})
             line = exc.user_message if isinstance(exc, InferenceError) else APOLOGY
@@ -278,6 +288,8 @@ class DMTurn:
                 if fresh is None:
                     return [TableReply("narrative", text=APOLOGY)]
                 view = fresh
+        await maybe_summarise(self.backend, self.history or history_of(table.messages), view.campaign.id,
+                              settled.state, every=self.summary_every)  # never raises: a summary is optional
         return [TableReply("narrative", text=settled.text, applied=_public(settled.applied),
                            refused=_public(settled.refused), sources=settled.sources)]  # fmt: skip
 
@@ -324,7 +336,7 @@ def _record(thought: Thought, settled: Settled, before: GameState | None = None)
         context={"rolls": [r.to_dict() for r in thought.rolls], "lookups": thought.lookups,
                  "generations": thought.generations, "chunks": thought.chunk_ids,
                  "sources": list(settled.sources), "prose_numbers": len(settled.prose_numbers),
-                 "prose_numbers_seen": list(settled.prose_numbers)},
+                 "prose_numbers_seen": list(settled.prose_numbers), "budget": thought.budget},
         effects=[*settled.applied, *settled.refused], prompt_tokens=thought.prompt_tokens,
         completion_tokens=thought.completion_tokens, latency_ms=thought.latency_ms,
     )  # fmt: skip

@@ -104,3 +104,18 @@ class InferenceBackend(Protocol):
     async def close(self) -> None:
         """Release clients and connections."""
         ...
+
+
+@runtime_checkable
+class TokenCounter(Protocol):
+    """Optional capability: a backend that knows its tokenizer counts a text's tokens exactly.
+
+    `dm.budget` uses it when `isinstance(backend, TokenCounter)`, else estimates characters / 4.
+    Synchronous and cheap (a tokenizer call, no generation); it may raise if the model is not loaded
+    yet, and the caller then falls back to the estimate.
+    """
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+__all__ += ["TokenCounter"]

@@ -192,7 +192,9 @@ class MessageStore(Protocol):
 
     async def pending(self, channel_id: int, *, limit: int = 50) -> list[StoredMessage]: ...
 
-    async def recent(self, channel_id: int, *, limit: int = 20) -> list[StoredMessage]: ...
+    async def recent(self, channel_id: int, *, limit: int = 20, viewer: int | None = None) -> list[StoredMessage]:
+        """The last messages, oldest first; private ones (a whisper) only for a `viewer` allowed to see them."""
+        ...
 
     async def complete_turn(
         self, *, campaign_id: int, channel_id: int, message_ids: list[int], turn: TurnRecord
@@ -411,3 +413,59 @@ class CanonStore(Protocol):
     async def facts(self, campaign_id: int) -> list[CanonFact]: ...
 
     async def record(self, campaign_id: int, facts: Sequence[CanonFact], *, source: str = "") -> int: ...
+
+
+# --- history: the story so far, for the DM's context (persistence.history) -------------------------
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One line of a campaign's story: `kind` is "player" (plain talk a turn answered), "dm" (a turn's reply),
+    "whisper" (a player's private word to the DM) or "whisper_reply" (the DM's private answer).
+    `visible_to` is None for a public line, else the player ids who may see it."""
+
+    kind: str
+    author: str
+    text: str
+    at: datetime
+    author_id: int | None = None
+    turn_id: int | None = None
+    visible_to: tuple[int, ...] | None = None
+
+    @property
+    def private(self) -> bool:
+        return self.visible_to is not None
+
+
+@dataclass(frozen=True)
+class TurnSummary:
+    """A rolling summary: the story of the campaign's first `turns` DM turns, through `through_turn_id`."""
+
+    id: int
+    campaign_id: int
+    through_turn_id: int
+    turns: int
+    text: str
+    created_at: datetime
+    backend: str = ""
+    model: str = ""
+
+
+@runtime_checkable
+class HistoryStore(Protocol):
+    """The lines since a summary (private ones only for the players allowed to see them) and the summaries."""
+
+    async def lines(self, campaign_id: int, *, viewer: int | None = None, after_turn_id: int = 0,
+                    limit: int = 40) -> list[HistoryLine]:  # fmt: skip
+        """The last `limit` lines after turn `after_turn_id`, oldest first; `viewer=None`: public lines only."""
+        ...
+
+    async def latest_summary(self, campaign_id: int) -> TurnSummary | None: ...
+
+    async def turns_after(self, campaign_id: int, after_turn_id: int) -> list[int]: ...
+
+    async def save_summary(self, campaign_id: int, *, through_turn_id: int, turns: int, text: str,
+                           backend: str = "", model: str = "") -> TurnSummary: ...  # fmt: skip
+
+
+__all__ += ["HistoryLine", "HistoryStore", "TurnSummary"]

@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 
 from persistence.database import Database
 from persistence.errors import DuplicateMessage
+from persistence.history import HistoryRepository
 from persistence.interfaces import Recorded, StoredMessage, TurnRecord
 
 __all__ = ["MessageLog", "StoredMessage", "Recorded", "TurnRecord", "MAX_CONTENT_LENGTH", "insert_turn",
@@ -31,8 +32,11 @@ _COLUMNS = (
 
 
 class MessageLog:
+    """The message log; `history` reads the same rows as the story for the DM's context."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.history = HistoryRepository(db)
 
     async def record(
         self,
@@ -90,15 +94,18 @@ class MessageLog:
         )
         return [StoredMessage(**row) for row in rows]
 
-    async def recent(self, channel_id: int, *, limit: int = 20) -> list[StoredMessage]:
-        """The last `limit` messages of the channel (players' and the DM's), oldest first."""
+    async def recent(self, channel_id: int, *, limit: int = 20, viewer: int | None = None) -> list[StoredMessage]:
+        """The last `limit` messages of the channel (players' and the DM's), oldest first. Private messages
+        (a whisper) only for a `viewer` they are visible to; `viewer=None` gives the public ones only."""
         rows = await self._db.fetch_all(
             f"""
             SELECT * FROM (
-                SELECT {_COLUMNS} FROM message_history WHERE channel_id = %s ORDER BY created_at DESC, id DESC LIMIT %s
+                SELECT {_COLUMNS} FROM message_history
+                WHERE channel_id = %s AND (visible_to IS NULL OR %s::bigint = ANY(visible_to))
+                ORDER BY created_at DESC, id DESC LIMIT %s
             ) last ORDER BY created_at, id
             """,
-            (channel_id, limit),
+            (channel_id, viewer, limit),
         )
         return [StoredMessage(**row) for row in rows]
 
@@ -160,9 +167,21 @@ async def lock_unanswered(conn: Any, message_ids: list[int]) -> None:
 async def mark_processed(
     conn: Any, campaign_id: int | None, message_ids: list[int], turn_id: int | None, result: dict[str, Any] | None = None
 ) -> None:
-    """Mark messages answered by a turn (or by a command, whose `result` is kept for replay)."""
+    """Mark messages answered by a turn (or by a command, whose `result` is kept for replay).
+
+    A result that names `visible_to` (player ids: a whisper to the DM) makes its message private to them.
+    """
     await conn.execute(
         "UPDATE message_history SET processed = true, processed_at = now(), turn_id = %s, "
-        "campaign_id = COALESCE(%s, campaign_id), result = %s WHERE discord_message_id = ANY(%s)",
-        (turn_id, campaign_id, None if result is None else Jsonb(result), message_ids),
+        "campaign_id = COALESCE(%s, campaign_id), result = %s, visible_to = COALESCE(%s, visible_to) "
+        "WHERE discord_message_id = ANY(%s)",
+        (turn_id, campaign_id, None if result is None else Jsonb(result), _visible_to(result), message_ids),
     )
+
+
+def _visible_to(result: dict[str, Any] | None) -> list[int] | None:
+    """The player ids a result keeps its message private to (None: public)."""
+    ids = (result or {}).get("visible_to")
+    if not isinstance(ids, list | tuple) or not ids:
+        return None
+    return [int(i) for i in ids if isinstance(i, int) and not isinstance(i, bool)] or None

@@ -10,7 +10,7 @@ __all__ = ["AREA_MODULES", "load_all"]
 
 AREA_MODULES = (
     "character", "creation", "dice", "combat", "spells", "features", "leveling", "rules", "campaign", "story",
-    "admin", "system",
+    "recap", "whisper", "admin", "system",
 )  # fmt: skip
 
 

@@ -75,6 +75,8 @@ class CommandContext:
     scratch: dict[str, Any] = field(default_factory=dict)  # per-table memory (guided creation drafts)
     storyteller: Storyteller | None = None  # the model, for the commands that need new text
     world: Any = None  # persistence.interfaces.CampaignBuilderStore: campaigns the storyteller writes
+    narrator: Any = None  # the table's DM turn (dm.turn.DMTurn), for !whisper's private turn
+    history: Any = None  # persistence.interfaces.HistoryStore: the story so far, for !recap and !whisper
 
     def require_campaign(self) -> CampaignInfo:
         if self.campaign is None:

@@ -19,7 +19,7 @@ R = TypeVar("R", bound=CommandResult)
 _RENDERERS: dict[type[CommandResult], Callable[[Any], str]] = {}
 _AREA_MODULES = (
     "text_dice", "text_character", "text_combat", "text_rules", "text_system", "text_features", "text_leveling",
-    "text_story",
+    "text_story", "text_recap",
 )  # fmt: skip
 
 

@@ -67,8 +67,8 @@ async def test_three_players_batch_is_answered_in_one_narrative() -> None:
 
 
 def test_context_puts_the_standing_rules_first_and_is_byte_identical_across_turns() -> None:
-    first = build_context(_state(), _say("hello"), campaign="Lantern Keep")
-    second = build_context(_state(), _say("something else entirely"), campaign="Lantern Keep")
+    first = build_context(_state(), _say("hello"), campaign="Lantern Keep").messages
+    second = build_context(_state(), _say("something else entirely"), campaign="Lantern Keep").messages
     assert first[0]["role"] == "system" and "What do you do next?" in first[0]["content"]
     assert first[:2] == second[:2] and first[2] != second[2]
     assert "Brakka" in first[2]["content"] and '"hp"' in first[2]["content"]
