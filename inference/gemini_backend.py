@@ -60,6 +60,10 @@ class GeminiBackend:
     def context_window(self) -> int:
         return self.config.context_window
 
+    def count_tokens(self, text: str) -> int:
+        """`TokenCounter`: characters / 4, rounded up (counting with Gemini's tokenizer is a network call)."""
+        return (len(text) + 3) // 4
+
     def _translate(self, exc: Exception) -> InferenceError:
         if isinstance(exc, genai_errors.APIError):
             if exc.code in (429, 503):

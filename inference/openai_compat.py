@@ -75,6 +75,10 @@ class OpenAICompatBackend:
     def context_window(self) -> int:
         return self.config.context_window
 
+    def count_tokens(self, text: str) -> int:
+        """`TokenCounter`: characters / 4, rounded up (no tokenizer here; `VLLMBackend` asks its server)."""
+        return (len(text) + 3) // 4
+
     @property
     def in_flight(self) -> int:
         """Requests this process has sent and not yet seen answered."""

@@ -245,6 +245,12 @@ class Router:
             return name
         return self.order[-1]
 
+    def count_tokens(self, text: str) -> int:
+        """`TokenCounter`: counted by `next_backend()`'s tokenizer, the model that would read the prompt;
+        characters / 4 when that backend counts nothing. Its errors propagate (the caller estimates)."""
+        count = getattr(self.backends[self.next_backend()], "count_tokens", None)
+        return int(count(text)) if callable(count) else (len(text) + 3) // 4
+
     # -- health and status --------------------------------------------------------------------
 
     async def check_health(self) -> dict[str, bool]:

@@ -3,13 +3,19 @@
 Structured outputs go as `response_format` json_schema, which vLLM compiles with xgrammar and
 caches per schema — so `dm/` should use a few fixed schemas. Besides the chat API this backend
 reads vLLM's own `/health` and the Prometheus `/metrics` gauges `vllm:num_requests_waiting` /
-`vllm:num_requests_running`, which the router uses for overload detection.
+`vllm:num_requests_running`, which the router uses for overload detection, and counts tokens with
+the served model's own tokenizer through vLLM's `/tokenize`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import re
+import time
+import urllib.request
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +27,12 @@ from inference.schema_bounds import grammar_safe_schema
 from monitoring import metrics
 
 __all__ = ["VLLMBackend", "VLLMBackendConfig", "parse_vllm_queue"]
+
+log = logging.getLogger(__name__)
+
+_TOKENIZE_TIMEOUT_S = 2.0
+_TOKENIZE_RETRY_S = 30.0   # after a failed /tokenize, estimate for this long before asking again
+_TOKENIZE_MEMO = 1024      # texts whose count is remembered (the campaign passages recur every turn)
 
 _GAUGE = re.compile(r"^vllm:num_requests_(waiting|running)\{[^}]*\}\s+([0-9.eE+-]+)", re.MULTILINE)
 
@@ -58,10 +70,46 @@ class VLLMBackend(OpenAICompatBackend):
         super().__init__(OpenAICompatConfig(name="vllm", base_url=f"{config.root_url}/v1", model=config.served_model,
                                             context_window=config.context_window, timeout_s=config.timeout_s))
         self.server = config
+        self._counted: OrderedDict[str, int] = OrderedDict()
+        self._tokenize_down_until = 0.0
 
     def _extra_params(self, schema: JsonSchema | None) -> dict[str, Any]:
         # vLLM compiles the schema with xgrammar, which reads `pattern` as a whole-string match.
         return super()._extra_params(None if schema is None else grammar_safe_schema(schema))
+
+    def count_tokens(self, text: str) -> int:
+        """`TokenCounter`: the served model's tokenizer via vLLM's `POST /tokenize` (no special tokens).
+
+        Synchronous, as the protocol is: a blocking round trip to the local server (a few ms; at most
+        2 s), remembered per text. When the server cannot answer, characters / 4 — and for the next
+        30 s too, without asking again, so a dead server does not stall every count.
+        """
+        if text in self._counted:
+            self._counted.move_to_end(text)
+            return self._counted[text]
+        if time.monotonic() < self._tokenize_down_until:
+            return super().count_tokens(text)
+        try:
+            count = self._tokenize(text)
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # URLError/HTTPError are OSErrors
+            log.warning("vllm /tokenize failed (%s); estimating tokens for %.0f s", exc, _TOKENIZE_RETRY_S)
+            self._tokenize_down_until = time.monotonic() + _TOKENIZE_RETRY_S
+            return super().count_tokens(text)
+        self._counted[text] = count
+        while len(self._counted) > _TOKENIZE_MEMO:
+            self._counted.popitem(last=False)
+        return count
+
+    def _tokenize(self, text: str) -> int:
+        body = json.dumps({"model": self.server.served_model, "prompt": text, "add_special_tokens": False}).encode()
+        request = urllib.request.Request(f"{self.server.root_url}/tokenize", data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=min(_TOKENIZE_TIMEOUT_S, self.server.timeout_s)) as response:
+            payload = json.loads(response.read())
+        count = payload["count"] if "count" in payload else len(payload["tokens"])
+        if not isinstance(count, int) or count < 0:
+            raise ValueError(f"bad /tokenize count {count!r}")
+        return count
 
     async def _get(self, path: str) -> tuple[int, str]:
         timeout = aiohttp.ClientTimeout(total=min(5.0, self.server.timeout_s))

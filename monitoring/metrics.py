@@ -17,6 +17,7 @@ __all__ = [
     "record_failure",
     "record_fallback",
     "record_generation",
+    "record_prompt_reuse",
     "sample",
     "set_breaker_state",
     "set_gpu_memory",
@@ -60,6 +61,12 @@ def record_generation(backend: str, *, prompt_tokens: int, completion_tokens: in
     decode = latency_s - ttft_s
     if decode > 0:
         LLM_TOKENS_PER_S.labels(backend).set(completion_tokens / decode)
+
+
+def record_prompt_reuse(backend: str, reused_tokens: int) -> None:
+    """Count prompt tokens whose KV came from a prefix cache, not a prefill (`kind="prompt_reused"`;
+    the reuse rate is it over `kind="prompt"`)."""
+    LLM_TOKENS.labels(backend, "prompt_reused").inc(reused_tokens)
 
 
 def record_failure(backend: str, reason: str) -> None:

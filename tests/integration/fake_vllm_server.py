@@ -1,7 +1,9 @@
 """A stand-in for `vllm serve`, run as a real child process by the server-manager tests.
 
 Accepts the same argv (`serve MODEL --host H --port P --served-model-name N ...`), logs to
-stdout like vLLM, serves `/health`, `/v1/models`, `/v1/chat/completions`, `/sleep`, `/wake_up`.
+stdout like vLLM, serves `/health`, `/v1/models`, `/v1/chat/completions`, `/tokenize`, `/sleep`, `/wake_up`.
+`/tokenize` counts one token per whitespace-separated word (a count chars / 4 would not give);
+FAKE_VLLM_NO_TOKENIZE=1 makes it answer 404, like a server without the endpoint.
 Environment knobs: FAKE_VLLM_STARTUP_DELAY (seconds before /health turns 200),
 FAKE_VLLM_EXIT_CODE (exit at once with this code), FAKE_VLLM_IGNORE_TERM=1 (ignore SIGTERM),
 FAKE_VLLM_FAIL_IF_EXISTS=PATH (exit with code 3 at start while PATH exists), FAKE_VLLM_WORKER=1 (spawn an
@@ -82,6 +84,9 @@ def main() -> None:
             elif self.path == "/wake_up":
                 state["sleeping"] = False
                 self._json(200, {})
+            elif self.path == "/tokenize" and os.environ.get("FAKE_VLLM_NO_TOKENIZE") != "1":
+                tokens = list(range(len(str(body.get("prompt", "")).split())))
+                self._json(200, {"count": len(tokens), "max_model_len": args.max_model_len, "tokens": tokens})
             elif self.path == "/v1/chat/completions":
                 text = json.dumps({"narrative": f"served by {args.served_model_name}", "rolls": [], "effects": []})
                 self._json(200, {"id": "x", "object": "chat.completion", "created": 0, "model": body.get("model"),
