@@ -6,13 +6,15 @@ proposed effect (`effects`). `stream_turns` reads them oldest first through a se
 so a long log never sits in memory; `to_example` makes one chat-format example of a row:
 
     {"messages": [...prompt..., {"role": "assistant", "content": "<the reply JSON>"}],
-     "metadata": {"campaign", "turn_id", "backend", "model", "created_at", "accepted_effects",
+     "metadata": {"campaign", "turn_id", "backend", "model", "created_at", "tier", "accepted_effects",
                   "refused_effects", "effects": {"accepted": [...], "refused": [...]}, "prompt_tokens",
                   "completion_tokens", "latency_ms", "context": {"rolls", "lookups", "chunks", ...}}}
 
 The DM turn logs its prompt with the model's own answers in it (a lookup round's request, then the
 final answer last); the final answer is the example's target, so a trailing assistant message in the
-stored prompt is replaced by the reply JSON rather than repeated. An `effects` entry counts as accepted
+stored prompt is replaced by the reply JSON rather than repeated. A reader-tier turn (`dm.reader`:
+`reply` is `{"tier": "reader", "pick": ...}`) is trained on the pick the model wrote, and says
+`"tier": "reader"` in its metadata. An `effects` entry counts as accepted
 when it says `"accepted": true` (a `game.effects.EffectOutcome` dump or a DM turn's verdict); any other
 entry (refused by the rules, held for the owner, rejected by the reply parser) as refused. The context's
 `state_before` (kept for `dm.replay`) is left out of the metadata: the prompt already shows the state.
@@ -95,7 +97,9 @@ def split_effects(effects: Any) -> tuple[list[dict[str, Any]], list[dict[str, An
 def _verdict(entry: Any) -> dict[str, Any]:
     if not isinstance(entry, dict):
         return {"kind": "unknown", "target": "", "summary": str(entry)}
-    verdict = {"kind": str(entry.get("kind", "unknown")), "target": str(entry.get("target") or ""),
+    proposed = entry.get("effect") if isinstance(entry.get("effect"), dict) else {}  # a parser rejection's shape
+    kind = entry.get("kind") or proposed.get("kind") or "unknown"
+    verdict = {"kind": str(kind), "target": str(entry.get("target") or proposed.get("target") or ""),
                "summary": str(entry.get("summary") or "")}  # fmt: skip
     if entry.get("reason"):
         verdict["reason"] = str(entry["reason"])
@@ -112,6 +116,14 @@ def _ordered(reply: dict[str, Any], key_order: Sequence[str]) -> dict[str, Any]:
     """`reply` with `key_order`'s keys first (jsonb stores keys sorted by length, not as the schema asks)."""
     first = {key: reply[key] for key in key_order if key in reply}
     return {**first, **{key: value for key, value in reply.items() if key not in first}}
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _message(raw: Any) -> dict[str, str]:
@@ -132,8 +144,10 @@ def to_example(row: dict[str, Any], *, key_order: Sequence[str] = ()) -> dict[st
         return None
     prompt = row.get("prompt") or []
     messages = [_message(m) for m in (prompt if isinstance(prompt, list) else [prompt])]
-    if messages and messages[-1]["role"] == "assistant":  # the model's final answer, logged with its prompt
-        messages.pop()
+    written = messages.pop()["content"] if messages and messages[-1]["role"] == "assistant" else None
+    tier = "reader" if isinstance(reply, dict) and reply.get("tier") == "reader" else "full"
+    if tier == "reader" and written is not None:  # the small model wrote a pick; `reply` records what it led to
+        reply = _json_object(written) or reply
     content = json.dumps(_ordered(reply, key_order) if isinstance(reply, dict) else reply, ensure_ascii=False)
     accepted, refused = split_effects(row.get("effects"))
     created = row.get("created_at")
@@ -146,6 +160,7 @@ def to_example(row: dict[str, Any], *, key_order: Sequence[str] = ()) -> dict[st
             "backend": row.get("backend"),
             "model": row.get("model") or "",
             "created_at": created.isoformat() if isinstance(created, datetime) else created,
+            "tier": tier,
             "accepted_effects": len(accepted),
             "refused_effects": len(refused),
             "effects": {"accepted": accepted, "refused": refused},

@@ -87,7 +87,7 @@ async def test_every_answered_turn_becomes_one_chat_example(turns: list[int], cl
     assert json.loads(answer) == _reply("A dart clips Mira.", [{"kind": "hp_change", "target": "mira", "amount": -3}])
     assert list(json.loads(answer)) == ["narrative", "rolls", "rule_lookups", "effects"]  # the schema's order
     assert first["metadata"] == {"campaign": "Lantern", "turn_id": turns[0], "backend": "scripted",
-                                 "model": "script-1", "created_at": "2026-11-01T10:00:00+00:00",
+                                 "model": "script-1", "created_at": "2026-11-01T10:00:00+00:00", "tier": "full",
                                  "accepted_effects": 1, "refused_effects": 0,
                                  "effects": {"accepted": [{"kind": "hp_change", "target": "",
                                                            "summary": "Mira takes 3 piercing damage"}],

@@ -33,10 +33,47 @@ def test_a_turn_becomes_prompt_messages_then_the_reply_as_the_assistant() -> Non
     assert json.loads(messages[2]["content"]) == REPLY
     assert list(json.loads(messages[2]["content"])) == ["narrative", "rolls", "rule_lookups", "effects"]
     assert "—" in messages[2]["content"]  # not \u-escaped
-    assert example["metadata"] == {"campaign": "Lantern", "turn_id": 41, "backend": "vllm", "model": "llama-8b",
-                                   "created_at": "2026-12-01T20:05:03+00:00", "accepted_effects": 1,
-                                   "refused_effects": 2}
+    assert example["metadata"] == {
+        "campaign": "Lantern", "turn_id": 41, "backend": "vllm", "model": "llama-8b",
+        "created_at": "2026-12-01T20:05:03+00:00", "tier": "full", "accepted_effects": 1, "refused_effects": 2,
+        "effects": {"accepted": [{"kind": "hp_change", "target": "", "summary": "Mira takes 2"}],
+                    "refused": [{"kind": "item_add", "target": "", "summary": "refused", "reason": "unknown item"},
+                                {"kind": "summon_dragon", "target": "", "summary": "",
+                                 "reason": "unknown effect kind 'summon_dragon'"}]},
+        "prompt_tokens": 0, "completion_tokens": 0, "latency_ms": 0, "context": {},
+    }  # fmt: skip
     json.dumps(example)  # JSON-ready as it is
+
+
+SYSTEM = {"role": "system", "content": "You are the DM."}
+USER = {"role": "user", "content": "bob (playing Brakka): I look around."}
+
+
+def test_the_final_answer_logged_in_the_prompt_is_the_target_once() -> None:
+    answer = {"narrative": "Gulls wheel.", "rolls": [], "rule_lookups": [], "effects": []}
+    row = {"id": 1, "prompt": [SYSTEM, USER, {"role": "assistant", "content": json.dumps(answer)}],
+           "reply": answer, "effects": [], "backend": "vllm", "context": {"state_before": {"x": 1}, "chunks": [3]},
+           "latency_ms": 900, "prompt_tokens": 50, "completion_tokens": 9}  # fmt: skip
+    example = to_example(row, key_order=("narrative", "rolls", "rule_lookups", "effects"))
+    assert example is not None
+    assert example["messages"][:2] == [SYSTEM, USER] and len(example["messages"]) == 3
+    assert json.loads(example["messages"][2]["content"]) == answer
+    meta = example["metadata"]
+    assert meta["tier"] == "full" and meta["latency_ms"] == 900 and meta["context"] == {"chunks": [3]}
+
+
+def test_a_reader_tier_turn_trains_on_the_pick_the_model_wrote() -> None:
+    pick = {"intent": "move", "location": "Old Lighthouse", "npc": "none", "passage": "go to Old Lighthouse",
+            "link": ""}  # fmt: skip
+    row = {"id": 2, "prompt": [SYSTEM, USER, {"role": "assistant", "content": json.dumps(pick)}],
+           "reply": {"tier": "reader", "pick": pick, "intent": "move", "passage": "go to Old Lighthouse"},
+           "effects": [{"kind": "location_change", "target": "Old Lighthouse", "accepted": True, "summary": "ok"}],
+           "backend": "embedded"}  # fmt: skip
+    example = to_example(row)
+    assert example is not None and json.loads(example["messages"][-1]["content"]) == pick
+    assert example["metadata"]["tier"] == "reader" and example["metadata"]["accepted_effects"] == 1
+    assert example["metadata"]["effects"]["accepted"] == [{"kind": "location_change", "target": "Old Lighthouse",
+                                                           "summary": "ok"}]
 
 
 def test_a_turn_without_a_reply_gives_no_example() -> None:
