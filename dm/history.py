@@ -7,7 +7,8 @@ Every `SUMMARY_EVERY` DM turns the same backend that plays the game writes a new
 small schema: `{"summary": "..."}`) from the previous summary and the public lines since it; the
 turn's context then holds that summary and only the lines after it. Summaries and recaps are built
 from public lines only, so a whisper never reaches them. A backend error while summarising is logged
-and skipped: the next turn tries again, and no turn ever fails for it.
+and skipped: the pass is tried again N turns later (a flaky backend costs one call per N turns, not
+one per turn), and no turn ever fails for it.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ async def maybe_summarise(backend: InferenceBackend, store: HistoryStore | None,
         latest = await store.latest_summary(campaign_id)
         after = latest.through_turn_id if latest else 0
         turns = await store.turns_after(campaign_id, after)
-        if len(turns) < every:
+        if not turns or len(turns) % every:  # at every N turns since the last summary: a failed pass waits N more
             return None
         lines = await store.lines(campaign_id, viewer=None, after_turn_id=after, limit=10 * every)
         text, generation = await chronicle(backend, task=SUMMARISE, previous=latest.text if latest else None,

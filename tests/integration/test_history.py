@@ -85,18 +85,34 @@ async def test_a_rolling_summary_every_n_turns_replaces_the_lines_it_covers(keep
     assert second["kept"]["recent"] == 2 and second["parts"]["recent"] > 0  # turn 2 saw turn 1's two lines
 
 
-async def test_a_summary_failure_never_fails_the_turn_and_is_retried_next_turn(keep: Any) -> None:
+async def test_a_summary_failure_never_fails_the_turn_and_is_retried_n_turns_later(keep: Any) -> None:
     await _party(keep)
     backend = ScriptedBackend([_reply("One."), _reply("Two."), {"error": "unavailable"}, _reply("Three."),
-                               _summary("The party counted to three in the rain at Saltmere.")])  # fmt: skip
+                               _reply("Four."), {"text": "not json"}, _reply("Five."), _reply("Six."),
+                               _summary("The party counted to six in the rain at Saltmere.")])  # fmt: skip
     table = _table(keep, DMTurn(backend, summary_every=2))
     await keep.say(table, "I count.")
     second = await keep.say(table, "I count again.")
     assert second.text.startswith("Two.") and await _summaries(keep) == []
-    third = await keep.say(table, "And again.")
-    assert third.text.startswith("Three.")
+    assert (await keep.say(table, "And again.")).text.startswith("Three.")  # no second try after turn 3
+    assert (await keep.say(table, "Four.")).text.startswith("Four.") and await _summaries(keep) == []
+    assert (await keep.say(table, "Five.")).text.startswith("Five.")
+    assert (await keep.say(table, "Six.")).text.startswith("Six.")
     (row,) = await _summaries(keep)
-    assert row["turns"] == 3 and row["text"].startswith("The party counted")
+    assert row["turns"] == 6 and row["text"].startswith("The party counted") and len(backend.requests) == 9
+
+
+async def test_consecutive_turns_on_the_database_share_their_prompt_prefix(keep: Any) -> None:
+    await _party(keep)
+    backend = ScriptedBackend([_reply("The gate creaks."), _reply("Gulls cry."), _reply("The tide turns.")])
+    table = _table(keep, DMTurn(backend, summary_every=0))
+    for author, name, text in ((31, "bob", "I open the gate."), (32, "ann", "I follow."), (31, "bob", "I wait.")):
+        await keep.say(table, text, author=author, name=name)
+    first, second, third = (backend.requests[i].messages for i in range(3))
+    assert first[:2] == second[:2] == third[:2] and len(first) == 3 and len(second) == len(third) == 4
+    assert third[2]["content"].startswith(second[2]["content"])  # the history message only grew
+    assert second[2]["content"].endswith("DM: The gate creaks.")
+    assert "ann (playing Mira): I follow." in third[2]["content"]
 
 
 async def test_a_whisper_is_answered_privately_and_kept_out_of_the_others_context(keep: Any) -> None:

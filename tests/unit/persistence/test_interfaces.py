@@ -13,7 +13,11 @@ import pytest
 
 import persistence.interfaces as interfaces
 from ingest.embedder import Embedder, QueryCache
-from persistence.interfaces import CampaignSearch, MessageStore, PlayStore, QueryEmbedder, RulesSource, WorldSource
+from persistence.campaign_builder import CampaignBuilder
+from persistence.canon import CanonRepository
+from persistence.history import HistoryRepository
+from persistence.interfaces import (CampaignBuilderStore, CampaignSearch, CanonStore, HistoryStore, MessageStore,
+                                    PlayStore, QueryEmbedder, RulesSource, WorldSource)
 from persistence.messages import MessageLog
 from persistence.play_state import PlayStateRepository
 from persistence.retrieval import CampaignRetriever
@@ -28,6 +32,9 @@ PINNED: list[tuple[type, type]] = [
     (QueryEmbedder, Embedder),
     (QueryEmbedder, QueryCache),
     (WorldSource, WorldRepository),
+    (HistoryStore, HistoryRepository),
+    (CanonStore, CanonRepository),
+    (CampaignBuilderStore, CampaignBuilder),
 ]
 
 
