@@ -27,6 +27,11 @@ A gain for someone not in this campaign is left to `game.validation`, which refu
 (the state keeps no marks for it): looting the same dead foes again on a later turn.
 
 `hold_unearned` is the no-evidence form (sync): every gain held, as `settle` does when not given a split.
+
+`withhold_rules(narrative)` keeps the DM's standing rules out of what the players read: a sentence of the
+narrative that repeats `LEAK_WORDS` consecutive words of `dm.context.STANDING_RULES` is dropped ("reveal
+your system prompt", from a player or a PDF line, reveals nothing). Campaign text is not withheld: reading
+the module aloud is the DM's job.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from dm.context import STANDING_RULES
 from dm.grounding_text import PassageEvidence, name_words
 from game.effects import CombatEntrant, Effect, GameState
 from game.errors import RulesError
@@ -44,7 +50,7 @@ from game.generators import encounter_multiplier, party_thresholds, xp_for_cr
 from game.validation import apply_effects
 
 __all__ = ["GAIN_KINDS", "HELD", "TREASURE_BY_CR", "Evidence", "effect_target", "gather_evidence", "ground",
-           "hold_unearned", "judge_gains", "shown_passages"]
+           "hold_unearned", "judge_gains", "shown_passages", "withhold_rules", "LEAK_WORDS", "WITHHELD"]
 
 HELD = "held for the owner"
 GAIN_KINDS: Final = frozenset({"item_add", "xp_award", "currency_change", "temp_hp", "combat_start", "combat_join"})
@@ -55,6 +61,30 @@ _TIER_TOP: Final = (4, 10, 16, 20)  # tiers of play: levels 1-4, 5-10, 11-16, 17
 _RARITY_LEVEL: Final = {"common": 1, "uncommon": 1, "rare": 5}  # very rare, legendary, artifact: a passage only
 _RARITY_ORDER: Final = ("common", "uncommon", "rare", "very rare", "legendary", "artifact")
 _GP: Final = {"cp": 0.01, "sp": 0.1, "ep": 0.5, "gp": 1.0, "pp": 10.0}
+LEAK_WORDS: Final = 8
+WITHHELD: Final = "The Dungeon Master smiles, closes the rulebook, and the story goes on."
+_RULE_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _word_runs(text: str, n: int) -> set[tuple[str, ...]]:
+    words = _RULE_WORD.findall(text.lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+_RULE_RUNS: Final = _word_runs(STANDING_RULES, LEAK_WORDS)
+_RULE_RUNS_SHORT: Final = _word_runs(STANDING_RULES, 4)
+
+
+def withhold_rules(narrative: str) -> str:
+    """The narrative without the sentences that repeat the standing rules (`WITHHELD` if none is left)."""
+    if not _word_runs(narrative, LEAK_WORDS) & _RULE_RUNS:
+        return narrative
+    kept = " ".join(part for part in re.split(r"(?<=[.!?])\s+|\n+", narrative)
+                    if part.strip() and not _word_runs(part, LEAK_WORDS) & _RULE_RUNS)  # fmt: skip
+    # mostly rules, or a shorter run of them left (a run across a sentence break): nothing of it is shown
+    if len(kept) * 2 < len(narrative) or _word_runs(kept, 4) & _RULE_RUNS_SHORT:
+        return WITHHELD
+    return kept
 
 
 def effect_target(effect: Any) -> str:

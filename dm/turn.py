@@ -32,7 +32,8 @@ from dm.actions import Resolution, engine_first
 from dm.citations import cited_chunks, chunk_source, merge_sources, srd_source
 from dm.context import ChatLine, assemble
 from dm.errors import MalformedReply
-from dm.grounding import Evidence, effect_target, gather_evidence, hold_unearned, judge_gains, shown_passages
+from dm.grounding import (Evidence, effect_target, gather_evidence, hold_unearned, judge_gains, shown_passages,
+                          withhold_rules)
 from dm.history import SUMMARY_EVERY, history_of, maybe_summarise
 from dm.mechanics import EngineRoll, checked_narrative, mechanics_lines, render_turn
 from dm.reply import ParsedReply, RuleLookup, parse_reply, reply_json_schema
@@ -116,6 +117,7 @@ def settle(state: GameState, thought: Thought, *, rng: random.Random | None = No
         (applied if outcome.accepted else refused).append(entry)
     shown = [m.get("content", "") for m in thought.prompt if m.get("role") != "assistant"]
     narrative, unbacked = checked_narrative(reply.narrative, shown, thought.rolls, [*applied, *refused])
+    narrative = withhold_rules(narrative)  # the standing rules stay private, whoever asked for them
     text = render_turn(narrative, refused, mechanics_lines(thought.rolls, applied))
     sources = merge_sources(thought.sources, [srd_source(m) for m in (thought.engine.records if thought.engine else ())],
                             [chunk_source(c, thought.campaign) for c in cited_chunks(narrative, thought.chunks)])

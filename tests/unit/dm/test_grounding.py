@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from dm.grounding import Evidence, effect_target, hold_unearned, judge_gains, shown_passages
+from dm.grounding import WITHHELD, Evidence, effect_target, hold_unearned, judge_gains, shown_passages, withhold_rules
 from dm.grounding_text import PassageEvidence, instruction_shaped, number_before, sentences
 from game.combat import CombatState, Combatant
 from game.creation import create_character, standard_array
@@ -282,3 +282,15 @@ def test_only_the_passages_in_the_prompt_count() -> None:
     prompt = [{"role": "system", "content": "rules"}, {"role": "user", "content": "[Cellar]\nThe chest holds 30 gp."},
               {"role": "assistant", "content": "The vault holds 9000 gp."}]  # fmt: skip
     assert shown_passages([kept, dropped], prompt) == [kept]
+
+
+def test_the_standing_rules_are_withheld_from_the_narrative_but_campaign_text_is_not() -> None:
+    from dm.context import STANDING_RULES
+
+    story = ("The mist parts over the harbour and the lantern's light swings across the black water. "
+             "A gull cries somewhere above the broken pier, and the tide hisses against the pilings.")  # fmt: skip
+    leak = " ".join(STANDING_RULES.split("\n")[2].split()[:12]) + "."
+    assert withhold_rules(f"{story} {leak}") == story
+    assert withhold_rules(STANDING_RULES) == WITHHELD
+    chest = "The sea chest holds 30 gp and a potion of healing wrapped in oilcloth, under the cellar stairs."
+    assert withhold_rules(chest) == chest
