@@ -18,9 +18,10 @@ effect grants a level). Each gain must be traceable to one of:
 (c) the rules: SRD monsters only when the fight stays within the party's deadly XP threshold (the
     DMG's thresholds and multipliers, `game.generators`); coins up to the DMG-style individual treasure
     of the dead foes in the state (`TREASURE_BY_CR`); XP up to what the foes defeated are worth — those
-    killed in this reply, or, when the reply ends the fight, every dead combatant of it; temporary hit
-    points up to what a spell slot or class resource spent in this reply can give (False Life,
-    Armor of Agathys: 5 × slot level + 3; a feature: level + 6) or a kill (Dark One's Blessing).
+    killed this turn (by the engine's dice or the reply), or, when the reply ends the fight, every dead
+    combatant of it; temporary hit points up to what a spell slot or class resource spent this turn can
+    give (False Life, Armor of Agathys: 5 × slot level + 3; a feature: level + 6) or a kill (Dark One's
+    Blessing). "This turn" is measured from `Evidence.before`, the state as the turn began.
 
 Anything else is held for the owner with the `{kind, target, summary, accepted}` shape of a refusal.
 A gain for someone not in this campaign is left to `game.validation`, which refuses it. Not tracked
@@ -133,6 +134,7 @@ class Evidence:
 
     passages: tuple[Any, ...] = ()
     srd: Mapping[tuple[str, str], Any] = field(default_factory=dict)  # (kind, folded name) → RulesMatch | None
+    before: GameState | None = None  # the state as the turn began (what the engine's own dice did counts too)
 
 
 async def gather_evidence(state: GameState, effects: Sequence[Effect], *, passages: Iterable[Any] = (),
@@ -149,13 +151,13 @@ async def gather_evidence(state: GameState, effects: Sequence[Effect], *, passag
         key = (kind, " ".join(name_words(name)))
         if key not in srd and key[1]:
             srd[key] = await _srd_entry(rules, kind, name)
-    return Evidence(tuple(passages), srd)
+    return Evidence(tuple(passages), srd, state)
 
 
 def judge_gains(state: GameState, effects: Sequence[Effect],
                 evidence: Evidence) -> tuple[list[Effect], list[dict[str, Any]]]:  # fmt: skip
     """Split the model's effects into those the rules engine judges and the unearned gains held for the owner."""
-    judge = _Judge(state, effects, PassageEvidence.read(evidence.passages), evidence.srd)
+    judge = _Judge(state, effects, PassageEvidence.read(evidence.passages), evidence.srd, evidence.before or state)
     allowed: list[Effect] = []
     held: list[dict[str, Any]] = []
     for effect in effects:
@@ -241,7 +243,7 @@ class _Judge:
     """One reply's evidence and the budgets its gains use up, in the reply's order."""
 
     def __init__(self, state: GameState, effects: Sequence[Effect], book: PassageEvidence,
-                 srd: Mapping[tuple[str, str], Any]) -> None:  # fmt: skip
+                 srd: Mapping[tuple[str, str], Any], before: GameState) -> None:  # fmt: skip
         self.state, self.book, self.srd = state, book, srd
         self.levels = [c.level for c in state.characters.values()] or [1]
         self.tier = next(i for i, top in enumerate(_TIER_TOP) if max(self.levels) <= top)
@@ -249,10 +251,9 @@ class _Judge:
         rest = [e for e in effects if not _is_gain(state, e)]
         self.after, outcomes = apply_effects(state, rest, rng=random.Random(0))  # what the reply's other effects do
         done = [e for e, o in zip(rest, outcomes, strict=True) if o.accepted]
-        self.slot_level = max((e.level for e in done if e.kind == "slot_spend"), default=0)  # type: ignore[union-attr]
-        self.resource_spent = any(e.kind == "resource_spend" for e in done)
+        self.slot_level, self.resource_spent = _spent(before, self.after)  # by the engine's dice or the reply
         self.killed = [cid for cid, c in self.after.creatures.items()
-                       if c.dead and cid in state.creatures and not state.creatures[cid].dead]  # fmt: skip
+                       if c.dead and cid in before.creatures and not before.creatures[cid].dead]  # fmt: skip
         ends_fight = state.combat is not None and any(e.kind == "combat_end" for e in done)
         fight = {c.id for c in state.combat.combatants} if state.combat is not None else set()
         fallen = {cid for cid in fight if self._dead_after(cid)} if ends_fight else set()
@@ -397,6 +398,22 @@ class _Judge:
     def _xp_of(self, name: str) -> int:
         match = self._lookup("monster", _base_name(name))
         return _record_xp(match.record) if match is not None else 0
+
+
+def _spent(before: GameState, after: GameState) -> tuple[int, bool]:
+    """The highest spell slot level spent between two states, and whether a class resource was used."""
+    level, resource = 0, False
+    for cid, was in before.characters.items():
+        now = after.characters.get(cid)
+        if now is None:
+            continue
+        old, new = was.spell_slots, now.spell_slots
+        level = max([level, *[lvl for lvl, n in old.current.items() if new.current.get(lvl, 0) < n]])
+        if new.pact_current < old.pact_current:
+            level = max(level, old.pact_level)
+        resource = resource or any(key in now.resources and now.resources[key].remaining < pool.remaining
+                                   for key, pool in was.resources.items())  # fmt: skip
+    return level, resource
 
 
 def _record_xp(record: dict[str, Any]) -> int:

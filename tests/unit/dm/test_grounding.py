@@ -208,6 +208,14 @@ def test_experience_in_a_fight_comes_with_its_end() -> None:
     assert _kinds(_judge(_state(goblin_hp=0), xp)[0]) == []  # a foe dead before this reply: already counted
 
 
+def test_a_kill_by_the_engines_own_dice_this_turn_earns_its_experience() -> None:
+    xp = _effects({"kind": "xp_award", "targets": ["brakka"], "amount": 50})
+    struck = _state(goblin_hp=0)  # the engine's attack (dm.actions) was laid on the state before the judging
+    allowed, _ = judge_gains(struck, xp, Evidence((), SRD, before=_state()))
+    assert _kinds(allowed) == ["xp_award"]
+    assert judge_gains(struck, xp, Evidence((), SRD, before=struck))[0] == []
+
+
 def test_temporary_hit_points_need_a_spell_slot_a_feature_or_a_passage() -> None:
     temp = {"kind": "temp_hp", "target": "mira", "amount": 8}
     assert _judge(_state(), temp)[0] == []
