@@ -7,8 +7,8 @@
 A line is a player's plain talk (answered by a DM turn), the DM turn's reply, or one half of a private
 exchange (a `!whisper` and the DM's private answer, read from the command's stored result). Private
 lines carry `message_history.visible_to`: `lines(viewer=None)` returns public lines only, `viewer=ID`
-adds the private lines that player may see — never anyone else's. Summaries are public: the summary
-pass only ever reads public lines.
+adds the private lines that player may see — never anyone else's — from before the last summary too.
+Summaries are public: the summary pass only ever reads public lines.
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ MAX_SUMMARY_CHARS = 8000  # the column's CHECK; the summary pass asks for far le
 
 _SUMMARY_COLUMNS = "id, campaign_id, through_turn_id, turns, text, backend, model, created_at"
 
-# One query, four kinds of line; the boundary is the last summarised turn (`after`) and its time.
+# One query, four kinds of line. Public lines start after the last summarised turn (`after`); a viewer's
+# private lines are read whatever their age, since no summary ever holds them (the limit still applies).
 _LINES = """
-WITH boundary AS (
-    SELECT COALESCE((SELECT created_at FROM dm_turns WHERE id = %(after)s), '-infinity'::timestamptz) AS at
-), story AS (
+WITH story AS (
     SELECT 'player' AS kind, m.author_id, m.author_name AS author, m.content AS text, m.created_at AS at,
            m.turn_id, NULL::bigint[] AS visible_to, 0 AS part, m.id AS seq
     FROM message_history m
@@ -44,15 +43,15 @@ WITH boundary AS (
     UNION ALL
     SELECT 'whisper', m.author_id, m.author_name, COALESCE(m.result->>'said', m.content), m.created_at, NULL,
            m.visible_to, 2, m.id
-    FROM message_history m, boundary b
+    FROM message_history m
     WHERE m.campaign_id = %(campaign)s AND m.processed AND m.visible_to IS NOT NULL
-      AND %(viewer)s::bigint = ANY(m.visible_to) AND m.created_at > b.at
+      AND %(viewer)s::bigint = ANY(m.visible_to)
     UNION ALL
     SELECT 'whisper_reply', NULL, 'DM', m.result->>'answer', COALESCE(m.processed_at, m.created_at), NULL,
            m.visible_to, 3, m.id
-    FROM message_history m, boundary b
+    FROM message_history m
     WHERE m.campaign_id = %(campaign)s AND m.processed AND m.visible_to IS NOT NULL
-      AND %(viewer)s::bigint = ANY(m.visible_to) AND m.created_at > b.at
+      AND %(viewer)s::bigint = ANY(m.visible_to)
       AND COALESCE(m.result->>'answer', '') <> ''
 )
 SELECT * FROM (SELECT * FROM story ORDER BY at DESC, part DESC, seq DESC LIMIT %(limit)s) last

@@ -95,9 +95,11 @@ def _narrator(llm: str) -> Any:
     if not llm.startswith("scripted:"):
         return None
     from dm.turn import DMTurn
+    from gateway.settings import get_settings
     from inference.scripted import ScriptedBackend
 
-    return DMTurn(ScriptedBackend.from_file(llm.removeprefix("scripted:")))
+    # the prompt fits MAX_MODEL_LEN (minus the reply budget); the history comes from the table's message log
+    return DMTurn(ScriptedBackend.from_file(llm.removeprefix("scripted:")), window=get_settings().max_model_len)
 
 
 async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:

@@ -150,7 +150,8 @@ async def test_summaries_and_recaps_never_hold_a_whisper(keep: Any) -> None:
     await _party(keep)
     backend = ScriptedBackend([_reply("The ruby is yours."), _reply("The hall is quiet."), _reply("Dust settles."),
                                _summary("Brakka and Mira explored the quiet hall of the Lantern Keep."),
-                               _summary("Previously: the heroes explored the quiet hall of the Lantern Keep.")])
+                               _summary("Previously: the heroes explored the quiet hall of the Lantern Keep."),
+                               _reply("The ruby glows when you think of the sea.")])  # fmt: skip
     table = _table(keep, DMTurn(backend, summary_every=2))
     await keep.say(table, f"!whisper {SECRET}", author=31, name="bob")
     await keep.say(table, "I walk the hall.", author=32, name="ann")
@@ -160,6 +161,10 @@ async def test_summaries_and_recaps_never_hold_a_whisper(keep: Any) -> None:
     assert isinstance(recap.result, Recapped) and recap.result.source == "model" and recap.result.turns == 2
     assert recap.result.text.startswith("Previously: the heroes") and "ruby" not in _prompt(backend, 4)
     assert render_text(recap.result).startswith("Previously on Lantern Keep (2 turns so far):")
+    later = await keep.say(table, "!whisper What else can the ruby do?", author=31, name="bob")
+    asked = _prompt(backend, 5)  # bob's private knowledge outlives the summary that left it out
+    assert later.kind == "whisper" and SECRET in asked and "The ruby is yours." in asked
+    assert "Brakka and Mira explored the quiet hall" in asked
 
 
 async def test_recap_falls_back_to_the_stored_story_and_says_when_there_is_none(keep: Any) -> None:
@@ -174,7 +179,7 @@ async def test_recap_falls_back_to_the_stored_story_and_says_when_there_is_none(
     stored = await keep.say(table, "!recap")
     assert stored.result.source == "stored" and "The lantern gutters" in stored.result.text
     bad = await keep.say(table, "!recap everything please")
-    assert isinstance(bad.result, Refusal) or bad.result.source == "stored"
+    assert isinstance(bad.result, Refusal) and "!recap" in bad.result.reason  # it takes no arguments
 
 
 async def test_a_whisper_needs_words_and_a_storyteller(keep: Any) -> None:
