@@ -44,6 +44,7 @@ Fact = CanonFact
 PARTY = "the party"
 NOTE_PREDICATES = ("is_at", "held_by", "promised", "owes")  # what a reply's `canon` notes may establish
 SPELLING_RATIO = 85
+_SHORT_NAME = 6  # shorter names are not checked: "Moira" is too near "Mira" to be anything but someone else
 _NEW_NAME_RATIO = 90  # a new NPC this close to a known name is taken for a misspelling of it
 
 _TITLES = {"captain", "lord", "lady", "sir", "dame", "master", "mistress", "old", "young", "king", "queen",
@@ -248,14 +249,31 @@ def _words(text: str) -> set[str]:
 def _dead(narrative: str, view: _View) -> list[Contradiction]:
     out: list[Contradiction] = []
     acts, speech = "|".join(_ACTS), "|".join(_SPEECH)
-    for name in view.dead:
-        pattern = re.compile(rf"{_name(name)},?\s+{_ADVERB}(?:{acts})\b|\b(?:{speech})\s+{_name(name)}")
+    for name, said in _dead_names(view):
+        pattern = re.compile(rf"{said},?\s+{_ADVERB}(?:{acts})\b|\b(?i:{speech})\s+{said}")
         for match in pattern.finditer(narrative):
             if _words(_sentence(narrative, match.start())) & _NOT_ALIVE:
                 continue
             out.append(Contradiction("dead", name, match.group(),
                                      f"{name} is dead, and the dead do not act or speak ({match.group()!r})."))  # fmt: skip
             break
+    return out
+
+
+def _dead_names(view: _View) -> list[tuple[str, str]]:
+    """(the dead one's name, a regex for it): the whole name, and a distinctive part of it no one else bears
+    ("Kelpwhistle" for "Mother Kelpwhistle"; not "Tallow" while Osric and Wren Tallow are both known)."""
+    parts: dict[str, int] = {}
+    for name in view.names:
+        for word in set(name.split()):
+            parts[word] = parts.get(word, 0) + 1
+    out: list[tuple[str, str]] = []
+    for name in view.dead:
+        out.append((name, _name(name)))
+        words = name.split()
+        if len(words) > 1:
+            out += [(name, rf"\b{re.escape(w)}(?![A-Za-z'’])") for w in words
+                    if len(w) >= 5 and w.lower() not in _TITLES and parts.get(w) == 1 and _CAPITALISED.fullmatch(w)]
     return out
 
 
@@ -275,8 +293,9 @@ def _spelling(narrative: str, view: _View) -> list[Contradiction]:
             if best is not None:
                 target, whole = best
                 used |= set(range(i, i + size))
-                out.append(Contradiction("spelling", whole, text,
-                                         f"{text!r} is spelt {target!r} in this story ({whole}).", fix=target))  # fmt: skip
+                named = "" if target == whole else f" ({whole})"
+                out.append(Contradiction("spelling", whole, text, f"{text!r} is spelt {target!r} in this story{named}.",
+                                         fix=target))  # fmt: skip
     return out
 
 
@@ -304,7 +323,7 @@ def _near_miss(text: str, targets: list[tuple[str, str]], exact: set[str]) -> tu
     best: tuple[float, tuple[str, str]] | None = None
     for target, whole in targets:
         t = target.lower()
-        if t[0] != low[0] or abs(len(t) - len(low)) > 2 or low in (t + "s", t + "es") or t in (low + "s", low + "es"):
+        if len(t) < _SHORT_NAME or t[0] != low[0] or abs(len(t) - len(low)) > 2 or low in (t + "s", t + "es") or t in (low + "s", low + "es"):
             continue
         score = fuzz.ratio(low, t)
         if score >= SPELLING_RATIO and (best is None or score > best[0]):

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from dm.actions import Resolution, engine_first
 from dm.citations import cited_chunks, chunk_source, merge_sources, srd_source
+from dm.canon_gate import canon_record, hold_canon
 from dm.context import ChatLine, assemble
 from dm.errors import MalformedReply
 from dm.grounding import (Evidence, effect_target, gather_evidence, hold_unearned, judge_gains, shown_passages,
@@ -45,7 +46,7 @@ from game.validation import apply_effects
 from inference.errors import InferenceError
 from inference.interfaces import InferenceBackend, Message
 from persistence.errors import StaleState
-from persistence.interfaces import CampaignSearch, HistoryStore, QueryEmbedder, TurnRecord, WorldSource
+from persistence.interfaces import CampaignSearch, CanonStore, HistoryStore, QueryEmbedder, TurnRecord, WorldSource
 
 if TYPE_CHECKING:
     from dm.table import PlayerMessage, Table, TableReply
@@ -77,6 +78,7 @@ class Thought:
     latency_ms: int = 0
     generations: int = 0
     chunk_ids: list[int] = field(default_factory=list)  # campaign passages retrieved for the prompt (training log)
+    canon: Any = None  # the canon gate's verdict on the final reply (dm.canon_gate.CanonVerdict)
     engine: Resolution | None = None  # the attacks and spells the engine resolved (dm.actions)
     sources: list[dict[str, Any]] = field(default_factory=list)  # SRD entries looked up for the model (dm.citations)
     chunks: list[Any] = field(default_factory=list)  # the passages themselves, to cite the ones the narrative uses
@@ -138,7 +140,7 @@ class DMTurn:
 
     def __init__(self, backend: InferenceBackend, *, search: CampaignSearch | None = None,
                  embedder: QueryEmbedder | None = None, max_tokens: int = 700,
-                 temperature: float = 0.7, world: WorldSource | None = None,
+                 temperature: float = 0.7, canon: CanonStore | None = None, world: WorldSource | None = None,
                  reader_backends: Collection[str] = (), history: HistoryStore | None = None,
                  summary_every: int = SUMMARY_EVERY, window: int | None = None) -> None:  # fmt: skip
         self.backend = backend
@@ -151,6 +153,7 @@ class DMTurn:
         self.embedder = embedder
         self.max_tokens = max_tokens
         self.temperature = temperature
+        self.canon = canon  # stored canon facts (optional: the state's own facts are always checked)
 
     # --- the model side -------------------------------------------------------------------------
 
@@ -230,6 +233,13 @@ class DMTurn:
         thought.prompt.append({"role": "assistant", "content": generation.text})
         return reply
 
+    async def _repair(self, thought: Thought, text: str) -> ParsedReply:
+        """One more pass after `text` (the canon gate's repair request); none for the reader tier."""
+        if self._tier_of(thought) == READER:  # its words are the module's: the gate falls back instead
+            raise MalformedReply("the reader tier has no repair pass", "")
+        self._follow_up(thought, text)
+        return await self._ask(thought)
+
     @staticmethod
     def _follow_up(thought: Thought, text: str) -> None:
         thought.prompt.append({"role": "user", "content": text})
@@ -272,6 +282,8 @@ class DMTurn:
             if isinstance(exc, InferenceError) and "kept" not in line:
                 line = f"{APOLOGY.split(' (')[0]} ({line.rstrip('.')}; nothing was changed and your words are kept)"
             return [TableReply("narrative", text=line)]
+        await hold_canon(thought, view.state, ask=lambda text: self._repair(thought, text), store=self.canon,
+                         campaign_id=view.campaign.id)  # the dead stay dead, names as stored: one repair pass
         ids = [m.message_id for m in batch]
         for attempt in range(2):
             seed = None if table.seed is None else table.seed + ids[-1]
@@ -344,7 +356,7 @@ def _record(thought: Thought, settled: Settled, before: GameState | None = None)
     )  # fmt: skip
     if before is not None:  # the state the reply was judged on, for dm.replay to judge a new reply on
         record.context["state_before"] = before.to_dict()
-    return record
+    return canon_record(record, thought.canon, before, settled.state)
 
 
 def _public(entries: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
