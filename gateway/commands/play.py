@@ -89,7 +89,7 @@ async def _campaign(db: Any, name: str | None) -> Any:
     return found
 
 
-def _narrator(llm: str) -> Any:
+def _narrator(llm: str, db: Any = None) -> Any:
     """The DM turn for `--llm scripted:PATH` (canned replies); None otherwise: the other tiers arrive later and
     plain talk keeps waiting for the storyteller."""
     if not llm.startswith("scripted:"):
@@ -97,9 +97,11 @@ def _narrator(llm: str) -> Any:
     from dm.turn import DMTurn
     from gateway.settings import get_settings
     from inference.scripted import ScriptedBackend
+    from persistence.canon import CanonRepository
 
     # the prompt fits MAX_MODEL_LEN (minus the reply budget); the history comes from the table's message log
-    return DMTurn(ScriptedBackend.from_file(llm.removeprefix("scripted:")), window=get_settings().max_model_len)
+    return DMTurn(ScriptedBackend.from_file(llm.removeprefix("scripted:")), window=get_settings().max_model_len,
+                  canon=None if db is None else CanonRepository(db))  # the stored canon ledger (dm.canon_gate)
 
 
 async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
@@ -116,7 +118,7 @@ async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
         channel = console_channel_id(campaign.id)
         store = PlayStateRepository(db)
         await store.bind_channel(campaign.id, channel)
-        table = await open_table(settings, db, seed=args.seed, rules=rules, narrator=_narrator(args.llm))
+        table = await open_table(settings, db, seed=args.seed, rules=rules, narrator=_narrator(args.llm, db))
         if args.no_rules:
             table.rules_off = "it is switched off in this game (--no-rules)"
         transcript = Transcript.open(args.transcript) if args.transcript else None
