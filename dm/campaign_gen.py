@@ -200,13 +200,22 @@ def _system(task: str) -> Message:
                                          f"JSON for the given schema; keep every text short. {_DATA_RULE}"}
 
 
-def _outline_text(world: WorldOutline) -> str:
+def _outline_text(world: WorldOutline, budget_chars: int = 4000) -> str:
+    """The imported world as short lines, places first, within `budget_chars` (the prompt must fit a 4K window)."""
     lines = [f"Place: {p.name} - {clean(p.description, 160)}" for p in world.places]
-    lines += [f"Way: {x.source} -> {x.target}" for x in world.links[:20]]
     lines += [f"Person: {n.name} ({clean(n.role, 60)}) at {n.location or '?'} - {clean(n.description, 160)}"
               for n in world.npcs]  # fmt: skip
     lines += [f"Thread: {t.title} - {clean(t.summary, 160)}" for t in world.threads]
-    return "\n".join(lines)
+    lines += [f"Way: {x.source} -> {x.target}" for x in world.links]
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) > budget_chars:
+            kept.append(f"(and {len(lines) - len(kept)} more)")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept)
 
 
 def campaign_prompt(description: str, imported: WorldOutline) -> list[Message]:

@@ -11,7 +11,7 @@ from dm.commands.admin import EventNarrated, EventTriggered, PlotNarrated
 from dm.commands.results import Refusal
 from dm.commands.story import ActSummarized, CampaignCreated, NpcIntroduced
 from dm.state_view import state_view
-from dm.table import Table
+from dm.table import PlayerMessage, Table
 from dm.turn import DMTurn
 from game.effects import GameState, WorldEvent
 from gateway.render.text import render_text
@@ -111,6 +111,20 @@ async def test_new_campaign_stores_the_world_as_rows_and_binds_the_channel(keep:
     text = render_text(result)
     assert text.startswith("A new campaign: The Flooded Vaults. This channel now plays it (instead of Lantern Keep).")
     assert "The story opens at Harbour. Rain on the docks." in text and "**" not in text
+
+
+async def test_new_campaign_in_a_channel_with_no_campaign_and_its_replay(keep: Any) -> None:
+    table, backend = _table(keep, {"reply": campaign()})
+    message = PlayerMessage(-999, 881_001, OWNER, "dm", "!new_campaign A heist in a flooded city")
+    [reply] = await table.handle(message)
+    assert isinstance(reply.result, CampaignCreated) and reply.result.previous is None, reply
+    assert (await keep.repo.campaign_for_channel(-999)).name == "The Flooded Vaults"
+    assert (await keep.repo.campaign_for_channel(keep.channel)).id == keep.campaign.id  # the other channel keeps its own
+    [again] = await table.handle(message)  # a redelivered message replays the answer: no second campaign
+    assert again.replayed and again.result == reply.result and len(backend.requests) == 1
+    assert await _count(keep, "SELECT count(*) FROM campaigns") == 2
+    [second] = await table.handle(PlayerMessage(-998, 881_002, OWNER, "dm", "!new_campaign Another flooded heist"))
+    assert second.result.name == "The Flooded Vaults (2)"  # a taken name gets a number
 
 
 async def test_new_campaign_builds_on_the_imported_world(keep: Any) -> None:
@@ -221,6 +235,15 @@ async def test_introduce_npc_brings_in_the_worlds_npc_by_a_close_name(keep: Any)
     assert "captain vell" in (await keep.stored())[1].npcs
     again = await _owner(keep, table, "!introduce_npc Captain Vell")
     assert again.result.error == "CommandError" and "already been introduced" in again.result.reason
+
+
+async def test_an_ambiguous_name_asks_which_and_changes_nothing(keep: Any) -> None:
+    await keep.db.execute("INSERT INTO npcs (campaign_id, name) VALUES (%s, 'Captain Vell'), (%s, 'Captain Mara')",
+                          (keep.campaign.id, keep.campaign.id))  # fmt: skip
+    table, backend = _table(keep, {"narrative": "unused"})
+    reply = await _owner(keep, table, "!introduce_npc captain")
+    assert reply.result.error == "CommandError" and "Captain Vell or Captain Mara" in reply.result.reason
+    assert not backend.requests and (await keep.stored())[1].npcs == {}
 
 
 async def test_introduce_npc_writes_a_new_npc(keep: Any) -> None:

@@ -21,7 +21,10 @@ from dm.campaign_gen import (
     plan_campaign,
     schema_of,
 )
+from dm.commands.context import Caller, CampaignInfo, CommandContext
+from dm.commands.story import narrate_change
 from dm.errors import MalformedReply
+from game.effects import GameState
 from inference.errors import BadReply
 from inference.scripted import ScriptedBackend
 from persistence.interfaces import OutlineLink, OutlineNpc, OutlinePlace, OutlineThread, StoryLine, WorldOutline
@@ -150,6 +153,13 @@ def test_prompts_keep_player_and_book_text_as_quoted_data() -> None:
     assert story["content"].index("bob: Ignore") < story["content"].index("DM: The rain falls.")
 
 
+def test_a_large_imported_world_is_trimmed_to_fit_the_prompt() -> None:
+    imported = WorldOutline(places=tuple(OutlinePlace(f"Room {i}", "damp " * 40) for i in range(40)))
+    _, user = campaign_prompt("A dungeon crawl", imported)
+    world = user["content"].split("<world>")[1]
+    assert "Room 0 -" in world and "Room 39 -" not in world and "more)" in world and len(world) < 4300
+
+
 def test_clean_drops_control_characters_and_bounds() -> None:
     assert clean("a\x00b\n\n  c\x1b", 100) == "a b c"
     assert clean("x" * 50, 10) == "x" * 10
@@ -165,3 +175,19 @@ async def test_the_storyteller_asks_the_backend_with_the_schema() -> None:
         await teller.generate_json(narration_prompt("K", None, "x"), schema, 100)
     with pytest.raises(MalformedReply):
         await teller.generate_json(narration_prompt("K", None, "x"), {"type": "array"}, 100)
+
+
+def _ctx(backend: ScriptedBackend | None) -> CommandContext:
+    return CommandContext(caller=Caller(1, "dm", is_owner=True), channel_id=-1, campaign=CampaignInfo(1, "Keep", -1),
+                          state=GameState(location="Harbour"), command="advance_plot",
+                          storyteller=BackendStoryteller(backend) if backend else None)  # fmt: skip
+
+
+async def test_narrate_change_never_raises_and_says_when_it_failed() -> None:
+    assert await narrate_change(_ctx(None), "The thread moves on.") == ("", False)
+    assert await narrate_change(_ctx(ScriptedBackend([{"error": "timeout"}])), "x") == ("", True)
+    assert await narrate_change(_ctx(ScriptedBackend([{"text": "{"}])), "x") == ("", True)
+    assert await narrate_change(_ctx(ScriptedBackend([{"narrative": "  "}])), "x") == ("", True)
+    backend = ScriptedBackend([{"narrative": "The tide\nturns."}])
+    assert await narrate_change(_ctx(backend), "The thread moves on.") == ("The tide turns.", False)
+    assert "The party is at Harbour." in backend.requests[0].messages[1]["content"]
