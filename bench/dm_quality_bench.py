@@ -179,22 +179,36 @@ def is_prose(text: str) -> bool:
     return len(_WORDS.findall(flat.lower())) >= 3 and sum(c.isalpha() for c in visible) / len(visible) >= 0.6
 
 
+def _norm(text: str) -> str:
+    return " ".join(_WORDS.findall(text.lower()))
+
+
 def borrowed_share(text: str, sources: Sequence[str], n: int = 5) -> float:
-    """The share of `text`'s words inside a run of `n` words that also appears in `sources` (module/engine)."""
+    """The share of `text`'s words that the module or the engine wrote: a sentence found whole in `sources`,
+    or a run of `n` words that also appears there. "Mechanics:" is the renderer's label, not the model's."""
+    text = re.sub(r"\bMechanics:\s*", "", text)
     words = _WORDS.findall(text.lower())
     if not words:
         return 0.0
-    grams = set()
-    for source in sources:
-        sw = _WORDS.findall(source.lower())
+    known = [_norm(source) for source in sources]
+    grams: set[tuple[str, ...]] = set()
+    for source in known:
+        sw = source.split()
         grams.update(tuple(sw[i : i + n]) for i in range(max(0, len(sw) - n + 1)))
-    if len(words) < n:
-        return 1.0 if any(" ".join(words) in " ".join(_WORDS.findall(s.lower())) for s in sources) else 0.0
-    covered = [False] * len(words)
-    for i in range(len(words) - n + 1):
-        if tuple(words[i : i + n]) in grams:
-            covered[i : i + n] = [True] * n
-    return sum(covered) / len(words)
+    covered = 0
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        sw = _WORDS.findall(sentence.lower())
+        if not sw:
+            continue
+        if any(f" {' '.join(sw)} " in f" {source} " for source in known):
+            covered += len(sw)
+            continue
+        hit = [False] * len(sw)
+        for i in range(len(sw) - n + 1):
+            if tuple(sw[i : i + n]) in grams:
+                hit[i : i + n] = [True] * n
+        covered += sum(hit)
+    return covered / len(words)
 
 
 def _coins(state: GameState) -> float:
@@ -235,7 +249,8 @@ class Outcome:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     budget_use: float = 0.0
-    prefix_reuse: float | None = None
+    reused_tokens: int | None = None  # prompt tokens the backend's prefix cache spared (None: not reported)
+    counted_tokens: int = 0
     borrowed: float | None = None
     prose: bool = True
     leaked: bool = False
@@ -262,20 +277,10 @@ class Recording:
         return getattr(self._inner, item)
 
 
-_REUSE_FIELDS = ("prefix_reuse", "prefix_reused", "cached_tokens", "reused_tokens", "prefix_tokens")
-
-
-def prefix_reuse(generations: Sequence[Any]) -> float | None:
-    """Reused prompt tokens / prompt tokens, when the backend reports reuse (None: it does not)."""
-    reused, total, reported = 0, 0, False
-    for g in generations:
-        value = next((getattr(g, f) for f in _REUSE_FIELDS if isinstance(getattr(g, f, None), int | float)), None)
-        if value is None:
-            continue
-        reported = True
-        reused += value if value > 1 or g.prompt_tokens <= 1 else value * g.prompt_tokens
-        total += g.prompt_tokens
-    return (reused / total if total else 0.0) if reported else None
+def _reuse_counters(backend: Any) -> tuple[int, int] | None:
+    """(reused, prompt) tokens the backend has counted so far, when it counts them (the embedded one does)."""
+    reused, prompt = getattr(backend, "reused_tokens", None), getattr(backend, "prompt_tokens", None)
+    return (reused, prompt) if isinstance(reused, int) and isinstance(prompt, int) else None
 
 
 async def run_one(situation: Situation, backend: Recording, world: MemoryWorld, search: MemorySearch,
@@ -287,6 +292,7 @@ async def run_one(situation: Situation, backend: Recording, world: MemoryWorld, 
     turn = DMTurn(backend, search=search, world=world, max_tokens=max_tokens, temperature=0.0)
     outcome = Outcome(situation.name)
     started, backend.generations = time.perf_counter(), []
+    counted = _reuse_counters(backend)
     try:
         thought = await turn.think(state, lines, campaign_id=1, campaign=CAMPAIGN,
                                    players={v: f"player{v}" for v in names.values()})  # fmt: skip
@@ -303,22 +309,32 @@ async def run_one(situation: Situation, backend: Recording, world: MemoryWorld, 
     written = raw_narrative(backend.generations[-1].text) if backend.generations else None
     outcome.raw_question = ends_on_question(written or narrative)
     engine = "\n".join([json.dumps([r.to_dict() for r in thought.rolls]), *(e["summary"] for e in settled.applied)])
-    told = [*situation.passages, *(t for _, t in situation.lines)]
-    engine_view = getattr(settled, "prose_numbers", None)
-    outcome.stray = list(engine_view) if engine_view is not None else stray_numbers(narrative, engine, told)
+    told = [*situation.passages, *(t for _, t in situation.lines), *_module(world._world)]
+    engine_view = getattr(settled, "prose_numbers", None)  # the turn's own check (dm.mechanics)
+    found = list(engine_view) if engine_view is not None else stray_numbers(narrative, engine)
+    outcome.stray = stray_numbers(" ".join(found), engine, told)  # a number read from the module is the module's
     outcome.prompt_tokens, outcome.completion_tokens = thought.prompt_tokens, thought.completion_tokens
     first_prompt = backend.generations[0].prompt_tokens if backend.generations else thought.prompt_tokens
-    outcome.budget_use = first_prompt / max(1, backend.context_window - max_tokens)
-    outcome.prefix_reuse = prefix_reuse(backend.generations)
+    share = (getattr(thought, "budget", None) or {}).get("share")  # dm.budget's own report (full tier)
+    outcome.budget_use = share if isinstance(share, float) else first_prompt / max(1, backend.context_window -
+                                                                                    max_tokens)
+    after = _reuse_counters(backend)
+    if counted is not None and after is not None:
+        outcome.reused_tokens, outcome.counted_tokens = after[0] - counted[0], after[1] - counted[1]
     outcome.prose = is_prose(narrative)
     outcome.leaked = STANDING_RULES.strip()[:60] in settled.text
     if outcome.tier == "reader":
-        module = [text for loc in world._world.locations for text in (loc.description, loc.text)]
-        module += [f"{n.description} {n.personality} {n.knows}" for n in world._world.npcs] + list(situation.passages)
+        module = [*_module(world._world), *situation.passages]
         engine_lines = [e["summary"] for e in (*settled.applied, *settled.refused)] + [engine]
         outcome.borrowed = borrowed_share(settled.text, [*module, *engine_lines, *_reader_hints()])
     outcome.text, outcome.seconds = settled.text, time.perf_counter() - started
     return outcome
+
+
+def _module(world: CampaignWorld) -> list[str]:
+    texts = [text for loc in world.locations for text in (loc.name, loc.description, loc.text)]
+    texts += [text for n in world.npcs for text in (n.name, n.role, n.description, n.personality, n.knows)]
+    return [t for t in texts if t]
 
 
 def _reader_hints() -> list[str]:
@@ -339,7 +355,8 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     n = len(outcomes)
     answered = [o for o in outcomes if not o.problem]
     reader = [o for o in answered if o.tier == "reader"]
-    reuse = [o.prefix_reuse for o in answered if o.prefix_reuse is not None]
+    reporting = [o for o in answered if o.reused_tokens is not None]
+    counted = sum(o.counted_tokens for o in reporting)
     tokens = [o.prompt_tokens + o.completion_tokens for o in answered]
     return {
         "situations": n,
@@ -355,7 +372,8 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
                               "p95": pct([o.completion_tokens for o in answered], 0.95)},
         "context_budget_use_pct": {"p50": round(100 * pct([o.budget_use for o in answered], 0.5), 1),
                                    "max": round(100 * max((o.budget_use for o in answered), default=0.0), 1)},
-        "prefix_reuse_pct": round(100 * statistics.mean(reuse), 1) if reuse else None,
+        "prefix_reuse_pct": round(100 * sum(o.reused_tokens or 0 for o in reporting) / counted, 1)
+        if reporting and counted else None,
         "reader_turns": len(reader),
         "module_or_engine_share_pct": {"mean": round(100 * statistics.mean(o.borrowed or 0.0 for o in reader), 1),
                                        "min": round(100 * min(o.borrowed or 0.0 for o in reader), 1)}
