@@ -8,6 +8,7 @@ processed flag and turn id — not only the text the players saw. The model's li
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dm.table import Table
@@ -71,6 +72,12 @@ def _verdicts(turn: dict[str, Any]) -> list[tuple[str, bool]]:
 
 def _user_text(backend: ScriptedBackend, request: int = -1) -> str:
     return "\n".join(m["content"] for m in backend.requests[request].messages if m["role"] == "user")
+
+
+def _new_messages(backend: ScriptedBackend, request: int = -1) -> list[str]:
+    """The players' words a request put to the model as new (history before them is context, not new)."""
+    blocks = re.findall(r'<message from "[^"]*">\n(.*?)\n</message>', _user_text(backend, request), re.S)
+    return [text.strip() for text in blocks]
 
 
 # --- a whole fight, driven by the DM's turns ------------------------------------------------------
@@ -169,8 +176,8 @@ async def test_three_players_waiting_on_the_storyteller_are_answered_in_one_narr
     narrative = (await keep.say(table, text, author=who[0], name=who[1], message_id=mid)).text
     assert all(name in narrative for name in ("Brakka", "Mira", "Tamsin"))
     asked = _user_text(backend)
-    for (_, name), _, text in said:  # the one request that was answered held each player's line once
-        assert asked.count(text) == 1 and name in asked
+    assert _new_messages(backend) == [text for _, _, text in said]  # each player's line once, in order
+    assert all(name in asked for (_, name), _, _ in said)
     (turn,) = await _turns(keep)
     assert turn["reply_text"] == narrative and _verdicts(turn) == [("condition_set", True)]
     for _, mid, _ in said:
@@ -199,7 +206,7 @@ async def test_malformed_json_loses_nothing_and_the_next_turn_answers_it_exactly
 
     good = await keep.say(table, "I look around.", author=BOB[0], name=BOB[1], message_id=990_302)
     assert good.text.startswith("The lamp steadies") and [a["kind"] for a in good.applied] == ["hp_change"]
-    assert "I trim the lamp." in _user_text(backend) and "I look around." in _user_text(backend)
+    assert _new_messages(backend) == ["I trim the lamp.", "I look around."]
     (turn,) = await _turns(keep)
     for mid in (990_301, 990_302):
         assert await _message(keep, mid) == {"processed": True, "turn_id": turn["id"]}
@@ -208,8 +215,7 @@ async def test_malformed_json_loses_nothing_and_the_next_turn_answers_it_exactly
 
     later = await keep.say(table, "I climb down.", author=BOB[0], name=BOB[1], message_id=990_303)
     assert later.text.startswith("Below, the water")
-    asked = _user_text(backend)
-    assert "I climb down." in asked and "I trim the lamp." not in asked and "I look around." not in asked
+    assert _new_messages(backend) == ["I climb down."]  # the answered ones are history now, not asked again
     turns = await _turns(keep)
     assert len(turns) == 2 and (await _message(keep, 990_301))["turn_id"] == turns[0]["id"]
     assert (await keep.stored())[1].characters["brakka"].hp == before.characters["brakka"].hp - 2
