@@ -157,7 +157,8 @@ async def srd_for(rules: Any, lines: Sequence[ChatLine], *, limit: int = MAX_SRD
 
 def _compact(record: dict[str, Any]) -> str:
     slim = {k: (v[:_FIELD_CHARS] + "…" if isinstance(v, str) and len(v) > _FIELD_CHARS else v)
-            for k, v in record.items() if v not in (None, "", [], {}) and k not in ("id", "source_page", "path")}  # fmt: skip
+            for k, v in record.items()
+            if v not in (None, "", [], {}) and k not in ("id", "source_page", "path")}  # fmt: skip
     text = json.dumps(slim, ensure_ascii=False, separators=(",", ":"), default=str)
     return text if len(text) <= _SRD_CHARS else text[:_SRD_CHARS] + "…"
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypedDict, runtime_checkable
 
-__all__ = ["Generation", "InferenceBackend", "JsonSchema", "Message", "TOLERANT_ITEMS"]
+__all__ = ["Generation", "InferenceBackend", "JsonSchema", "Message", "TOLERANT_ITEMS", "TokenCounter"]
 
 JsonSchema = dict[str, Any]
 
@@ -117,5 +117,3 @@ class TokenCounter(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
-
-__all__ += ["TokenCounter"]

@@ -21,6 +21,7 @@ __all__ = [
     "CampaignBuilderStore", "NewCampaign", "OutlineLink", "OutlineNpc", "OutlinePlace", "OutlineThread",
     "StoryLine", "WorldOutline",
     "CanonFact", "CanonStore",
+    "HistoryLine", "HistoryStore", "TurnSummary",
 ]  # fmt: skip
 
 
@@ -467,5 +468,3 @@ class HistoryStore(Protocol):
     async def save_summary(self, campaign_id: int, *, through_turn_id: int, turns: int, text: str,
                            backend: str = "", model: str = "") -> TurnSummary: ...  # fmt: skip
 
-
-__all__ += ["HistoryLine", "HistoryStore", "TurnSummary"]

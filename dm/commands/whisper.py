@@ -54,10 +54,11 @@ async def whisper_command(ctx: CommandContext, text: str) -> Whispered:
     found = ctx.state.character_of(ctx.caller.player_id)
     character = found[1].name if found else None
     said = " ".join(text.split())
+    history = getattr(turn, "history", None) or ctx.history  # the whisperer's own story: public + their private lines
     try:
         thought = await turn.think(
             ctx.state, [ChatLine(ctx.caller.name, character, said)], rules=ctx.rules, campaign_id=campaign.id,
-            campaign=campaign.name, players=dict(ctx.player_names), history=ctx.history,
+            campaign=campaign.name, players=dict(ctx.player_names), history=history,
             viewer=ctx.caller.player_id, private_to=ctx.caller.name,
         )  # fmt: skip
     except (InferenceError, MalformedReply) as exc:
