@@ -156,14 +156,17 @@ async def resolve_action(done: Resolution, request: RollRequest, rules: Prefetch
     if combat is not None and combat.combatants and combat.combatants[combat.turn_index].id != aid:
         current = combat.combatants[combat.turn_index].name
         return _refuse(done, who.name, label, f"it is {current}'s turn in the fight, not {who.name}'s")
-    target = _find(done.after, request.target) if request.target else None
-    if request.target and target is None:
-        return _refuse(done, who.name, label, f"{who.name} sees nobody called {request.target!r} here")
+    names = _target_names(request)
+    targets = [_find(done.after, name) for name in names]
+    missing = [name for name, found in zip(names, targets, strict=True) if found is None]
+    if missing:
+        return _refuse(done, who.name, label, f"{who.name} sees nobody called {missing[0]!r} here")
+    target = targets[0] if targets else None
     ctx = _Recording(caller=Caller(player_id=getattr(who, "player_id", None) or 0, name=who.name), channel_id=0,
                      campaign=None, state=done.after, rules=rules, actor=aid)  # fmt: skip
     try:
         if request.kind == "spell":
-            roll = await _spell(ctx, who, request, target)
+            roll = await _spell(ctx, who, request, [t[0] for t in targets if t is not None])
         elif isinstance(who, Character):
             roll = await _character_attack(ctx, who, request, target)  # type: ignore[arg-type]
         else:
@@ -173,10 +176,17 @@ async def resolve_action(done: Resolution, request: RollRequest, rules: Prefetch
         return _refuse(done, who.name, label, why, target[1].name if target else "")
     done.after, done.ops = ctx.state, done.ops + ctx.ops
     done.records += _used(rules, request, who, roll)
-    if target is not None:
-        done.targets.add(target[0])
-    done.targets.update(_spell_targets(roll))
+    done.targets.update([*(t[0] for t in targets if t is not None), *roll.detail.get("struck", ())])
     return roll
+
+
+def _target_names(request: RollRequest) -> list[str]:
+    """The target of an attack; a spell's may be several ("goblin 1, goblin 2 and the ogre")."""
+    if not request.target:
+        return []
+    if request.kind != "spell":
+        return [request.target]
+    return [t.strip() for t in re.split(r",|\s+and\s+", request.target) if t.strip()]
 
 
 def _why(exc: Exception, name: str, request: RollRequest) -> str:
@@ -303,7 +313,7 @@ def _creature_attack(ctx: _Recording, me: Creature, request: RollRequest, target
 
 
 async def _spell(ctx: _Recording, me: Character | Creature, request: RollRequest,
-                 target: tuple[str, Any] | None) -> EngineRoll:  # fmt: skip
+                 targets: list[str]) -> EngineRoll:  # fmt: skip
     if not isinstance(me, Character):
         raise DMError(f"{me.name}'s spells are not in the engine's hands; the DM narrates them")
     if not request.spell:
@@ -312,17 +322,14 @@ async def _spell(ctx: _Recording, me: Character | Creature, request: RollRequest
     name = match.name if isinstance(match, RulesMatch) else request.spell
     if isinstance(match, RulesMatch):  # the handler looks it up again by its exact name
         ctx.rules.found[("spell", _key(name))] = match
-    text = name + (f" at {request.slot_level}" if request.slot_level else "") + (f" on {target[0]}" if target else "")
+    text = name + (f" at {request.slot_level}" if request.slot_level else "") + (" on " + ", ".join(targets)
+                                                                                 if targets else "")
     done: SpellCast = await cast(ctx, text)
     return EngineRoll(who=done.caster, label=f"casts {done.spell}", total=None, target=", ".join(done.target_names),
                       line=spell_line(done), success=True, crit=any(t.critical for t in done.targets),
                       detail={"dice": {"damage": [int(d.get("value", 0)) for d in (done.damage_roll or {})
                                                   .get("rolls", []) if isinstance(d, dict)]},
-                              "targets": [t.id for t in done.targets]})  # fmt: skip
-
-
-def _spell_targets(roll: EngineRoll) -> list[str]:
-    return list(roll.detail.get("targets", []))
+                              "struck": [t.id for t in done.targets]})  # fmt: skip
 
 
 # --- laying the engine's changes on the state the turn is saved against ----------------------------------

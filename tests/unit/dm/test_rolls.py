@@ -159,3 +159,26 @@ def test_sources_cite_the_srd_page_and_the_passages_the_narrative_draws_on() -> 
     sources = merge_sources([fireball, fireball], [chunk_source(quay, "The Drowned Lantern")])
     assert sources_line(sources) == "Sources: SRD 5.1 p. 241 (Fireball); The Drowned Lantern p. 3 (The Quay)"
     assert sources_line(()) == ""
+
+
+def test_a_spell_may_name_several_targets_an_attack_one() -> None:
+    from dm.actions import _target_names
+
+    spell = RollRequest(who="Mira", kind="spell", spell="magic missile", target="goblin 1, goblin 2 and the ogre")
+    assert _target_names(spell) == ["goblin 1", "goblin 2", "the ogre"]
+    assert _target_names(RollRequest(who="Brakka", kind="attack", target="Bob and Sons")) == ["Bob and Sons"]
+
+
+def test_settle_cites_the_passage_the_narrative_draws_on_and_counts_unbacked_numbers() -> None:
+    from dm.reply import ParsedReply
+    from dm.turn import Thought, settle
+
+    quay = RetrievedChunk(id=12, heading_path=("Chapter 1", "The Quay"), page=3, kind="read_aloud", tags=(),
+                          text="Fog rolls in off the grey water and the lanterns sway on their poles.", score=1.0)
+    thought = Thought(final=ParsedReply(narrative="On the Quay, 41 lanterns sway."), raw=None,
+                      prompt=[{"role": "user", "content": "bob (Brakka): I walk to the quay"}], chunks=[quay],
+                      campaign="The Drowned Lantern")  # fmt: skip
+    settled = settle(_state(), thought)
+    assert settled.sources == ({"kind": "campaign", "title": "The Drowned Lantern", "section": "The Quay",
+                                "name": "The Quay", "page": 3, "chunk_id": 12},)  # fmt: skip
+    assert settled.prose_numbers == ("41",) and settled.text.startswith("On the Quay, 41 lanterns sway.")
