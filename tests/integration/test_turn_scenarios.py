@@ -112,14 +112,23 @@ async def test_a_fight_from_the_first_blow_to_the_last_is_saved_turn_by_turn(kee
     assert state.combat is not None and state.combat.turn_index == 1 and state.combat.round == 1
     assert _verdicts((await _turns(keep))[-1]) == [("turn_advance", True), ("turn_advance", False)]
 
-    # A creature dies; its turn is skipped from now on, and the fight ends on the DM's word.
+    # A creature dies on a living combatant's turn; that turn ends, and the dead goblin's turn is skipped.
+    living = [c.id for c in order if c.id != "goblin-1"]
+    actor = order[1].id if order[1].id != "goblin-1" else order[0].id
+    if order[1].id == "goblin-1":  # the goblin's own turn: it passes before it is struck down
+        await keep.say(_table(keep, ScriptedBackend([_reply("The goblin hesitates.", {"kind": "turn_advance",
+                       "actor": "goblin-1"})])), "I wait.", author=ANN[0], name=ANN[1], message_id=990_010)
+        actor = order[2].id
     kill = ScriptedBackend([_reply("Brakka's axe comes down and the goblin crumples into the brine.",
-                                   {"kind": "hp_change", "target": "goblin-1", "amount": -7,
-                                    "damage_type": "slashing"})])  # fmt: skip
+                                   {"kind": "hp_change", "target": "goblin-1", "amount": -7, "damage_type": "slashing"},
+                                   {"kind": "turn_advance", "actor": actor})])  # fmt: skip
     await keep.say(_table(keep, kill), "I finish it.", author=BOB[0], name=BOB[1], message_id=990_003)
     _, state = await keep.stored()
     assert state.creatures["goblin-1"].hp == 0 and state.creatures["goblin-1"].dead
     assert state.combat is not None  # dying does not end the fight by itself
+    now = state.combat.combatants[state.combat.turn_index].id
+    assert now in living and now != actor  # the turn went on to the other living combatant, past the dead
+    assert state.combat.round == 2 or [c.id for c in order].index(now) > [c.id for c in order].index(actor)
 
     end = ScriptedBackend([_reply("Silence returns to the quay; only the gulls argue now.",
                                   {"kind": "combat_end", "reason": "the goblin is dead"})])  # fmt: skip
@@ -130,11 +139,13 @@ async def test_a_fight_from_the_first_blow_to_the_last_is_saved_turn_by_turn(kee
     assert state.characters["brakka"].hp == before.characters["brakka"].hp  # nobody else was touched
     turns = await _turns(keep)
     assert [_verdicts(t) for t in turns] == [
-        [("combat_start", True)], [("turn_advance", True), ("turn_advance", False)], [("hp_change", True)],
-        [("combat_end", True)],
+        [("combat_start", True)], [("turn_advance", True), ("turn_advance", False)],
+        *([[("turn_advance", True)]] if order[1].id == "goblin-1" else []),
+        [("hp_change", True), ("turn_advance", True)], [("combat_end", True)],
     ]  # fmt: skip
-    for message_id, turn in zip(range(990_001, 990_005), turns, strict=True):
-        assert await _message(keep, message_id) == {"processed": True, "turn_id": turn["id"]}
+    for message_id in (990_001, 990_002, 990_003, 990_004):
+        assert (await _message(keep, message_id))["processed"]
+    assert len({(await _message(keep, m))["turn_id"] for m in (990_001, 990_002, 990_003, 990_004)}) == 4
     # every turn saved a version of its own: the three openings, the death and the end
     assert version >= 5
 
