@@ -1,0 +1,127 @@
+"""The reader tier's pure parts: prose checks, passages, the scene's enums and the pick → effects mapping."""
+
+from __future__ import annotations
+
+import pytest
+
+from dm.reader import Pick, compose, reader_schema, resolve, scene_for
+from dm.reader_text import mechanics_free, passage_text, reads_as_prose, trim_sentences, vocabulary_of
+from game.effects import GameState, LocationChange, NpcIntroduce, NpcRecord
+from persistence.interfaces import CampaignWorld, WorldLocation, WorldNpc
+
+EEL = WorldLocation(
+    id=2, name="The Gutted Eel", key="A2", chapter="Chapter 1: Gullhaven",
+    description="Warmth and noise spill from the low doorway of a tavern. Inside, fishermen crowd benches.",
+    text="A2. The Gutted Eel\n\nRead aloud: Warmth and noise spill from the low doorway of a tavern. Inside, "
+         "fishermen crowd benches.\n\nThe regulars fall quiet when strangers enter. A loose board behind the bar "
+         "hides a purse (area B3 has more). A DC 12 Wisdom (Perception) check spots it.",
+)  # fmt: skip
+GATE = WorldLocation(id=1, name="Harbor Gate", key="A1", chapter="Chapter 1: Gullhaven",
+                     description="A squat gatehouse of gray stone straddles the road.", text="")  # fmt: skip
+COTTAGE = WorldLocation(id=3, name="Keeper's Cottage", key="B2", chapter="Chapter 2: Crow Point",
+                        description="The cottage door hangs open on one hinge.", connections=("The Wreckers' Cellar",))
+CELLAR = WorldLocation(id=4, name="The Wreckers' Cellar", key="B3", chapter="Chapter 2: Crow Point",
+                       description="Lamplight and the smell of stolen brandy fill a cellar.",
+                       connections=("Keeper's Cottage", "The Sea Stair"))  # fmt: skip
+STAIR = WorldLocation(id=5, name="The Sea Stair", key="B7", chapter="Chapter 3: Vault",
+                      description="Worn steps spiral down through the rock.", connections=("The Wreckers' Cellar",))
+GRELL = WorldNpc(id=1, name="Mother Grell", role="Proprietor of the Gutted Eel.", location="The Gutted Eel",
+                 personality="Loud, generous with food, stingy with praise.",
+                 knows="Jory Flint drank here every night and paid in new silver.")  # fmt: skip
+WORLD = CampaignWorld(1, (GATE, EEL, COTTAGE, CELLAR, STAIR), (GRELL,),
+                      {"Chapter 1: Gullhaven": "Chapter 1: Gullhaven\n\nRead aloud: The road bends and the sea opens "
+                                               "below you."})  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ["false", "1.2", "1976-02-30", "john leahy", "True", "null", "42",
+                                  "The gate opens at 9 o'clock.", "Where do you go next?", "!!! ??? ...",
+                                  "the door opens onto the quay."])  # fmt: skip
+def test_what_is_not_prose_is_refused(text: str) -> None:
+    assert not reads_as_prose(text, ["Harbor Gate"])
+
+
+def test_a_linking_sentence_names_nothing_unknown() -> None:
+    vocabulary = vocabulary_of([EEL.text, GATE.description])
+    names = ["Mother Grell", "The Gutted Eel", "Mira"]
+    assert reads_as_prose("You step through the noise toward the benches.", names, vocabulary)
+    assert reads_as_prose("Mother Grell waves Mira inside.", names, vocabulary)
+    assert not reads_as_prose("John Leahy waves you inside.", names, vocabulary)  # a name nobody knows
+    assert not reads_as_prose("The party meets john leahy at the bar.", names, vocabulary)  # lower-case, still
+    assert not reads_as_prose("You " + "walk along the quay and " * 8 + "stop.", names)  # over 160 characters
+
+
+def test_passages_are_read_aloud_text_cut_at_sentence_ends_without_dm_mechanics() -> None:
+    assert passage_text(EEL.text) == EEL.description
+    notes = mechanics_free(passage_text(EEL.text, notes=True), WORLD)
+    assert notes == ("The regulars fall quiet when strangers enter. A loose board behind the bar hides a purse "
+                     "(The Wreckers' Cellar has more).")  # the DC sentence is DM-only; "area B3" is named
+    assert mechanics_free("A trapdoor leads down to area B3.", WORLD) == "A trapdoor leads down to The Wreckers' Cellar."
+    long = "The wind rises. " * 60
+    cut = trim_sentences(long, 100)
+    assert len(cut) <= 100 and cut.endswith("rises.")
+
+
+def test_the_schema_enums_are_the_scenes_known_names() -> None:
+    scene = scene_for(GameState(location="The Gutted Eel"), WORLD)
+    schema = reader_schema(scene)["properties"]
+    assert schema["location"]["enum"] == ["none", "Harbor Gate", "Keeper's Cottage"]  # chapter + next chapter's entry
+    assert schema["npc"]["enum"] == ["none", "Mother Grell"]
+    assert {"here", "search here", "meet Mother Grell", "ask Mother Grell", "go to Harbor Gate"} <= set(
+        schema["passage"]["enum"])
+    assert schema["link"]["maxLength"] == 160
+    below = reader_schema(scene_for(GameState(location="The Wreckers' Cellar"), WORLD))["properties"]
+    # connected places first; the vault's stair is entered by a connection, town by its first place
+    assert below["location"]["enum"] == ["none", "Keeper's Cottage", "The Sea Stair", "Harbor Gate"]
+
+
+def test_a_move_becomes_a_location_change_to_a_connected_place_and_its_read_aloud() -> None:
+    state = GameState(location="The Gutted Eel", known_locations=("The Gutted Eel",))
+    scene = scene_for(state, WORLD)
+    passage, effects, intent = resolve(scene, Pick("move", location="Harbor Gate"), state, "we leave")
+    assert intent == "move" and passage is not None and passage.text == GATE.description
+    assert effects == [LocationChange(destination="Harbor Gate", discovered=True)]
+    # a place the scene does not reach is never proposed, whatever the model says
+    passage, effects, intent = resolve(scene, Pick("move", location="The Sea Stair"), state, "we go")
+    assert effects == [] and passage is not None and passage.id == "here"
+
+
+def test_talking_introduces_the_npc_once_and_asking_reads_what_they_know() -> None:
+    state = GameState(location="The Gutted Eel")
+    scene = scene_for(state, WORLD)
+    passage, effects, intent = resolve(scene, Pick("talk", npc="Mother Grell"), state, "hello there")
+    assert intent == "talk" and effects == [NpcIntroduce(name="Mother Grell", description="Proprietor of the Gutted Eel.")]
+    assert passage is not None and "stingy with praise" in passage.text
+    met = state.model_copy(update={"npcs": {"mother grell": NpcRecord(name="Mother Grell")}})
+    passage, effects, intent = resolve(scene_for(met, WORLD), Pick("ask", npc="Mother Grell"), met, "about Jory?")
+    assert effects == [] and passage is not None and "paid in new silver" in passage.text
+
+
+def test_the_players_words_fill_a_weak_pick_and_an_unknown_intent_falls_back() -> None:
+    state = GameState(location="The Gutted Eel")
+    scene = scene_for(state, WORLD)
+    passage, effects, intent = resolve(scene, Pick.from_data({"intent": "dance", "passage": "nonsense"}), state,
+                                       "I walk back to the harbor gate")  # fmt: skip
+    assert intent == "move" and effects == [LocationChange(destination="Harbor Gate", discovered=True)]
+    passage, effects, intent = resolve(scene, Pick.from_data(None), state, "I search behind the bar")
+    assert intent == "search" and passage is not None and passage.id == "search here" and effects == []
+    passage, _, intent = resolve(scene, Pick("attack"), state, "I attack!")
+    assert "!attack" in compose(passage, "", intent) and compose(passage, "", intent).startswith("Warmth and noise")
+
+
+def test_no_place_yet_reads_the_opening_and_offers_the_first_chapter() -> None:
+    scene = scene_for(GameState(), WORLD)
+    assert scene.passage("here") is not None and scene.passage("here").text == "The road bends and the sea opens below you."
+    assert [loc.name for loc in scene.destinations] == ["Harbor Gate", "The Gutted Eel"]
+
+
+def test_no_world_rows_read_the_retrieved_passages() -> None:
+    class Chunk:
+        id, page, heading_path = 9, 4, ("Gullhaven",)
+        text = "Gullhaven\n\nRead aloud: Gulls wheel over wet slate roofs. The harbor bell tolls once."
+
+    scene = scene_for(GameState(), CampaignWorld(1), [Chunk()])
+    assert [p.id for p in scene.passages] == ["passage 1"]
+    passage, effects, intent = resolve(scene, Pick("look", passage="passage 1"), GameState(), "I look")
+    assert passage is not None and passage.text.startswith("Gulls wheel") and effects == []
+    assert passage.source == {"kind": "chunk", "chunk_id": 9, "page": 4, "heading": ["Gullhaven"]}
+    assert compose(None, "", "other")  # nothing to read still answers
