@@ -56,7 +56,8 @@ class RollRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     who: str = Field(max_length=_SHORT, description="character or creature rolling")
-    kind: Literal["attack", "spell", "damage", "ability_check", "saving_throw", "initiative", "other"]
+    kind: Literal["attack", "spell", "damage", "ability_check", "saving_throw", "initiative", "other"] = Field(
+        description="attack (with target) and spell are resolved and applied by the engine: no hp_change for them")
     target: str | None = Field(default=None, max_length=_SHORT, description="attack/spell: whom it is aimed at")
     weapon: str | None = Field(default=None, max_length=40, description="attack: the weapon or stat block action")
     spell: str | None = Field(default=None, max_length=_SHORT, description="spell: its name")
