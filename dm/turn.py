@@ -118,6 +118,8 @@ def settle(state: GameState, thought: Thought, *, rng: random.Random | None = No
                  "accepted": outcome.accepted}  # fmt: skip
         (applied if outcome.accepted else refused).append(entry)
     shown = [m.get("content", "") for m in thought.prompt if m.get("role") != "assistant"]
+    if (thought.raw or {}).get("tier") == "reader":  # the module's own words (dm.reader): its numbers are the book's
+        shown.append(reply.narrative)
     narrative, unbacked = checked_narrative(reply.narrative, shown, thought.rolls, [*applied, *refused])
     narrative = withhold_rules(narrative)  # the standing rules stay private, whoever asked for them
     text = render_turn(narrative, refused, mechanics_lines(thought.rolls, applied))
