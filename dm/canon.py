@@ -37,7 +37,7 @@ from persistence.interfaces import CanonFact
 
 __all__ = [
     "Contradiction", "Fact", "NOTE_PREDICATES", "PARTY", "arrivals", "canon_refusals", "check", "established",
-    "fix_spelling", "ledger", "ledger_lines", "neutral_narrative", "repair_request", "state_facts",
+    "fix_spelling", "ledger", "ledger_lines", "state_facts",
 ]  # fmt: skip
 
 Fact = CanonFact
@@ -107,7 +107,8 @@ def state_facts(state: GameState) -> list[Fact]:
         out += [Fact(creature.name, "name", "creature", "state"),
                 Fact(creature.name, "status", "dead" if creature.dead else "alive", "state")]  # fmt: skip
     for npc in state.npcs.values():
-        out += [Fact(npc.name, "name", "npc", "state"), Fact(npc.name, "status", "alive" if npc.alive else "dead", "state")]
+        out += [Fact(npc.name, "name", "npc", "state"),
+                Fact(npc.name, "status", "alive" if npc.alive else "dead", "state")]  # fmt: skip
     for place in dict.fromkeys([*state.known_locations, *([state.location] if state.location else [])]):
         out.append(Fact(place, "name", "location", "state"))
     if state.location:
@@ -254,8 +255,8 @@ def _dead(narrative: str, view: _View) -> list[Contradiction]:
         for match in pattern.finditer(narrative):
             if _words(_sentence(narrative, match.start())) & _NOT_ALIVE:
                 continue
-            out.append(Contradiction("dead", name, match.group(),
-                                     f"{name} is dead, and the dead do not act or speak ({match.group()!r})."))  # fmt: skip
+            reason = f"{name} is dead, and the dead do not act or speak ({match.group()!r})."
+            out.append(Contradiction("dead", name, match.group(), reason))
             break
     return out
 
@@ -323,7 +324,8 @@ def _near_miss(text: str, targets: list[tuple[str, str]], exact: set[str]) -> tu
     best: tuple[float, tuple[str, str]] | None = None
     for target, whole in targets:
         t = target.lower()
-        if len(t) < _SHORT_NAME or t[0] != low[0] or abs(len(t) - len(low)) > 2 or low in (t + "s", t + "es") or t in (low + "s", low + "es"):
+        plural = low in (t + "s", t + "es") or t in (low + "s", low + "es")
+        if len(t) < _SHORT_NAME or t[0] != low[0] or abs(len(t) - len(low)) > 2 or plural:
             continue
         score = fuzz.ratio(low, t)
         if score >= SPELLING_RATIO and (best is None or score > best[0]):
@@ -336,10 +338,11 @@ def _whereabouts(narrative: str, view: _View) -> list[Contradiction]:
         return []
     out: list[Contradiction] = []
     arrived = set(arrivals(narrative, [Fact(n, "name", "npc") for n in view.npcs]))
+    dead = {d.lower() for d in view.dead}
     verbs = "|".join(_PRESENT)
     for name in view.npcs:
         place = view.places.get(name)
-        if not place or place.lower() == view.here.lower() or name in arrived or name.lower() in {d.lower() for d in view.dead}:
+        if not place or place.lower() == view.here.lower() or name in arrived or name.lower() in dead:
             continue
         for match in re.finditer(rf"{_name(name)}\s+{_ADVERB}(?:{verbs})\b", narrative):
             rest = narrative[match.end() :]
@@ -370,7 +373,8 @@ def _items(narrative: str, view: _View) -> list[Contradiction]:
             if person in holders or any(item.lower() in own for own in view.carried.get(person, ())):
                 continue
             who = re.escape(person)
-            pattern = rf"\b{who}['’]s\s+(?i:{words})\b|\b{who}\s+{_ADVERB}(?:{wield})\s+(?:his|her|their)\s+(?i:{words})\b"
+            pattern = (rf"\b{who}['’]s\s+(?i:{words})\b"
+                       rf"|\b{who}\s+{_ADVERB}(?:{wield})\s+(?:his|her|their)\s+(?i:{words})\b")
             match = re.search(pattern, narrative)
             if match is None:
                 continue
@@ -379,24 +383,11 @@ def _items(narrative: str, view: _View) -> list[Contradiction]:
     return out
 
 
-# --- what the gate does with them ------------------------------------------------------------------
+# --- effects canon refuses -------------------------------------------------------------------------
 
 
-def repair_request(found: Sequence[Contradiction]) -> str:
-    """The follow-up message of the one repair pass."""
-    lines = "\n".join(f"- {c.reason}" for c in found)
-    return ("Your reply contradicts what is already established in this story:\n" + lines + "\nAnswer again with "
-            "the same reply corrected: keep the story and the effects, change only what contradicts these facts "
-            "(the established facts win). Ask for no rolls or lookups.")  # fmt: skip
-
-
-def neutral_narrative(state: GameState) -> str:
-    """The fallback when the model could not keep to canon: nothing invented, only where the party is."""
-    where = f" in {state.location}" if state.location else ""
-    return f"A quiet moment passes{where} as the Dungeon Master checks the notes; the story holds to what is known."
-
-
-def canon_refusals(effects: Sequence[Effect], facts: Sequence[Fact]) -> tuple[list[Effect], list[tuple[dict[str, Any], str]]]:
+def canon_refusals(effects: Sequence[Effect],
+                   facts: Sequence[Fact]) -> tuple[list[Effect], list[tuple[dict[str, Any], str]]]:  # fmt: skip
     """Split effects into those canon allows and those it refuses (with the reason). The rules engine already
     refuses effects on the dead it tracks; this refuses a dead NPC brought into a fight and a new NPC whose
     name is a misspelling of someone already in the story."""

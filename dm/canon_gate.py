@@ -21,16 +21,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dm.canon import (
-    Contradiction, Fact, canon_refusals, check, established, fix_spelling, ledger, neutral_narrative, repair_request,
-)  # fmt: skip
+from dm.canon import Contradiction, Fact, canon_refusals, check, established, fix_spelling, ledger
 from dm.errors import MalformedReply
 from dm.reply import ParsedReply
 from game.effects import CombatJoin, CombatStart, GameState, NpcIntroduce
 from inference.errors import InferenceError
 from persistence.interfaces import CanonStore, TurnRecord
 
-__all__ = ["CanonVerdict", "canon_record", "hold_canon"]
+__all__ = ["CanonVerdict", "canon_record", "hold_canon", "neutral_narrative", "repair_request"]
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +84,20 @@ async def hold_canon(thought: Any, state: GameState, *, ask: Callable[[str], Awa
         log.info("canon gate: %d contradiction(s), repaired=%s fallback=%s, %d effect(s) refused",
                  len(verdict.found), verdict.repaired, verdict.fallback, verdict.refused)
     return verdict
+
+
+def repair_request(found: Sequence[Contradiction]) -> str:
+    """The follow-up message of the one repair pass."""
+    lines = "\n".join(f"- {c.reason}" for c in found)
+    return ("Your reply contradicts what is already established in this story:\n" + lines + "\nAnswer again with "
+            "the same reply corrected: keep the story and the effects, change only what contradicts these facts "
+            "(the established facts win). Ask for no rolls or lookups.")  # fmt: skip
+
+
+def neutral_narrative(state: GameState) -> str:
+    """The fallback when the model could not keep to canon: nothing invented, only where the party is."""
+    where = f" in {state.location}" if state.location else ""
+    return f"A quiet moment passes{where} as the Dungeon Master checks the notes; the story holds to what is known."
 
 
 def canon_record(record: TurnRecord, verdict: CanonVerdict | None, before: GameState | None,

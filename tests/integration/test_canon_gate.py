@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dm.canon import neutral_narrative
+from dm.canon_gate import neutral_narrative
 from dm.table import Table
 from dm.turn import DMTurn
 from game.creation import create_character, standard_array
@@ -115,7 +115,7 @@ async def test_facts_are_stored_with_the_turn_and_hold_at_a_fresh_table(keep: An
     assert facts[("Pell", "is_at")].object == "Saltmere" and facts[("Pell", "promised")].object == "a boat at dawn"
     assert facts[("Pell", "name")].source == f"turn:{turn['id']}" and ("Pell", "is_dead") not in facts
     # the party moves on; Pell stays in Saltmere
-    await store.record(keep.campaign.id, [CanonFact("Pell", "promised", "a boat at noon")], source="chunk:9")
+    await store.record(keep.campaign.id, [CanonFact("PELL", "promised", "a boat at noon")], source="chunk:9")
     loaded = await keep.repo.load(keep.campaign.id)
     moved = GameState.from_dict(loaded.state).model_copy(update={"location": "the Salt Docks",
                                                                  "known_locations": ("Saltmere", "the Salt Docks")})
@@ -126,4 +126,5 @@ async def test_facts_are_stored_with_the_turn_and_hold_at_a_fresh_table(keep: An
     assert reply.text.startswith("Gulls wheel over the quay") and len(later.requests) == 2
     assert "Pell is at Saltmere" in later.requests[1].messages[-1]["content"]
     stored = {(f.subject, f.predicate): f for f in await store.facts(keep.campaign.id)}
-    assert stored[("Pell", "promised")] == CanonFact("Pell", "promised", "a boat at noon", "chunk:9")
+    assert stored[("PELL", "promised")] == CanonFact("PELL", "promised", "a boat at noon", "chunk:9")  # one row
+    assert ("Pell", "promised") not in stored and stored[("Pell", "is_at")].object == "Saltmere"

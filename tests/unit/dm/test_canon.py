@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 
 from dm.canon import (
-    PARTY, Fact, arrivals, canon_refusals, check, established, fix_spelling, ledger, ledger_lines, neutral_narrative,
-    repair_request, state_facts,
+    PARTY, Fact, arrivals, canon_refusals, check, established, fix_spelling, ledger, ledger_lines, state_facts,
 )  # fmt: skip
-from dm.canon_gate import CanonVerdict, canon_record, hold_canon
+from dm.canon_gate import CanonVerdict, canon_record, hold_canon, neutral_narrative, repair_request
 from dm.errors import MalformedReply
 from dm.reply import ParsedReply, parse_reply
 from game.creation import create_character, standard_array
@@ -110,6 +109,16 @@ def test_a_dead_one_acting_or_speaking_is_a_contradiction(narrative: str) -> Non
 ])  # fmt: skip
 def test_ordinary_prose_about_the_dead_and_the_living_is_no_contradiction(narrative: str) -> None:
     assert check(narrative, _facts()) == []
+
+
+def test_a_dead_one_named_by_a_distinctive_part_of_the_name_is_found_and_a_shared_part_is_not() -> None:
+    npcs = {"mother kelpwhistle": NpcRecord(name="Mother Kelpwhistle", alive=False),
+            "osric tallow": NpcRecord(name="Osric Tallow", alive=False), "wren tallow": NpcRecord(name="Wren Tallow")}
+    facts = ledger(_state(npcs=npcs))
+    assert _kinds("Kelpwhistle cackles from the rafters.", facts) == [("dead", "Mother Kelpwhistle")]
+    assert _kinds("Says Kelpwhistle: 'Still here.'", facts) == [("dead", "Mother Kelpwhistle")]
+    assert check("Tallow waves you over to the bar.", facts) == []  # Wren Tallow lives
+    assert _kinds("Osric Tallow waves you over.", facts) == [("dead", "Osric Tallow")]
 
 
 def test_a_dead_name_shared_by_someone_alive_is_not_flagged() -> None:
@@ -217,7 +226,7 @@ def test_established_keeps_deaths_npcs_met_where_arrivals_and_the_reply_s_notes(
 def test_the_repair_request_and_the_fallback_invent_nothing() -> None:
     found = check("The goblin snarls.", _facts())
     assert "Goblin is dead" in repair_request(found) and "same reply corrected" in repair_request(found)
-    assert neutral_narrative(_state()) .count("Saltmere") == 1
+    assert neutral_narrative(_state()).count("Saltmere") == 1
     assert check(neutral_narrative(_state()), _facts()) == []
 
 
