@@ -89,22 +89,86 @@ async def _campaign(db: Any, name: str | None) -> Any:
     return found
 
 
-def _narrator(llm: str, db: Any = None) -> Any:
-    """The DM turn for `--llm scripted:PATH` (canned replies); None otherwise: the other tiers arrive later and
-    plain talk keeps waiting for the storyteller."""
-    if not llm.startswith("scripted:"):
-        return None
+WAKING = "The storyteller is waking: the embedded model loads once, about 30 seconds..."
+
+
+class _AnnouncedLoad:
+    """The embedded backend, saying once on the console that its model is loading. The router calls `load()`
+    before the first request, so the model loads on the first plain-talk turn, not at start."""
+
+    def __init__(self, inner: Any, say: Any = None) -> None:
+        self.inner, self.name, self._say, self._said = inner, inner.name, say or _print, False
+
+    @property
+    def context_window(self) -> int:
+        return int(self.inner.context_window)
+
+    async def load(self) -> None:
+        if not self._said and not getattr(self.inner, "loaded", False):
+            self._said = True
+            self._say(WAKING)
+        await self.inner.load()
+
+    async def generate(self, *args: Any, **kwargs: Any) -> Any:
+        await self.load()
+        return await self.inner.generate(*args, **kwargs)
+
+    async def health(self) -> bool:
+        return bool(await self.inner.health())
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+def _backend(llm: str, settings: Any = None, say: Any = None) -> Any:
+    """The storyteller's model for `--llm`: canned replies for `scripted:PATH`; for `auto` the router over what
+    this machine has (vLLM with a GPU, Gemini/xAI with keys, the embedded CPU model last); a name: that one alone.
+
+    Raises:
+        BackendNotConfigured: the named backend is not available here (no key, no GPU).
+    """
+    if llm.startswith("scripted:"):
+        from inference.scripted import ScriptedBackend
+
+        return ScriptedBackend.from_file(llm.removeprefix("scripted:"))
+    from gateway.settings import get_settings
+    from inference.errors import BackendNotConfigured
+    from inference.factory import build_backend, inference_plan
+    from inference.router import Router
+
+    plan = inference_plan(settings or get_settings())
+    chosen = {name: config for name, config in plan.backends if llm in ("auto", name)}
+    if not chosen:
+        raise BackendNotConfigured(llm, plan.names)
+    backends = {name: build_backend(name, config) for name, config in chosen.items()}
+    if "embedded" in backends:
+        backends["embedded"] = _AnnouncedLoad(backends["embedded"], say)
+    return Router(backends, plan.router)
+
+
+def _narrator(llm: str, db: Any = None, backend: Any = None) -> Any:
+    """The DM turn on `backend` (default: `_backend(llm)`). Its tier follows the model that answers (dm.tiers):
+    a capable model writes the whole turn; the embedded one reads the module (dm.reader), from the campaign's
+    extracted world and its passages."""
     from dm.turn import DMTurn
     from gateway.settings import get_settings
-    from inference.scripted import ScriptedBackend
     from persistence.canon import CanonRepository
+    from persistence.retrieval import CampaignRetriever
+    from persistence.world import WorldRepository
 
+    scripted = llm.startswith("scripted:")
     # the prompt fits MAX_MODEL_LEN (minus the reply budget); the history comes from the table's message log
-    return DMTurn(ScriptedBackend.from_file(llm.removeprefix("scripted:")), window=get_settings().max_model_len,
-                  canon=None if db is None else CanonRepository(db))  # the stored canon ledger (dm.canon_gate)
+    return DMTurn(backend or _backend(llm), window=get_settings().max_model_len,
+                  canon=None if db is None else CanonRepository(db),  # the stored canon ledger (dm.canon_gate)
+                  world=None if db is None else WorldRepository(db),
+                  search=None if db is None or scripted else CampaignRetriever(db))  # fmt: skip
 
 
-async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
+async def _run(args: argparse.Namespace, lines: list[str] | None, backend: Any = None) -> int:
     from gateway.console import BANNER, ConsoleGame, Transcript
     from gateway.database import open_database
     from gateway.settings import get_settings
@@ -118,7 +182,10 @@ async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
         channel = console_channel_id(campaign.id)
         store = PlayStateRepository(db)
         await store.bind_channel(campaign.id, channel)
-        table = await open_table(settings, db, seed=args.seed, rules=rules, narrator=_narrator(args.llm, db))
+        backend = backend or _backend(args.llm, settings)
+        router = backend if hasattr(backend, "next_backend") else None  # !model_status, !fallback_api
+        table = await open_table(settings, db, seed=args.seed, rules=rules, router=router,
+                                 narrator=_narrator(args.llm, db, backend))  # fmt: skip
         if args.no_rules:
             table.rules_off = "it is switched off in this game (--no-rules)"
         transcript = Transcript.open(args.transcript) if args.transcript else None
@@ -131,6 +198,7 @@ async def _run(args: argparse.Namespace, lines: list[str] | None) -> int:
         finally:
             if transcript:
                 transcript.close()
+            await backend.close()
     return 0
 
 
@@ -154,4 +222,11 @@ def _play(args: argparse.Namespace) -> int:
             print(f"error: I can't read the scripted replies {args.llm.removeprefix('scripted:')}: {exc}",
                   file=sys.stderr)
             return 1
-    return asyncio.run(_run(args, lines))
+    from inference.errors import BackendNotConfigured
+
+    try:
+        backend = _backend(args.llm)
+    except BackendNotConfigured as exc:
+        print(f"error: {exc.user_message}", file=sys.stderr)
+        return 1
+    return asyncio.run(_run(args, lines, backend))

@@ -145,13 +145,28 @@ async def test_a_roll_is_made_by_the_engine_and_narrated_in_a_second_pass(keep: 
     assert turn["reply_text"] == reply.text
 
 
-def test_play_wires_the_dm_turn_only_for_scripted_replies(tmp_path: Any, capsys: Any) -> None:
+def test_play_wires_the_dm_turn_for_every_llm(tmp_path: Any, capsys: Any, settings_env: Any,
+                                              monkeypatch: Any) -> None:  # fmt: skip
+    """scripted:PATH replays canned replies; with no GPU and no keys, auto (and embedded) route to the embedded
+    model, which plays the reader tier and is not loaded until the first plain-talk turn."""
+    from dm.tiers import READER, planned_tier
     from gateway.cli import main
     from gateway.commands.play import _narrator
+    from inference.router import Router
+    from inference.scripted import ScriptedBackend
 
+    for key in ("GEMINI_API_KEY", "XAI_API_KEY", "VLLM_HOST"):
+        monkeypatch.delenv(key, raising=False)
     script = tmp_path / "dm.jsonl"
     script.write_text('{"narrative": "The lantern flickers.", "rolls": [], "rule_lookups": [], "effects": []}\n')
-    assert isinstance(_narrator(f"scripted:{script}"), DMTurn)
-    assert _narrator("auto") is None and _narrator("embedded") is None  # the default keeps today's line
+    scripted = _narrator(f"scripted:{script}")
+    assert isinstance(scripted, DMTurn) and isinstance(scripted.backend, ScriptedBackend)
+    for llm in ("auto", "embedded"):
+        turn = _narrator(llm)
+        assert isinstance(turn, DMTurn) and isinstance(turn.backend, Router)
+        assert turn.backend.next_backend() == "embedded" and planned_tier(turn.backend) == READER
+        assert turn.backend.backends["embedded"].inner.loaded is False  # loaded lazily, on the first turn
+    assert main(["play", "--llm", "gemini"]) == 1
+    assert "'gemini' is not configured here" in capsys.readouterr().err
     assert main(["play", "--llm", f"scripted:{tmp_path / 'missing.jsonl'}"]) == 1
     assert "can't read the scripted replies" in capsys.readouterr().err
