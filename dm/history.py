@@ -14,12 +14,13 @@ one per turn), and no turn ever fails for it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from dm.budget import Part, fit, token_counter
 from dm.context import HISTORY_LINES, Story, history_item, load_story
+from dm.tiers import READER, planned_tier, tier_for
 from game.effects import GameState
 from inference.interfaces import InferenceBackend, JsonSchema, Message
 from persistence.interfaces import HistoryLine, HistoryStore, TurnSummary
@@ -70,12 +71,14 @@ def history_of(store: Any) -> HistoryStore | None:
 
 
 async def chronicle(backend: InferenceBackend, *, task: str, previous: str | None, lines: Sequence[HistoryLine],
-                    state: GameState, max_tokens: int = SUMMARY_TOKENS) -> tuple[str, Any]:  # fmt: skip
+                    state: GameState, max_tokens: int = SUMMARY_TOKENS,
+                    reader: Collection[str] = ()) -> tuple[str, Any]:  # fmt: skip
     """Ask `backend` for a chronicle text (`task`: SUMMARISE or RECAP) from `previous` and public `lines`;
     the oldest lines are dropped to fit the window. Returns (text, generation).
 
     Raises:
-        InferenceError: the backend failed. ValueError: the reply held no usable text.
+        InferenceError: the backend failed. ValueError: the reply held no usable text, or a reader-tier
+        model (dm.tiers: the embedded one writes no prose worth keeping) answered.
     """
     count = token_counter(backend)
     head = f"The chronicle so far:\n{previous.strip() if previous else '(nothing yet: the story has just begun)'}"
@@ -90,6 +93,8 @@ async def chronicle(backend: InferenceBackend, *, task: str, previous: str | Non
         {"role": "user", "content": f"{head}\n\nWhat happened since, oldest first:\n{since}\n\n{task}"},
     ]
     generation = await backend.generate(messages, SUMMARY_SCHEMA, max_tokens=max_tokens, temperature=0.3)
+    if tier_for(generation.backend, reader=reader) == READER:
+        raise ValueError(f"{generation.backend} answered the chronicle: a reader-tier model's prose is not kept")
     data = generation.data if isinstance(generation.data, dict) else {}
     text = " ".join(str(data.get("summary") or "").split())[:MAX_SUMMARY_CHARS]
     if len(text) < 20 or " " not in text:
@@ -98,9 +103,11 @@ async def chronicle(backend: InferenceBackend, *, task: str, previous: str | Non
 
 
 async def maybe_summarise(backend: InferenceBackend, store: HistoryStore | None, campaign_id: int | None,
-                          state: GameState, *, every: int = SUMMARY_EVERY) -> TurnSummary | None:  # fmt: skip
-    """Write a new rolling summary when `every` turns have passed since the last one; never raises."""
-    if store is None or campaign_id is None or every <= 0:
+                          state: GameState, *, every: int = SUMMARY_EVERY,
+                          reader: Collection[str] = ()) -> TurnSummary | None:  # fmt: skip
+    """Write a new rolling summary when `every` turns have passed since the last one; never raises. A
+    reader-tier backend (the embedded model) writes none: its turns read the module, not the history."""
+    if store is None or campaign_id is None or every <= 0 or planned_tier(backend, reader=reader) == READER:
         return None
     try:
         latest = await store.latest_summary(campaign_id)
@@ -110,7 +117,7 @@ async def maybe_summarise(backend: InferenceBackend, store: HistoryStore | None,
             return None
         lines = await store.lines(campaign_id, viewer=None, after_turn_id=after, limit=10 * every)
         text, generation = await chronicle(backend, task=SUMMARISE, previous=latest.text if latest else None,
-                                           lines=lines, state=state)  # fmt: skip
+                                           lines=lines, state=state, reader=reader)  # fmt: skip
         return await store.save_summary(campaign_id, through_turn_id=turns[-1],
                                         turns=(latest.turns if latest else 0) + len(turns), text=text,
                                         backend=generation.backend, model=generation.model)  # fmt: skip
@@ -120,17 +127,19 @@ async def maybe_summarise(backend: InferenceBackend, store: HistoryStore | None,
         return None
 
 
-async def recap(backend: InferenceBackend | None, store: HistoryStore, campaign_id: int, state: GameState) -> Recap:
-    """A "previously on" recap of the public story, by the model; without one (or on its error), the last
-    summary and the latest DM lines as stored."""
+async def recap(backend: InferenceBackend | None, store: HistoryStore, campaign_id: int, state: GameState, *,
+                reader: Collection[str] = ()) -> Recap:  # fmt: skip
+    """A "previously on" recap of the public story, by the model; without a capable one (none, a reader-tier
+    model, or an error), the last summary and the latest DM lines as stored."""
     story = await load_story(store, campaign_id, viewer=None)
     covered = story.summary.turns if story.summary else 0
     turns = covered + sum(1 for line in story.lines if line.kind == "dm")
     if story.summary is None and not story.lines:
         return Recap("", 0, "empty")
-    if backend is not None:
+    if backend is not None and planned_tier(backend, reader=reader) != READER:
         try:
-            text, _ = await chronicle(backend, task=RECAP, previous=story.summary_text, lines=story.lines, state=state)
+            text, _ = await chronicle(backend, task=RECAP, previous=story.summary_text, lines=story.lines, state=state,
+                                      reader=reader)  # fmt: skip
             return Recap(text, turns, "model")
         except Exception:  # noqa: BLE001 - the stored story still answers the player
             log.warning("the recap pass failed; answering with the stored story", exc_info=True)

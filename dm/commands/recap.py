@@ -40,5 +40,6 @@ async def recap_command(ctx: CommandContext) -> Recapped:
     if store is None:
         raise Unavailable("The story so far", "this table keeps no history")
     backend = getattr(ctx.narrator, "backend", None)
-    told = await recap(backend if hasattr(backend, "generate") else None, store, campaign.id, ctx.state)
+    told = await recap(backend if hasattr(backend, "generate") else None, store, campaign.id, ctx.state,
+                       reader=getattr(ctx.narrator, "reader_backends", ()))  # fmt: skip
     return Recapped(campaign=campaign.name, text=told.text, turns=told.turns, source=told.source)

@@ -235,3 +235,18 @@ async def test_the_srd_entries_the_players_name_are_looked_up_for_the_prompt(kee
     assert "conditions Prone:" in prompt
     (turn,) = await keep.db.fetch_all("SELECT context FROM dm_turns")
     assert turn["context"]["budget"]["parts"]["srd"] > 0
+
+
+async def test_a_reader_tier_model_writes_no_summary_and_no_recap(keep: Any) -> None:
+    from dm.history import maybe_summarise
+    from persistence.history import HistoryRepository
+
+    await _party(keep)
+    await keep.say(_table(keep, DMTurn(ScriptedBackend([_reply("The lantern gutters in the wind.")]))), "I wait.")
+    small = ScriptedBackend([_summary("1976-02-30 false false false false")])
+    _, state = await keep.stored()
+    store = HistoryRepository(keep.db)
+    assert await maybe_summarise(small, store, keep.campaign.id, state, every=1, reader=("scripted",)) is None
+    told = await keep.say(_table(keep, DMTurn(small, reader_backends=("scripted",))), "!recap")
+    assert told.result.source == "stored" and "The lantern gutters" in told.result.text
+    assert small.requests == [] and await _summaries(keep) == []
