@@ -184,7 +184,8 @@ async def _srd_entry(rules: Any, kind: str, name: str) -> Any:
         found = await rules.lookup(kind, name)
     except Exception:  # noqa: BLE001 - a miss (or the library being down) grounds nothing
         return None
-    return found if found.exact or name_words(found.name) == name_words(name) else None
+    plain = re.sub(r"\s*\([^)]*\)\s*$", "", found.name)  # "Arrows (20)" is what "arrows" asks for
+    return found if found.exact or name_words(name) in (name_words(found.name), name_words(plain)) else None
 
 
 _NOWHERE: Final = {

@@ -161,3 +161,23 @@ async def test_experience_for_the_goblin_killed_this_turn_and_not_a_point_more(k
     _, after = await keep.stored()
     assert after.creatures["goblin-1"].dead
     assert [after.characters[c].xp - before.characters[c].xp for c in ("brakka", "mira")] == [25, 25]
+
+
+async def test_srd_items_within_the_tier_need_no_passage_but_costly_or_rare_ones_are_held(keep: Any,
+                                                                                       rules: Any) -> None:
+    before = await party(keep)
+    backend = ScriptedBackend([_reply("Among the wreck's flotsam the party finds gear.", effects=[
+        {"kind": "item_add", "target": "brakka", "item": "Arrows", "quantity": 20},
+        {"kind": "item_add", "target": "brakka", "item": "Longsword"},
+        {"kind": "item_add", "target": "mira", "item": "Potion of Healing"},
+        {"kind": "item_add", "target": "brakka", "item": "Plate"},
+        {"kind": "item_add", "target": "mira", "item": "Potion of Giant Strength"},
+    ])])  # fmt: skip
+    reply = await keep.say(table(keep, backend, rules), "We search the flotsam of the wreck.")
+    assert [a["target"] for a in reply.applied] == ["brakka", "brakka", "mira"]
+    plate, potion = (r["summary"] for r in reply.refused)
+    assert plate.startswith("1 x Plate is worth more than the party's tier allows; held for the owner")
+    assert potion.startswith("Potion of Giant Strength (legendary) comes only where the campaign text places it")
+    _, after = await keep.stored()
+    gained = {k: v - _items(before, "brakka").get(k, 0) for k, v in _items(after, "brakka").items()}
+    assert gained.get("arrows") == 20 and gained.get("longsword") == 1 and not gained.get("plate")
