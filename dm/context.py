@@ -26,6 +26,8 @@ bible and the new messages are never cut (the table caps each message at 2,000 c
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
 import re
@@ -329,8 +331,11 @@ async def assemble(
     size = int(getattr(backend, "context_window", 0) or 4096)
     size = min(size, window) if window else size
     budget = max(512, size - reply_tokens - min(FOLLOW_UP_RESERVE, size // 8))
-    built = build_context(state, lines, campaign=campaign, chunks=chunks, srd=srd, summary=story.summary_text,
-                          history=story.lines, budget_tokens=budget, players=players,
-                          counter=token_counter(backend), private_to=private_to)  # fmt: skip
+    counter = token_counter(backend)
+    build = functools.partial(build_context, state, lines, campaign=campaign, chunks=chunks, srd=srd,
+                              summary=story.summary_text, history=story.lines, budget_tokens=budget, players=players,
+                              counter=counter, private_to=private_to)  # fmt: skip
+    # a tokenizer may block (vLLM's /tokenize is a local HTTP round trip): count off the event loop
+    built = await asyncio.to_thread(build) if counter.source == "tokenizer" else build()
     built.sources["summary_through"] = story.summary.through_turn_id if story.summary else None
     return built

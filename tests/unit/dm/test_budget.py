@@ -176,3 +176,16 @@ def test_private_lines_are_labelled_and_the_private_word_is_addressed_to_its_pla
     assert "DM, privately to Brakka: It is warm in your palm." in story
     assert "A private word with the DM from bob" in tail and "The players' new messages" not in tail
     assert tail.endswith("</private message>")
+
+
+async def test_the_turn_counts_with_the_backends_tokenizer_within_max_model_len() -> None:
+    from dm.turn import DMTurn
+
+    reply = {"narrative": "The door swings open.", "rolls": [], "rule_lookups": [], "effects": []}
+    line = [ChatLine("bob", "Brakka", "I open the door.")]
+    thought = await DMTurn(WordCountingBackend([reply])).think(_state(), line, campaign="Lantern Keep")
+    budget = thought.budget
+    assert budget["counter"] == "tokenizer" and budget["parts"]["rules"] == len(STANDING_RULES.split())
+    assert budget["budget"] == 8192 - 700 - 600 and budget["used"] <= budget["budget"]
+    small = await DMTurn(WordCountingBackend([reply]), window=4096).think(_state(), line, campaign="Lantern Keep")
+    assert small.budget["budget"] == 4096 - 700 - 512  # MAX_MODEL_LEN, minus the reply and the follow-up reserve
