@@ -235,7 +235,7 @@ class DMTurn:
         thought.prompt.append({"role": "assistant", "content": generation.text})
         return reply
 
-    async def _repair(self, thought: Thought, text: str) -> ParsedReply:
+    async def repair(self, thought: Thought, text: str) -> ParsedReply:
         """One more pass after `text` (the canon gate's repair request); none for the reader tier."""
         if self._tier_of(thought) == READER:  # its words are the module's: the gate falls back instead
             raise MalformedReply("the reader tier has no repair pass", "")
@@ -284,7 +284,7 @@ class DMTurn:
             if isinstance(exc, InferenceError) and "kept" not in line:
                 line = f"{APOLOGY.split(' (')[0]} ({line.rstrip('.')}; nothing was changed and your words are kept)"
             return [TableReply("narrative", text=line)]
-        await hold_canon(thought, view.state, ask=lambda text: self._repair(thought, text), store=self.canon,
+        await hold_canon(thought, view.state, ask=lambda text: self.repair(thought, text), store=self.canon,
                          campaign_id=view.campaign.id)  # the dead stay dead, names as stored: one repair pass
         ids = [m.message_id for m in batch]
         for attempt in range(2):

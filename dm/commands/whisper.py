@@ -9,6 +9,7 @@ nothing in the world: effects the model proposes in a private answer are dropped
 
 from __future__ import annotations
 
+from dm.canon_gate import hold_canon
 from dm.commands.context import CommandContext
 from dm.commands.registry import Arg, ArgKind, command
 from dm.commands.results import CommandResult
@@ -64,6 +65,9 @@ async def whisper_command(ctx: CommandContext, text: str) -> Whispered:
     except (InferenceError, MalformedReply) as exc:
         reason = exc.user_message if isinstance(exc, InferenceError) else "its answer made no sense"
         raise Unavailable(STORYTELLER, reason.rstrip(".")) from exc
+    if hasattr(turn, "repair"):  # held to canon like any narrative: the dead stay dead in a whisper too
+        await hold_canon(thought, ctx.state, ask=lambda note: turn.repair(thought, note),
+                         store=getattr(turn, "canon", None), campaign_id=campaign.id)  # fmt: skip
     return Whispered(
         player_id=ctx.caller.player_id, player=ctx.caller.name, character=character, said=said,
         answer=thought.final.narrative.strip(), mechanics=tuple(mechanics_lines(thought.rolls, [])),

@@ -128,3 +128,12 @@ async def test_facts_are_stored_with_the_turn_and_hold_at_a_fresh_table(keep: An
     stored = {(f.subject, f.predicate): f for f in await store.facts(keep.campaign.id)}
     assert stored[("PELL", "promised")] == CanonFact("PELL", "promised", "a boat at noon", "chunk:9")  # one row
     assert ("Pell", "promised") not in stored and stored[("Pell", "is_at")].object == "Saltmere"
+
+
+async def test_a_whisper_is_held_to_canon_too(keep: Any) -> None:
+    await _party(keep)
+    backend = ScriptedBackend([_reply("The goblin whispers back: the key is under the altar."),
+                               _reply("The goblin is past whispering; under the altar you find only dust.")])
+    reply = await keep.say(_table(keep, backend), "!whisper I ask the goblin where the key is.", message_id=890_401)
+    assert reply.kind == "whisper" and reply.result.answer.startswith("The goblin is past whispering")
+    assert len(backend.requests) == 2 and "Goblin is dead" in backend.requests[1].messages[-1]["content"]
