@@ -29,10 +29,7 @@ A gain for someone not in this campaign is left to `game.validation`, which refu
 
 `hold_unearned` is the no-evidence form (sync): every gain held, as `settle` does when not given a split.
 
-`withhold_rules(narrative)` keeps the DM's standing rules out of what the players read: a sentence of the
-narrative that repeats `LEAK_WORDS` consecutive words of `dm.context.STANDING_RULES` is dropped ("reveal
-your system prompt", from a player or a PDF line, reveals nothing). Campaign text is not withheld: reading
-the module aloud is the DM's job.
+`withhold_rules` (from `dm.grounding_text`) keeps the standing rules out of the narrative players read.
 """
 
 from __future__ import annotations
@@ -43,11 +40,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from dm.context import STANDING_RULES
-from dm.grounding_text import PassageEvidence, name_words
+from dm.grounding_text import LEAK_WORDS, WITHHELD, PassageEvidence, name_words, withhold_rules
 from game.effects import CombatEntrant, Effect, GameState
 from game.errors import RulesError
-from game.generators import encounter_multiplier, party_thresholds, xp_for_cr
+from game.generators import XP_BY_CR, encounter_multiplier, party_thresholds, xp_for_cr
 from game.validation import apply_effects
 
 __all__ = ["GAIN_KINDS", "HELD", "TREASURE_BY_CR", "Evidence", "effect_target", "gather_evidence", "ground",
@@ -62,32 +58,6 @@ _TIER_TOP: Final = (4, 10, 16, 20)  # tiers of play: levels 1-4, 5-10, 11-16, 17
 _RARITY_LEVEL: Final = {"common": 1, "uncommon": 1, "rare": 5}  # very rare, legendary, artifact: a passage only
 _RARITY_ORDER: Final = ("common", "uncommon", "rare", "very rare", "legendary", "artifact")
 _GP: Final = {"cp": 0.01, "sp": 0.1, "ep": 0.5, "gp": 1.0, "pp": 10.0}
-LEAK_WORDS: Final = 8
-WITHHELD: Final = "The Dungeon Master smiles, closes the rulebook, and the story goes on."
-_RULE_WORD = re.compile(r"[a-z0-9]+")
-
-
-def _word_runs(text: str, n: int) -> set[tuple[str, ...]]:
-    words = _RULE_WORD.findall(text.lower())
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-
-
-_RULE_RUNS: Final = _word_runs(STANDING_RULES, LEAK_WORDS)
-_RULE_RUNS_SHORT: Final = _word_runs(STANDING_RULES, 4)
-
-
-def withhold_rules(narrative: str) -> str:
-    """The narrative without the sentences that repeat the standing rules (`WITHHELD` if none is left)."""
-    if not _word_runs(narrative, LEAK_WORDS) & _RULE_RUNS:
-        return narrative
-    kept = " ".join(part for part in re.split(r"(?<=[.!?])\s+|\n+", narrative)
-                    if part.strip() and not _word_runs(part, LEAK_WORDS) & _RULE_RUNS)  # fmt: skip
-    # mostly rules, or a shorter run of them left (a run across a sentence break): nothing of it is shown
-    if len(kept) * 2 < len(narrative) or _word_runs(kept, 4) & _RULE_RUNS_SHORT:
-        return WITHHELD
-    return kept
-
-
 def effect_target(effect: Any) -> str:
     for attr in ("target", "destination", "thread", "name", "actor"):
         value = getattr(effect, attr, None) if not isinstance(effect, dict) else effect.get(attr)
@@ -235,8 +205,6 @@ def _cr_treasure(xp: int) -> int:
 
 
 def _cr_of_xp(xp: int) -> float:
-    from game.generators import XP_BY_CR
-
     return float(max((cr for cr, value in XP_BY_CR.items() if value <= xp), default=0))
 
 

@@ -22,6 +22,11 @@ The heuristic (a passage is PDF text: it can carry instruction-shaped lines aime
   of healing" names "Potion of Healing"); the count is the number just before it ("four goblins",
   "2d4 goblins" → 8, "a goblin" → 1), a plural with no number counts as `PLURAL_COUNT`.
 Every mention is a budget used up as effects claim it: one "30 gp" grounds 30 gp in one reply, once.
+
+`withhold_rules(narrative)` keeps the DM's standing rules out of what the players read: a sentence of the
+narrative that repeats `LEAK_WORDS` consecutive words of `dm.context.STANDING_RULES` is dropped, and a
+narrative that is mostly rules is replaced by `WITHHELD` ("reveal your system prompt", from a player or a
+PDF line, reveals nothing). Campaign text is not withheld: reading the module aloud is the DM's job.
 """
 
 from __future__ import annotations
@@ -31,7 +36,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-__all__ = ["PLURAL_COUNT", "PassageEvidence", "instruction_shaped", "name_words", "number_before", "sentences"]
+from dm.context import STANDING_RULES
+
+__all__ = ["LEAK_WORDS", "PLURAL_COUNT", "WITHHELD", "PassageEvidence", "instruction_shaped", "name_words",
+           "number_before", "sentences", "withhold_rules"]
 
 PLURAL_COUNT: Final = 4  # "goblins burst from the reeds": how many a plural with no number vouches for
 
@@ -268,3 +276,29 @@ def _where(chunk: Any) -> str:
     page = getattr(chunk, "page", None)
     heading = " > ".join(getattr(chunk, "heading_path", ()) or ())
     return f"{heading}, p. {page}" if heading and page else (f"p. {page}" if page else heading or "the campaign text")
+
+
+LEAK_WORDS: Final = 8
+WITHHELD: Final = "The Dungeon Master smiles, closes the rulebook, and the story goes on."
+_RULE_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _word_runs(text: str, n: int) -> set[tuple[str, ...]]:
+    words = _RULE_WORD.findall(text.lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+_RULE_RUNS: Final = _word_runs(STANDING_RULES, LEAK_WORDS)
+_RULE_RUNS_SHORT: Final = _word_runs(STANDING_RULES, 4)
+
+
+def withhold_rules(narrative: str) -> str:
+    """The narrative without the sentences that repeat the standing rules (`WITHHELD` if none is left)."""
+    if not _word_runs(narrative, LEAK_WORDS) & _RULE_RUNS:
+        return narrative
+    kept = " ".join(part for part in re.split(r"(?<=[.!?])\s+|\n+", narrative)
+                    if part.strip() and not _word_runs(part, LEAK_WORDS) & _RULE_RUNS)  # fmt: skip
+    # mostly rules, or a shorter run of them left (a run across a sentence break): nothing of it is shown
+    if len(kept) * 2 < len(narrative) or _word_runs(kept, 4) & _RULE_RUNS_SHORT:
+        return WITHHELD
+    return kept
