@@ -14,10 +14,11 @@ The heuristic (a passage is PDF text: it can carry instruction-shaped lines aime
   nothing; module lines addressed to the DM ("Award 50 XP for...") are left to the owner too.
 - Coins are grounded only by a *treasure-shaped* sentence: an amount with its coin ("30 gp", "thirty
   gold pieces") in a sentence with a treasure word (chest, coffer, hoard, purse, pouch, reward, bounty,
-  holds, contains, lies, hidden, found, ...). An amount after a price word ("worth 50 gp", "costs
-  5 sp", "charges") is a value, not coins to take.
+  holds, contains, lies, hidden, found, ...). An amount after a price or debt word ("worth 50 gp",
+  "costs 5 sp", "a receipt for 2000 gp still owed") or in brackets ("a ring (75 gp)") is a value, not
+  coins to take; a PDF's line breaks inside a paragraph do not end a sentence.
 - XP and temporary hit points: "N XP" / "N experience points" / "N temporary hit points" in a sentence
-  that is not instruction-shaped.
+  that is not instruction-shaped, not in brackets (a stat block's "Challenge 4 (1,100 XP)" awards nothing).
 - A name is vouched for by a non-instruction sentence that holds its words (plurals folded: "potions
   of healing" names "Potion of Healing"); the count is the number just before it ("four goblins",
   "2d4 goblins" → 8, "a goblin" → 1), a plural with no number counts as `PLURAL_COUNT`.
@@ -59,7 +60,8 @@ _COIN_RE = re.compile(rf"\b(?P<n>{_NUMBER})\s+(?P<coin>gp|sp|cp|ep|pp|(?:gold|si
 _XP_RE = re.compile(rf"\b(?P<n>{_NUMBER})\s*(?:xp|experience(?:\s+points?)?)\b")
 _TEMP_RE = re.compile(rf"\b(?P<n>{_NUMBER})\s+temporary\s+hit\s+points?\b")
 _PRICE = frozenset("worth valued value cost costs price priced charge charges charged sell sells sold buy buys "
-                   "fine toll tax bribe fee fees rent".split())  # fmt: skip
+                   "fine toll tax bribe fee fees rent for owed owes owe debt debts receipt loan "
+                   "ransom".split())  # fmt: skip
 _TREASURE = re.compile(
     r"\b(chests?|coffers?|hoards?|purses?|pouch(?:es)?|sacks?|bags?|box(?:es)?|strongbox(?:es)?|cache|caskets?|"
     r"urns?|vaults?|trove|stash|jars?|piles?|heaps?|treasure|loot|rewards?|bounty|payment|pays?|paid|offers?|"
@@ -81,8 +83,10 @@ _WORD = re.compile(r"[a-z0-9+]+")
 
 
 def sentences(text: str) -> list[str]:
-    """Lower-case sentences and lines; thousands separators dropped ("1,000" → "1000")."""
+    """Lower-case sentences; a PDF's line breaks inside a paragraph are spaces, a blank line or a bullet
+    starts anew; thousands separators dropped ("1,000" → "1000")."""
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", str(text)).lower()
+    text = re.sub(r"[ \t]*\n(?![ \t]*(?:\n|[•\-*–]))[ \t]*", " ", text)
     return [s.strip() for s in _SPLIT.split(text) if s.strip()]
 
 
@@ -260,16 +264,21 @@ def _amounts(sentence: str, where: str) -> list[_Budget]:
     out: list[_Budget] = []
     if _TREASURE.search(sentence):
         for match in _COIN_RE.finditer(sentence):
-            before = _WORD.findall(sentence[: match.start()])[-3:]
+            before = _WORD.findall(sentence[: match.start()])[-5:]
             amount = _amount(match["n"])
-            if amount and not _PRICE.intersection(before):
+            if amount and not _PRICE.intersection(before) and not _in_brackets(sentence, match.start()):
                 out.append(_Budget(_COINS[match["coin"].split()[0]], amount, where))
     for regex, what in ((_XP_RE, "xp"), (_TEMP_RE, "temp_hp")):
         for match in regex.finditer(sentence):
             amount = _amount(match["n"])
-            if amount:
+            if amount and not _in_brackets(sentence, match.start()):
                 out.append(_Budget(what, amount, where))
     return out
+
+
+def _in_brackets(sentence: str, start: int) -> bool:
+    """An amount right after "(": a value or a stat line ("a ring (75 gp)", "Challenge 1/2 (100 XP)")."""
+    return sentence[:start].rstrip().endswith("(")
 
 
 def _where(chunk: Any) -> str:

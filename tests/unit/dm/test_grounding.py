@@ -96,6 +96,14 @@ def test_amounts_are_read_only_from_treasure_shaped_sentences_and_not_from_price
     assert book.available("gp") == 1000 and book.available("sp") == 25 and book.available("cp") == 0
 
 
+def test_a_pdfs_line_breaks_do_not_cut_a_treasure_sentence_and_values_in_brackets_are_no_coins() -> None:
+    book = PassageEvidence.read([_chunk(
+        "Beneath the nest is a sea chest containing\n420 sp, 90 gp, a pearl necklace (250 gp), and a receipt\n"
+        "for 2,000 gp still owed.\n\nChallenge 4 (1,100 XP)"
+    )])  # fmt: skip
+    assert (book.available("sp"), book.available("gp"), book.available("xp")) == (420, 90, 0)
+
+
 def test_a_mention_is_used_up_once_claimed() -> None:
     book = PassageEvidence.read([_chunk("A small chest holds 30 gp.")])
     assert book.take_coins("gp", 31) is None and book.available("gp") == 30
