@@ -21,3 +21,4 @@ CREATE TABLE IF NOT EXISTS turn_summaries (
 CREATE UNIQUE INDEX IF NOT EXISTS turn_summaries_public_idx ON turn_summaries (campaign_id, through_turn_id)
     WHERE visible_to IS NULL;
 CREATE INDEX IF NOT EXISTS turn_summaries_campaign_idx ON turn_summaries (campaign_id, through_turn_id DESC);
+CREATE INDEX IF NOT EXISTS turn_summaries_turn_idx ON turn_summaries (through_turn_id);  -- dm_turns' cascade
