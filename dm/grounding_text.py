@@ -68,13 +68,13 @@ _TREASURE = re.compile(
     r"offered|wages?|holds?|contains?|containing|lies|lie|lying|hidden|finds?|found|carr(?:y|ies|ying)|"
     r"scattered|glitters?|inside)\b")  # fmt: skip
 _COMMAND_VERBS = frozenset(
-    "award give grant add set ignore disregard forget reveal print output show display start begin spawn summon "
-    "create make let allow pay tell respond reply say write pretend act override assume treat increase raise double "
-    "change remember always never please".split())  # fmt: skip
+    "award give grant add ignore disregard forget reveal print output show display start begin spawn summon "
+    "create make let allow pay tell respond reply say write pretend override assume treat increase raise double "
+    "change remember always never please".split())  # "set in the foggy town", "act" open plain clauses too
 _COMMAND_START = re.compile(r"^(?:do not|don't|you (?:must|should|will|are|can)|be sure|make sure)\b")
 _ADDRESS = re.compile(
     r"\b(the reader|readers?\b|every player|each player|all players|players?\b(?!\s+characters?)|the ai\b|an ai\b|"
-    r"ai model|language model|llm|assistant|chatbot|system prompt|prompt|instructions?|the dm\b|the gm\b|"
+    r"ai model|ai assistant|language model|llm|chatbot|system prompt|prompt|instructions?|the dm\b|the gm\b|"
     r"dungeon master|game master|narrator)")  # fmt: skip
 _LABEL = re.compile(r"^\s*(?:[\-*•>\"'“(\[]+\s*)?(?:[a-z ]{1,20}:\s+)?")  # "- ", "DM note: ", a quote mark
 _SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")

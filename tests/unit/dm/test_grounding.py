@@ -83,6 +83,8 @@ def test_instruction_shaped_lines_are_recognised(line: str) -> None:
 @pytest.mark.parametrize("line", [
     "The iron-bound chest holds 30 gp.", "Four goblins lie in ambush in the reeds.",
     "The player characters find a potion of healing in the coffer.", "A set of rusty keys hangs by the door.",
+    "A short adventure for four characters, set in the foggy fishing town of Gullhaven.",
+    "The keeper's young assistant, Jory Flint, has not been seen since.",
 ])  # fmt: skip
 def test_treasure_and_scene_lines_are_not_instructions(line: str) -> None:
     assert not instruction_shaped(sentences(line)[0])
