@@ -151,9 +151,11 @@ def established(before: GameState, after: GameState, *, narrative: str = "",
 
 
 def ledger_lines(facts: Sequence[Fact], limit: int = 20) -> list[str]:
-    """Short lines for a prompt ("Goblin: dead", "Captain Morrow: is at the Salt Docks"), the notable ones first."""
+    """Short lines for a prompt ("Goblin: dead", "Captain Morrow: is at the Salt Docks"), the notable ones first;
+    not what the prompt's state already shows (the living, the party's place, the characters' packs)."""
     order = {"status": 0, "is_at": 1, "promised": 2, "owes": 3, "held_by": 4}
-    notable = [f for f in facts if f.predicate in order and not (f.predicate == "status" and f.object == "alive")]
+    notable = [f for f in facts if f.predicate in order and f.subject != PARTY and f.object != "alive"
+               and not (f.predicate == "held_by" and f.source == "state")]  # fmt: skip
     notable.sort(key=lambda f: order[f.predicate])
     return [f"{f.subject}: {f.object if f.predicate == 'status' else f.predicate.replace('_', ' ') + ' ' + f.object}"
             for f in notable[:limit]]  # fmt: skip

@@ -21,14 +21,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dm.canon import Contradiction, Fact, canon_refusals, check, established, fix_spelling, ledger
+from dm.canon import (
+    Contradiction, Fact, canon_refusals, check, established, fix_spelling, ledger, ledger_lines,
+)  # fmt: skip
 from dm.errors import MalformedReply
 from dm.reply import ParsedReply
 from game.effects import CombatJoin, CombatStart, GameState, NpcIntroduce
 from inference.errors import InferenceError
 from persistence.interfaces import CanonStore, TurnRecord
 
-__all__ = ["CanonVerdict", "canon_record", "hold_canon", "neutral_narrative", "repair_request"]
+__all__ = ["CanonVerdict", "canon_lines", "canon_record", "hold_canon", "neutral_narrative", "repair_request"]
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,11 @@ def canon_record(record: TurnRecord, verdict: CanonVerdict | None, before: GameS
     notes = () if verdict.fallback else verdict.reply.canon
     facts = established(before, after, narrative=verdict.reply.narrative, notes=notes)
     return dataclasses.replace(record, canon=tuple(facts))
+
+
+async def canon_lines(store: CanonStore | None, state: GameState, campaign_id: int | None) -> list[str]:
+    """The canon the model is shown before it answers (the dead, where NPCs are, promises and debts)."""
+    return ledger_lines(ledger(state, await _stored(store, campaign_id)))
 
 
 async def _stored(store: CanonStore | None, campaign_id: int | None) -> list[Fact]:

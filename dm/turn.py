@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from dm.actions import Resolution, engine_first
 from dm.citations import cited_chunks, chunk_source, merge_sources, srd_source
-from dm.canon_gate import canon_record, hold_canon
+from dm.canon_gate import canon_lines, canon_record, hold_canon
 from dm.context import ChatLine, assemble
 from dm.errors import MalformedReply
 from dm.grounding import (Evidence, effect_target, gather_evidence, hold_unearned, judge_gains, shown_passages,
@@ -176,7 +176,8 @@ class DMTurn:
         chunks = await self._chunks(campaign_id, lines)
         built = await assemble(self.backend, state, lines, chunks=chunks, rules=rules, history=history,
                                campaign_id=campaign_id, campaign=campaign, players=players, viewer=viewer,
-                               private_to=private_to, reply_tokens=self.max_tokens, window=self.window)  # fmt: skip
+                               private_to=private_to, reply_tokens=self.max_tokens, window=self.window,
+                               canon=await canon_lines(self.canon, state, campaign_id))  # fmt: skip
         thought = Thought(final=ParsedReply(narrative="..."), prompt=list(built.messages), raw=None)
         thought.budget = built.report.to_dict()
         thought.chunk_ids = [c.id for c in chunks if isinstance(getattr(c, "id", None), int)]

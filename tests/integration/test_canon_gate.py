@@ -125,6 +125,8 @@ async def test_facts_are_stored_with_the_turn_and_hold_at_a_fresh_table(keep: An
     reply = await keep.say(_table(keep, later), "Is our boat ready?", message_id=890_302)  # a fresh Table and DMTurn
     assert reply.text.startswith("Gulls wheel over the quay") and len(later.requests) == 2
     assert "Pell is at Saltmere" in later.requests[1].messages[-1]["content"]
+    shown = later.requests[0].messages[-1]["content"]  # the model was told before it answered
+    assert "Pell: is at Saltmere" in shown and "PELL: promised a boat at noon" in shown and "Goblin: dead" in shown
     stored = {(f.subject, f.predicate): f for f in await store.facts(keep.campaign.id)}
     assert stored[("PELL", "promised")] == CanonFact("PELL", "promised", "a boat at noon", "chunk:9")  # one row
     assert ("Pell", "promised") not in stored and stored[("Pell", "is_at")].object == "Saltmere"

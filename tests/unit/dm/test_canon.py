@@ -79,6 +79,7 @@ def test_the_state_wins_over_a_stored_fact_it_settles() -> None:
     assert Fact("Captain Morrow", "is_at", "the Salt Docks", "turn:3") in facts
     assert ledger_lines(facts)[:2] == ["Goblin: dead", "Old Sela: dead"]
     assert "Captain Morrow: promised 50 gp for the goblin ears" in ledger_lines(facts)
+    assert not any("Longsword" in line or "Saltmere" in line or "alive" in line for line in ledger_lines(facts))
 
 
 # --- the dead stay dead -----------------------------------------------------------------------------------
