@@ -59,7 +59,7 @@ _ACTS = (
 ).split()
 _SPEECH = "says said asks asked whispers shouts replies growls snarls hisses mutters calls cries laughs".split()
 _ARRIVE = ("arrives enters appears returns joins rides strides walks\\s+in steps\\s+in comes catches\\s+up "
-           "bursts\\s+in hurries\\s+in").split()  # fmt: skip
+           "bursts\\s+in hurries\\s+in follows accompanies goes\\s+with travels\\s+with").split()  # fmt: skip
 _PRESENT = ("greets hands offers gives tells asks says whispers waves beckons smiles nods grins winks leans sits "
             "stands waits watches pours slides is").split()  # fmt: skip
 _WIELD = "draws wields holds raises brandishes drinks reads unsheathes swings fires uses".split()

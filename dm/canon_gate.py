@@ -62,7 +62,7 @@ async def hold_canon(thought: Any, state: GameState, *, ask: Callable[[str], Awa
     `thought.canon` and returns the verdict. Never raises for the model's sake: a failed repair pass falls back."""
     facts = ledger(state, await _stored(store, campaign_id))
     reply, fixed = _spelt(thought.final, facts)
-    found = check(thought.final.narrative, facts, also_known=_new_names(thought.final, facts))
+    found = check(thought.final.narrative, _moved(facts, thought.final), also_known=_new_names(thought.final, facts))
     verdict = CanonVerdict(reply, found=found, fixed=fixed, facts=len(facts))
     remaining = _contradictions(reply, facts)
     if remaining:
@@ -147,7 +147,15 @@ def _spelt(reply: ParsedReply, facts: Sequence[Fact]) -> tuple[ParsedReply, list
 
 
 def _contradictions(reply: ParsedReply, facts: Sequence[Fact]) -> list[Contradiction]:
+    facts = _moved(facts, reply)
     return [c for c in check(reply.narrative, facts, also_known=_new_names(reply, facts)) if c.kind != "spelling"]
+
+
+def _moved(facts: Sequence[Fact], reply: ParsedReply) -> list[Fact]:
+    """`facts` with the reply's own "is_at" notes in place of what they replace (an NPC the reply moves)."""
+    moves = [Fact(n.subject, "is_at", n.object) for n in reply.canon if n.predicate == "is_at"]
+    moved = {m.subject.lower() for m in moves}
+    return [f for f in facts if not (f.predicate == "is_at" and f.subject.lower() in moved)] + moves
 
 
 async def _repair(ask: Callable[[str], Awaitable[ParsedReply]], found: Sequence[Contradiction]) -> ParsedReply | None:

@@ -139,3 +139,15 @@ async def test_a_whisper_is_held_to_canon_too(keep: Any) -> None:
     reply = await keep.say(_table(keep, backend), "!whisper I ask the goblin where the key is.", message_id=890_401)
     assert reply.kind == "whisper" and reply.result.answer.startswith("The goblin is past whispering")
     assert len(backend.requests) == 2 and "Goblin is dead" in backend.requests[1].messages[-1]["content"]
+
+
+async def test_a_reply_may_move_an_npc_by_its_own_canon_note(keep: Any) -> None:
+    await _party(keep)
+    await CanonRepository(keep.db).record(keep.campaign.id, [CanonFact("Captain Morrow", "is_at", "the Salt Docks")])
+    backend = ScriptedBackend([_reply("Captain Morrow greets you at the market, fresh off the dock road.",
+                                      canon=[{"subject": "Captain Morrow", "predicate": "is_at",
+                                              "object": "Saltmere"}])])  # fmt: skip
+    reply = await keep.say(_table(keep, backend), "Good morning, captain!", message_id=890_501)
+    assert reply.text.startswith("Captain Morrow greets you at the market") and len(backend.requests) == 1
+    facts = {(f.subject, f.predicate): f.object for f in await CanonRepository(keep.db).facts(keep.campaign.id)}
+    assert facts[("Captain Morrow", "is_at")] == "Saltmere"

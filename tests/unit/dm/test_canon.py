@@ -284,3 +284,10 @@ async def test_the_gate_passes_a_clean_reply_untouched() -> None:
     thought = _Thought(reply)
     verdict = await hold_canon(thought, _state(), ask=_asker())
     assert thought.final is reply and verdict.found == [] and isinstance(verdict, CanonVerdict)
+
+
+
+def test_an_npc_who_follows_the_party_is_where_the_party_goes() -> None:
+    after = _state(location="the Salt Docks")
+    assert established(_state(), after, narrative="Captain Morrow follows you down to the water.") == [
+        Fact("Captain Morrow", "is_at", "the Salt Docks")]
