@@ -162,3 +162,12 @@ async def test_the_cli_refuses_bad_arguments_with_one_friendly_line(logged: Any,
     with pytest.raises(SystemExit):
         await _cli("replay", "--campaign", "Lantern Keep", "--limit", "0")
     assert "--limit takes a whole number" in capsys.readouterr().err
+
+
+async def test_a_campaign_without_logged_turns_replays_nothing(keep: Any, cli_env: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    script = cli_env / "same.json"
+    script.write_text(json.dumps([{"reply": r} for r in LOGGED]), encoding="utf-8")
+    assert await _cli("replay", "--campaign", "Lantern Keep", "--llm", f"scripted:{script}") == 0
+    captured = capsys.readouterr()
+    assert "Replayed 0 turns" in captured.out and "has no logged DM turns to replay yet" in captured.err
