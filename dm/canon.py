@@ -253,6 +253,8 @@ def _dead(narrative: str, view: _View) -> list[Contradiction]:
     out: list[Contradiction] = []
     acts, speech = "|".join(_ACTS), "|".join(_SPEECH)
     for name, said in _dead_names(view):
+        if _another(name, narrative):
+            continue
         pattern = re.compile(rf"{said},?\s+{_ADVERB}(?:{acts})\b|\b(?i:{speech})\s+{said}")
         for match in pattern.finditer(narrative):
             if _words(_sentence(narrative, match.start())) & _NOT_ALIVE:
@@ -261,6 +263,13 @@ def _dead(narrative: str, view: _View) -> list[Contradiction]:
             out.append(Contradiction("dead", name, match.group(), reason))
             break
     return out
+
+
+def _another(name: str, narrative: str) -> bool:
+    """The narrative brings in another one of that name ("a goblin", "two more goblins"): "the goblin" may be it."""
+    words = r"\s+".join(re.escape(w) for w in name.split())
+    return re.search(rf"(?i:\b(?:a|an|another|one|two|three|four|five|six|more|several|some|other)\s+"
+                     rf"(?:\w+\s+)?{words}(?:e?s)?\b)", narrative) is not None
 
 
 def _dead_names(view: _View) -> list[tuple[str, str]]:

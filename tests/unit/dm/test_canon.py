@@ -107,6 +107,8 @@ def test_a_dead_one_acting_or_speaking_is_a_contradiction(narrative: str) -> Non
     "A ghost of Old Sela drifts past, silent.",
     "The wind says nothing; the tide speaks of storms.",
     "Old Sela's hut stands empty at the edge of Saltmere.",
+    "Another goblin bursts from the reeds; the goblin snarls at Brakka.",  # a new one, not the dead one
+    "Two more goblins crest the dune. The goblin on the left laughs.",
 ])  # fmt: skip
 def test_ordinary_prose_about_the_dead_and_the_living_is_no_contradiction(narrative: str) -> None:
     assert check(narrative, _facts()) == []
