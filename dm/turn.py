@@ -180,6 +180,7 @@ class DMTurn:
                                canon=await canon_lines(self.canon, state, campaign_id))  # fmt: skip
         thought = Thought(final=ParsedReply(narrative="..."), prompt=list(built.messages), raw=None)
         thought.budget = built.report.to_dict()
+        chunks = chunks[: built.report.kept.get("passages", len(chunks))]  # the passages the model saw (dm.budget)
         thought.chunk_ids = [c.id for c in chunks if isinstance(getattr(c, "id", None), int)]
         thought.chunks, thought.campaign = list(chunks), campaign
         reply = await self._first_ask(thought)

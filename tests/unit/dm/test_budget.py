@@ -189,3 +189,31 @@ async def test_the_turn_counts_with_the_backends_tokenizer_within_max_model_len(
     assert budget["budget"] == 8192 - 700 - 600 and budget["used"] <= budget["budget"]
     small = await DMTurn(WordCountingBackend([reply]), window=4096).think(_state(), line, campaign="Lantern Keep")
     assert small.budget["budget"] == 4096 - 700 - 512  # MAX_MODEL_LEN, minus the reply and the follow-up reserve
+
+
+class _Shelf:
+    """A `CampaignSearch` over passages held in memory: the ten best passages for any query."""
+
+    def __init__(self, chunks: list[Any]) -> None:
+        self.chunks = chunks
+
+    async def search(self, campaign_id: int, query: str, embedding: Any = None, scene: Any = None, limit: int = 10,
+                     fuzzy: Any = None) -> list[Any]:  # fmt: skip
+        return self.chunks[:limit]
+
+
+async def test_the_turn_cites_and_grounds_only_the_passages_the_budget_kept() -> None:
+    from dm.turn import DMTurn
+    from persistence.interfaces import CampaignSearch, RetrievedChunk
+
+    chunks = [RetrievedChunk(i, ("Saltmere", f"Area {i}"), i, "room", (), _words(100, f"p{i}x"), 1.0 - i / 100)
+              for i in range(1, 11)]  # fmt: skip
+    shelf = _Shelf(chunks)
+    assert isinstance(shelf, CampaignSearch)
+    reply = {"narrative": "The shrine is quiet.", "rolls": [], "rule_lookups": [], "effects": []}
+    turn = DMTurn(WordCountingBackend([reply]), search=shelf, window=3072)
+    thought = await turn.think(_state(), [ChatLine("bob", "Brakka", "I search.")], campaign_id=1, campaign="Keep")
+    kept = thought.budget["kept"]["passages"]
+    assert 0 < kept < 10 and thought.chunk_ids == list(range(1, kept + 1)) and len(thought.chunks) == kept
+    shown = thought.prompt[-2]["content"] if thought.prompt[-1]["role"] == "assistant" else thought.prompt[-1]["content"]
+    assert f"Area {kept}, p." in shown and f"Area {kept + 1}, p." not in shown
