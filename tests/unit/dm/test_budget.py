@@ -215,5 +215,5 @@ async def test_the_turn_cites_and_grounds_only_the_passages_the_budget_kept() ->
     thought = await turn.think(_state(), [ChatLine("bob", "Brakka", "I search.")], campaign_id=1, campaign="Keep")
     kept = thought.budget["kept"]["passages"]
     assert 0 < kept < 10 and thought.chunk_ids == list(range(1, kept + 1)) and len(thought.chunks) == kept
-    shown = thought.prompt[-2]["content"] if thought.prompt[-1]["role"] == "assistant" else thought.prompt[-1]["content"]
+    shown = next(m["content"] for m in reversed(thought.prompt) if m["role"] == "user")
     assert f"Area {kept}, p." in shown and f"Area {kept + 1}, p." not in shown
