@@ -185,16 +185,20 @@ def _norm(text: str) -> str:
 
 def borrowed_share(text: str, sources: Sequence[str], n: int = 5) -> float:
     """The share of `text`'s words that the module or the engine wrote: a sentence found whole in `sources`,
-    or a run of `n` words that also appears there. "Mechanics:" is the renderer's label, not the model's."""
+    a run of `n` words that also appears there, or a whole short source (a name, a role). "Mechanics:" is the
+    renderer's label, not the model's."""
     text = re.sub(r"\bMechanics:\s*", "", text)
     words = _WORDS.findall(text.lower())
     if not words:
         return 0.0
     known = [_norm(source) for source in sources]
     grams: set[tuple[str, ...]] = set()
+    shorts: set[tuple[str, ...]] = set()  # a whole short field: a name, a role, "Nervous and precise."
     for source in known:
         sw = source.split()
         grams.update(tuple(sw[i : i + n]) for i in range(max(0, len(sw) - n + 1)))
+        if 0 < len(sw) < n:
+            shorts.add(tuple(sw))
     covered = 0
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         sw = _WORDS.findall(sentence.lower())
@@ -204,9 +208,12 @@ def borrowed_share(text: str, sources: Sequence[str], n: int = 5) -> float:
             covered += len(sw)
             continue
         hit = [False] * len(sw)
-        for i in range(len(sw) - n + 1):
+        for i in range(len(sw)):
             if tuple(sw[i : i + n]) in grams:
                 hit[i : i + n] = [True] * n
+            for short in shorts:
+                if tuple(sw[i : i + len(short)]) == short:
+                    hit[i : i + len(short)] = [True] * len(short)
         covered += sum(hit)
     return covered / len(words)
 
