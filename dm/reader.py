@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dm.context import ChatLine
-from dm.reader_text import mechanics_free, passage_text, reads_as_prose, vocabulary_of
+from dm.reader_text import (best_match, mechanics_free, named_in, passage_text, reads_as_prose, said_intent_of,
+                            vocabulary_of)
 from dm.reply import ParsedReply, tidy_narrative
 from dm.turn import Thought
 from game.effects import Effect, GameState, LocationChange, NpcIntroduce
@@ -38,8 +39,8 @@ from persistence.interfaces import CampaignWorld, WorldLocation, WorldNpc
 if TYPE_CHECKING:
     from dm.turn import DMTurn
 
-__all__ = ["INTENTS", "MAX_LINK", "Passage", "Pick", "ReaderScene", "read_turn", "reads_as_prose", "resolve",
-           "scene_for", "reader_schema"]  # fmt: skip
+__all__ = ["INTENTS", "MAX_LINK", "Passage", "Pick", "ReaderScene", "compose", "keep_link", "read_turn",
+           "reads_as_prose", "reader_prompt", "reader_schema", "resolve", "scene_for"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +56,6 @@ _HINTS = {
 }  # fmt: skip
 _SYSTEM = ("You help a Dungeon Master who reads aloud from an adventure module. Read the players' words and pick "
            "what they are doing, from the lists given. Answer with one JSON object only.")  # fmt: skip
-_KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (intent, re.compile(rf"\b(?:{words})\b", re.I)) for intent, words in (
-        ("attack", r"attack|hit|strike|stab|shoot|kill|fight|swing|slash|punch"),
-        ("rest", r"rest|sleep|camp|nap"),
-        ("search", r"search|examine|inspect|investigate|look for|rummage|check"),
-        ("ask", r"ask|question|inquire|what do you know"),
-        ("talk", r"talk|speak|greet|say|tell|chat|hail"),
-        ("move", r"go|goes|walk|head|enter|leave|climb|descend|travel|cross|return|follow|run|move"),
-        ("look", r"look|describe|see|where|around|observe"),
-    )
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -245,53 +235,44 @@ def reader_prompt(scene: ReaderScene, lines: Sequence[ChatLine]) -> list[Message
 # --- from the pick to the turn -------------------------------------------------------------------
 
 
-def _named(names: Sequence[str], said: str) -> list[str]:
-    """The names in `names` that the players' words mention (a name, or its words after a leading "The")."""
-    low = f" {' '.join(re.findall(r'[a-z0-9]+', said.lower()))} "
-    found = []
-    for name in names:
-        words = re.findall(r"[a-z0-9]+", name.lower())
-        core = words[1:] if len(words) > 1 and words[0] == "the" else words
-        if core and f" {' '.join(core)} " in low:
-            found.append(name)
-            continue
-        if len(core) > 1 and any(len(w) > 3 and f" {w} " in low for w in core if w not in {"the", "of"}):
-            found.append(name)
-    return found
-
-
-def _keyword_intent(said: str) -> str:
-    return next((intent for intent, pattern in _KEYWORDS if pattern.search(said)), "look")
-
-
 def resolve(scene: ReaderScene, pick: Pick, state: GameState, said: str) -> tuple[Passage | None, list[Effect], str]:
-    """(the passage to read, the effects to propose, the intent used). The pick is checked against the scene;
-    what the players' words name breaks a tie or fills a gap, never adds a place or a person."""
-    intent = pick.intent if pick.intent in INTENTS and pick.intent != "other" else _keyword_intent(said)
+    """(the passage to read, the effects to propose, the intent used).
+
+    Measured, the 135M model's picks are weak (it answers "move" to most things), so the players' own words
+    arbitrate: a clear verb in them sets the intent, and the place or person they name (or describe: "the
+    tavern") is the target; the model's pick decides what the words leave open. Every target is one of the
+    scene's enums, so neither can add a place or a person; a state change needs the players to ask for it.
+    """
+    said_intent = said_intent_of(said)
+    model_intent = pick.intent if pick.intent in INTENTS and pick.intent != "other" else None
+    intent = said_intent or model_intent or "look"
     places = {loc.name.lower(): loc for loc in scene.destinations}
     people = {n.name.lower(): n for n in scene.npcs}
-    said_places = _named([loc.name for loc in scene.destinations], said)
-    said_people = _named([n.name for n in scene.npcs], said)
+    said_places = named_in([loc.name for loc in scene.destinations], said)
+    said_people = named_in([n.name for n in scene.npcs], said)
     chosen = scene.passage(pick.passage)
-    if said_places and intent in ("move", "look", "other", "search") and not said_people:
+    if named_in([loc.name for loc in scene.destinations], said, whole=True) and not said_people \
+            and intent in ("move", "look", "search"):  # fmt: skip
         intent = "move"
+    if said_people and intent in ("move", "look", "search"):
+        intent = "talk"
     if intent == "move" and state.combat is None:
-        dest = places.get((pick.location or "").lower())
-        if said_places and (dest is None or dest.name not in said_places):
-            dest = places[said_places[0].lower()]
-        if dest is None and chosen is not None and chosen.location:
-            dest = places.get(chosen.location.lower())
+        dest = places[said_places[0].lower()] if said_places else best_match(
+            scene.destinations, said, lambda loc: f"{loc.name} {loc.description}")
+        if dest is None and said_intent == "move":  # the words ask to go, the model says where
+            dest = places.get((pick.location or "").lower()) or (
+                places.get(chosen.location.lower()) if chosen is not None and chosen.location else None)
         if dest is not None:
             known = {k.lower() for k in state.known_locations}
             move = LocationChange(destination=dest.name, discovered=dest.name.lower() not in known)
             return scene.passage(f"go to {dest.name}"), [move], "move"
         intent = "look"
-    if intent in ("talk", "ask") or said_people:
-        npc = people.get((pick.npc or "").lower())
-        if said_people and (npc is None or npc.name not in said_people):
-            npc = people[said_people[0].lower()]
-        if npc is None and chosen is not None and chosen.npc:
-            npc = people.get(chosen.npc.lower())
+    if intent in ("talk", "ask"):
+        npc = people[said_people[0].lower()] if said_people else best_match(
+            scene.npcs, said, lambda n: f"{n.name} {n.role} {n.personality}")
+        if npc is None:
+            npc = people.get((pick.npc or "").lower()) or (
+                people.get(chosen.npc.lower()) if chosen is not None and chosen.npc else None)
         if npc is None and len(people) == 1:
             npc = next(iter(people.values()))
         if npc is not None:
@@ -301,9 +282,21 @@ def resolve(scene: ReaderScene, pick: Pick, state: GameState, said: str) -> tupl
             return asked or scene.passage(f"meet {npc.name}"), effects, "ask" if asked else "talk"
     if intent == "search":
         return scene.passage("search here") or scene.passage("here") or chosen, [], intent
-    if intent in ("look", "attack", "rest") or chosen is None or chosen.location or chosen.npc:
-        return scene.passage("here") or chosen or (scene.passages[0] if scene.passages else None), [], intent
-    return chosen, [], intent
+    if said_intent is None and chosen is not None and not chosen.location and not chosen.npc:
+        return chosen, [], intent  # the words leave it open: the model's passage (a chunk, the place's notes)
+    return scene.passage("here") or (scene.passages[0] if scene.passages else None), [], intent
+
+
+def keep_link(link: str, scene: ReaderScene, said: str) -> bool:
+    """Whether the model's linking sentence is kept: prose naming nothing unknown, told by the DM (not "I" or
+    "we": the DM never speaks for a player character) and not the players' own words echoed back."""
+    if not link or not reads_as_prose(link, scene.known_names, scene.vocabulary):
+        return False
+    words = re.findall(r"[a-z']+", link.lower())
+    if set(words) & {"i", "we", "me", "my", "our", "us", "i'm", "we're"}:
+        return False
+    theirs = set(re.findall(r"[a-z']+", said.lower()))
+    return sum(w in theirs for w in words) < 0.6 * len(words)
 
 
 def compose(passage: Passage | None, link: str, intent: str) -> str:
@@ -344,7 +337,7 @@ async def read_turn(turn: DMTurn, state: GameState, lines: Sequence[ChatLine], *
     pick = Pick.from_data(data)
     said = " ".join(line.text for line in lines)
     passage, effects, intent = resolve(scene, pick, state, said)
-    link = pick.link if pick.link and reads_as_prose(pick.link, scene.known_names, scene.vocabulary) else ""
+    link = pick.link if keep_link(pick.link, scene, said) else ""
     thought.final = ParsedReply(narrative=compose(passage, link, intent), effects=tuple(effects))
     thought.raw = {"tier": "reader", "pick": data if isinstance(data, dict) else None, "intent": intent,
                    "passage": passage.id if passage else None, "source": passage.source if passage else None,

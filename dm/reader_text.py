@@ -9,10 +9,11 @@ their DM-only mechanics, and the check that a small model's linking sentence rea
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-__all__ = ["MAX_PASSAGE", "mechanics_free", "passage_text", "reads_as_prose", "trim_sentences", "vocabulary_of"]
+__all__ = ["MAX_PASSAGE", "best_match", "content_words", "mechanics_free", "named_in", "passage_text", "reads_as_prose",
+           "said_intent_of", "trim_sentences", "vocabulary_of"]
 
 MAX_PASSAGE = 650  # characters of module text read in one turn (cut at a sentence end)
 _MAX_LINK = 160
@@ -144,3 +145,63 @@ def reads_as_prose(text: str, known_names: Iterable[str] = (), vocabulary: Itera
         if not all(_known(word, allowed) for word in words):
             return False
     return True
+
+
+# --- what the players' words say -----------------------------------------------------------------
+
+_KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (intent, re.compile(rf"\b(?:{words})\b", re.I)) for intent, words in (
+        ("attack", r"attack|hit|strike|stab|shoot|kill|fight|swing|slash|punch"),
+        ("rest", r"rest|sleep|camp|nap"),
+        ("search", r"search|examine|inspect|investigate|look for|rummage|check"),
+        ("ask", r"ask|asks|question|inquire|knows?|tell (?:me|us)|heard|rumou?rs?"),
+        ("talk", r"talk|speak|greet|say|tell|chat|hail"),
+        ("move", r"go|goes|walk|head|enter|leave|climb|descend|travel|cross|return|follow|run|move"),
+        ("look", r"look|describe|see|where|around|observe"),
+    )
+)  # fmt: skip
+_STOP = frozenset("""
+that this there their them they then than what when where which with from into onto over under about
+have your yours were will would could should some more most very just only also around down back here
+""".split())  # fmt: skip
+_GENERIC = frozenset("""
+room rooms stair stairs house hall office gate beach cellar cottage store base landing lane road door tower
+chapel cave caves cages grotto shore point town inn tavern street square bridge well yard field
+""".split())  # fmt: skip
+
+
+def named_in(names: Sequence[str], said: str, *, whole: bool = False) -> list[str]:
+    """The names in `names` that the players' words mention: the whole name (after a leading "The"), or unless
+    `whole`, a distinctive word of it ("causeway", "Grell"; not "room" or "stair", nor a word two names share)."""
+    low = f" {' '.join(re.findall(r'[a-z0-9]+', said.lower()))} "
+    split = {name: re.findall(r"[a-z0-9]+", name.lower()) for name in names}
+    shared = {w for name, words in split.items() for w in words
+              if sum(w in other for other in split.values()) > 1}  # fmt: skip
+    found = []
+    for name, words in split.items():
+        core = words[1:] if len(words) > 1 and words[0] == "the" else words
+        if core and f" {' '.join(core)} " in low:
+            found.append(name)
+        elif not whole and len(core) > 1 and any(
+                len(w) > 3 and w not in _GENERIC and w not in shared and f" {w} " in low for w in core):
+            found.append(name)
+    return found
+
+
+def said_intent_of(said: str) -> str | None:
+    """The intent a clear verb in the players' words gives ("we walk" → move), a question → ask; else None."""
+    found = next((intent for intent, pattern in _KEYWORDS if pattern.search(said)), None)
+    return found or ("ask" if "?" in said else None)
+
+
+def content_words(text: str) -> set[str]:
+    """The words of `text` that carry meaning (four letters or more, not the commonest)."""
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3} - _STOP
+
+
+def best_match(candidates: Sequence[Any], said: str, text_of: Callable[[Any], str]) -> Any:
+    """The candidate whose own text shares the most content words with the players' words (none: None)."""
+    words = content_words(said)
+    scored = [(len(words & content_words(text_of(c))), i, c) for i, c in enumerate(candidates)]
+    top = max(scored, default=(0, 0, None), key=lambda item: (item[0], -item[1]))
+    return top[2] if top[0] > 0 else None

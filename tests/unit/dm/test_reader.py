@@ -125,3 +125,38 @@ def test_no_world_rows_read_the_retrieved_passages() -> None:
     assert passage is not None and passage.text.startswith("Gulls wheel") and effects == []
     assert passage.source == {"kind": "chunk", "chunk_id": 9, "page": 4, "heading": ["Gullhaven"]}
     assert compose(None, "", "other")  # nothing to read still answers
+
+
+def test_the_model_alone_never_moves_the_party() -> None:
+    """Measured: the 135M model answers "move" to most things. A move needs the players' words behind it."""
+    state = GameState(location="The Gutted Eel")
+    scene = scene_for(state, WORLD)
+    wrong = Pick("move", location="Keeper's Cottage", npc="Mother Grell", passage="go to Keeper's Cottage")
+    passage, effects, intent = resolve(scene, wrong, state, "What does she know about Jory Flint?")
+    assert intent == "ask" and effects == [NpcIntroduce(name="Mother Grell", description="Proprietor of the Gutted Eel.")]
+    assert passage is not None and "paid in new silver" in passage.text
+    passage, effects, intent = resolve(scene, wrong, state, "I search the room.")
+    assert effects == [] and intent == "search" and passage is not None and passage.id == "search here"
+    passage, effects, intent = resolve(scene, wrong, state, "We walk on.")  # the words go, the model says where
+    assert effects == [LocationChange(destination="Keeper's Cottage", discovered=True)]
+
+
+def test_a_generic_word_names_no_place() -> None:
+    stair = WorldLocation(id=9, name="The Lamp Room", chapter="Chapter 1: Gullhaven", description="Wind moans.")
+    world = CampaignWorld(1, (GATE, EEL, stair), ())
+    state = GameState(location="The Gutted Eel")
+    _, effects, intent = resolve(scene_for(state, world), Pick("search"), state, "I search the room.")
+    assert effects == [] and intent == "search"
+    _, effects, _ = resolve(scene_for(state, world), Pick("look"), state, "We climb to the lamp room.")
+    assert effects == [LocationChange(destination="The Lamp Room", discovered=True)]
+
+
+def test_the_link_is_the_dms_voice_never_the_players_words_echoed() -> None:
+    from dm.reader import keep_link
+
+    scene = scene_for(GameState(location="The Gutted Eel"), WORLD)
+    assert keep_link("You step through the noise toward the benches.", scene, "I go in")
+    assert not keep_link("I search the benches.", scene, "I search the benches.")  # the DM is not the player
+    assert not keep_link("The regulars fall quiet when strangers enter.", scene,
+                         "the regulars fall quiet when strangers enter")  # an echo  # fmt: skip
+    assert not keep_link("", scene, "anything")
