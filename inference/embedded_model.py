@@ -149,7 +149,7 @@ class EmbeddedEngine:
         text = self.tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def _prefill(self, ids: list[int], reuse: bool) -> tuple[Any, Any, int]:
+    def _prefill(self, ids: list[int], reuse: bool, should_stop: Callable[[], bool]) -> tuple[Any, Any, int]:
         """(last logits, KV cache, reused tokens): the prompt prefilled at its canonical cuts, after the
         longest cached prefix when `reuse`; the prompt's KV is then kept for the next ones."""
         torch = self._torch
@@ -162,6 +162,8 @@ class EmbeddedEngine:
             cache = self._cache_class(ddp_cache_data=[(k[..., :start, :], v[..., :start, :]) for k, v in stored])
         out = None
         for cut in (c for c in cuts if c > start):
+            if should_stop():  # between chunks: a long prompt's prefill takes seconds
+                raise TimeoutError("embedded generation cancelled during its prefill")
             out = self.model(torch.tensor([ids[start:cut]]), past_key_values=cache, use_cache=True,
                              logits_to_keep=1)
             cache, start = out.past_key_values, cut
@@ -180,13 +182,15 @@ class EmbeddedEngine:
                 raise TimeoutError("embedded generation cancelled before it started")
             started = time.perf_counter()
             ids = self._encode_prompt(messages)
+            encode_s = time.perf_counter() - started
             matcher = None
             bitmask = None
             if schema is not None:
                 matcher = xgr.GrammarMatcher(self.grammar(schema), terminate_without_stop_token=True)
                 bitmask = xgr.allocate_token_bitmask(1, self.tokenizer_info.vocab_size)
-            logits, cache, reused = self._prefill(ids, reuse)
-            prefill_s = time.perf_counter() - started
+            prefill_started = time.perf_counter()
+            logits, cache, reused = self._prefill(ids, reuse, should_stop)
+            prefill_s = encode_s + time.perf_counter() - prefill_started  # not the grammar's compile
             eos = self.tokenizer.eos_token_id
             out: list[int] = []
             picked: set[int] = set()  # tokens the model chose (not forced): repetition penalty targets
