@@ -342,7 +342,21 @@ async def read_turn(turn: DMTurn, state: GameState, lines: Sequence[ChatLine], *
     thought.raw = {"tier": "reader", "pick": data if isinstance(data, dict) else None, "intent": intent,
                    "passage": passage.id if passage else None, "source": passage.source if passage else None,
                    "link_kept": bool(link), "campaign": campaign}  # fmt: skip
+    thought.campaign = campaign
+    thought.sources = [cited] if passage is not None and (cited := citation(passage, campaign)) else []
     return thought
+
+
+def citation(passage: Passage, title: str) -> dict[str, Any] | None:
+    """The passage as a cited source (the `dm.citations` shape), or None when its page is not known."""
+    src = passage.source
+    if not src.get("page"):
+        return None
+    heading = src.get("heading") or []
+    name = heading[-1] if heading else str(src.get("name") or "")
+    section = f"{src['key']}. {name}" if src.get("key") else name
+    return {"kind": "campaign", "title": title or "the campaign", "section": section, "name": section,
+            "page": src["page"], "chunk_id": src.get("chunk_id")}  # fmt: skip
 
 
 def _loads(text: str) -> Any:

@@ -82,6 +82,8 @@ async def test_reader_turns_read_the_module_and_the_engine_judges_the_pick(lante
     first = await _say(table, channel, 990_001, "We walk down to the tavern.")
     assert first.text.startswith("You follow the noise down the lane. Warmth and noise spill from the low doorway")
     assert [e["kind"] for e in first.applied] == ["location_change"]
+    assert first.sources == ({"kind": "campaign", "title": NAME, "section": "A2. The Gutted Eel",
+                              "name": "A2. The Gutted Eel", "page": 4, "chunk_id": first.sources[0]["chunk_id"]},)
     second = await _say(table, channel, 990_002, "I talk to the woman behind the bar.")
     assert second.text.startswith("Mother Grell. Proprietor of the Gutted Eel") and "false" not in second.text
     assert [e["kind"] for e in second.applied] == ["npc_introduce"]
