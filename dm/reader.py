@@ -79,6 +79,7 @@ class ReaderScene:
     passages: tuple[Passage, ...]
     known_names: tuple[str, ...]
     vocabulary: frozenset[str]
+    elsewhere: tuple[WorldNpc, ...] = ()  # the campaign's other living NPCs (named, they are sought, not faked)
 
     def passage(self, pid: str | None) -> Passage | None:
         return next((p for p in self.passages if p.id == pid), None)
@@ -181,7 +182,9 @@ def scene_for(state: GameState, world: CampaignWorld | None, chunks: Sequence[An
     passages = [p for p in passages if p.text]
     names = [loc.name for loc in world.locations] + [n.name for n in world.npcs] + player_names
     texts = [p.text for p in passages] + [loc.text for loc in world.locations] + [n.description for n in world.npcs]
-    return ReaderScene(here, destinations, npcs, tuple(passages), tuple(names), vocabulary_of(texts + names))
+    elsewhere = tuple(n for n in world.npcs if n.alive and n not in npcs)
+    return ReaderScene(here, destinations, npcs, tuple(passages), tuple(names), vocabulary_of(texts + names),
+                       elsewhere)
 
 
 def _loc_source(loc: WorldLocation) -> dict[str, Any]:
@@ -267,6 +270,16 @@ def resolve(scene: ReaderScene, pick: Pick, state: GameState, said: str) -> tupl
             move = LocationChange(destination=dest.name, discovered=dest.name.lower() not in known)
             return scene.passage(f"go to {dest.name}"), [move], "move"
         intent = "look"
+    sought = named_in([n.name for n in scene.elsewhere], said, whole=True) if not said_people else []
+    if sought and intent in ("talk", "ask", "move", "look") and state.combat is None:
+        # someone who is not here: go where the book puts them, if that place is reachable; else stay
+        away = next(n for n in scene.elsewhere if n.name == sought[0])
+        dest = places.get((away.location or "").lower())
+        if dest is None:
+            return scene.passage("here"), [], "look"
+        known = {k.lower() for k in state.known_locations}
+        move = LocationChange(destination=dest.name, discovered=dest.name.lower() not in known)
+        return scene.passage(f"go to {dest.name}"), [move], "move"
     if intent in ("talk", "ask"):
         npc = people[said_people[0].lower()] if said_people else best_match(
             scene.npcs, said, lambda n: f"{n.name} {n.role} {n.personality}")
@@ -343,6 +356,8 @@ async def read_turn(turn: DMTurn, state: GameState, lines: Sequence[ChatLine], *
                    "passage": passage.id if passage else None, "source": passage.source if passage else None,
                    "link_kept": bool(link), "campaign": campaign}  # fmt: skip
     thought.campaign = campaign
+    read_id = passage.source.get("chunk_id") if passage is not None else None
+    thought.chunk_ids = [read_id] if isinstance(read_id, int) else []  # the training log's context ids
     thought.sources = [cited] if passage is not None and (cited := citation(passage, campaign)) else []
     return thought
 

@@ -98,10 +98,11 @@ async def test_reader_turns_read_the_module_and_the_engine_judges_the_pick(lante
     assert state.location == "The Gutted Eel" and "mother grell" in state.npcs
     met = await db.fetch_value("SELECT met FROM npcs WHERE campaign_id = %s AND name = 'Mother Grell'", (campaign_id,))
     assert met is True
-    rows = await db.fetch_all("SELECT backend, reply, prompt FROM dm_turns ORDER BY id")
+    rows = await db.fetch_all("SELECT backend, reply, prompt, context FROM dm_turns ORDER BY id")
     assert [r["backend"] for r in rows] == ["scripted"] * 4
     assert rows[0]["reply"]["tier"] == "reader" and rows[0]["reply"]["source"]["name"] == "The Gutted Eel"
     assert rows[2]["reply"]["link_kept"] is False
+    assert rows[0]["context"]["chunks"] == [first.sources[0]["chunk_id"]]  # what the turn read, for the log
     prompt = json.dumps(rows[1]["prompt"])
     assert len(prompt) < 4000 and "Mother Grell" in prompt  # a small prompt of this scene's names
     schema = backend.requests[1].schema

@@ -160,3 +160,16 @@ def test_the_link_is_the_dms_voice_never_the_players_words_echoed() -> None:
     assert not keep_link("The regulars fall quiet when strangers enter.", scene,
                          "the regulars fall quiet when strangers enter")  # an echo  # fmt: skip
     assert not keep_link("", scene, "anything")
+
+
+def test_someone_who_is_not_here_is_sought_where_the_book_puts_them() -> None:
+    pellam = WorldNpc(id=2, name="Pellam", location="Harbor Gate")
+    osric = WorldNpc(id=3, name="Osric Tallow", location="The Tidal Cages")
+    world = CampaignWorld(1, WORLD.locations, (GRELL, pellam, osric), WORLD.intros)
+    state = GameState(location="Harbor Gate")
+    scene = scene_for(state, world)
+    passage, effects, intent = resolve(scene, Pick("talk", npc="Pellam"), state, "I talk to Mother Grell.")
+    assert intent == "move" and effects == [LocationChange(destination="The Gutted Eel", discovered=True)]
+    assert passage is not None and passage.text == EEL.description  # not Pellam standing in for her
+    passage, effects, intent = resolve(scene, Pick("talk", npc="Pellam"), state, "Where is Osric Tallow?")
+    assert effects == [] and passage is not None and passage.id == "here"  # his cage is not within reach
