@@ -162,7 +162,7 @@ def scene_for(state: GameState, world: CampaignWorld | None, chunks: Sequence[An
     npcs = tuple(n for n in world.npcs if n.alive and here is not None and (n.location or "").lower() == here.name.lower())
     passages: list[Passage] = []
     if here is not None:
-        passages.append(Passage("here", passage_text(here.description or here.text), _loc_source(here)))
+        passages.append(Passage("here", _place_text(here, world), _loc_source(here)))
         notes = mechanics_free(passage_text(here.text, notes=True), world)
         if notes:
             passages.append(Passage("search here", notes, _loc_source(here)))
@@ -177,7 +177,7 @@ def scene_for(state: GameState, world: CampaignWorld | None, chunks: Sequence[An
         if npc.knows:
             passages.append(Passage(f"ask {npc.name}", f"{npc.name} answers. {npc.knows}", source, npc=npc.name))
     for loc in destinations:
-        passages.append(Passage(f"go to {loc.name}", passage_text(loc.description or loc.text), _loc_source(loc),
+        passages.append(Passage(f"go to {loc.name}", _place_text(loc, world), _loc_source(loc),
                                 location=loc.name))  # fmt: skip
     passages = [p for p in passages if p.text]
     names = [loc.name for loc in world.locations] + [n.name for n in world.npcs] + player_names
@@ -185,6 +185,14 @@ def scene_for(state: GameState, world: CampaignWorld | None, chunks: Sequence[An
     elsewhere = tuple(n for n in world.npcs if n.alive and n not in npcs)
     return ReaderScene(here, destinations, npcs, tuple(passages), tuple(names), vocabulary_of(texts + names),
                        elsewhere)
+
+
+def _place_text(loc: WorldLocation, world: CampaignWorld) -> str:
+    """A place's read-aloud text; a place without one gets its first paragraph minus the DM-only mechanics."""
+    text = passage_text(loc.description or loc.text)
+    if re.search(r"(?im)^\s*read[ -]aloud\s*:", loc.text):
+        return text
+    return mechanics_free(text, world) or text
 
 
 def _loc_source(loc: WorldLocation) -> dict[str, Any]:

@@ -173,3 +173,14 @@ def test_someone_who_is_not_here_is_sought_where_the_book_puts_them() -> None:
     assert passage is not None and passage.text == EEL.description  # not Pellam standing in for her
     passage, effects, intent = resolve(scene, Pick("talk", npc="Pellam"), state, "Where is Osric Tallow?")
     assert effects == [] and passage is not None and passage.id == "here"  # his cage is not within reach
+
+
+def test_a_place_without_read_aloud_text_is_read_without_its_dm_mechanics() -> None:
+    spiral = WorldLocation(id=8, name="The Spiral Stair", key="B5", chapter="Chapter 2: Crow Point",
+                           description="Iron steps climb to the lamp room. A character who climbs without a light "
+                                       "must succeed on a DC 12 Dexterity saving throw or fall. It ends at area B3.",
+                           text="B5. The Spiral Stair\n\nIron steps climb to the lamp room.")  # fmt: skip
+    world = CampaignWorld(1, (COTTAGE, CELLAR, spiral), ())
+    scene = scene_for(GameState(location="The Spiral Stair"), world)
+    assert scene.passage("here").text == "Iron steps climb to the lamp room. It ends at The Wreckers' Cellar."
+    assert scene_for(GameState(location="Keeper's Cottage"), WORLD).passage("here").text == COTTAGE.description
