@@ -155,7 +155,7 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("rest", r"rest|sleep|camp|nap"),
         ("search", r"search|examine|inspect|investigate|look for|rummage|check"),
         ("ask", r"ask|asks|question|inquire|knows?|tell (?:me|us)|heard|rumou?rs?"),
-        ("talk", r"talk|speak|greet|say|tell|chat|hail"),
+        ("talk", r"talk|speak|greet|greets|say|says|tell|chat|hail|hello|hi|hey|greetings|please|thanks?|thank you"),
         ("move", r"go|goes|walk|head|enter|leave|climb|descend|travel|cross|return|follow|run|move"),
         ("look", r"look|describe|see|where|around|observe"),
     )
@@ -191,6 +191,8 @@ def named_in(names: Sequence[str], said: str, *, whole: bool = False) -> list[st
 def said_intent_of(said: str) -> str | None:
     """The intent a clear verb in the players' words gives ("we walk" → move), a question → ask; else None."""
     found = next((intent for intent, pattern in _KEYWORDS if pattern.search(said)), None)
+    if found is None and re.search(r"[\"“”]", said):
+        return "talk"  # quoted speech
     return found or ("ask" if "?" in said else None)
 
 

@@ -184,3 +184,15 @@ def test_a_place_without_read_aloud_text_is_read_without_its_dm_mechanics() -> N
     scene = scene_for(GameState(location="The Spiral Stair"), world)
     assert scene.passage("here").text == "Iron steps climb to the lamp room. It ends at The Wreckers' Cellar."
     assert scene_for(GameState(location="Keeper's Cottage"), WORLD).passage("here").text == COTTAGE.description
+
+
+@pytest.mark.parametrize(("said", "intent"), [
+    ("Hello, good woman. A bowl of stew, please.", "talk"), ('"Evening," I mutter to the crowd.', "talk"),
+    ("Has anyone seen the keeper?", "ask"), ("We rest by the gate until morning.", "rest"),
+    ("I attack the barman!", "attack"), ("I search the room.", "search"), ("We head for the causeway.", "move"),
+    ("Quietly now.", None),
+])  # fmt: skip
+def test_the_players_words_give_the_intent_when_they_are_clear(said: str, intent: str | None) -> None:
+    from dm.reader_text import said_intent_of
+
+    assert said_intent_of(said) == intent
