@@ -8,7 +8,8 @@ Each `Part` is a list of items (a passage, an SRD entry, a history line, one lin
 is trimmed whole, one item at a time; the last item of a `truncate` part may be cut short instead.
 First every part is held to its own cap; then, while the prompt is still over the budget, parts are
 trimmed in `TRIM_ORDER` — SRD extras, then the campaign passages (lowest-ranked first), then the
-rolling summary, then the oldest recent lines, then the state's detail (NPCs met and open threads
+scene's exits and NPCs (its place last), then the rolling summary, then the oldest recent lines, then
+the state's detail (NPCs met and open threads
 before creatures, the party last). The standing rules, the campaign's name and the players' new
 messages are `fixed`: never cut. The report says how many tokens each part used and what was cut.
 """
@@ -23,7 +24,7 @@ from inference.interfaces import TokenCounter
 
 __all__ = ["TRIM_ORDER", "BudgetReport", "Counter", "Part", "Shares", "estimate_tokens", "fit", "token_counter"]
 
-TRIM_ORDER = ("srd", "passages", "summary", "recent", "state")
+TRIM_ORDER = ("srd", "passages", "scene", "summary", "recent", "state")
 """The order parts are trimmed in when the prompt is over budget (the first loses everything first)."""
 
 
@@ -70,6 +71,7 @@ class Shares:
 
     srd: float = 0.15
     passages: float = 0.40
+    scene: float = 0.30
     summary: float = 0.15
     recent: float = 0.35
     state: float = 0.30

@@ -4,13 +4,21 @@
     table = Table(store=..., messages=..., narrator=turn)
     await table.handle(PlayerMessage(...))      # plain talk → turn.narrate(table, [message])
 
-One turn: build the context (`dm.context`) → ask for the reply JSON (`dm.reply`) → answer its
-`rule_lookups` from the SRD and ask again (at most `MAX_LOOKUP_ROUNDS`) → if it asked for `rolls`,
-the engine rolls them with the characters' real modifiers (`check_roll`) and the model narrates the
-results in one more pass → unearned gains are held for the owner → `game.validation.apply_effects`
-judges the rest → the accepted changes, the turn record and the answered messages' processed flags
-are saved in one transaction (`Table.save_turn`). Refused changes become a short in-world line; the
-engine's mechanics line (`dm.mechanics`) carries every number.
+One turn, in the tier of the model that answers (`dm.tiers`): a small model (the embedded one) only
+picks what the players do and which passage of the module answers them (`dm.reader`); a capable one
+writes the whole turn: build the context within the window (`dm.context`, `dm.budget`: standing rules,
+the campaign bible and the scene, the story so far, passages, SRD entries, state, the new messages) →
+ask for the reply JSON (`dm.reply`) → answer its `rule_lookups` from the SRD and ask again (at most
+`MAX_LOOKUP_ROUNDS`) → if it asked for `rolls`, the engine rolls them with the characters' real
+modifiers and resolves attacks and spells whole (`dm.rolls`, `dm.actions`), and the model narrates the
+results in one more pass → the canon gate fixes misspelt names and asks once for a repair when the
+reply contradicts established facts (`dm.canon_gate`) → gains are judged against the passages the
+model saw, the SRD and the party's tier (`dm.grounding`) → `game.validation.apply_effects` judges the
+rest → the accepted changes, the turn record (prompt, context ids, reply, verdicts, backend, latency:
+the training log) and the answered messages' processed flags are saved in one transaction
+(`Table.save_turn`). Refused changes become a short in-world line; the engine's mechanics line
+(`dm.mechanics`) carries every number, and the reply cites its sources (`dm.citations`). Every N
+turns a rolling summary keeps the story within the window (`dm.history`).
 
 A turn never crashes and never applies half a reply: a backend error or a reply with no usable
 narrative answers with one apology line, changes nothing and leaves the messages pending (the next
@@ -31,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from dm.actions import Resolution, engine_first
 from dm.citations import cited_chunks, chunk_source, merge_sources, srd_source
 from dm.canon_gate import canon_lines, canon_record, hold_canon
-from dm.context import ChatLine, assemble
+from dm.context import ChatLine, assemble, scene_place
 from dm.errors import MalformedReply
 from dm.grounding import (Evidence, effect_target, gather_evidence, hold_unearned, judge_gains, shown_passages,
                           withhold_rules)
@@ -46,7 +54,8 @@ from game.validation import apply_effects
 from inference.errors import InferenceError
 from inference.interfaces import InferenceBackend, Message
 from persistence.errors import StaleState
-from persistence.interfaces import CampaignSearch, CanonStore, HistoryStore, QueryEmbedder, TurnRecord, WorldSource
+from persistence.interfaces import (CampaignSearch, CampaignWorld, CanonStore, HistoryStore, QueryEmbedder, TurnRecord,
+                                    WorldSource)
 
 if TYPE_CHECKING:
     from dm.table import PlayerMessage, Table, TableReply
@@ -173,14 +182,17 @@ class DMTurn:
             if self._tier_of(read) == READER:
                 return read
             log.info("the reader tier's request was answered by %s; the turn is redone in full", read.backend)
-        chunks = await self._chunks(campaign_id, lines)
+        world = await self._world(campaign_id)
+        place = scene_place(world, state)  # the bible shows the party's place; retrieval need not repeat it
+        chunks = [c for c in await self._chunks(campaign_id, lines) if place is None or c.id != place.id or not c.id]
         built = await assemble(self.backend, state, lines, chunks=chunks, rules=rules, history=history,
                                campaign_id=campaign_id, campaign=campaign, players=players, viewer=viewer,
                                private_to=private_to, reply_tokens=self.max_tokens, window=self.window,
-                               canon=await canon_lines(self.canon, state, campaign_id))  # fmt: skip
+                               canon=await canon_lines(self.canon, state, campaign_id), world=world)  # fmt: skip
         thought = Thought(final=ParsedReply(narrative="..."), prompt=list(built.messages), raw=None)
         thought.budget = built.report.to_dict()
         chunks = chunks[: built.report.kept.get("passages", len(chunks))]  # the passages the model saw (dm.budget)
+        chunks = ([place] if place is not None else []) + chunks  # grounded and cited like any passage
         thought.chunk_ids = [c.id for c in chunks if isinstance(getattr(c, "id", None), int)]
         thought.chunks, thought.campaign = list(chunks), campaign
         reply = await self._first_ask(thought)
@@ -204,6 +216,15 @@ class DMTurn:
             return await self._read(state, lines, campaign_id, campaign)
         thought.final = reply
         return thought
+
+    async def _world(self, campaign_id: int | None) -> CampaignWorld | None:
+        if self.world is None or campaign_id is None:
+            return None
+        try:
+            return await self.world.world(campaign_id)
+        except Exception:  # noqa: BLE001 - the scene is optional: the retrieved passages stand in for it
+            log.warning("reading the campaign's world failed; the turn goes on without its scene", exc_info=True)
+            return None
 
     def _tier_of(self, thought: Thought) -> str:
         return tier_for(thought.backend, reader=self.reader_backends)

@@ -56,10 +56,10 @@ def _history(n: int) -> list[HistoryLine]:
 def test_parts_are_trimmed_in_the_fixed_order_and_only_as_far_as_needed() -> None:
     count = Counter(lambda text: len(text.split()), "tokenizer")
     parts = {name: Part([_words(10, name) for _ in range(10)], sep_tokens=0) for name in TRIM_ORDER}
-    report = fit(parts, budget=100 + 5 * 100 - 150, fixed={"messages": 100}, counter=count)
+    report = fit(parts, budget=100 + (len(TRIM_ORDER) - 1) * 100 - 50, fixed={"messages": 100}, counter=count)
     assert report.parts["srd"] == 0 and parts["srd"].dropped == 10  # the first in the order loses everything
     assert report.parts["passages"] == 50 and parts["passages"].dropped == 5
-    for name in ("summary", "recent", "state"):  # later parts are untouched
+    for name in ("scene", "summary", "recent", "state"):  # later parts are untouched
         assert report.parts[name] == 100 and parts[name].dropped == 0
     assert report.used == report.budget and not report.over
     assert [t["part"] for t in report.trimmed] == ["srd", "passages"]
@@ -130,7 +130,8 @@ def test_the_report_says_what_each_part_cost_and_what_was_kept() -> None:
     built = build_context(_state(), [ChatLine("bob", "Brakka", "I search the shrine.")], chunks=chunks,
                           history=_history(3), summary="The party came to Saltmere.", budget_tokens=1200)  # fmt: skip
     report = built.report.to_dict()
-    assert set(report["parts"]) == {"rules", "campaign", "messages", "srd", "passages", "summary", "recent", "state"}
+    assert set(report["parts"]) == {"rules", "campaign", "messages", "srd", "passages", "scene", "summary", "recent",
+                                   "state"}
     assert report["used"] == sum(report["parts"].values()) <= report["budget"] == 1200
     assert 0 < report["kept"]["passages"] < 10 and report["trimmed"][0]["part"] == "passages"
     assert built.sources["chunks"] == list(range(1, report["kept"]["passages"] + 1))
