@@ -9,7 +9,10 @@ JSON list or a JSON-Lines file; each entry is one of::
     {"error": "timeout"}           raise InferenceTimeout (also "unavailable", "overloaded", "bad_reply")
     {... any other object ...}     shorthand for {"reply": {...}}
 
-Any entry may add `"delay_s": 0.5` to wait first. Entries are used in order and then cycle.
+Any entry may add `"delay_s": 0.5` to wait first. Entries are used in order and then cycle, with one
+exception: a reply whose keys are all foreign to the request's schema (a DM turn's reply offered to
+the rolling-summary pass, or the other way round) answers another kind of request, so it stays for the
+next one and this request gets `BadReply` — a long play script need not know when summaries fall due.
 """
 
 from __future__ import annotations
@@ -45,6 +48,15 @@ class ScriptedRequest:
     schema: JsonSchema | None
     max_tokens: int
     temperature: float
+
+
+def _answers(entry: dict[str, Any], schema: JsonSchema | None) -> bool:
+    """False when `entry` is a reply none of whose keys the schema knows (see the module docstring)."""
+    if schema is None or "error" in entry or "text" in entry:
+        return True
+    reply = entry.get("reply", {k: v for k, v in entry.items() if k != "delay_s"})
+    known = schema.get("properties") or {}
+    return not (isinstance(reply, dict) and reply and known and not any(key in known for key in reply))
 
 
 def load_script(path: str | Path) -> list[dict[str, Any]]:
@@ -88,6 +100,9 @@ class ScriptedBackend:
         check_context(self.name, prompt_tokens, max_tokens, self.context_window)
         self.requests.append(ScriptedRequest(tuple(dict(m) for m in messages), schema, max_tokens, temperature))
         entry = self._entries[self._next % len(self._entries)]
+        if not _answers(entry, schema):
+            metrics.record_failure(self.name, "bad_reply")
+            raise BadReply("the script's next reply answers another kind of request", backend=self.name, text="")
         self._next += 1
         started = time.perf_counter()
         if entry.get("delay_s"):

@@ -65,3 +65,26 @@ def test_gemini_contents_split_system_and_roles() -> None:
                                            {"role": "assistant", "content": "hello"}])
     assert system == "rules"
     assert [(c.role, c.parts[0].text) for c in contents] == [("user", "hi"), ("model", "hello")]
+
+
+async def test_a_reply_for_another_kind_of_request_waits_for_its_own() -> None:
+    """A play script of DM replies knows nothing of when the rolling summary falls due: the summary pass
+    must not eat the next DM reply (and a summary entry waits for the summary pass)."""
+    from dm.reply import reply_json_schema
+
+    summary_schema = {"type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"]}
+    dm_reply = {"narrative": "The fog lifts.", "rolls": [], "rule_lookups": [], "effects": []}
+    backend = ScriptedBackend([dm_reply, {"summary": "They came by night."}])
+    with pytest.raises(BadReply):
+        await backend.generate([{"role": "user", "content": "summarise"}], summary_schema)
+    first = await backend.generate([{"role": "user", "content": "I look."}], reply_json_schema())
+    assert first.data["narrative"] == "The fog lifts."
+    with pytest.raises(BadReply):
+        await backend.generate([{"role": "user", "content": "I look again."}], reply_json_schema())
+    assert (await backend.generate([{"role": "user", "content": "summarise"}], summary_schema)).data == {
+        "summary": "They came by night."}
+    raw = ScriptedBackend([{"text": "not json"}, {"error": "timeout"}])
+    with pytest.raises(BadReply):  # raw text and errors are used in order, whatever was asked
+        await raw.generate([{"role": "user", "content": "x"}], summary_schema)
+    with pytest.raises(InferenceTimeout):
+        await raw.generate([{"role": "user", "content": "x"}], summary_schema)
