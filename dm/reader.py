@@ -39,7 +39,8 @@ from persistence.interfaces import CampaignWorld, WorldLocation, WorldNpc
 if TYPE_CHECKING:
     from dm.turn import DMTurn
 
-__all__ = ["INTENTS", "MAX_LINK", "Passage", "Pick", "ReaderScene", "compose", "keep_link", "read_turn",
+__all__ = ["INTENTS", "MAX_LINK", "Passage", "Pick", "ReaderScene", "arrive", "compose", "keep_link",
+           "nothing_new", "read_turn",
            "reads_as_prose", "reader_prompt", "reader_schema", "resolve", "scene_for"]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -308,6 +309,25 @@ def resolve(scene: ReaderScene, pick: Pick, state: GameState, said: str) -> tupl
     return scene.passage("here") or (scene.passages[0] if scene.passages else None), [], intent
 
 
+def arrive(scene: ReaderScene, effects: list[Effect]) -> list[Effect]:
+    """With no place yet, the opening is read and the party arrives at the module's first place (the first
+    of the first chapter), so the next turn has a scene: its people, its ways on, its notes."""
+    if scene.here is not None or not scene.destinations or any(isinstance(e, LocationChange) for e in effects):
+        return effects
+    return [*effects, LocationChange(destination=scene.destinations[0].name, discovered=True)]
+
+
+def nothing_new(scene: ReaderScene, lines: Sequence[ChatLine], intent: str) -> str:
+    """The line for a turn whose passage was the last one read: the module is not read aloud twice running."""
+    who = list(dict.fromkeys(line.character or line.author for line in lines))
+    names = " and ".join(who) if len(who) < 3 else ", ".join(who[:-1]) + " and " + who[-1]
+    place = scene.here.name if scene.here is not None else "this place"
+    if intent == "search":
+        one = len(who) == 1
+        return f"{names} search{'es' if one else ''} {place} with care, but find{'s' if one else ''} nothing more."
+    return f"Nothing at {place} has changed in the last few moments."
+
+
 def keep_link(link: str, scene: ReaderScene, said: str) -> bool:
     """Whether the model's linking sentence is kept: prose naming nothing unknown, told by the DM (not "I" or
     "we": the DM never speaks for a player character) and not the players' own words echoed back."""
@@ -358,8 +378,14 @@ async def read_turn(turn: DMTurn, state: GameState, lines: Sequence[ChatLine], *
     pick = Pick.from_data(data)
     said = " ".join(line.text for line in lines)
     passage, effects, intent = resolve(scene, pick, state, said)
+    effects = arrive(scene, effects)
     link = pick.link if keep_link(pick.link, scene, said) else ""
-    thought.final = ParsedReply(narrative=compose(passage, link, intent), effects=tuple(effects))
+    narrative = compose(passage, link, intent)
+    if passage is not None and campaign_id is not None:
+        if not effects and turn.last_read.get(campaign_id) == passage.text:  # nothing new in the book: no echo
+            narrative = nothing_new(scene, lines, intent)
+        turn.last_read[campaign_id] = passage.text
+    thought.final = ParsedReply(narrative=narrative, effects=tuple(effects))
     thought.raw = {"tier": "reader", "pick": data if isinstance(data, dict) else None, "intent": intent,
                    "passage": passage.id if passage else None, "source": passage.source if passage else None,
                    "link_kept": bool(link), "campaign": campaign}  # fmt: skip

@@ -165,6 +165,7 @@ class DMTurn:
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.canon = canon  # stored canon facts (optional: the state's own facts are always checked)
+        self.last_read: dict[int, str] = {}  # campaign id → the passage the reader tier read last (dm.reader)
 
     # --- the model side -------------------------------------------------------------------------
 

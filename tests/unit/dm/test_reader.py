@@ -196,3 +196,39 @@ def test_the_players_words_give_the_intent_when_they_are_clear(said: str, intent
     from dm.reader_text import said_intent_of
 
     assert said_intent_of(said) == intent
+
+
+def test_with_no_place_yet_the_party_arrives_at_the_modules_first_place() -> None:
+    from dm.reader import arrive
+
+    scene = scene_for(GameState(), WORLD)
+    moved = arrive(scene, [])
+    assert len(moved) == 1 and isinstance(moved[0], LocationChange) and moved[0].destination == "Harbor Gate"
+    chosen = [LocationChange(destination="The Gutted Eel", discovered=True)]
+    assert arrive(scene, chosen) == chosen  # the players' own move stands
+    assert arrive(scene_for(GameState(location="The Gutted Eel"), WORLD), []) == []  # already somewhere
+
+
+async def test_the_reader_does_not_read_the_same_passage_twice_running() -> None:
+    from dm.context import ChatLine
+    from dm.turn import DMTurn
+    from inference.scripted import ScriptedBackend
+
+    class _World:
+        async def world(self, campaign_id: int) -> CampaignWorld:
+            return WORLD
+
+    pick = {"intent": "look", "location": "none", "npc": "none", "passage": "here", "link": ""}
+    turn = DMTurn(ScriptedBackend([pick]), world=_World(), reader_backends=("scripted",))
+    state = GameState(location="The Gutted Eel")
+    look = [ChatLine("ann", "Mira", "I look around.")]
+    first = await turn.think(state, look, campaign_id=1)
+    assert "Warmth and noise spill" in first.final.narrative
+    again = await turn.think(state, look, campaign_id=1)
+    assert again.final.narrative == "Nothing at The Gutted Eel has changed in the last few moments."
+    search = await turn.think(state, [ChatLine("ann", "Mira", "I search the room.")], campaign_id=1)
+    assert "regulars fall quiet" in search.final.narrative  # new words from the book: read them
+    twice = await turn.think(state, [ChatLine("ann", "Mira", "I search the room.")], campaign_id=1)
+    assert twice.final.narrative == "Mira searches The Gutted Eel with care, but finds nothing more."
+    other = await turn.think(state, look, campaign_id=2)  # another campaign keeps its own memory
+    assert "Warmth and noise spill" in other.final.narrative
