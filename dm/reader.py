@@ -141,9 +141,17 @@ def _reachable(world: CampaignWorld, here: WorldLocation | None) -> list[WorldLo
     return out
 
 
-def _npc_intro(npc: WorldNpc) -> str:
-    body = " ".join(part for part in (npc.role, npc.personality) if part) or mechanics_free(npc.description)
-    return f"{npc.name}. {body}".strip() if body else npc.name
+def _npc_intro(npc: WorldNpc, world: CampaignWorld | None = None) -> str:
+    """The NPC's role and personality; a walk-on with no write-up is read from the sentences of the book that
+    name them (their description and their place's text), without the DM-only mechanics."""
+    body = " ".join(part for part in (npc.role, npc.personality) if part)
+    if body:
+        return f"{npc.name}. {body}".strip()
+    home = next((loc for loc in getattr(world, "locations", ()) if loc.name == npc.location), None)
+    said = [npc.description] + re.split(r"(?<=[.!?])\s+", home.text if home is not None else "")
+    mentions = [re.sub(r"\s*\([^)]*\)", "", t) for t in said if npc.name in t]
+    lines = list(dict.fromkeys(m for t in mentions if (m := mechanics_free(t, world))))
+    return f"{npc.name}. {' '.join(lines[:2])}" if lines else npc.name
 
 
 def scene_for(state: GameState, world: CampaignWorld | None, chunks: Sequence[Any] = ()) -> ReaderScene:
@@ -174,7 +182,7 @@ def scene_for(state: GameState, world: CampaignWorld | None, chunks: Sequence[An
             passages.append(Passage("here", passage_text(intro), {"kind": "intro"}))
     for npc in npcs:
         source = {"kind": "npc", "name": npc.name, "chunk_id": npc.chunk_id, "page": npc.page}
-        passages.append(Passage(f"meet {npc.name}", _npc_intro(npc), source, npc=npc.name))
+        passages.append(Passage(f"meet {npc.name}", _npc_intro(npc, world), source, npc=npc.name))
         if npc.knows:
             passages.append(Passage(f"ask {npc.name}", f"{npc.name} answers. {npc.knows}", source, npc=npc.name))
     for loc in destinations:
@@ -383,6 +391,8 @@ async def read_turn(turn: DMTurn, state: GameState, lines: Sequence[ChatLine], *
     narrative = compose(passage, link, intent)
     if passage is not None and campaign_id is not None:
         if not effects and turn.last_read.get(campaign_id) == passage.text:  # nothing new in the book: no echo
+            narrative = nothing_new(scene, lines, intent)
+        elif intent == "search" and passage.id == "here" and scene.here is not None:  # the book hides nothing here
             narrative = nothing_new(scene, lines, intent)
         turn.last_read[campaign_id] = passage.text
     thought.final = ParsedReply(narrative=narrative, effects=tuple(effects))

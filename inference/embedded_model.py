@@ -32,12 +32,15 @@ where the old per-hit deepcopy of the system prefix took ~10 ms for 800).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,9 +99,10 @@ class EmbeddedEngine:
         self._xgr = xgr
         directory, name = str(gguf_path.parent), gguf_path.name
         self.tokenizer = get_tokenizer(gguf_path)
-        model = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name).eval()
-        if quantize:
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        with _quiet_load():
+            model = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name).eval()
+            if quantize:
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         self.model = model
         self.context_window = int(model.config.max_position_embeddings)
         vocab_size = int(model.config.vocab_size)
@@ -272,6 +276,18 @@ _ENGINES: dict[tuple[str, int | None, bool], EmbeddedEngine] = {}
 _ENGINES_LOCK = threading.Lock()
 _TOKENIZERS: dict[str, Any] = {}
 _TOKENIZERS_LOCK = threading.Lock()  # not _ENGINES_LOCK: an engine loads its tokenizer while that is held
+
+
+@contextlib.contextmanager
+def _quiet_load() -> Iterator[None]:
+    """Keep the loaders' progress bars and torch's quantisation deprecation notice off the player's console
+    (tqdm writes to the stderr of the moment); what they printed goes to the debug log instead."""
+    buffer = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stderr(buffer):
+        warnings.filterwarnings("ignore", message=r".*quantize_per_tensor", category=UserWarning)
+        yield
+    if buffer.getvalue().strip():
+        log.debug("embedded model loader output: %s", buffer.getvalue().strip()[-2000:])
 
 
 def get_tokenizer(gguf_path: Path | None = None) -> Any:

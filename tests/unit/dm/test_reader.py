@@ -232,3 +232,35 @@ async def test_the_reader_does_not_read_the_same_passage_twice_running() -> None
     assert twice.final.narrative == "Mira searches The Gutted Eel with care, but finds nothing more."
     other = await turn.think(state, look, campaign_id=2)  # another campaign keeps its own memory
     assert "Warmth and noise spill" in other.final.narrative
+
+
+def test_a_walk_on_npc_is_read_from_the_sentences_that_name_them() -> None:
+    gate = WorldLocation(id=1, name="Harbor Gate", key="A1", chapter="Chapter 1: Gullhaven",
+                         description="A squat gatehouse straddles the road.",
+                         text="A1. Harbor Gate\n\nRead aloud: A squat gatehouse straddles the road.\n\nThe guards, Hode "
+                              "and Pellam (use the guard stat block), are tired and frightened. They talk of the "
+                              "drowned, whom Pellam saw from the gate tower a week ago. A DC 13 Charisma "
+                              "(Persuasion) check makes Pellam talk.")  # fmt: skip
+    pellam = WorldNpc(id=9, name="Pellam", location="Harbor Gate",
+                      description="The guards, Hode and Pellam (use the guard stat block), are tired and frightened.")
+    world = CampaignWorld(1, (gate,), (pellam,))
+    meet = scene_for(GameState(location="Harbor Gate"), world).passage("meet Pellam")
+    assert meet is not None
+    assert meet.text == ("Pellam. The guards, Hode and Pellam, are tired and frightened. They talk of the drowned, "
+                         "whom Pellam saw from the gate tower a week ago.")  # no stat block, no DC
+
+
+async def test_a_search_where_the_book_hides_nothing_finds_nothing_more() -> None:
+    from dm.context import ChatLine
+    from dm.turn import DMTurn
+    from inference.scripted import ScriptedBackend
+
+    class _World:
+        async def world(self, campaign_id: int) -> CampaignWorld:
+            return WORLD
+
+    pick = {"intent": "search", "location": "none", "npc": "none", "passage": "here", "link": ""}
+    turn = DMTurn(ScriptedBackend([pick]), world=_World(), reader_backends=("scripted",))
+    thought = await turn.think(GameState(location="Harbor Gate"), [ChatLine("bob", "Brakka", "I search the gate.")],
+                               campaign_id=1)  # fmt: skip
+    assert thought.final.narrative == "Brakka searches Harbor Gate with care, but finds nothing more."
