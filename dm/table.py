@@ -351,7 +351,35 @@ class Table:
         drafts = self._scratch.get(message.channel_id, {}).get("drafts", {})
         return message.author_id in drafts
 
+    def is_talk(self, message: PlayerMessage) -> bool:
+        """True for plain talk the DM answers (not a command, not an answer to a guided creation in progress)."""
+        return split_command(message.text.strip()) is None and not self._drafting(message)
+
     async def _talk(self, message: PlayerMessage) -> list[TableReply]:
+        replayed = await self._record_talk(message)
+        if replayed is not None:
+            return replayed
+        return await self._answer_talk([message])
+
+    async def record_talk(self, message: PlayerMessage) -> list[TableReply] | None:
+        """Record plain talk as pending (the session's first step). None: it awaits an answer (new, or seen
+        but never answered); else it was answered before and these replies replay that answer."""
+        if len(message.text.strip()) > MAX_MESSAGE_LENGTH:
+            return await self.handle(message)
+        lock = self._locks.setdefault(message.channel_id, asyncio.Lock())
+        async with lock:
+            return await self._record_talk(message)
+
+    async def answer_talk(self, messages: list[PlayerMessage]) -> list[TableReply]:
+        """Answer a batch of recorded plain talk with one DM turn (the session's second step). Runs under the
+        channel lock, like `handle`, so a channel's changes stay in order."""
+        if not messages:
+            return []
+        lock = self._locks.setdefault(messages[0].channel_id, asyncio.Lock())
+        async with lock:
+            return await self._answer_talk(messages)
+
+    async def _record_talk(self, message: PlayerMessage) -> list[TableReply] | None:
         recorded = await self.messages.record(
             channel_id=message.channel_id, message_id=message.message_id, author_id=message.author_id,
             content=message.text, author_name=message.author_name,
@@ -361,10 +389,14 @@ class Table:
                 stored = load_result(recorded.result)
                 return [TableReply(stored.reply_kind, stored, replayed=True)]
             return [TableReply("narrative", text=recorded.reply or "", replayed=True)]
+        return None
+
+    async def _answer_talk(self, messages: list[PlayerMessage]) -> list[TableReply]:
         if self.narrator is not None:
             try:
-                return await self.narrator.narrate(self, [message])
-            except DuplicateMessage:  # another worker answered this message meanwhile: replay its answer
+                return await self.narrator.narrate(self, list(messages))
+            except DuplicateMessage:  # another worker answered a message meanwhile: replay its answer
+                message = messages[-1]
                 again = await self.messages.record(
                     channel_id=message.channel_id, message_id=message.message_id, author_id=message.author_id,
                     content=message.text, author_name=message.author_name,
