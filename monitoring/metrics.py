@@ -20,6 +20,7 @@ __all__ = [
     "record_prompt_reuse",
     "sample",
     "set_breaker_state",
+    "set_campaign_queue_depth",
     "set_gpu_memory",
     "set_queue_depth",
     "start_exporter",
@@ -45,6 +46,8 @@ LLM_BREAKER = Gauge("lorekeeper_llm_breaker_state", "Circuit breaker: 0 closed, 
                     registry=REGISTRY)
 LLM_QUEUE = Gauge("lorekeeper_llm_queue_depth", "Requests waiting or running on a backend", ["backend"],
                   registry=REGISTRY)
+CAMPAIGN_QUEUE = Gauge("lorekeeper_campaign_queue_depth", "Model requests of a campaign waiting in the fair queue",
+                       ["campaign"], registry=REGISTRY)
 GPU_MEMORY = Gauge("lorekeeper_gpu_memory_bytes", "GPU memory", ["gpu", "kind"], registry=REGISTRY)
 
 BREAKER_STATES = {"closed": 0, "half_open": 1, "open": 2}
@@ -85,6 +88,11 @@ def set_breaker_state(backend: str, state: str) -> None:
 
 def set_queue_depth(backend: str, depth: int) -> None:
     LLM_QUEUE.labels(backend).set(depth)
+
+
+def set_campaign_queue_depth(campaign: str, depth: int) -> None:
+    """Requests of one campaign waiting their round-robin turn (inference.fair_queue)."""
+    CAMPAIGN_QUEUE.labels(campaign).set(depth)
 
 
 def set_gpu_memory(gpu: int, *, used_bytes: int, total_bytes: int) -> None:
