@@ -36,6 +36,7 @@ from game.attacks import AttackProfile, character_attack_profile, make_attack
 from game.character import Character
 from game.effects import Creature, EffectOutcome, GameState, HpChange
 from game.errors import GameError, NoSpellSlot
+from game.multiclass import attacks_per_action
 from game.validation import apply_effects
 from persistence.interfaces import RulesMatch
 
@@ -66,6 +67,7 @@ class Resolution:
     targets: set[str] = field(default_factory=set)
     refused: list[dict[str, Any]] = field(default_factory=list)
     records: list[RulesMatch] = field(default_factory=list)
+    acted: dict[str, list[str]] = field(default_factory=dict)  # character id → the actions it took ("attack", "spell")
 
 
 class Prefetched:
@@ -156,6 +158,8 @@ async def resolve_action(done: Resolution, request: RollRequest, rules: Prefetch
     if combat is not None and combat.combatants and combat.combatants[combat.turn_index].id != aid:
         current = combat.combatants[combat.turn_index].name
         return _refuse(done, who.name, label, f"it is {current}'s turn in the fight, not {who.name}'s")
+    if isinstance(who, Character) and _action_spent(who, done.acted.get(aid, []), label):
+        return _refuse(done, who.name, label, f"{who.name} has already taken their action this turn")
     names = _target_names(request)
     targets = [_find(done.after, name) for name in names]
     missing = [name for name, found in zip(names, targets, strict=True) if found is None]
@@ -175,9 +179,18 @@ async def resolve_action(done: Resolution, request: RollRequest, rules: Prefetch
         why = _why(exc, who.name, request)
         return _refuse(done, who.name, label, why, target[1].name if target else "")
     done.after, done.ops = ctx.state, done.ops + ctx.ops
+    done.acted.setdefault(aid, []).append(label)
     done.records += _used(rules, request, who, roll)
     done.targets.update([*(t[0] for t in targets if t is not None), *roll.detail.get("struck", ())])
     return roll
+
+
+def _action_spent(who: Character, taken: Sequence[str], label: str) -> bool:
+    """One action a reply per character (the model may not multiply a turn): a spell, or the Attack action's
+    attacks (two or more with Extra Attack)."""
+    if not taken:
+        return False
+    return label == "spell" or "spell" in taken or len(taken) >= attacks_per_action(who.classes)
 
 
 def _target_names(request: RollRequest) -> list[str]:

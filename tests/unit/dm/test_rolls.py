@@ -182,3 +182,24 @@ def test_settle_cites_the_passage_the_narrative_draws_on_and_counts_unbacked_num
     assert settled.sources == ({"kind": "campaign", "title": "The Drowned Lantern", "section": "The Quay",
                                 "name": "The Quay", "page": 3, "chunk_id": 12},)  # fmt: skip
     assert settled.prose_numbers == ("41",) and settled.text.startswith("On the Quay, 41 lanterns sway.")
+
+
+async def test_a_character_takes_one_action_a_reply_not_one_per_roll_asked_for() -> None:
+    # A model that asks for three attacks by a 1st-level fighter gets one: the Attack action is one attack until
+    # Extra Attack, and a reply cannot multiply a character's turn (the review found a PC killed by 3 swings).
+    state = _state(goblin_hp=100)
+    rolls, done = await engine_rolls(state, [RollRequest(who="Brakka", kind="attack", target="goblin")] * 3,
+                                     rules=_Rules(), seed=7)  # fmt: skip
+    assert done is not None and [r.refused for r in rolls] == [False, True, True]
+    assert "already" in rolls[1].problem and len([op for op in done.ops if op[0] == "effect"]) == 1
+    assert [r["by"] for r in done.refused] == ["engine", "engine"]
+
+
+async def test_extra_attack_allows_two_attacks_in_the_action() -> None:
+    state = _state(goblin_hp=100)
+    brakka = state.characters["brakka"].model_copy(deep=True)
+    brakka.level, brakka.classes = 5, [brakka.classes[0].model_copy(update={"level": 5})]
+    state = state.model_copy(update={"characters": {"brakka": brakka}})
+    rolls, _ = await engine_rolls(state, [RollRequest(who="Brakka", kind="attack", target="goblin")] * 3,
+                                  rules=_Rules(), seed=7)  # fmt: skip
+    assert [r.refused for r in rolls] == [False, False, True]
