@@ -303,8 +303,9 @@ class _Judge:
         if self.xp_left and total <= self.xp_left:
             self.xp_left -= total
             return None
-        worth = f"the foes defeated are worth {self.xp_left} XP" if self.xp_left else "no foe was defeated"
-        return f"experience ({total} XP) is more than {worth}; {HELD} (!award_xp)"
+        if not self.xp_left:
+            return f"experience ({total} XP) is unearned: no foe was defeated; {HELD} (!award_xp)"
+        return f"experience ({total} XP) is more than the foes defeated are worth {self.xp_left} XP; {HELD} (!award_xp)"
 
     def _temp_hp(self, e: Any) -> str | None:
         if e.amount < 1:
