@@ -68,8 +68,12 @@ async def whisper_command(ctx: CommandContext, text: str) -> Whispered:
     if hasattr(turn, "repair"):  # held to canon like any narrative: the dead stay dead in a whisper too
         await hold_canon(thought, ctx.state, ask=lambda note: turn.repair(thought, note),
                          store=getattr(turn, "canon", None), campaign_id=campaign.id)  # fmt: skip
+    # Attacks and spells the engine resolved whole are not applied here: their lines would tell of hits that
+    # never landed, so only checks and plain dice are shown, and the actions count with the dropped changes.
+    actions = [r for r in thought.rolls if r.line and not r.refused]
+    rolls = [r for r in thought.rolls if not (r.line and not r.refused)]
     return Whispered(
         player_id=ctx.caller.player_id, player=ctx.caller.name, character=character, said=said,
-        answer=thought.final.narrative.strip(), mechanics=tuple(mechanics_lines(thought.rolls, [])),
-        visible_to=(ctx.caller.player_id,), dropped_effects=len(thought.final.effects),
+        answer=thought.final.narrative.strip(), mechanics=tuple(mechanics_lines(rolls, [])),
+        visible_to=(ctx.caller.player_id,), dropped_effects=len(thought.final.effects) + len(actions),
     )  # fmt: skip

@@ -250,3 +250,18 @@ async def test_a_reader_tier_model_writes_no_summary_and_no_recap(keep: Any) -> 
     told = await keep.say(_table(keep, DMTurn(small, reader_backends=("scripted",))), "!recap")
     assert told.result.source == "stored" and "The lantern gutters" in told.result.text
     assert small.requests == [] and await _summaries(keep) == []
+
+
+async def test_a_whisper_shows_no_engine_attack_as_done_since_it_changes_nothing(keep: Any) -> None:
+    # The engine resolves attacks and spells whole; a whisper applies nothing, so its private answer must not
+    # show "Brakka hits the Goblin ... it falls" for a goblin that stands there unhurt.
+    await _party(keep)
+    version, state = await keep.stored()
+    backend = ScriptedBackend([
+        _reply("You strike from the shadows.", rolls=[{"who": "Brakka", "kind": "attack", "target": "goblin"}]),
+        _reply("Your blade finds its mark.")])  # fmt: skip
+    reply = await keep.say(_table(keep, DMTurn(backend)), "!whisper I stab the goblin while nobody looks.", author=31)
+    assert isinstance(reply.result, Whispered)
+    assert not any("Goblin" in line for line in reply.result.mechanics), reply.result.mechanics
+    assert reply.result.dropped_effects >= 1 and "changes nothing" in render_text(reply.result)
+    assert await keep.stored() == (version, state)
