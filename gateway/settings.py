@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     embedded_threads: int | None = Field(default=None, ge=1, le=64)
     hf_token: SecretStr | None = None
 
+    # Sessions (dm.session): quiet that closes a batch of plain talk; a combat turn's clock (hours in play-by-post)
+    batch_window_s: float = Field(default=4.0, gt=0, le=60)
+    batch_cap_s: float = Field(default=15.0, gt=0, le=600)
+    turn_timeout_s: float = Field(default=180.0, gt=0)
+
     # Logging
     log_format: str = Field(default="text", pattern="^(text|json)$")
     log_level: str | None = Field(default=None, pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")  # None: per command

@@ -190,7 +190,8 @@ async def _run(args: argparse.Namespace, lines: list[str] | None, backend: Any =
             table.rules_off = "it is switched off in this game (--no-rules)"
         transcript = Transcript.open(args.transcript) if args.transcript else None
         try:
-            game = ConsoleGame(table, channel, owner=args.owner, transcript=transcript)
+            game = ConsoleGame(table, channel, owner=args.owner, transcript=transcript,
+                               config=_session_config(settings), clock=_clock(lines))  # fmt: skip
             if lines is None:
                 print(BANNER, flush=True)
             print(f"Campaign: {campaign.name}.", flush=True)
@@ -200,6 +201,21 @@ async def _run(args: argparse.Namespace, lines: list[str] | None, backend: Any =
                 transcript.close()
             await backend.close()
     return 0
+
+
+def _session_config(settings: Any) -> Any:
+    """The session's timers from Settings (BATCH_WINDOW_S, BATCH_CAP_S, TURN_TIMEOUT_S)."""
+    from dm.session import SessionConfig
+
+    return SessionConfig(batch_window_s=settings.batch_window_s, batch_cap_s=settings.batch_cap_s,
+                         turn_timeout_s=settings.turn_timeout_s)  # fmt: skip
+
+
+def _clock(lines: list[str] | None) -> Any:
+    """A script (or piped stdin) plays on a virtual clock its `wait SECONDS` lines move; a terminal on real time."""
+    from dm.session import ManualClock, MonotonicClock
+
+    return MonotonicClock() if lines is None and sys.stdin.isatty() else ManualClock()
 
 
 def _play(args: argparse.Namespace) -> int:

@@ -34,7 +34,7 @@ def test_an_empty_name_is_refused_not_guessed() -> None:
     assert parsed is not None and parsed.problem is not None
 
 
-@pytest.mark.parametrize(("line", "seconds"), [("wait 2", 2.0), ("WAIT 0.5", 0.5), ("wait 9999", 60.0)])
+@pytest.mark.parametrize(("line", "seconds"), [("wait 2", 2.0), ("WAIT 0.5", 0.5), ("wait 9999", 9999.0), ("wait 999999", 86400.0)])
 def test_wait_lines_pause(line: str, seconds: float) -> None:
     parsed = parse_line(line)
     assert parsed is not None and parsed.wait_s == seconds
