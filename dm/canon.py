@@ -55,7 +55,8 @@ _ACTS = (
     "calls begs pleads cackles chuckles sighs grunts roars barks murmurs sneers attacks strikes swings lunges "
     "charges stabs slashes bites claws shoots fires casts grabs hurls throws kicks punches parries dodges "
     "leaps jumps runs walks steps flees advances arrives enters appears returns approaches rises climbs "
-    "smiles grins nods waves points stares glares reaches raises draws"
+    "smiles grins nods waves points stares glares reaches raises draws "
+    "greets hands offers gives tells beckons winks leans sits stands waits watches pours slides shrugs frowns"
 ).split()
 _SPEECH = "says said asks asked whispers shouts replies growls snarls hisses mutters calls cries laughs".split()
 _ARRIVE = ("arrives enters appears returns joins rides strides walks\\s+in steps\\s+in comes catches\\s+up "
