@@ -79,7 +79,8 @@ def _table(spec: SessionSpec, persistence: Any) -> Table:
 @ray.remote(num_cpus=SESSION_CPUS, max_restarts=-1, max_task_retries=0)
 class SessionActor:
     def __init__(self, spec: SessionSpec, persistence: Any) -> None:
-        self.spec, self._persistence = spec, persistence
+        self.spec = spec
+        self._table = _table(spec, persistence)
         self._session: Session | None = None
         self._outbox: list[TableReply] = []
         self._arrived = asyncio.Event()
@@ -95,8 +96,7 @@ class SessionActor:
         """Build the session and answer what is pending (idempotent); returns `status`."""
         async with self._starting:
             if self._session is None:
-                session = Session(_table(self.spec, self._persistence), self.spec.channel_id,
-                                  config=self.spec.config, send=self._send)  # fmt: skip
+                session = Session(self._table, self.spec.channel_id, config=self.spec.config, send=self._send)
                 await session.recover()
                 self._session = session
                 self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
@@ -133,13 +133,12 @@ class SessionActor:
         return await self.drain()
 
     async def set_owner(self, owner_id: int) -> None:
-        await self.start()
-        self._session.table.owner_id = owner_id  # type: ignore[union-attr]
+        self._table.owner_id = owner_id
 
     async def combat(self) -> dict[str, Any] | None:
-        """The combat as this session's table holds it: order, round, whose turn (None: no fight)."""
-        await self.start()
-        state = await self._session.table.load_state(self.spec.channel_id)  # type: ignore[union-attr]
+        """The combat as this session's table reads it: order, round, whose turn (None: no fight). Does not wait
+        for `start`, so a restarted actor shows what it rebuilt before it answers what was pending."""
+        state = await self._table.load_state(self.spec.channel_id)
         if state is None or state.combat is None:
             return None
         combat = state.combat

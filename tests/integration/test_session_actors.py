@@ -96,3 +96,92 @@ async def test_a_session_actor_answers_a_console_exchange_and_drops_a_redelivery
     listed = await director.list.remote()
     assert [(s["channel_id"], s["campaign_id"], s["turns"]) for s in listed] == [(keep.channel, keep.campaign.id, 1)]
     assert await director.session.remote(keep.channel) == actor  # the same actor, not a second one
+
+
+def _fight() -> dict[str, Any]:
+    """Brom and Mira in round 2 of a fight, Brom's turn (the state as a dict for `PlayStateRepository.save`)."""
+    from game.combat import Combatant, CombatState
+    from game.creation import create_character, standard_array
+    from game.effects import GameState
+
+    scores = standard_array({"str": 15, "con": 14, "dex": 13, "int": 12, "wis": 10, "cha": 8})
+    brom = create_character("Brom", "dwarf", "fighter", scores, ["athletics", "perception"], player_id=BROM)
+    mira = create_character("Mira", "human", "fighter", scores, ["insight", "history"], player_id=MIRA)
+    brom.id, mira.id = f"pc-{BROM}", f"pc-{MIRA}"
+    combat = CombatState(combatants=(Combatant(id=mira.id, name="Mira", initiative=15, is_player=True),
+                                     Combatant(id=brom.id, name="Brom", initiative=12, is_player=True)),
+                         round=2, turn_index=1)  # fmt: skip
+    return GameState(characters={brom.id: brom, mira.id: mira}, combat=combat).to_dict()
+
+
+async def _wait(probe: Any, timeout_s: float = 40.0) -> Any:
+    """Poll `probe()` (async) until it returns something truthy; fail after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        got = await probe()
+        if got:
+            return got
+        await asyncio.sleep(0.2)
+    raise AssertionError("timed out waiting")
+
+
+async def test_a_session_actor_killed_mid_combat_comes_back_with_the_same_fight_and_answers_once(
+    keep: Any, director_for: Any
+) -> None:  # fmt: skip
+    from ray.exceptions import RayActorError
+
+    await keep.repo.save(keep.campaign.id, expected_version=0, before={}, after=_fight())
+    before = {"order": [f"pc-{MIRA}", f"pc-{BROM}"], "round": 2, "current": f"pc-{BROM}"}
+    director = director_for({"script": (_reply("Steel rings in the dark.", delay_s=2.0),), "rules": False,
+                             "config": FAST, "owner_id": OWNER})  # fmt: skip
+    actor = await director.session.remote(keep.channel)
+    assert await actor.combat.remote() == before
+
+    # Brom acts (a slow DM turn starts), then speaks again (recorded, waiting behind the turn in flight)
+    talk = [PlayerMessage(keep.channel, 9101, BROM, "brom", "I swing my axe at the shadow!"),
+            PlayerMessage(keep.channel, 9102, BROM, "brom", "And I shout a warning to Mira!")]  # fmt: skip
+    in_flight = [actor.receive.remote(m) for m in talk]
+
+    async def both_recorded() -> bool:
+        rows = await keep.db.fetch_all("SELECT processed FROM message_history WHERE discord_message_id = ANY(%s)",
+                                       ([m.message_id for m in talk],))  # fmt: skip
+        return len(rows) == 2 and not any(r["processed"] for r in rows)
+
+    await _wait(both_recorded)
+    pid = (await actor.status.remote())["pid"]
+    os.kill(pid, signal.SIGKILL)  # mid-turn: nothing of the turn was saved
+    for ref in in_flight:
+        with pytest.raises(RayActorError):
+            await ref
+
+    async def restarted() -> dict[str, Any] | None:
+        try:
+            status = await actor.status.remote()
+        except RayActorError:
+            return None
+        return status if status["pid"] != pid else None
+
+    await _wait(restarted)
+    assert await actor.combat.remote() == before  # rebuilt from PostgreSQL: same order, round, current turn
+
+    async def answered() -> list[dict[str, Any]] | None:
+        rows = await keep.db.fetch_all("SELECT discord_message_id, processed, turn_id FROM message_history "
+                                       "WHERE channel_id = %s ORDER BY discord_message_id", (keep.channel,))
+        return rows if all(r["processed"] for r in rows) else None
+
+    rows = await _wait(answered)
+    assert [r["discord_message_id"] for r in rows] == [9101, 9102]
+    turn_ids = {r["turn_id"] for r in rows}
+    assert None not in turn_ids
+    said = await _drain_until(actor, len(turn_ids))
+    assert [r.kind for r in said] == ["narrative"] * len(turn_ids)
+    assert all(r.text.startswith("Steel rings") for r in said)
+
+    # exactly once: every turn stored answers at least one of the messages; nothing is answered again
+    await actor.flush.remote()
+    assert await keep.db.fetch_value("SELECT count(*) FROM dm_turns WHERE campaign_id = %s",
+                                     (keep.campaign.id,)) == len(turn_ids)  # fmt: skip
+    assert await actor.drain.remote(0.5) == []
+    assert await actor.receive.remote(talk[0]) == []  # a late redelivery of an answered message: nothing
+    _, state = await keep.stored()  # the same fight, moved on only by the turns that answered Brom
+    assert [c.id for c in state.combat.combatants] == before["order"] and state.combat.round in (2, 3)
