@@ -238,8 +238,17 @@ def _note_ok(value: dict[str, Any]) -> bool:
     return True
 
 
+_LAST_SENTENCE = re.compile(r"(?<=[.!…])\s+(?=[^.!…]*\?\s*$)")
+_HANDING_BACK = re.compile(r"^(?:so,?\s*)?(?:what|how|where|which|do|will|would|shall|are|can)\b[^\"“”:]*"
+                           r"\byour?\b[^\"“”:]*\?$", re.I)  # fmt: skip
+
+
 def tidy_narrative(text: str) -> str:
-    """Trim the text and drop a closing "What do you do next?" (the DM never ends on one)."""
+    """Trim the text and drop a closing "What do you do next?" or a question like it to the players ("How do
+    you proceed?", "What is your next move?"); an NPC's quoted question stays (the DM never ends on one)."""
     text = text.strip()
     trimmed = _TRAILING_QUESTION.sub("", text).rstrip()
+    parts = _LAST_SENTENCE.split(trimmed)
+    if len(parts) > 1 and _HANDING_BACK.match(parts[-1].strip()):
+        trimmed = trimmed[: len(trimmed) - len(parts[-1])].rstrip()
     return trimmed or text

@@ -84,6 +84,14 @@ def test_overlong_narrative_is_refused_by_the_schema_not_cut_silently() -> None:
         ("Rain falls. So, what will you do?", "Rain falls."),
         ("Mira asks: what do you do for a living?", "Mira asks: what do you do for a living?"),
         ("What do you do?", "What do you do?"),  # nothing left: keep it rather than send nothing
+        # "any question like it" (the standing rule): the review saw these kept
+        ("The tide turns. What will you do, adventurers?", "The tide turns."),
+        ("Gulls cry. What would you like to do?", "Gulls cry."),
+        ("The door is open. How do you proceed?", "The door is open."),
+        ("The hall is quiet. What is your next move?", "The hall is quiet."),
+        ("Mira frowns. Do you follow her or stay?", "Mira frowns."),
+        ('The keeper leans in. "Do you want the key?"', 'The keeper leans in. "Do you want the key?"'),  # speech
+        ("The stair ends at a door. Who opens it?", "The stair ends at a door. Who opens it?"),  # no 'you'
     ],
 )
 def test_the_dm_never_ends_on_what_do_you_do(text: str, expected: str) -> None:
