@@ -133,7 +133,7 @@ def judge_gains(state: GameState, effects: Sequence[Effect],
     for effect in effects:
         why = judge.verdict(effect) if _is_gain(state, effect) else None
         if why is None:
-            allowed.append(effect)
+            allowed.append(judge.srd_stats(effect))
         else:
             held.append(_held(effect, why))
     return allowed, held
@@ -359,6 +359,29 @@ class _Judge:
         names = ", ".join(dict.fromkeys(m.name or m.id for m, _xp in new))
         return (f"{names} would make a fight beyond deadly for this party ({adjusted} XP against {deadly}); "
                 f"{HELD} (!initiative add)")  # fmt: skip
+
+    def srd_stats(self, effect: Effect) -> Effect:
+        """A fight's newcomers with their SRD stat block's armour class and Dexterity, and at most its hit
+        points (a wounded one may have fewer): the model names the foe, the book gives its numbers."""
+        if effect.kind not in ("combat_start", "combat_join"):
+            return effect
+        combatants: Sequence[CombatEntrant] = effect.combatants  # type: ignore[union-attr]
+        newcomers = {c.id for c in _newcomers(self.state, combatants)}
+        entrants = [self._stat_block(c) if c.id in newcomers else c for c in combatants]
+        return effect.model_copy(update={"combatants": entrants})
+
+    def _stat_block(self, entrant: CombatEntrant) -> CombatEntrant:
+        match = self._lookup("monster", _base_name(entrant))
+        record = match.record if match is not None else {}
+        hp, ac, dex = record.get("hit_points"), record.get("armor_class"), record.get("dex")
+        update: dict[str, Any] = {}
+        if isinstance(hp, int) and hp > 0 and (entrant.hit_points is None or entrant.hit_points > hp):
+            update["hit_points"] = hp
+        if isinstance(ac, int):
+            update["armor_class"] = ac
+        if isinstance(dex, int):
+            update["dexterity"] = dex
+        return entrant.model_copy(update=update) if update else entrant
 
     # --- the SRD -------------------------------------------------------------------------------
 

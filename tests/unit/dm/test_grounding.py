@@ -268,6 +268,21 @@ def test_srd_monsters_join_only_within_the_party_tier() -> None:
     assert allowed == [] and "do not appear from nowhere" in held[0]["summary"]
 
 
+def test_an_srd_foe_has_the_stat_blocks_numbers_not_the_models() -> None:
+    # found in review: a "Goblin" with 500 HP, AC 30 and DEX 30 joined a level-1 party's fight
+    goblin = RulesMatch("monsters", "Goblin", {"name": "Goblin", "xp": 50, "challenge_rating": "1/4", "hit_points": 7,
+                        "armor_class": 15, "dex": 14}, True, 100.0)  # fmt: skip
+    start = {"kind": "combat_start", "combatants": [{"id": "brakka"}, {"id": "goblin-2", "name": "Goblin",
+             "hit_points": 500, "armor_class": 30, "dexterity": 30}, {"id": "goblin-3", "name": "Goblin",
+             "hit_points": 4}]}  # fmt: skip
+    (effect,), held = _judge(_state(), start, srd={("monster", "goblin"): goblin})
+    assert held == []
+    stats = {c.id: (c.hit_points, c.armor_class, c.dexterity) for c in effect.combatants}  # type: ignore[union-attr]
+    assert stats["goblin-2"] == (7, 15, 14)
+    assert stats["goblin-3"] == (4, 15, 14)  # a wounded one may have fewer hit points, never more
+    assert stats["brakka"] == (None, None, None)  # the party's own numbers are the sheets'
+
+
 def test_a_fight_with_known_foes_is_no_gain() -> None:
     start = {"kind": "combat_start", "combatants": [{"id": "brakka"}, {"id": "goblin-1"}]}
     assert _kinds(_judge(_state(), start, srd={})[0]) == ["combat_start"]
