@@ -20,7 +20,7 @@ import ray
 from dm.session import Session, SessionConfig
 from dm.table import PlayerMessage, Table, TableReply
 
-__all__ = ["SESSION_CPUS", "SessionActor", "SessionSpec", "session_name"]
+__all__ = ["SESSION_CPUS", "RemoteSession", "SessionActor", "SessionSpec", "session_name"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ def _table(spec: SessionSpec, persistence: Any) -> Table:
                       search=None if scripted else RepositoryProxy(persistence, "search"))  # fmt: skip
     return Table(store=PlayStoreProxy(persistence), messages=MessageStoreProxy(persistence),
                  rules=RepositoryProxy(persistence, "rules") if spec.rules else None, owner_id=spec.owner_id,
+                 rules_off=None if spec.rules else "it is switched off in this game (--no-rules)",
                  narrator=narrator, seed=spec.seed, world=RepositoryProxy(persistence, "builder"))  # fmt: skip
 
 
@@ -156,3 +157,37 @@ class SessionActor:
         if self._ticker is not None:
             self._ticker.cancel()
         return await self.drain()
+
+
+class RemoteSession:
+    """The part of `dm.session.Session` a front end drives (`receive`, `tick`, `idle`, `flush`), over a
+    `SessionActor`: replies the actor sends are drained into `send` on every call. `owner_id` (set by the
+    console when a player claims the table) is passed on to the actor's table before the next message."""
+
+    def __init__(self, actor: Any, send: Any = None, owner_id: int | None = None) -> None:
+        self.actor, self.send, self.owner_id = actor, send, owner_id
+        self._owner_sent: int | None = None
+
+    async def _drain(self, timeout_s: float = 0.0) -> None:
+        replies = await self.actor.drain.remote(timeout_s)
+        if replies and self.send is not None:
+            await self.send(replies)
+
+    async def receive(self, message: PlayerMessage) -> list[TableReply]:
+        if self.owner_id is not None and self.owner_id != self._owner_sent:
+            await self.actor.set_owner.remote(self.owner_id)
+            self._owner_sent = self.owner_id
+        replies = await self.actor.receive.remote(message)
+        await self._drain()
+        return replies
+
+    async def tick(self) -> None:
+        await self._drain()
+
+    async def idle(self) -> None:
+        return None
+
+    async def flush(self) -> None:
+        replies = await self.actor.flush.remote()
+        if replies and self.send is not None:
+            await self.send(replies)

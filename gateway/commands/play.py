@@ -39,7 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="the storyteller's model: auto, embedded, vllm, gemini, xai or scripted:PATH")
     parser.add_argument("--script", type=Path, help="a file of `player: message` lines to play through")
     parser.add_argument("--transcript", type=Path, help="append every message seen or said to this JSON Lines file")
-    parser.add_argument("--ray", action="store_true", help="run the session on a local Ray (session actors)")
+    parser.add_argument("--ray", action="store_true", help="run the session in a session actor on Ray")
+    parser.add_argument("--address", default=None,
+                        help="with --ray: the Ray cluster to join (auto: the one `ray start --head` started; "
+                             "default: a local Ray for this run)")
     parser.add_argument("--seed", type=int, default=None, help="seed the dice for a reproducible game")
     parser.add_argument("--owner", help="the player who may use owner-only commands (default: the first to speak)")
     parser.add_argument("--no-rules", action="store_true", help="skip the SRD rules database")
@@ -219,9 +222,6 @@ def _clock(lines: list[str] | None) -> Any:
 
 
 def _play(args: argparse.Namespace) -> int:
-    if args.ray:
-        print("error: --ray arrives with the session actors; play without it for now.", file=sys.stderr)
-        return 2
     lines = None
     if args.script is not None:
         try:
@@ -238,6 +238,10 @@ def _play(args: argparse.Namespace) -> int:
             print(f"error: I can't read the scripted replies {args.llm.removeprefix('scripted:')}: {exc}",
                   file=sys.stderr)
             return 1
+    if args.ray:  # the session (and the model) live in actors: gateway/commands/play_ray.py
+        from gateway.commands.play_ray import run_ray
+
+        return asyncio.run(run_ray(args, lines))
     from inference.errors import BackendNotConfigured
 
     try:
