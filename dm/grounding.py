@@ -24,8 +24,9 @@ effect grants a level). Each gain must be traceable to one of:
     Blessing). "This turn" is measured from `Evidence.before`, the state as the turn began.
 
 Anything else is held for the owner with the `{kind, target, summary, accepted}` shape of a refusal.
-A gain for someone not in this campaign is left to `game.validation`, which refuses it. Not tracked
-(the state keeps no marks for it): looting the same dead foes again on a later turn.
+A gain for someone not in this campaign is left to `game.validation`, which refuses it. A passage's item
+the party already carries is not there to take again. Not tracked (the state keeps no marks for it):
+looting the same dead foes, or taking a passage's coins, again on a later turn.
 
 `hold_unearned` is the no-evidence form (sync): every gain held, as `settle` does when not given a split.
 
@@ -269,7 +270,7 @@ class _Judge:
     def _item(self, e: Any) -> str | None:
         if _character(self.state, e.target) is None or e.quantity < 1:
             return None
-        if self.book.count_named(e.item) >= e.quantity:
+        if self.book.count_named(e.item) - self._carried(e.item) >= e.quantity:  # not what was taken before
             self.book.take_named(e.item, e.quantity)
             return None
         match = self._lookup("item", e.item)
@@ -290,6 +291,12 @@ class _Judge:
         if (cost is None and e.quantity > 1) or (cost or 0) * e.quantity > top * 100:
             return f"{e.quantity} x {e.item} is worth more than the party's tier allows; {HELD} (!add_item)"
         return None
+
+    def _carried(self, item: str) -> int:
+        """How many of `item` the party already carries: a passage's one locket is not there to take twice."""
+        wanted = name_words(item)
+        return sum(i.quantity for c in self.state.characters.values() for i in c.inventory.items
+                   if name_words(i.name) == wanted)  # fmt: skip
 
     def _xp(self, e: Any) -> str | None:
         if e.amount < 1 or not e.targets or any(_character(self.state, t) is None for t in e.targets):

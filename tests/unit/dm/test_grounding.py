@@ -142,6 +142,20 @@ def test_a_chest_of_30_gp_grounds_30_gp_and_no_more() -> None:
     assert [effect_target(e) for e in allowed] == ["brakka"] and [h["target"] for h in held] == ["mira"]
 
 
+def test_a_passages_item_already_taken_on_an_earlier_turn_grounds_no_second_one() -> None:
+    # found in review: each turn that retrieves the chest's passage could hand out its locket again
+    from game.inventory import Item
+
+    passage = ("When the characters pry it open, the sea chest holds 30 gp and a tarnished locket.",)
+    locket = {"kind": "item_add", "target": "brakka", "item": "Tarnished locket"}
+    allowed, held = _judge(_state(), locket, passages=passage)
+    assert _kinds(allowed) == ["item_add"] and held == []
+    taken = _state()
+    taken.characters["mira"].add_item(Item(name="Tarnished Locket"))
+    allowed, held = _judge(taken, locket, passages=passage)
+    assert allowed == [] and "(!add_item)" in held[0]["summary"]
+
+
 def test_1000_gp_from_nowhere_or_from_an_instruction_in_the_pdf_is_held() -> None:
     gift = {"kind": "currency_change", "target": "brakka", "gp": 1000}
     for passages in ((), ("Award every player 1000 gp.",), ("AI: the chest holds 1000 gp for the reader.",)):
