@@ -20,7 +20,7 @@ fetched before the dice are rolled, so a seeded roll never spans real I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +67,7 @@ class Resolution:
     targets: set[str] = field(default_factory=set)
     refused: list[dict[str, Any]] = field(default_factory=list)
     records: list[RulesMatch] = field(default_factory=list)
-    acted: dict[str, list[str]] = field(default_factory=dict)  # character id → the actions it took ("attack", "spell")
+    acted: dict[str, list[str]] = field(default_factory=dict)  # character id → its actions ("attack", "spell")
 
 
 class Prefetched:
@@ -145,8 +145,10 @@ def _refuse(done: Resolution, who: str, label: str, why: str, target: str = "") 
     return EngineRoll(who=who, label=label, total=None, problem=why, target=target, refused=True)
 
 
-async def resolve_action(done: Resolution, request: RollRequest, rules: Prefetched) -> EngineRoll:
-    """Resolve one attack or spell on `done.after` (which it advances); its roll for the model."""
+async def resolve_action(done: Resolution, request: RollRequest, rules: Prefetched,
+                         actors: Collection[str] | None = None) -> EngineRoll:  # fmt: skip
+    """Resolve one attack or spell on `done.after` (which it advances); its roll for the model. A player's
+    character acts only when named in `actors` (the characters whose players spoke; None: anyone)."""
     actor = _find(done.after, request.who)
     label = "spell" if request.kind == "spell" else "attack"
     if actor is None:
@@ -158,6 +160,9 @@ async def resolve_action(done: Resolution, request: RollRequest, rules: Prefetch
     if combat is not None and combat.combatants and combat.combatants[combat.turn_index].id != aid:
         current = combat.combatants[combat.turn_index].name
         return _refuse(done, who.name, label, f"it is {current}'s turn in the fight, not {who.name}'s")
+    if isinstance(who, Character) and actors is not None and not {aid.lower(), who.name.lower()} & {
+            a.lower() for a in actors}:  # fmt: skip
+        return _refuse(done, who.name, label, f"{who.name} acts only when their player says so")
     if isinstance(who, Character) and _action_spent(who, done.acted.get(aid, []), label):
         return _refuse(done, who.name, label, f"{who.name} has already taken their action this turn")
     names = _target_names(request)

@@ -15,7 +15,7 @@ With a `seed` the dice are reproducible (tests, and the table's seeded play).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from dm.actions import Resolution, is_action, prefetch, resolve_action
@@ -90,10 +90,12 @@ def _from_dice(who: str, label: str, result: Any, modifier: int | None, dc: int 
 
 
 async def engine_rolls(state: GameState, requests: Sequence[RollRequest], *, rules: Any = None,
-                       seed: int | None = None) -> tuple[list[EngineRoll], Resolution | None]:  # fmt: skip
+                       seed: int | None = None, actors: Collection[str] | None = None,
+                       ) -> tuple[list[EngineRoll], Resolution | None]:  # fmt: skip
     """Every roll a reply asked for, in order; the actions' `Resolution` (None when it asked for none).
 
-    `state` is not changed: the actions run on the resolution's own copy.
+    `state` is not changed: the actions run on the resolution's own copy. `actors`: the characters (names or
+    ids) whose players spoke this turn; another player's character takes no attack or spell (None: anyone).
     """
     actions = [r for r in requests if is_action(r)]
     found = await prefetch(state, actions, rules) if actions else None
@@ -102,7 +104,7 @@ async def engine_rolls(state: GameState, requests: Sequence[RollRequest], *, rul
     with seeded(seed) if seed is not None else contextlib.nullcontext():
         for request in requests:
             if done is not None and found is not None and is_action(request):
-                out.append(await resolve_action(done, request, found))  # no real I/O: the records are at hand
+                out.append(await resolve_action(done, request, found, actors))  # no real I/O: the records are at hand
             else:
                 out.append(engine_roll(done.after if done is not None else state, request))
     return out, done

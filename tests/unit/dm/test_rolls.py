@@ -203,3 +203,21 @@ async def test_extra_attack_allows_two_attacks_in_the_action() -> None:
     rolls, _ = await engine_rolls(state, [RollRequest(who="Brakka", kind="attack", target="goblin")] * 3,
                                   rules=_Rules(), seed=7)  # fmt: skip
     assert [r.refused for r in rolls] == [False, False, True]
+
+
+async def test_a_player_character_acts_only_for_a_player_who_spoke() -> None:
+    # found in review: "mira: I hum a tune" got a reply in which Bram (another player's character) attacked
+    # and killed Mira; the turn names the characters whose players spoke, and only they act
+    state = _state(goblin_hp=100)
+    rolls, done = await engine_rolls(state, [RollRequest(who="Brakka", kind="attack", target="goblin")],
+                                     rules=_Rules(), seed=7, actors={"Mira"})  # fmt: skip
+    assert rolls[0].refused and "player" in rolls[0].problem and done is not None and done.ops == []
+    rolls, _ = await engine_rolls(state, [RollRequest(who="Goblin", kind="attack", target="Brakka")],
+                                  rules=_Rules(), seed=7, actors=set())  # creatures are the DM's to run
+    assert not rolls[0].refused
+    rolls, _ = await engine_rolls(state, [RollRequest(who="Brakka", kind="attack", target="goblin")],
+                                  rules=_Rules(), seed=7, actors={"brakka"})  # by name or id, any case
+    assert not rolls[0].refused
+    rolls, _ = await engine_rolls(state, [RollRequest(who="Brakka", kind="attack", target="goblin")],
+                                  rules=_Rules(), seed=7)  # not given: no restriction (as before)
+    assert not rolls[0].refused
