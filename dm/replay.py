@@ -25,7 +25,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dm.errors import MalformedReply
-from dm.grounding import effect_target
+from dm.context import HEADERS as CONTEXT_HEADERS
+from dm.context import MESSAGE_HEADS
+from dm.grounding import Evidence, effect_target, gather_evidence
 from dm.reader import INTENTS, Passage, ReaderScene, reader_schema
 from dm.reply import ParsedReply, parse_reply, reply_json_schema
 from dm.turn import Thought, settle
@@ -40,11 +42,13 @@ __all__ = [
     "TurnDiff",
     "compare",
     "ends_on_question",
+    "evidence_for",
     "judge",
     "judge_pick",
     "raw_narrative",
     "reader_schema_of",
     "replay_turn",
+    "shown_text",
     "stray_numbers",
     "summarize",
 ]
@@ -169,8 +173,9 @@ def _pair(entry: Mapping[str, Any]) -> Pair:
 
 
 def judge(text: str | None, state: GameState | None = None, *, engine_text: str = "", quoted: Iterable[str] = (),
-          seed: int = 0) -> Judgement:  # fmt: skip
-    """Parse `text` with today's parser and, given `state`, settle it with today's engine (pure, seeded)."""
+          seed: int = 0, evidence: Evidence | None = None) -> Judgement:  # fmt: skip
+    """Parse `text` with today's parser and, given `state`, settle it with today's engine (pure, seeded); gains
+    are judged on `evidence` (`evidence_for`), or all held for the owner without it."""
     if text is None:
         return Judgement(parsed=False, problem="no reply")
     try:
@@ -184,7 +189,8 @@ def judge(text: str | None, state: GameState | None = None, *, engine_text: str 
     if state is None:
         strays = stray_numbers(reply.narrative, engine_text, quoted)
         return Judgement(**base, stray_numbers=tuple(strays))
-    settled = settle(state, Thought(final=_without_rolls(reply), prompt=[], raw=None), rng=random.Random(seed))
+    settled = settle(state, Thought(final=_without_rolls(reply), prompt=[], raw=None), rng=random.Random(seed),
+                     grounding=evidence)  # fmt: skip
     mechanics = "\n".join(str(e.get("summary", "")) for e in settled.applied)
     strays = stray_numbers(reply.narrative, engine_text + "\n" + mechanics, quoted)
     return Judgement(**base, accepted=tuple(_pair(e) for e in settled.applied),
@@ -264,19 +270,21 @@ class TurnDiff:
                 "new": self.new.to_dict()}  # fmt: skip
 
 
-def compare(turn: LoggedTurn, new_text: str | None, *, seed: int = 0, new_backend: str = "") -> TurnDiff:
-    """Judge the logged answer and `new_text` alike and list their differences (empty: the same behaviour)."""
+def compare(turn: LoggedTurn, new_text: str | None, *, seed: int = 0, new_backend: str = "",
+            evidence: tuple[Evidence | None, Evidence | None] = (None, None)) -> TurnDiff:  # fmt: skip
+    """Judge the logged answer and `new_text` alike and list their differences (empty: the same behaviour);
+    `evidence`: the grounding of each answer's gains (`evidence_for`), else every gain is held."""
     if turn.tier == "reader":  # the small model only picked; its pick is what can differ
         logged, new = judge_pick(turn.answer()), judge_pick(new_text)
         changes = _changes(logged, new, judged=False, label="pick")
         return TurnDiff(turn.id, turn.backend, logged, new, tuple(changes), new_backend=new_backend)
     state = turn.state_before()
     engine = turn.engine_text()
-    logged = judge(turn.answer(), state, engine_text=engine, seed=seed)
+    logged = judge(turn.answer(), state, engine_text=engine, seed=seed, evidence=evidence[0])
     if state is None and logged.parsed:  # without the state, the log's own verdicts are the best we have
         accepted, refused = turn.logged_verdicts()
         logged = replace(logged, accepted=accepted, refused=refused)
-    new = judge(new_text, state, engine_text=engine, seed=seed)
+    new = judge(new_text, state, engine_text=engine, seed=seed, evidence=evidence[1])
     return TurnDiff(turn.id, turn.backend, logged, new, tuple(_changes(logged, new, judged=state is not None)),
                     new_backend=new_backend)  # fmt: skip
 
@@ -314,9 +322,40 @@ def _nums(values: Sequence[str]) -> str:
     return ", ".join(values) if values else "none"
 
 
+async def evidence_for(turn: LoggedTurn, text: str | None, *, rules: Any = None) -> Evidence | None:
+    """What `text`'s gains may be traced to, as in the live turn: the campaign text the logged prompt showed
+    (the scene and the passages) and, given `rules`, the SRD. None without a logged state."""
+    state = turn.state_before()
+    if state is None or text is None:
+        return None
+    try:
+        effects = parse_reply(text).effects
+    except MalformedReply:
+        return None
+    return await gather_evidence(state, effects, passages=shown_text(turn.request()), rules=rules)
+
+
+def shown_text(request: Sequence[Message]) -> list[str]:
+    """The campaign text sections of a logged prompt (the scene, the passages): what grounded its gains."""
+    wanted = (CONTEXT_HEADERS["scene"], CONTEXT_HEADERS["passages"])
+    ends = [h for h in CONTEXT_HEADERS.values() if h not in wanted] + list(MESSAGE_HEADS)
+    out: list[str] = []
+    for message in request:
+        content = str(message.get("content", "")) if message.get("role") == "user" else ""
+        for header in wanted:
+            start = content.find(header)
+            if start < 0:
+                continue
+            body = content[start + len(header):]
+            cut = min([i for i in (body.find(h) for h in ends) if i >= 0], default=len(body))
+            out.append(body[:cut].strip())
+    return [text for text in out if text]
+
+
 async def replay_turn(turn: LoggedTurn, backend: InferenceBackend, *, max_tokens: int = 700,
-                      temperature: float = 0.0, seed: int = 0) -> TurnDiff:  # fmt: skip
-    """Ask `backend` the logged turn's last question again and compare its answer with the logged one.
+                      temperature: float = 0.0, seed: int = 0, rules: Any = None) -> TurnDiff:  # fmt: skip
+    """Ask `backend` the logged turn's last question again and compare its answer with the logged one; gains
+    are judged on the logged prompt's campaign text and (given `rules`) the SRD, as the live turn judged them.
 
     A backend error is a difference too (the new side "did not parse"); it never raises for the model's sake.
     """
@@ -326,10 +365,15 @@ async def replay_turn(turn: LoggedTurn, backend: InferenceBackend, *, max_tokens
                                             temperature=temperature)  # fmt: skip
     except InferenceError as exc:
         failed = Judgement(parsed=False, problem=f"backend error: {exc}")
-        logged = compare(turn, turn.answer(), seed=seed).logged
+        logged = compare(turn, turn.answer(), seed=seed,
+                         evidence=(await evidence_for(turn, turn.answer(), rules=rules), None)).logged
         change = f"parse: {'ok' if logged.parsed else 'failed'} → failed: {failed.problem}"
         return TurnDiff(turn.id, turn.backend, logged, failed, (change,), new_backend=getattr(backend, "name", ""))
-    return compare(turn, generation.text, seed=seed, new_backend=generation.backend)
+    if turn.tier == "reader":
+        return compare(turn, generation.text, seed=seed, new_backend=generation.backend)
+    evidence = (await evidence_for(turn, turn.answer(), rules=rules), await evidence_for(turn, generation.text,
+                                                                                           rules=rules))
+    return compare(turn, generation.text, seed=seed, new_backend=generation.backend, evidence=evidence)
 
 
 def summarize(diffs: Sequence[TurnDiff]) -> dict[str, Any]:

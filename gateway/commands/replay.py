@@ -105,14 +105,18 @@ async def _run(args: argparse.Namespace) -> tuple[list[Any], dict[str, Any]]:
     from gateway.settings import get_settings
     from persistence.training_log import stream_turns
 
+    from persistence.rules_book import RulesBook
+    from persistence.srd_repository import SrdRepository
+
     async with open_database(get_settings(), max_size=2) as db:
         async with aclosing(stream_turns(db, campaign=args.campaign, latest=args.limit)) as rows:
             turns = [LoggedTurn.from_row(row) async for row in rows]
-    backend = backend_for(args.llm)
-    try:
-        diffs = [await replay_turn(turn, backend, max_tokens=args.max_tokens) for turn in turns]
-    finally:
-        await backend.close()
+        rules = RulesBook(SrdRepository(db))  # gains are judged on the SRD too, as the live turn judged them
+        backend = backend_for(args.llm)
+        try:
+            diffs = [await replay_turn(turn, backend, max_tokens=args.max_tokens, rules=rules) for turn in turns]
+        finally:
+            await backend.close()
     return diffs, summarize(diffs)
 
 

@@ -84,3 +84,33 @@ async def test_a_reader_tier_turn_is_replayed_with_its_own_schema_and_its_pick_c
     assert change == ("pick: -intent(look) -location(none) -passage(here) +intent(move) "
                       "+location(The Drowned Lantern Inn) +passage(go to The Drowned Lantern Inn)")
     assert (await replay_turn(turn, played)).same
+
+
+async def test_a_replay_judges_gains_against_the_logged_prompts_campaign_text() -> None:
+    # found in review: replay judged every gain as held (no evidence), so a turn whose chest coins were earned
+    # live showed as refused, and a new answer conjuring 1000 gp looked "the same" as one taking the chest's 30
+    from dm.context import ChatLine, build_context
+    from dm.replay import replay_turn
+    from game.creation import create_character, standard_array
+    from inference.scripted import ScriptedBackend
+    from persistence.interfaces import RetrievedChunk
+
+    mira = create_character("Mira", "human", "rogue",
+                            standard_array({"dex": 15, "con": 14, "int": 13, "wis": 12, "cha": 10, "str": 8}),
+                            ["stealth", "perception", "investigation", "insight"], player_id=7)  # fmt: skip
+    mira.id = "pc-7"
+    state = GameState(characters={"pc-7": mira})
+    chest = RetrievedChunk(id=3, heading_path=("Cellar",), page=4, kind="text", tags=(), score=1.0,
+                           text="An iron-bound chest sits on a shelf. The chest holds 30 gp and a silver locket.")
+    built = build_context(state, [ChatLine("ann", "Mira", "I open the chest.")], chunks=[chest])
+    earned = _answer("The lid gives.", {"kind": "currency_change", "target": "Mira", "gp": 30})
+    row = {"id": 5, "backend": "scripted", "reply": json.loads(earned),
+           "prompt": [*built.messages, {"role": "assistant", "content": earned}],
+           "context": {"state_before": state.to_dict()},
+           "effects": [{"kind": "currency_change", "target": "Mira", "accepted": True, "summary": "+30 gp"}]}
+    turn = LoggedTurn.from_row(row)
+    same = await replay_turn(turn, ScriptedBackend([json.loads(earned)]))
+    assert same.same and same.logged.accepted == (("currency_change", "Mira"),)
+    conjured = _answer("Gold rains down.", {"kind": "currency_change", "target": "Mira", "gp": 1000})
+    worse = await replay_turn(turn, ScriptedBackend([json.loads(conjured)]))
+    assert not worse.same and worse.new.refused == (("currency_change", "Mira"),)
