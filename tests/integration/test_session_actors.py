@@ -165,17 +165,21 @@ async def test_a_session_actor_killed_mid_combat_comes_back_with_the_same_fight_
     assert await actor.combat.remote() == before  # rebuilt from PostgreSQL: same order, round, current turn
 
     async def answered() -> list[dict[str, Any]] | None:
-        rows = await keep.db.fetch_all("SELECT discord_message_id, processed, turn_id FROM message_history "
+        rows = await keep.db.fetch_all("SELECT discord_message_id, processed, turn_id, result FROM message_history "
                                        "WHERE channel_id = %s ORDER BY discord_message_id", (keep.channel,))
         return rows if all(r["processed"] for r in rows) else None
 
     rows = await _wait(answered)
     assert [r["discord_message_id"] for r in rows] == [9101, 9102]
-    turn_ids = {r["turn_id"] for r in rows}
-    assert None not in turn_ids
-    said = await _drain_until(actor, len(turn_ids))
-    assert [r.kind for r in said] == ["narrative"] * len(turn_ids)
-    assert all(r.text.startswith("Steel rings") for r in said)
+    assert rows[0]["turn_id"] is not None  # Brom's action: the DM turn that was cut off, run again once
+    # each message answered once: by a DM turn, or (the combat gate: Brom's turn passed once his action was
+    # resolved, so his next action is out of turn) by a stored denial
+    assert all((r["turn_id"] is None) != (r["result"] is None) for r in rows)
+    turn_ids = {r["turn_id"] for r in rows} - {None}
+    without_turn = sum(r["turn_id"] is None for r in rows)
+    said = await _drain_until(actor, len(turn_ids) + without_turn)
+    assert sorted(r.kind for r in said) == sorted(["narrative"] * len(turn_ids) + ["denial"] * without_turn)
+    assert all(r.text.startswith("Steel rings") for r in said if r.kind == "narrative")
 
     # exactly once: every turn stored answers at least one of the messages; nothing is answered again
     await actor.flush.remote()
@@ -185,3 +189,34 @@ async def test_a_session_actor_killed_mid_combat_comes_back_with_the_same_fight_
     assert await actor.receive.remote(talk[0]) == []  # a late redelivery of an answered message: nothing
     _, state = await keep.stored()  # the same fight, moved on only by the turns that answered Brom
     assert [c.id for c in state.combat.combatants] == before["order"] and state.combat.round in (2, 3)
+
+
+async def test_the_persistence_actor_serialises_a_campaigns_writes_and_keeps_them_exactly_once(
+    keep: Any, director_for: Any
+) -> None:  # fmt: skip
+    from actors.persistence import MessageStoreProxy, PlayStoreProxy
+    from persistence.errors import DuplicateMessage, StaleState
+    from persistence.interfaces import TurnRecord
+
+    director = director_for({"script": (_reply("unused"),), "rules": False})
+    persistence = await director.persistence.remote()
+    play, messages = PlayStoreProxy(persistence), MessageStoreProxy(persistence)
+    assert (await play.campaign_for_channel(keep.channel)).id == keep.campaign.id
+
+    # two writers read version 0 and save at once: the actor runs them one after the other, the second is stale
+    saves = [play.save(keep.campaign.id, expected_version=0, before={}, after=_fight()) for _ in range(2)]
+    outcomes = await asyncio.gather(*saves, return_exceptions=True)
+    assert sorted(type(o).__name__ for o in outcomes) == ["StaleState", "int"]
+    stale = next(o for o in outcomes if isinstance(o, StaleState))
+    assert stale.campaign_id == keep.campaign.id and "nothing was changed" in stale.user_message
+
+    first = await messages.record(channel_id=keep.channel, message_id=9201, author_id=BROM, content="Hello?")
+    again = await messages.record(channel_id=keep.channel, message_id=9201, author_id=BROM, content="Hello?")
+    assert first.new and not again.new and [m.discord_message_id for m in await messages.pending(keep.channel)] == [9201]
+    turn = TurnRecord(prompt=[], reply_text="A voice answers.", backend="scripted")
+    await messages.complete_turn(campaign_id=keep.campaign.id, channel_id=keep.channel, message_ids=[9201], turn=turn)
+    with pytest.raises(DuplicateMessage):
+        await messages.complete_turn(campaign_id=keep.campaign.id, channel_id=keep.channel, message_ids=[9201],
+                                     turn=turn)  # fmt: skip
+    assert await keep.db.fetch_value("SELECT count(*) FROM dm_turns") == 1
+    assert await messages.pending(keep.channel) == []
