@@ -97,6 +97,17 @@ async def test_a_session_actor_answers_a_console_exchange_and_drops_a_redelivery
     assert [(s["channel_id"], s["campaign_id"], s["turns"]) for s in listed] == [(keep.channel, keep.campaign.id, 1)]
     assert await director.session.remote(keep.channel) == actor  # the same actor, not a second one
 
+    assert await director.shutdown.remote(keep.channel) == 1
+    assert await director.list.remote() == []
+    for _ in range(50):  # the actor is gone for good: its name is free
+        try:
+            ray.get_actor(session_name(keep.channel), namespace="lorekeeper")
+        except ValueError:
+            break
+        await asyncio.sleep(0.2)
+    else:
+        raise AssertionError("the session actor outlived its shutdown")
+
 
 def _fight() -> dict[str, Any]:
     """Brom and Mira in round 2 of a fight, Brom's turn (the state as a dict for `PlayStateRepository.save`)."""
