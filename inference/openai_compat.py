@@ -79,6 +79,10 @@ class OpenAICompatBackend:
         """`TokenCounter`: characters / 4, rounded up (no tokenizer here; `VLLMBackend` asks its server)."""
         return (len(text) + 3) // 4
 
+    async def prompt_tokens(self, messages: Sequence[Message]) -> int:
+        """The prompt's size for the window check before sending: an upper-bound estimate here (no tokenizer)."""
+        return estimate_tokens(messages)
+
     @property
     def in_flight(self) -> int:
         """Requests this process has sent and not yet seen answered."""
@@ -94,7 +98,7 @@ class OpenAICompatBackend:
     async def generate(self, messages: Sequence[Message], schema: JsonSchema | None = None, max_tokens: int = 512,
                        temperature: float = 0.7, stream: bool = False) -> Generation:
         validate_request(messages, max_tokens, temperature)
-        check_context(self.name, estimate_tokens(messages), max_tokens, self.context_window)
+        check_context(self.name, await self.prompt_tokens(messages), max_tokens, self.context_window)
         self._in_flight += 1
         metrics.set_queue_depth(self.name, self._in_flight)
         started = time.perf_counter()

@@ -16,12 +16,13 @@ import re
 import time
 import urllib.request
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from inference.interfaces import JsonSchema
+from inference.interfaces import JsonSchema, Message
 from inference.openai_compat import OpenAICompatBackend, OpenAICompatConfig
 from inference.schema_bounds import grammar_safe_schema
 from monitoring import metrics
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 _TOKENIZE_TIMEOUT_S = 2.0
 _TOKENIZE_RETRY_S = 30.0   # after a failed /tokenize, estimate for this long before asking again
 _TOKENIZE_MEMO = 1024      # texts whose count is remembered (the campaign passages recur every turn)
+_TEMPLATE_TOKENS = 8       # a chat template's tokens around one message (role header, end of turn)
 
 _GAUGE = re.compile(r"^vllm:num_requests_(waiting|running)\{[^}]*\}\s+([0-9.eE+-]+)", re.MULTILINE)
 
@@ -99,6 +101,12 @@ class VLLMBackend(OpenAICompatBackend):
         while len(self._counted) > _TOKENIZE_MEMO:
             self._counted.popitem(last=False)
         return count
+
+    async def prompt_tokens(self, messages: Sequence[Message]) -> int:
+        """The server's own count (the one the DM turn fits its prompt by) plus the chat template's few tokens
+        a message: characters / 3.2 refused prompts that fit, so a full DM prompt never reached the model."""
+        counts = await asyncio.to_thread(lambda: [self.count_tokens(m["content"]) for m in messages])
+        return sum(counts) + _TEMPLATE_TOKENS * len(messages) + 3
 
     def _tokenize(self, text: str) -> int:
         body = json.dumps({"model": self.server.served_model, "prompt": text, "add_special_tokens": False}).encode()

