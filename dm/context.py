@@ -30,6 +30,7 @@ bible and the new messages are never cut (the table caps each message at 2,000 c
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 import logging
@@ -308,7 +309,8 @@ def build_context(
     """
     count = counter or token_counter()
     bible = f"Campaign: {campaign or 'an unnamed campaign'}."
-    tail = _messages_text(lines, private_to)
+    room = budget_tokens - count(STANDING_RULES) - count(bible) - _MARGIN
+    tail = _messages_text(_fitting(lines, room, count, private_to), private_to)
     fixed = {"rules": count(STANDING_RULES), "campaign": count(bible), "messages": count(tail)}
     room = max(0, budget_tokens - sum(fixed.values()))
     parts = {
@@ -338,6 +340,25 @@ def build_context(
                "srd": [f"{e.kind}:{e.name}" for e in srd][: report.kept.get("srd", 0)],
                "summary": bool(parts["summary"].items), "history_lines": report.kept.get("recent", 0)}  # fmt: skip
     return BuiltContext(messages, report, sources)
+
+
+_MARGIN = 48  # tokens for the section headers and separators around the messages
+_MIN_LINE = 200  # characters of a message that are never cut
+
+
+def _fitting(lines: Sequence[ChatLine], room: int, count: Counter, private_to: str | None) -> list[ChatLine]:
+    """`lines`, the longest cut (its beginning kept, "[…]" after) until the messages fit `room` tokens: the last
+    part to give way, but a batch longer than the window must not make every turn fail (and stay pending)."""
+    out = list(lines)
+    while count(_messages_text(out, private_to)) > room:
+        longest = max(range(len(out)), key=lambda i: len(out[i].text), default=None)
+        if longest is None or len(out[longest].text) <= _MIN_LINE:
+            break
+        text = out[longest].text.removesuffix(" […]")
+        keep = max(_MIN_LINE, len(text) * 2 // 3)
+        cut = text[:keep].rsplit(" ", 1)[0] if " " in text[:keep] else text[:keep]
+        out[longest] = dataclasses.replace(out[longest], text=cut + " […]")
+    return out
 
 
 def _section(name: str, items: list[str], sep: str) -> str:
