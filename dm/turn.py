@@ -358,6 +358,8 @@ async def _batch(table: Table, messages: list[PlayerMessage]) -> list[PlayerMess
         for stored in await pending(messages[0].channel_id, limit=MAX_BATCH):
             if stored.is_command or stored.from_dm or stored.discord_message_id in seen or not stored.content.strip():
                 continue
+            if stored.discord_message_id > min(seen):  # said after: the session's next batch answers it, in order
+                continue
             earlier.append(PlayerMessage(stored.channel_id, stored.discord_message_id, stored.author_id,
                                          stored.author_name, stored.content))  # fmt: skip
     return (earlier + list(messages))[-MAX_BATCH:]

@@ -1,0 +1,150 @@
+"""Parts of bench/sessions_bench.py (not a benchmark itself: `_` keeps it unlisted): the measuring wrappers,
+the slow shared model and the Ray figures."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psutil
+
+from dm.table import PlayerMessage, Table, TableReply
+from inference.interfaces import Generation, JsonSchema, Message
+from inference.scripted import ScriptedBackend
+
+__all__ = ["REPLY", "RecordingTable", "SharedModel", "TimedBackend", "actor_figures", "pct", "uss_mb"]
+
+REPLY: dict[str, Any] = {"narrative": "The lanterns gutter as the party talks it over.", "rolls": [],
+                         "rule_lookups": [], "effects": []}  # fmt: skip
+_LINE = re.compile(r"line (\d+) of campaign")
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else 0.0
+
+
+def uss_mb(pid: int | None = None) -> float:
+    return psutil.Process(pid or os.getpid()).memory_full_info().uss / 2**20
+
+
+@dataclass
+class RecordingTable(Table):
+    """A real Table that notes each answered batch: (message ids, wall ms, of which in the model ms)."""
+
+    turns: list[tuple[tuple[int, ...], float, float]] = field(default_factory=list)
+
+    async def answer_talk(self, messages: list[PlayerMessage]) -> list[TableReply]:
+        timed = self.narrator.backend  # type: ignore[union-attr]
+        model_before, start = timed.spent, time.perf_counter()
+        replies = await super().answer_talk(messages)
+        wall = (time.perf_counter() - start) * 1000
+        self.turns.append((tuple(m.message_id for m in messages), wall, (timed.spent - model_before) * 1000))
+        return replies
+
+
+class TimedBackend:
+    """Passes calls through, adding up the seconds spent in them (queue wait included), and checks that
+    the players' numbered lines reach the model in the order they were said."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.spent = 0.0
+        self.lines_in_order = True
+
+    @property
+    def context_window(self) -> int:
+        return int(self.inner.context_window)
+
+    async def generate(self, messages: Sequence[Message], schema: JsonSchema | None = None, max_tokens: int = 512,
+                       temperature: float = 0.7, stream: bool = False) -> Generation:
+        said = [int(n) for n in _LINE.findall(messages[-1]["content"])] if messages else []
+        self.lines_in_order &= said == sorted(said)
+        start = time.perf_counter()
+        try:
+            return await self.inner.generate(messages, schema, max_tokens=max_tokens, temperature=temperature,
+                                             stream=stream)  # fmt: skip
+        finally:
+            self.spent += time.perf_counter() - start
+
+    async def health(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        return None
+
+
+class SharedModel:
+    """One slow model: `capacity` calls at once (first come, first served, as vLLM's scheduler), each `delay_s`."""
+
+    def __init__(self, capacity: int, delay_s: float) -> None:
+        self.inner = ScriptedBackend([{**REPLY, "delay_s": delay_s}], name="vllm")
+        self.name = "vllm"
+        self._slots = asyncio.Semaphore(capacity)
+        self.calls = 0
+        self.calls_by: dict[str, int] = {}
+
+    @property
+    def context_window(self) -> int:
+        return self.inner.context_window
+
+    async def generate(self, messages: Sequence[Message], schema: JsonSchema | None = None, max_tokens: int = 512,
+                       temperature: float = 0.7, stream: bool = False) -> Generation:
+        async with self._slots:
+            self.calls += 1
+            key = messages[-1]["content"] if messages else ""
+            self.calls_by[key] = self.calls_by.get(key, 0) + 1
+            return await self.inner.generate(messages, schema, max_tokens=max_tokens, temperature=temperature)
+
+    async def health(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        return None
+
+
+def actor_figures(conninfo: str, channels: Sequence[int], owner_id: int) -> dict[str, Any]:
+    """Start a session actor per channel through the director on a local Ray: start times and idle USS."""
+    try:
+        import ray
+
+        from actors.director import start_director
+    except Exception as exc:  # noqa: BLE001 - the bench still reports the rest
+        return {"skipped": f"actors unavailable: {type(exc).__name__}: {exc}"}
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    director = None
+    try:
+        director = start_director(conninfo, defaults={"script": (REPLY,), "rules": False, "owner_id": owner_id},
+                                  detached=False)  # fmt: skip
+        starts, pids = [], []
+        for channel in channels:
+            begin = time.perf_counter()
+            actor = ray.get(director.session.remote(channel))
+            status = ray.get(actor.start.remote())
+            starts.append(time.perf_counter() - begin)
+            pids.append(int(status["pid"]))
+        time.sleep(1.0)  # let each settle into idle ticking
+        uss = [uss_mb(pid) for pid in pids]
+        ray.get(director.shutdown.remote())
+        return {"first_start_s": starts[0], "start_p50_s": statistics.median(starts[1:] or starts),
+                "idle_uss_mb": statistics.median(uss), "actors": len(pids)}  # fmt: skip
+    except Exception as exc:  # noqa: BLE001
+        return {"skipped": f"{type(exc).__name__}: {exc}"[:200]}
+    finally:
+        if director is not None:
+            try:
+                ray.get(ray.get(director.persistence.remote()).__ray_terminate__.remote())
+            except Exception:  # noqa: BLE001, S110 - best effort
+                pass
+            ray.kill(director, no_restart=True)
+        if started_here:
+            ray.shutdown()
