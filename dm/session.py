@@ -27,6 +27,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -251,6 +252,7 @@ class Session:
     async def recover(self) -> None:
         """After a (re)start: pending messages in the database are answered, each once (commands at once, in
         order; plain talk joins the open batch, which closes on the usual timers)."""
+        await self._seed_activity()
         pending = await self.table.messages.pending(self.channel_id, limit=500)
         for stored in sorted(pending, key=lambda s: s.discord_message_id):
             if stored.from_dm or self._remember(stored.discord_message_id):
@@ -260,6 +262,20 @@ class Session:
             replies = await self._intake(message, recovering=True)
             if replies:
                 await self.send(replies)
+
+    async def _seed_activity(self) -> None:
+        """Who spoke lately, read from the message log: a restarted session still knows the active players."""
+        recent = getattr(self.table.messages, "recent", None)
+        if recent is None:
+            return
+        wall, now = datetime.now(UTC), self.clock.now()
+        for stored in await recent(self.channel_id, limit=50):
+            created = getattr(stored, "created_at", None)
+            if stored.from_dm or not isinstance(created, datetime):
+                continue
+            ago = (wall - (created if created.tzinfo else created.replace(tzinfo=UTC))).total_seconds()
+            if ago <= self.config.active_window_s:
+                self._spoke[stored.author_id] = max(self._spoke.get(stored.author_id, now - ago), now - ago)
 
     async def close(self) -> None:
         """Answer what is open, then stop."""

@@ -366,18 +366,15 @@ class Table:
         but never answered); else it was answered before and these replies replay that answer."""
         if len(message.text.strip()) > MAX_MESSAGE_LENGTH:
             return await self.handle(message)
-        lock = self._locks.setdefault(message.channel_id, asyncio.Lock())
-        async with lock:
-            return await self._record_talk(message)
+        return await self._record_talk(message)  # one idempotent insert: no channel lock (a turn may hold it)
 
     async def answer_talk(self, messages: list[PlayerMessage]) -> list[TableReply]:
-        """Answer a batch of recorded plain talk with one DM turn (the session's second step). Runs under the
-        channel lock, like `handle`, so a channel's changes stay in order."""
+        """Answer a batch of recorded plain talk with one DM turn (the session's second step). Not under the
+        channel lock: the session keeps one turn in flight, a command meanwhile is answered at once, and the
+        turn's save, finding the state changed, settles again on the fresh state (StaleState)."""
         if not messages:
             return []
-        lock = self._locks.setdefault(messages[0].channel_id, asyncio.Lock())
-        async with lock:
-            return await self._answer_talk(messages)
+        return await self._answer_talk(messages)
 
     async def _record_talk(self, message: PlayerMessage) -> list[TableReply] | None:
         recorded = await self.messages.record(
