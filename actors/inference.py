@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import ray
@@ -22,6 +22,7 @@ from ray.exceptions import RayActorError, RayTaskError
 from inference.embedded import EmbeddedBackend, EmbeddedConfig
 from inference.errors import BackendUnavailable, InferenceError
 from inference.factory import InferencePlan, build_backend
+from inference.fair_queue import DEFAULT_PER_CAMPAIGN, DEFAULT_TOTAL, FairQueue
 from inference.fit import check_fit
 from inference.gemini_backend import GeminiBackend, GeminiConfig
 from inference.interfaces import Generation, InferenceBackend, JsonSchema, Message
@@ -48,10 +49,11 @@ log = logging.getLogger(__name__)
 class ActorBackend:
     """`InferenceBackend` that forwards to an actor exposing generate/health (unwraps Ray errors)."""
 
-    def __init__(self, name: str, handle: Any, context_window: int) -> None:
+    def __init__(self, name: str, handle: Any, context_window: int, *, campaign: Hashable | None = None) -> None:
         self.name = name
         self._handle = handle
         self._context_window = context_window
+        self.campaign = campaign  # set: the router actor queues this campaign's calls fairly (inference.fair_queue)
 
     @property
     def context_window(self) -> int:
@@ -59,7 +61,8 @@ class ActorBackend:
 
     async def generate(self, messages: Sequence[Message], schema: JsonSchema | None = None, max_tokens: int = 512,
                        temperature: float = 0.7, stream: bool = False) -> Generation:
-        ref = self._handle.generate.remote(list(messages), schema, max_tokens, temperature, stream)
+        fair = {} if self.campaign is None else {"campaign": self.campaign}
+        ref = self._handle.generate.remote(list(messages), schema, max_tokens, temperature, stream, **fair)
         try:
             return await ref
         except asyncio.CancelledError:
@@ -216,7 +219,8 @@ class InferenceRouter:
     """
 
     def __init__(self, plan: InferencePlan, handles: Mapping[str, Any] | None = None,
-                 health_interval_s: float = 15.0) -> None:
+                 health_interval_s: float = 15.0, fair_per_campaign: int = DEFAULT_PER_CAMPAIGN,
+                 fair_total: int = DEFAULT_TOTAL) -> None:  # fmt: skip
         handles = dict(handles or {})
         backends: dict[str, InferenceBackend] = {}
         for name, config in plan.backends:
@@ -226,6 +230,7 @@ class InferenceRouter:
             else:
                 backends[name] = build_backend(name, config)
         self.router = Router(backends, plan.router)
+        self.fair = FairQueue(self.router, per_campaign=fair_per_campaign, total=fair_total)
         self._health_interval_s = health_interval_s
         self._health_task: asyncio.Task[None] | None = None
         self._warm_task: asyncio.Task[None] | None = None
@@ -241,16 +246,23 @@ class InferenceRouter:
                 self._health_task = self._warm_task
 
     async def generate(self, messages: list[Message], schema: JsonSchema | None = None, max_tokens: int = 512,
-                       temperature: float = 0.7, stream: bool = False, request_id: str | None = None) -> Generation:
+                       temperature: float = 0.7, stream: bool = False, request_id: str | None = None,
+                       campaign: Hashable | None = None) -> Generation:
+        """One call; with `campaign` (a session's turn) it waits its round-robin turn among the campaigns."""
         self._ensure_health_loop()
-        return await self.router.generate(messages, schema, max_tokens, temperature, stream, request_id=request_id)
+        if campaign is None:
+            return await self.router.generate(messages, schema, max_tokens, temperature, stream,
+                                              request_id=request_id)  # fmt: skip
+        async with self.fair.slot(campaign):
+            return await self.router.generate(messages, schema, max_tokens, temperature, stream,
+                                              request_id=request_id)  # fmt: skip
 
     async def check_health(self) -> dict[str, bool]:
         return await self.router.check_health()
 
     async def status(self) -> dict[str, Any]:
         self._ensure_health_loop()
-        return self.router.status()
+        return {**self.router.status(), "fair_queue": self.fair.status()}
 
     async def force_api(self, duration_s: float) -> None:
         """`!fallback_api`: skip the local model for `duration_s` seconds."""

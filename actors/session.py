@@ -52,7 +52,8 @@ def _backend(spec: SessionSpec) -> Any:
         from actors.inference import ActorBackend
         from gateway.settings import get_settings
 
-        return ActorBackend("router", spec.router, get_settings().max_model_len)
+        return ActorBackend("router", spec.router, get_settings().max_model_len,
+                            campaign=spec.channel_id)  # the router queues campaigns fairly (inference.fair_queue)
     if spec.script is not None:
         from inference.scripted import ScriptedBackend
 

@@ -110,6 +110,11 @@ class SharedModel:
         return None
 
 
+class _Empty:
+    def pid(self) -> int:
+        return os.getpid()
+
+
 def actor_figures(conninfo: str, channels: Sequence[int], owner_id: int) -> dict[str, Any]:
     """Start a session actor per channel through the director on a local Ray: start times and idle USS."""
     try:
@@ -132,11 +137,14 @@ def actor_figures(conninfo: str, channels: Sequence[int], owner_id: int) -> dict
             status = ray.get(actor.start.remote())
             starts.append(time.perf_counter() - begin)
             pids.append(int(status["pid"]))
+        empty = ray.remote(num_cpus=0)(_Empty).remote()  # what any Ray worker costs, for comparison
+        baseline = uss_mb(ray.get(empty.pid.remote()))
         time.sleep(1.0)  # let each settle into idle ticking
         uss = [uss_mb(pid) for pid in pids]
+        ray.kill(empty)
         ray.get(director.shutdown.remote())
         return {"first_start_s": starts[0], "start_p50_s": statistics.median(starts[1:] or starts),
-                "idle_uss_mb": statistics.median(uss), "actors": len(pids)}  # fmt: skip
+                "idle_uss_mb": statistics.median(uss), "empty_actor_uss_mb": baseline, "actors": len(pids)}  # fmt: skip
     except Exception as exc:  # noqa: BLE001
         return {"skipped": f"{type(exc).__name__}: {exc}"[:200]}
     finally:

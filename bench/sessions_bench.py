@@ -254,7 +254,8 @@ def _print(r: dict[str, Any], args: argparse.Namespace) -> None:
         (f"p50 {t['p50']:.2f} ms  p95 {t['p95']:.2f} ms  ({r['campaigns'] - 1} campaigns on one event loop)"
          if t else "(one campaign only)"),
         f"{r['idle_session_kb']:.0f} KB Python heap (Table + DMTurn + Session, state loaded, in one process)",
-        (f"{actor['idle_uss_mb']:.1f} MB USS (a SessionActor's worker process, idle; goal <= 60 MB)"
+        (f"{actor['idle_uss_mb']:.1f} MB USS (a SessionActor's worker process, idle; goal <= 60 MB; an empty "
+         f"Ray actor: {actor['empty_actor_uss_mb']:.1f} MB)"
          if "idle_uss_mb" in actor else f"not measured ({actor.get('skipped', '?')})"),
         (f"first {actor['first_start_s']:.2f} s, then p50 {actor['start_p50_s']:.2f} s (to recovered and ticking)"
          if "first_start_s" in actor else f"not measured ({actor.get('skipped', '?')})"),

@@ -10,6 +10,10 @@ in its own FIFO; whenever a slot frees, the campaign served longest ago (never s
 in order of arrival), among those with work waiting and under their own cap, gets it. At most `per_campaign` requests of one
 campaign and `total` requests overall are in flight on the backend at once.
 
+On Ray the queue lives in the `InferenceRouter` actor every session shares: a session's
+`ActorBackend(..., campaign=channel_id)` names its campaign and the router's `generate` waits in
+`FairQueue.slot(campaign)`; `status()["fair_queue"]` shows the depths.
+
 No polling: a waiter sleeps on its own future, which is resolved by whoever frees a slot. A waiter
 cancelled while queued leaves its queue; one cancelled just after it was granted gives its slot
 back. The depth of each campaign's queue goes to the `lorekeeper_campaign_queue_depth` gauge.
@@ -26,7 +30,7 @@ from typing import Any
 from inference.interfaces import Generation, InferenceBackend, JsonSchema, Message
 from monitoring import metrics
 
-__all__ = ["CampaignBackend", "CountingCampaignBackend", "FairQueue"]
+__all__ = ["DEFAULT_PER_CAMPAIGN", "DEFAULT_TOTAL", "CampaignBackend", "CountingCampaignBackend", "FairQueue"]
 
 DEFAULT_PER_CAMPAIGN = 1
 DEFAULT_TOTAL = 8
