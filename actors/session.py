@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +65,20 @@ def _backend(spec: SessionSpec) -> Any:
     return build(spec.llm)
 
 
+def _services(spec: SessionSpec, persistence: Any) -> Any:
+    """The owner's and the campaign commands' services: the router actor for the model commands, the
+    campaign library through the persistence actor."""
+    from actors.persistence import PlayStoreProxy
+    from gateway.settings import get_settings
+    from gateway.wiring import Services
+
+    class ActorServices(Services):
+        def _repo(self) -> Any:
+            return PlayStoreProxy(persistence)
+
+    return ActorServices(settings=get_settings(), router=spec.router)
+
+
 def _table(spec: SessionSpec, persistence: Any) -> Table:
     from actors.persistence import MessageStoreProxy, PlayStoreProxy, RepositoryProxy
     from dm.turn import DMTurn
@@ -72,10 +88,24 @@ def _table(spec: SessionSpec, persistence: Any) -> Table:
     narrator = DMTurn(_backend(spec), window=get_settings().max_model_len,
                       canon=RepositoryProxy(persistence, "canon"), world=RepositoryProxy(persistence, "world"),
                       search=None if scripted else RepositoryProxy(persistence, "search"))  # fmt: skip
-    return Table(store=PlayStoreProxy(persistence), messages=MessageStoreProxy(persistence),
-                 rules=RepositoryProxy(persistence, "rules") if spec.rules else None, owner_id=spec.owner_id,
-                 rules_off=None if spec.rules else "it is switched off in this game (--no-rules)",
-                 narrator=narrator, seed=spec.seed, world=RepositoryProxy(persistence, "builder"))  # fmt: skip
+    services = _services(spec, persistence)
+    table = Table(store=PlayStoreProxy(persistence), messages=MessageStoreProxy(persistence),
+                  rules=RepositoryProxy(persistence, "rules") if spec.rules else None, owner_id=spec.owner_id,
+                  rules_off=None if spec.rules else "it is switched off in this game (--no-rules)",
+                  narrator=narrator, seed=spec.seed, world=RepositoryProxy(persistence, "builder"),
+                  services=services)  # fmt: skip
+    services.table = table
+    return table
+
+
+def _kick(actor: Any, attempts: int = 60) -> None:
+    for attempt in range(attempts):
+        try:
+            ray.get(actor.start.remote())
+            return
+        except Exception:  # noqa: BLE001 - not taking calls yet, or the database is away: try again
+            log.warning("session start failed; retrying", exc_info=attempt == attempts - 1)
+            time.sleep(min(5.0, 0.2 * (attempt + 1)))
 
 
 @ray.remote(num_cpus=SESSION_CPUS, max_restarts=-1, max_task_retries=0)
@@ -88,7 +118,9 @@ class SessionActor:
         self._arrived = asyncio.Event()
         self._starting = asyncio.Lock()
         self._ticker: asyncio.Task[None] | None = None
-        ray.get_runtime_context().current_actor.start.remote()  # runs after __init__: recover, then tick
+        # recover and tick without waiting for a message (after a restart nobody else calls): a call to itself,
+        # from a thread, retried until the actor takes calls (a restarting actor may refuse the first ones)
+        threading.Thread(target=_kick, args=(ray.get_runtime_context().current_actor,), daemon=True).start()
 
     async def _send(self, replies: list[TableReply]) -> None:
         self._outbox.extend(replies)
@@ -148,7 +180,8 @@ class SessionActor:
                 "current": combat.combatants[combat.turn_index].id if combat.combatants else None}  # fmt: skip
 
     async def status(self) -> dict[str, Any]:
-        status = {"pid": os.getpid(), "outbox": len(self._outbox), "started": self._session is not None}
+        status = {"pid": os.getpid(), "outbox": len(self._outbox), "started": self._session is not None,
+                  "recovering": self._starting.locked()}  # fmt: skip
         return {**(self._session.status() if self._session else {"channel_id": self.spec.channel_id}), **status}
 
     async def shutdown(self) -> list[TableReply]:
