@@ -238,8 +238,8 @@ def _play(args: argparse.Namespace) -> int:
             print(f"error: I can't read the scripted replies {args.llm.removeprefix('scripted:')}: {exc}",
                   file=sys.stderr)
             return 1
-    if args.ray:  # the session (and the model) live in actors: gateway/commands/play_ray.py
-        from gateway.commands.play_ray import run_ray
+    if args.ray:  # the session (and the model) live in actors: gateway/commands/_play_ray.py
+        from gateway.commands._play_ray import run_ray
 
         return asyncio.run(run_ray(args, lines))
     from inference.errors import BackendNotConfigured
