@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import ray
@@ -45,7 +45,7 @@ class SessionSpec:
     owner_id: int | None = None
     seed: int | None = None
     rules: bool = True
-    config: SessionConfig = field(default_factory=SessionConfig)
+    config: SessionConfig | None = None  # None: BATCH_WINDOW_S, BATCH_CAP_S, TURN_TIMEOUT_S from the settings
     tick_s: float = 0.25
 
 
@@ -63,6 +63,13 @@ def _backend(spec: SessionSpec) -> Any:
     from gateway.commands.play import _backend as build
 
     return build(spec.llm)
+
+
+def _config() -> SessionConfig:
+    from gateway.commands.play import _session_config
+    from gateway.settings import get_settings
+
+    return _session_config(get_settings())  # type: ignore[no-any-return]
 
 
 def _services(spec: SessionSpec, persistence: Any) -> Any:
@@ -130,7 +137,8 @@ class SessionActor:
         """Build the session and answer what is pending (idempotent); returns `status`."""
         async with self._starting:
             if self._session is None:
-                session = Session(self._table, self.spec.channel_id, config=self.spec.config, send=self._send)
+                session = Session(self._table, self.spec.channel_id, config=self.spec.config or _config(),
+                                  send=self._send)  # fmt: skip
                 await session.recover()
                 self._session = session
                 self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
