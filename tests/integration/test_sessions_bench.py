@@ -11,7 +11,7 @@ import pytest
 from gateway.cli import main
 
 METRICS = ("messages sent", "messages lost", "messages duplicated", "order kept per channel", "overhead alone",
-           "overhead all at once", "memory per idle session", "memory per idle actor", "actor start time",
+           "all at once", "memory per idle session", "memory per idle actor", "actor start time",
            "turn latency without fair queue", "turn latency with fair queue")  # fmt: skip
 
 
