@@ -3,7 +3,7 @@
 It builds a `Table` on the `PersistenceActor`'s proxies and the DM turn, recovers what the database holds
 pending, ticks the session every `tick_s`, and keeps the replies a DM turn sends in an outbox the gateway
 drains (`drain` waits for the next ones). After a crash Ray restarts it (`max_restarts`) with the same
-`SessionSpec`; `__init__` queues `start` on itself, so the pending messages are answered without waiting
+`SessionSpec`; `__init__` has `start` called on itself, so the pending messages are answered without waiting
 for a new one, each exactly once (the message log's processed flags decide).
 """
 
@@ -14,15 +14,15 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import ray
 
-from dm.session import Session, SessionConfig
-from dm.table import PlayerMessage, Table, TableReply
+from actors.session_parts import SessionSpec, build_table, session_config
+from dm.session import Session
+from dm.table import PlayerMessage, TableReply
 
-__all__ = ["SESSION_CPUS", "RemoteSession", "SessionActor", "SessionSpec", "session_name"]
+__all__ = ["SESSION_CPUS", "SessionActor", "SessionSpec", "session_name"]
 
 log = logging.getLogger(__name__)
 
@@ -31,78 +31,6 @@ SESSION_CPUS = 0.05  # fractional: fifty sessions fit one CPU of the scheduler's
 
 def session_name(channel_id: int) -> str:
     return f"session:{channel_id}"
-
-
-@dataclass(frozen=True)
-class SessionSpec:
-    """What a session actor is built from (kept by Ray, reused on restart). `router`: the `InferenceRouter`
-    actor handle; else `llm` ("scripted:PATH", or a backend name built in the actor) or `script` entries."""
-
-    channel_id: int
-    llm: str = "auto"
-    router: Any = None
-    script: tuple[dict[str, Any], ...] | None = None
-    owner_id: int | None = None
-    seed: int | None = None
-    rules: bool = True
-    config: SessionConfig | None = None  # None: BATCH_WINDOW_S, BATCH_CAP_S, TURN_TIMEOUT_S from the settings
-    tick_s: float = 0.25
-
-
-def _backend(spec: SessionSpec) -> Any:
-    if spec.router is not None:
-        from actors.inference import ActorBackend
-        from gateway.settings import get_settings
-
-        return ActorBackend("router", spec.router, get_settings().max_model_len,
-                            campaign=spec.channel_id)  # the router queues campaigns fairly (inference.fair_queue)
-    if spec.script is not None:
-        from inference.scripted import ScriptedBackend
-
-        return ScriptedBackend(list(spec.script))
-    from gateway.commands.play import _backend as build
-
-    return build(spec.llm)
-
-
-def _config() -> SessionConfig:
-    from gateway.commands.play import _session_config
-    from gateway.settings import get_settings
-
-    return _session_config(get_settings())  # type: ignore[no-any-return]
-
-
-def _services(spec: SessionSpec, persistence: Any) -> Any:
-    """The owner's and the campaign commands' services: the router actor for the model commands, the
-    campaign library through the persistence actor."""
-    from actors.persistence import PlayStoreProxy
-    from gateway.settings import get_settings
-    from gateway.wiring import Services
-
-    class ActorServices(Services):
-        def _repo(self) -> Any:
-            return PlayStoreProxy(persistence)
-
-    return ActorServices(settings=get_settings(), router=spec.router)
-
-
-def _table(spec: SessionSpec, persistence: Any) -> Table:
-    from actors.persistence import MessageStoreProxy, PlayStoreProxy, RepositoryProxy
-    from dm.turn import DMTurn
-    from gateway.settings import get_settings
-
-    scripted = spec.script is not None or spec.llm.startswith("scripted:")
-    narrator = DMTurn(_backend(spec), window=get_settings().max_model_len,
-                      canon=RepositoryProxy(persistence, "canon"), world=RepositoryProxy(persistence, "world"),
-                      search=None if scripted else RepositoryProxy(persistence, "search"))  # fmt: skip
-    services = _services(spec, persistence)
-    table = Table(store=PlayStoreProxy(persistence), messages=MessageStoreProxy(persistence),
-                  rules=RepositoryProxy(persistence, "rules") if spec.rules else None, owner_id=spec.owner_id,
-                  rules_off=None if spec.rules else "it is switched off in this game (--no-rules)",
-                  narrator=narrator, seed=spec.seed, world=RepositoryProxy(persistence, "builder"),
-                  services=services)  # fmt: skip
-    services.table = table
-    return table
 
 
 def _kick(actor: Any, attempts: int = 60) -> None:
@@ -119,7 +47,7 @@ def _kick(actor: Any, attempts: int = 60) -> None:
 class SessionActor:
     def __init__(self, spec: SessionSpec, persistence: Any) -> None:
         self.spec = spec
-        self._table = _table(spec, persistence)
+        self._table = build_table(spec, persistence)
         self._session: Session | None = None
         self._outbox: list[TableReply] = []
         self._arrived = asyncio.Event()
@@ -137,7 +65,7 @@ class SessionActor:
         """Build the session and answer what is pending (idempotent); returns `status`."""
         async with self._starting:
             if self._session is None:
-                session = Session(self._table, self.spec.channel_id, config=self.spec.config or _config(),
+                session = Session(self._table, self.spec.channel_id, config=self.spec.config or session_config(),
                                   send=self._send)  # fmt: skip
                 await session.recover()
                 self._session = session
@@ -199,37 +127,3 @@ class SessionActor:
         if self._ticker is not None:
             self._ticker.cancel()
         return await self.drain()
-
-
-class RemoteSession:
-    """The part of `dm.session.Session` a front end drives (`receive`, `tick`, `idle`, `flush`), over a
-    `SessionActor`: replies the actor sends are drained into `send` on every call. `owner_id` (set by the
-    console when a player claims the table) is passed on to the actor's table before the next message."""
-
-    def __init__(self, actor: Any, send: Any = None, owner_id: int | None = None) -> None:
-        self.actor, self.send, self.owner_id = actor, send, owner_id
-        self._owner_sent: int | None = None
-
-    async def _drain(self, timeout_s: float = 0.0) -> None:
-        replies = await self.actor.drain.remote(timeout_s)
-        if replies and self.send is not None:
-            await self.send(replies)
-
-    async def receive(self, message: PlayerMessage) -> list[TableReply]:
-        if self.owner_id is not None and self.owner_id != self._owner_sent:
-            await self.actor.set_owner.remote(self.owner_id)
-            self._owner_sent = self.owner_id
-        replies = await self.actor.receive.remote(message)
-        await self._drain()
-        return replies
-
-    async def tick(self) -> None:
-        await self._drain()
-
-    async def idle(self) -> None:
-        return None
-
-    async def flush(self) -> None:
-        replies = await self.actor.flush.remote()
-        if replies and self.send is not None:
-            await self.send(replies)

@@ -56,7 +56,7 @@ async def run_ray(args: argparse.Namespace, lines: list[str] | None) -> int:
     import ray
 
     from actors.director import NAMESPACE, start_director
-    from actors.session import RemoteSession
+    from gateway.remote_session import RemoteSession
     from dm.session import MonotonicClock
     from gateway.commands.play import _session_config, _stdin_lines
     from gateway.console import BANNER, ConsoleGame, Transcript

@@ -1,0 +1,86 @@
+"""What a `SessionActor` is built from: its `SessionSpec`, and the `Table` it plays on — the `PersistenceActor`'s
+proxies for storage, the DM turn on the router actor (or a scripted model), and the services the owner's and
+campaign commands reach. Kept apart so `actors/session.py` stays the thin shell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dm.session import SessionConfig
+from dm.table import Table
+
+__all__ = ["SessionSpec", "build_table", "session_config"]
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """What a session actor is built from (kept by Ray, reused on restart). `router`: the `InferenceRouter`
+    actor handle; else `llm` ("scripted:PATH", or a backend name built in the actor) or `script` entries."""
+
+    channel_id: int
+    llm: str = "auto"
+    router: Any = None
+    script: tuple[dict[str, Any], ...] | None = None
+    owner_id: int | None = None
+    seed: int | None = None
+    rules: bool = True
+    config: SessionConfig | None = None  # None: BATCH_WINDOW_S, BATCH_CAP_S, TURN_TIMEOUT_S from the settings
+    tick_s: float = 0.25
+
+
+def _backend(spec: SessionSpec) -> Any:
+    if spec.router is not None:
+        from actors.inference import ActorBackend
+        from gateway.settings import get_settings
+
+        return ActorBackend("router", spec.router, get_settings().max_model_len,
+                            campaign=spec.channel_id)  # the router queues campaigns fairly (inference.fair_queue)
+    if spec.script is not None:
+        from inference.scripted import ScriptedBackend
+
+        return ScriptedBackend(list(spec.script))
+    from gateway.commands.play import _backend as build
+
+    return build(spec.llm)
+
+
+def session_config() -> SessionConfig:
+    from gateway.commands.play import _session_config
+    from gateway.settings import get_settings
+
+    return _session_config(get_settings())  # type: ignore[no-any-return]
+
+
+def _services(spec: SessionSpec, persistence: Any) -> Any:
+    """The owner's and the campaign commands' services: the router actor for the model commands, the
+    campaign library through the persistence actor."""
+    from actors.persistence import PlayStoreProxy
+    from gateway.settings import get_settings
+    from gateway.wiring import Services
+
+    class ActorServices(Services):
+        def _repo(self) -> Any:
+            return PlayStoreProxy(persistence)
+
+    return ActorServices(settings=get_settings(), router=spec.router)
+
+
+def build_table(spec: SessionSpec, persistence: Any) -> Table:
+    from actors.persistence import MessageStoreProxy, PlayStoreProxy, RepositoryProxy
+    from dm.turn import DMTurn
+    from gateway.settings import get_settings
+
+    scripted = spec.script is not None or spec.llm.startswith("scripted:")
+    narrator = DMTurn(_backend(spec), window=get_settings().max_model_len,
+                      canon=RepositoryProxy(persistence, "canon"), world=RepositoryProxy(persistence, "world"),
+                      search=None if scripted else RepositoryProxy(persistence, "search"))  # fmt: skip
+    services = _services(spec, persistence)
+    table = Table(store=PlayStoreProxy(persistence), messages=MessageStoreProxy(persistence),
+                  rules=RepositoryProxy(persistence, "rules") if spec.rules else None, owner_id=spec.owner_id,
+                  rules_off=None if spec.rules else "it is switched off in this game (--no-rules)",
+                  narrator=narrator, seed=spec.seed, world=RepositoryProxy(persistence, "builder"),
+                  services=services)  # fmt: skip
+    services.table = table
+    return table
