@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_ray"]
+__all__ = ["console_on_actor", "run_ray"]
 
 
 def _defaults(args: argparse.Namespace, settings: Any) -> dict[str, Any]:
@@ -52,14 +52,24 @@ async def _prepare(args: argparse.Namespace, settings: Any) -> tuple[Any, int]:
     return campaign, channel
 
 
+def console_on_actor(actor: Any, channel: int, **console: Any) -> Any:
+    """A `ConsoleGame` whose session is the `SessionActor` `actor` (real time: the actor ticks itself)."""
+    from dm.session import MonotonicClock
+    from gateway.console import ConsoleGame
+    from gateway.remote_session import RemoteSession
+
+    session = RemoteSession(actor)
+    game = ConsoleGame(session, channel, clock=MonotonicClock(), **console)  # type: ignore[arg-type]
+    game.session, session.send = session, game._sent  # type: ignore[assignment]  # noqa: SLF001
+    return game
+
+
 async def run_ray(args: argparse.Namespace, lines: list[str] | None) -> int:
     import ray
 
     from actors.director import NAMESPACE, start_director
-    from gateway.remote_session import RemoteSession
-    from dm.session import MonotonicClock
     from gateway.commands.play import _session_config, _stdin_lines
-    from gateway.console import BANNER, ConsoleGame, Transcript
+    from gateway.console import BANNER, Transcript
     from gateway.database import resolve_conninfo
     from gateway.settings import get_settings
 
@@ -71,10 +81,8 @@ async def run_ray(args: argparse.Namespace, lines: list[str] | None) -> int:
     director = start_director(conninfo, defaults=_defaults(args, settings), detached=False)
     transcript = Transcript.open(args.transcript) if args.transcript else None
     try:
-        session = RemoteSession(await director.session.remote(channel))
-        game = ConsoleGame(session, channel, owner=args.owner, transcript=transcript,  # type: ignore[arg-type]
-                           config=_session_config(settings), clock=MonotonicClock())  # fmt: skip
-        game.session, session.send = session, game._sent  # type: ignore[assignment]
+        game = console_on_actor(await director.session.remote(channel), channel, owner=args.owner,
+                                transcript=transcript, config=_session_config(settings))  # fmt: skip
         if lines is None:
             print(BANNER, flush=True)
         print(f"Campaign: {campaign.name} (session actor on Ray).", flush=True)

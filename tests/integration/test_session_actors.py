@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -112,6 +113,24 @@ async def test_a_session_actor_answers_a_console_exchange_and_drops_a_redelivery
         await asyncio.sleep(0.2)
     else:
         raise AssertionError("the session actor outlived its shutdown")
+
+
+async def test_a_console_script_plays_through_a_session_actor(keep: Any, director_for: Any) -> None:
+    """`lorekeeper play --ray`'s console on a session actor: commands at once, talk batched, the owner's command
+    allowed (the console's owner is passed to the actor's table), the batch's answer printed when it comes."""
+    from gateway.commands._play_ray import console_on_actor
+
+    director = director_for({"script": (_reply("The fog parts before you both."),), "rules": False,
+                             "config": FAST})  # fmt: skip
+    game = console_on_actor(await director.session.remote(keep.channel), keep.channel, owner="keeper", config=FAST)
+    out: list[str] = []
+    await game.run(["mira: !roll 1d6", "mira: I wave at the lighthouse", "bram: I wave too", "wait 2",
+                    "keeper: !load_campaign lantern keep", "bram: !load_campaign lantern keep"], out.append)
+    assert re.match(r"DM: mira rolls 1d6: 1d6 \(\d\) = \d$", out[0])
+    assert out.count("DM: The fog parts before you both.") == 1 and out[1] == "DM: The fog parts before you both."
+    assert "Lantern Keep" in out[2] and "owner" in out[3]  # the owner may, bram may not
+    assert len(out) == 4
+    assert await keep.db.fetch_value("SELECT count(*) FROM dm_turns") == 1
 
 
 def _fight() -> dict[str, Any]:
