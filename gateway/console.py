@@ -15,7 +15,6 @@ Text from players is only ever data: it is parsed as a command or handed to the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import itertools
 import json
@@ -141,6 +140,7 @@ class ConsoleGame:
     session: Session = field(init=False)
     _out: list[str] = field(default_factory=list)  # rendered lines said since the caller last collected them
     _emit: Callable[[str], None] | None = None
+    _ticking_on: bool = False
 
     def __post_init__(self) -> None:
         if self.owner is not None:
@@ -269,10 +269,12 @@ class ConsoleGame:
             if not self.finished:
                 self._emit_all(emit, await self.flush())
         finally:
-            if ticker is not None:
-                ticker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await ticker
+            if ticker is not None:  # stopped between ticks, not mid-query (a cancelled query spoils its connection)
+                self._ticking_on = False
+                try:
+                    await asyncio.wait_for(ticker, TICK_S * 8)
+                except (asyncio.TimeoutError, asyncio.CancelledError):
+                    ticker.cancel()
             self._emit = None
 
     async def _play(self, lines: Iterable[str] | AsyncIterable[str], emit: Callable[[str], None],
@@ -293,9 +295,11 @@ class ConsoleGame:
 
     async def _ticking(self, emit: Callable[[str], None]) -> None:
         self._emit = emit  # on a real clock a batch's answer is printed as soon as it is sent
-        while True:
+        self._ticking_on = True
+        while self._ticking_on:
             await asyncio.sleep(TICK_S)
-            await self._tick()
+            if self._ticking_on:
+                await self._tick()
 
     @staticmethod
     def _emit_all(emit: Callable[[str], None], texts: list[str]) -> None:

@@ -59,3 +59,27 @@ async def test_the_end_of_the_script_answers_what_is_open(keep: Any) -> None:
     assert out == ["DM: Two voices, one tune."] and len(backend.requests) == 1
     prompt = "\n".join(m["content"] for m in backend.requests[0].messages)
     assert "I hum." in prompt and "I hum along." in prompt
+
+
+async def test_at_a_terminal_the_session_ticks_on_real_time(keep: Any) -> None:
+    import asyncio
+
+    from dm.session import MonotonicClock, SessionConfig
+
+    backend = ScriptedBackend([_reply("The bell tolls for you.")])
+    table = Table(store=keep.repo, messages=MessageLog(keep.db), seed=5, narrator=DMTurn(backend))
+    game = ConsoleGame(table, keep.channel, owner="mira", clock=MonotonicClock(),
+                       config=SessionConfig(batch_window_s=0.3))  # fmt: skip
+    out: list[str] = []
+    answered = asyncio.Event()
+
+    def emit(text: str) -> None:
+        out.append(text)
+        answered.set()
+
+    async def typed() -> Any:  # a player types one line, then sits and reads until the answer comes
+        yield "mira: I ring the bell."
+        await asyncio.wait_for(answered.wait(), 20)  # only the background ticker can answer now
+
+    await game.run(typed(), emit)
+    assert out == ["DM: The bell tolls for you."] and len(backend.requests) == 1
