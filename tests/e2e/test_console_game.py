@@ -61,6 +61,9 @@ def test_a_scripted_console_game_in_a_fresh_data_dir(tmp_path: Path) -> None:
     assert "DM: Salt-stiff hinges groan as the chapel door gives." in out  # plain talk went to the storyteller
     assert re.search(r"DM: Mira rolls Arcana check \(\+\d\)", out)
     assert dm_lines[-1] == "DM: The session ends. Farewell, adventurers."
+    # plain talk is batched (dm.session): Mira had no character, so no early close and, with no `wait`, no quiet
+    # window on the script's virtual clock; `!quit` answers the open batch just before the farewell
+    assert dm_lines[-2] == "DM: Salt-stiff hinges groan as the chapel door gives."
     assert "rolls 1d4" not in out  # nothing after !quit is played
     assert "INFO" not in result.stderr  # a one-shot command keeps the lifecycle log quiet
 
