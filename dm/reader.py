@@ -27,9 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dm.citations import srd_source
 from dm.context import ChatLine
 from dm.reader_text import (best_match, mechanics_free, named_in, passage_text, reads_as_prose, said_intent_of,
-                            vocabulary_of)
+                            trim_sentences, vocabulary_of)
 from dm.reply import ParsedReply, tidy_narrative
 from dm.turn import Thought
 from game.effects import Effect, GameState, LocationChange, NpcIntroduce
@@ -359,8 +360,35 @@ def compose(passage: Passage | None, link: str, intent: str) -> str:
     return text or "The scene holds still for a moment; nothing in the module answers that."
 
 
+_RULES_QUESTION = re.compile(
+    r"\b(how (?:do|does|can|far|many|long|much)|what (?:does|happens|is the rule)|can (?:i|we|you)|do (?:i|we) need|"
+    r"rules?|is it possible)\b", re.I)  # fmt: skip
+_RULES_TEXT = ("description", "text", "body", "content")
+
+
+async def rules_passage(rules: Any, said: str) -> tuple[Passage, dict[str, Any]] | None:
+    """For a rules question ("how does grappling work?"), the SRD's own words and their citation, or None:
+    the small model does not explain rules, the SRD does (looked up, not remembered)."""
+    if rules is None or "?" not in said or not _RULES_QUESTION.search(said):
+        return None
+    try:
+        hits = await rules.search(said, limit=3)
+        if not hits:
+            return None
+        match = await rules.lookup(hits[0].kind, hits[0].name)
+    except Exception:  # noqa: BLE001 - no rules library, or no entry: the module answers instead
+        log.debug("rules lookup for a reader turn failed", exc_info=True)
+        return None
+    body = next((match.record[k] for k in _RULES_TEXT if isinstance(match.record.get(k), str) and match.record[k]),
+                hits[0].snippet)  # fmt: skip
+    text = trim_sentences(body, 700) if body else ""
+    if not text:
+        return None
+    return Passage("rules", f"{match.name} (SRD 5.1): {text}", {"kind": "srd", "name": match.name}), srd_source(match)
+
+
 async def read_turn(turn: DMTurn, state: GameState, lines: Sequence[ChatLine], *, campaign_id: int | None = None,
-                    campaign: str = "") -> Thought:  # fmt: skip
+                    campaign: str = "", rules: Any = None) -> Thought:  # fmt: skip
     """One reader-tier turn (see the module docstring).
 
     Raises:
@@ -386,11 +414,14 @@ async def read_turn(turn: DMTurn, state: GameState, lines: Sequence[ChatLine], *
     pick = Pick.from_data(data)
     said = " ".join(line.text for line in lines)
     passage, effects, intent = resolve(scene, pick, state, said)
+    ruling = await rules_passage(rules, said) if not named_in([n.name for n in scene.npcs], said) else None
+    if ruling is not None:  # a rules question: the SRD answers, nothing in the world changes
+        passage, effects, intent = ruling[0], [], "rules"
     effects = arrive(scene, effects)
     link = pick.link if keep_link(pick.link, scene, said) else ""
     narrative = compose(passage, link, intent)
     if passage is not None and campaign_id is not None:
-        if not effects and turn.last_read.get(campaign_id) == passage.text:  # nothing new in the book: no echo
+        if not effects and intent != "rules" and turn.last_read.get(campaign_id) == passage.text:  # nothing new in the book: no echo
             narrative = nothing_new(scene, lines, intent)
         elif intent == "search" and passage.id == "here" and scene.here is not None:  # the book hides nothing here
             narrative = nothing_new(scene, lines, intent)
@@ -403,6 +434,8 @@ async def read_turn(turn: DMTurn, state: GameState, lines: Sequence[ChatLine], *
     read_id = passage.source.get("chunk_id") if passage is not None else None
     thought.chunk_ids = [read_id] if isinstance(read_id, int) else []  # the training log's context ids
     thought.sources = [cited] if passage is not None and (cited := citation(passage, campaign)) else []
+    if ruling is not None:
+        thought.sources = [ruling[1]]
     return thought
 
 
