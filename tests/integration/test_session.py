@@ -141,6 +141,8 @@ async def test_what_arrives_during_a_turn_goes_into_the_next_batch(keep: Any) ->
     await asyncio.wait_for(backend.asked.wait(), 10)
     assert h.session.status()["in_flight"] == 1
     await h.say(32, "I follow, quietly.", 601)  # arrives while the turn is written
+    rolled = await asyncio.wait_for(h.say(33, "!roll 1d20", 602), 10)  # a command does not wait for the turn
+    assert len(rolled) == 1 and rolled[0].kind == "command_result"
     h.clock.t = 10.0
     await h.session.tick()  # the second batch closes but waits: one turn in flight
     assert h.session.status()["queued_batches"] == 1 and len(backend.requests) == 0
