@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from dm.combat_turns import CombatGate
 from dm.table import MAX_MESSAGE_LENGTH, PlayerMessage, Table, TableReply
 from game.effects import GameState
 
@@ -102,7 +103,8 @@ class Session:
         self._spoke: dict[int, float] = {}  # author id → when they last spoke (session clock)
         self._last_activity: float | None = None
         self.turns = 0  # DM turns answered by this session (monitoring)
-        self.gate: Any = None  # dm.combat_gate plugs in here (see `_combat_talk` / `_combat_tick`)
+        self.gate: Any = CombatGate(turn_timeout_s=self.config.turn_timeout_s,
+                                    recap_after_s=self.config.recap_after_s)  # dm.combat_turns: the fight's hooks
 
     # --- intake ----------------------------------------------------------------------------------
 
@@ -129,6 +131,8 @@ class Session:
             return []
         self._spoke[message.author_id] = now
         state = await self.table.load_state(self.channel_id)
+        if self.gate is not None and hasattr(self.gate, "returning") and not recovering:
+            await self.gate.returning(self, message, state)  # a player back after a long gap: "previously on"
         combat = await self._combat_talk(message, state)
         if combat is not None:
             return combat
@@ -218,10 +222,16 @@ class Session:
             if replies:
                 await self.send(replies)
 
-    async def answer(self, messages: list[PlayerMessage]) -> list[TableReply]:
-        """One DM turn answering `messages` (the only way a turn runs: one in flight per session)."""
+    @property
+    def turn_lock(self) -> asyncio.Lock:
+        """Held while a DM turn runs (the gate's creature turns and clock passes take it too)."""
+        return self._turn_lock
+
+    async def answer(self, messages: list[PlayerMessage], **how: Any) -> list[TableReply]:
+        """One DM turn answering `messages` (one in flight per session); `how`: the combat gate's narrator
+        keywords (`question=True`, `advance=actor`)."""
         async with self._turn_lock:
-            replies = await self.table.answer_talk(messages)
+            replies = await self.table.answer_talk(messages, **how)
             self.turns += 1
             return replies
 

@@ -368,13 +368,14 @@ class Table:
             return await self.handle(message)
         return await self._record_talk(message)  # one idempotent insert: no channel lock (a turn may hold it)
 
-    async def answer_talk(self, messages: list[PlayerMessage]) -> list[TableReply]:
+    async def answer_talk(self, messages: list[PlayerMessage], **how: Any) -> list[TableReply]:
         """Answer a batch of recorded plain talk with one DM turn (the session's second step). Not under the
         channel lock: the session keeps one turn in flight, a command meanwhile is answered at once, and the
-        turn's save, finding the state changed, settles again on the fresh state (StaleState)."""
+        turn's save, finding the state changed, settles again on the fresh state (StaleState). `how`: the
+        narrator's keywords in a fight (dm.combat_gate: `question=True`, `advance=actor`)."""
         if not messages:
             return []
-        return await self._answer_talk(messages)
+        return await self._answer_talk(messages, **how)
 
     async def _record_talk(self, message: PlayerMessage) -> list[TableReply] | None:
         recorded = await self.messages.record(
@@ -388,10 +389,10 @@ class Table:
             return [TableReply("narrative", text=recorded.reply or "", replayed=True)]
         return None
 
-    async def _answer_talk(self, messages: list[PlayerMessage]) -> list[TableReply]:
+    async def _answer_talk(self, messages: list[PlayerMessage], **how: Any) -> list[TableReply]:
         if self.narrator is not None:
             try:
-                return await self.narrator.narrate(self, list(messages))
+                return await self.narrator.narrate(self, list(messages), **how)
             except DuplicateMessage:  # another worker answered a message meanwhile: replay its answer
                 message = messages[-1]
                 again = await self.messages.record(

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from dm.actions import Resolution, engine_first
 from dm.citations import cited_chunks, chunk_source, merge_sources, srd_source
 from dm.canon_gate import canon_lines, canon_record, hold_canon
+from dm.combat_gate import pass_turn
 from dm.context import ChatLine, assemble, scene_place
 from dm.errors import MalformedReply
 from dm.grounding import (Evidence, effect_target, gather_evidence, hold_unearned, judge_gains, shown_passages,
@@ -66,6 +67,8 @@ log = logging.getLogger(__name__)
 
 MAX_LOOKUP_ROUNDS = 2
 MAX_BATCH = 10  # plain-talk messages answered in one turn
+QUESTION_NOTE = ("This is a question asked in the middle of a fight (the rules, the scene or the asker's own "
+                 "character): answer it in the narrative. It uses no turn: ask for no rolls and propose no effects.")
 _LOOKUP_CHARS = 1500  # per SRD entry shown to the model
 APOLOGY = ("The Dungeon Master pauses, leafing through their notes as the candles gutter... "
            "(the storyteller could not answer just now; nothing was changed and your words are kept)")  # fmt: skip
@@ -172,14 +175,16 @@ class DMTurn:
     async def think(self, state: GameState, lines: Sequence[ChatLine], *, rules: Any = None,
                     campaign_id: int | None = None, campaign: str = "",
                     players: dict[int, str] | None = None, seed: int | None = None, history: Any = None,
-                    viewer: int | None = None, private_to: str | None = None) -> Thought:  # fmt: skip
-        """Ask the model (lookups, then the engine's rolls and a narrating pass).
+                    viewer: int | None = None, private_to: str | None = None,
+                    question: bool = False) -> Thought:  # fmt: skip
+        """Ask the model (lookups, then the engine's rolls and a narrating pass). `question`: the players only ask
+        (dm.combat_gate): the model is told so and the engine rolls nothing.
 
         Raises:
             InferenceError: the backend failed. MalformedReply: a reply had no usable narrative.
         """
         if planned_tier(self.backend, reader=self.reader_backends) == READER:  # a small model: dm.reader
-            read = await self._read(state, lines, campaign_id, campaign)
+            read = await self._read(state, lines, campaign_id, campaign, rules)
             if self._tier_of(read) == READER:
                 return read
             log.info("the reader tier's request was answered by %s; the turn is redone in full", read.backend)
@@ -196,9 +201,11 @@ class DMTurn:
         chunks = ([place] if place is not None else []) + chunks  # grounded and cited like any passage
         thought.chunk_ids = [c.id for c in chunks if isinstance(getattr(c, "id", None), int)]
         thought.chunks, thought.campaign = list(chunks), campaign
+        if question:
+            self._follow_up(thought, QUESTION_NOTE)
         reply = await self._first_ask(thought)
         if reply is None:  # a fallback put the full prompt to a reader-tier model: redo the turn as a reader
-            return await self._read(state, lines, campaign_id, campaign)
+            return await self._read(state, lines, campaign_id, campaign, rules)
         rounds = 0
         while reply.rule_lookups and rounds < MAX_LOOKUP_ROUNDS:
             rounds += 1
@@ -206,7 +213,7 @@ class DMTurn:
             thought.lookups += [f"{item.kind}:{item.name}" for item in reply.rule_lookups]
             self._follow_up(thought, "The SRD entries you asked for (exact values; use them):\n" + "\n\n".join(answers))
             reply = await self._ask(thought)
-        if reply.rolls:
+        if reply.rolls and not question:
             thought.rolls, thought.engine = await engine_rolls(state, reply.rolls, rules=rules, seed=seed)
             results = "\n".join(json.dumps(r.to_dict(), ensure_ascii=False) for r in thought.rolls)
             self._follow_up(thought, "The engine rolled what you asked for:\n" + results + "\nNow narrate these "
@@ -214,7 +221,7 @@ class DMTurn:
             reply = await self._ask(thought)
             reply = reply.model_copy(update={"rolls": (), "rule_lookups": ()})
         if self._tier_of(thought) == READER:  # a fallback mid-turn: the small model's story is not used
-            return await self._read(state, lines, campaign_id, campaign)
+            return await self._read(state, lines, campaign_id, campaign, rules)
         thought.final = reply
         return thought
 
@@ -241,10 +248,10 @@ class DMTurn:
         return None if self._tier_of(thought) == READER else reply
 
     async def _read(self, state: GameState, lines: Sequence[ChatLine], campaign_id: int | None,
-                    campaign: str) -> Thought:  # fmt: skip
+                    campaign: str, rules: Any = None) -> Thought:  # fmt: skip
         from dm.reader import read_turn  # dm.reader builds on this module's Thought
 
-        return await read_turn(self, state, lines, campaign_id=campaign_id, campaign=campaign)
+        return await read_turn(self, state, lines, campaign_id=campaign_id, campaign=campaign, rules=rules)
 
     async def _ask(self, thought: Thought) -> ParsedReply:
         generation = await self.backend.generate(thought.prompt, reply_json_schema(), max_tokens=self.max_tokens,
@@ -286,8 +293,14 @@ class DMTurn:
 
     # --- the table side -------------------------------------------------------------------------
 
-    async def narrate(self, table: Table, messages: list[PlayerMessage]) -> list[TableReply]:
-        """Answer `messages` (and plain talk still pending in the channel) with one narrative."""
+    async def narrate(self, table: Table, messages: list[PlayerMessage], *, question: bool = False,
+                      advance: str | None = None) -> list[TableReply]:  # fmt: skip
+        """Answer `messages` (and plain talk still pending in the channel) with one narrative.
+
+        In a fight (dm.combat_gate): `question` answers `messages` alone and changes nothing (no effect applied,
+        no roll that changes state, no turn used); `advance` is the combatant whose action this is: the engine
+        passes their turn in the same save unless the reply's effects already did.
+        """
         from dm.table import TableReply
 
         channel_id = messages[0].channel_id
@@ -295,13 +308,14 @@ class DMTurn:
         if view is None:
             return [TableReply("narrative", text="No campaign is being played in this channel yet; your words are "
                                                  "kept. The owner can start one with !campaign.")]  # fmt: skip
-        batch = await _batch(table, messages)
+        batch = list(messages)[-MAX_BATCH:] if question else await _batch(table, messages)
         lines = [_line(view.state, m) for m in batch]
         try:
             thought = await self.think(view.state, lines, rules=table.rules, campaign_id=view.campaign.id,
                                        campaign=view.campaign.name, players=view.players,
                                        seed=None if table.seed is None else table.seed + batch[-1].message_id,
-                                       history=self.history or history_of(table.messages))  # fmt: skip
+                                       history=self.history or history_of(table.messages),
+                                       question=question)  # fmt: skip
         except (InferenceError, MalformedReply) as exc:
             log.warning("DM turn failed: %s", exc, extra={"channel_id": channel_id})
             line = exc.user_message if isinstance(exc, InferenceError) else APOLOGY
@@ -310,6 +324,8 @@ class DMTurn:
             return [TableReply("narrative", text=line)]
         await hold_canon(thought, view.state, ask=lambda text: self.repair(thought, text), store=self.canon,
                          campaign_id=view.campaign.id)  # the dead stay dead, names as stored: one repair pass
+        if question:
+            _answer_only(thought)
         ids = [m.message_id for m in batch]
         for attempt in range(2):
             seed = None if table.seed is None else table.seed + ids[-1]
@@ -317,6 +333,8 @@ class DMTurn:
                                              passages=shown_passages(thought.chunks, thought.prompt))  # fmt: skip
             with seeded(seed) if seed is not None else contextlib.nullcontext():
                 settled = settle(view.state, thought, rng=random.Random(seed), grounding=evidence)
+            if advance is not None:
+                settled = _advanced(settled, advance)
             try:
                 record = _record(thought, settled, view.state)
                 await table.save_turn(channel_id, view, settled.state, turn=record, message_ids=ids)
@@ -385,6 +403,21 @@ def _record(thought: Thought, settled: Settled, before: GameState | None = None)
     if before is not None:  # the state the reply was judged on, for dm.replay to judge a new reply on
         record.context["state_before"] = before.to_dict()
     return canon_record(record, thought.canon, before, settled.state)
+
+
+def _answer_only(thought: Thought) -> None:
+    """A question's turn: the answer stays, every proposed change and every action the engine resolved goes."""
+    thought.final = thought.final.model_copy(update={"effects": (), "rejected_effects": (), "canon": ()})
+    thought.engine, thought.rolls = None, []
+
+
+def _advanced(settled: Settled, actor: str) -> Settled:
+    """The engine passes `actor`'s turn after their action (dm.combat_gate.pass_turn), if it is still theirs."""
+    after, passed = pass_turn(settled.state, actor)
+    if not passed:
+        return settled
+    return Settled(after, (*settled.applied, *passed), settled.refused, f"{settled.text}\n{passed[0]['summary']}",
+                   settled.sources, settled.prose_numbers)
 
 
 def _public(entries: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
