@@ -103,6 +103,12 @@ async def test_a_session_actor_answers_a_console_exchange_and_drops_a_redelivery
     assert [(s["channel_id"], s["campaign_id"], s["turns"]) for s in listed] == [(keep.channel, keep.campaign.id, 1)]
     assert await director.session.remote(keep.channel) == actor  # the same actor, not a second one
 
+    ray.kill(actor, no_restart=True)  # gone for good (restarts used up): the next call makes a new one
+    fresh = await director.session.remote(keep.channel)
+    assert fresh != actor and (await fresh.status.remote())["channel_id"] == keep.channel
+    rolled = await fresh.receive.remote(PlayerMessage(keep.channel, 9004, MIRA, "mira", "!roll 1d4"))
+    assert rolled[0].kind == "command_result"
+
     assert await director.shutdown.remote(keep.channel) == 1
     assert await director.list.remote() == []
     for _ in range(50):  # the actor is gone for good: its name is free
