@@ -1,6 +1,6 @@
 """`SessionDirector` (named, detached): channel → campaign → session actor.
 
-    director = start_director(conninfo, defaults={"llm": "scripted:replies.jsonl"})
+    director = start_director(conninfo, defaults={"llm": "scripted:/abs/path/replies.jsonl"})
     actor = await director.session.remote(channel_id)      # created on first use, named session:<channel id>
     replies = await actor.receive.remote(message)
 
