@@ -15,7 +15,7 @@ What `dm.combat_gate.decide` says, this module does:
   passes the turn in the same transaction (unless the reply's own `turn_advance` did);
 - a creature's or NPC's turn: the DM takes it at once. The model picks the action (the turn's prompt
   names the creature and the party standing), the engine rolls and applies it (`dm.actions`: the stat
-  block's attack); with no usable model (none, a reader-tier one, an error, or only refused actions) the
+  block's attack); with no usable model (a reader-tier one, an error, or only refused actions) the
   engine picks the creature's first attack against a living character, so play never stalls; then the
   turn passes (`pass_turn`) and play moves on to the next player;
 - turn clocks: after `turn_timeout_s` the absent player is nudged; after as long again their character
@@ -110,9 +110,12 @@ class CombatGate:
             await session.send(replies)
 
     async def creatures(self, session: Any) -> list[TableReply]:
-        """Take every creature's turn that is due now, in order, until a player's turn comes."""
+        """Take every creature's turn that is due now, in order, until a player's turn comes. A table with no
+        DM at it (no narrator: commands only) leaves the creatures to the owner (`!skip`, commands)."""
         table: Table = session.table
         out: list[TableReply] = []
+        if table.narrator is None:
+            return out
         for _ in range(MAX_CREATURE_TURNS):
             state = await table.load_state(session.channel_id)
             turn = whose_turn(state)

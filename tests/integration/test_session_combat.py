@@ -226,3 +226,11 @@ async def test_a_player_back_after_a_long_gap_gets_a_previously_on_recap(keep: A
     recap = play.sent[0]
     assert recap.text.startswith("Welcome back, ann. Previously on Lantern Keep:")
     assert "Saltmere docks" in recap.text
+
+
+async def test_a_table_with_no_dm_leaves_the_goblin_to_the_owner(keep: Any, rules: Any) -> None:
+    before = await _party(keep, turn="goblin-1")
+    table = Table(store=keep.repo, messages=MessageLog(keep.db), owner_id=1, seed=3, rules=rules)  # no narrator
+    session = Session(table, keep.channel, config=SessionConfig(turn_timeout_s=TIMEOUT), clock=ManualClock())
+    await session.tick()
+    assert (await keep.stored())[1] == before  # commands only: the owner runs the goblin (!skip, commands)
