@@ -69,20 +69,25 @@ class CombatGate:
     async def talk(self, session: Any, message: PlayerMessage, state: GameState) -> list[TableReply]:
         """A plain message in a fight: denied, answered as a question, or resolved as the current player's action."""
         table: Table = session.table
+        first: list[TableReply] = []
+        turn = whose_turn(state)
+        if turn is not None and turn.is_creature:  # a creature's turn not taken yet (a command passed it): now
+            first = await self.creatures(session)
+            state = await table.load_state(message.channel_id) or state
         self.clock.touch(state, message.author_id, session.clock.now())
         gate = decide(state, message.author_id, message.text)
         if gate.kind is MessageKind.DENY:
-            return await deny(table, message, state)
+            return first + await deny(table, message, state)
         if gate.kind is MessageKind.QUESTION:
-            return await session.answer([message], question=True)
+            return first + await session.answer([message], question=True)
         fresh = await table.load_state(message.channel_id)  # a turn may have passed while this waited
         again = decide(fresh, message.author_id, message.text) if fresh is not None else gate
         if again.kind is MessageKind.DENY:
-            return await deny(table, message, fresh or state)
+            return first + await deny(table, message, fresh or state)
         if again.kind is not MessageKind.ACTION or again.actor is None:
-            return await session.answer([message], question=again.kind is MessageKind.QUESTION)
+            return first + await session.answer([message], question=again.kind is MessageKind.QUESTION)
         replies = await session.answer([message], advance=again.actor)
-        return replies + await self.creatures(session)
+        return first + replies + await self.creatures(session)
 
     async def tick(self, session: Any, now: float) -> None:
         """The creatures' turns, then the current player's clock (nudge, then Dodge and the pass)."""

@@ -234,3 +234,13 @@ async def test_a_table_with_no_dm_leaves_the_goblin_to_the_owner(keep: Any, rule
     session = Session(table, keep.channel, config=SessionConfig(turn_timeout_s=TIMEOUT), clock=ManualClock())
     await session.tick()
     assert (await keep.stored())[1] == before  # commands only: the owner runs the goblin (!skip, commands)
+
+
+async def test_a_goblins_turn_left_by_a_command_is_taken_before_the_next_player_speaks(keep: Any, rules: Any) -> None:
+    await _party(keep, turn="goblin-1")  # e.g. `!next` passed the turn to the goblin; no tick came since
+    play = Play(keep, ScriptedBackend([{"error": "unavailable"}]), rules)
+    replies = await play.say(BRAKKA, "I raise my shield and step up!")
+    assert "Goblin lunges at Brakka" in replies[0].text  # the goblin first (the engine's pick: no model)
+    assert replies[-1].kind == "narrative" and len(replies) == 2  # then Brakka's action (the model's apology)
+    turn = whose_turn(await play.stored())
+    assert turn is not None and turn.id == "brakka"  # the apology changed nothing: still Brakka's turn
