@@ -36,16 +36,19 @@ def uss_mb(pid: int | None = None) -> float:
 
 @dataclass
 class RecordingTable(Table):
-    """A real Table that notes each answered batch: (message ids, wall ms, of which in the model ms)."""
+    """A real Table that notes each answered batch: (message ids, wall ms, of which in the model ms, CPU ms,
+    of which in the model ms)."""
 
-    turns: list[tuple[tuple[int, ...], float, float]] = field(default_factory=list)
+    turns: list[tuple[tuple[int, ...], float, float, float, float]] = field(default_factory=list)
 
     async def answer_talk(self, messages: list[PlayerMessage]) -> list[TableReply]:
         timed = self.narrator.backend  # type: ignore[union-attr]
-        model_before, start = timed.spent, time.perf_counter()
+        model_wall, model_cpu = timed.spent, timed.spent_cpu
+        start, cpu = time.perf_counter(), time.thread_time()
         replies = await super().answer_talk(messages)
-        wall = (time.perf_counter() - start) * 1000
-        self.turns.append((tuple(m.message_id for m in messages), wall, (timed.spent - model_before) * 1000))
+        wall, cpu = (time.perf_counter() - start) * 1000, (time.thread_time() - cpu) * 1000
+        self.turns.append((tuple(m.message_id for m in messages), wall, (timed.spent - model_wall) * 1000, cpu,
+                           (timed.spent_cpu - model_cpu) * 1000))  # fmt: skip
         return replies
 
 
@@ -57,6 +60,7 @@ class TimedBackend:
         self.inner = inner
         self.name = inner.name
         self.spent = 0.0
+        self.spent_cpu = 0.0  # thread CPU seconds in the calls (meaningful when nothing else runs meanwhile)
         self.lines_in_order = True
 
     @property
@@ -67,12 +71,13 @@ class TimedBackend:
                        temperature: float = 0.7, stream: bool = False) -> Generation:
         said = [int(n) for n in _LINE.findall(messages[-1]["content"])] if messages else []
         self.lines_in_order &= said == sorted(said)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         try:
             return await self.inner.generate(messages, schema, max_tokens=max_tokens, temperature=temperature,
                                              stream=stream)  # fmt: skip
         finally:
             self.spent += time.perf_counter() - start
+            self.spent_cpu += time.thread_time() - cpu
 
     async def health(self) -> bool:
         return True
