@@ -213,8 +213,10 @@ class DMTurn:
             thought.lookups += [f"{item.kind}:{item.name}" for item in reply.rule_lookups]
             self._follow_up(thought, "The SRD entries you asked for (exact values; use them):\n" + "\n\n".join(answers))
             reply = await self._ask(thought)
-        if reply.rolls and not question:
-            thought.rolls, thought.engine = await engine_rolls(state, reply.rolls, rules=rules, seed=seed)
+        if reply.rolls and not question and private_to is None:  # a whisper or a question changes nothing
+            actors = [line.character for line in lines if line.character]  # only the speakers' characters act
+            thought.rolls, thought.engine = await engine_rolls(state, reply.rolls, rules=rules, seed=seed,
+                                                               actors=actors)  # fmt: skip
             results = "\n".join(json.dumps(r.to_dict(), ensure_ascii=False) for r in thought.rolls)
             self._follow_up(thought, "The engine rolled what you asked for:\n" + results + "\nNow narrate these "
                             "results (ask for no more rolls); your effects must follow from them.")

@@ -263,5 +263,6 @@ async def test_a_whisper_shows_no_engine_attack_as_done_since_it_changes_nothing
     reply = await keep.say(_table(keep, DMTurn(backend)), "!whisper I stab the goblin while nobody looks.", author=31)
     assert isinstance(reply.result, Whispered)
     assert not any("Goblin" in line for line in reply.result.mechanics), reply.result.mechanics
-    assert reply.result.dropped_effects >= 1 and "changes nothing" in render_text(reply.result)
+    assert len(backend.requests) == 1  # the engine rolled nothing, so no pass narrated a blow that never landed
+    assert "Your blade finds its mark" not in render_text(reply.result)
     assert await keep.stored() == (version, state)
