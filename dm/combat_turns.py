@@ -86,8 +86,9 @@ class CombatGate:
             return first + await deny(table, message, fresh or state)
         if again.kind is not MessageKind.ACTION or again.actor is None:
             return first + await session.answer([message], question=again.kind is MessageKind.QUESTION)
-        replies = await session.answer([message], advance=again.actor)
-        return first + replies + await self.creatures(session)
+        replies = first + await session.answer([message], advance=again.actor) + await self.creatures(session)
+        self.clock.check(table.state_of(message.channel_id), session.clock.now())  # the next player's clock starts
+        return replies
 
     async def tick(self, session: Any, now: float) -> None:
         """The creatures' turns, then the current player's clock (nudge, then Dodge and the pass)."""

@@ -26,12 +26,12 @@ def _reply(narrative: str, **parts: Any) -> dict[str, Any]:
     return {"reply": {"narrative": narrative, "rolls": [], "rule_lookups": [], "effects": [], **parts}}
 
 
-async def _party(keep: Any, turn: str | None) -> GameState:
+async def _party(keep: Any, turn: str | None, players: tuple[int, int] = (BRAKKA, MIRA)) -> GameState:
     """Brakka (fighter, player 31), Mira (wizard, player 32) and a goblin; a fight on `turn` (None: no fight)."""
     scores = standard_array({"str": 15, "con": 14, "dex": 13, "wis": 12, "cha": 10, "int": 8})
-    brakka = create_character("Brakka", "dwarf", "fighter", scores, ["athletics", "perception"], player_id=BRAKKA)
+    brakka = create_character("Brakka", "dwarf", "fighter", scores, ["athletics", "perception"], player_id=players[0])
     mira = create_character("Mira", "elf", "wizard", standard_array({"int": 15, "con": 14, "dex": 13, "wis": 12,
-                            "cha": 10, "str": 8}), ["arcana", "history"], subrace="high elf", player_id=MIRA)
+                            "cha": 10, "str": 8}), ["arcana", "history"], subrace="high elf", player_id=players[1])
     brakka.id, mira.id = "brakka", "mira"
     goblin = Creature(id="goblin-1", name="Goblin", hp=30, max_hp=30, armor_class=15, dexterity=14)
     combat = None
@@ -244,3 +244,32 @@ async def test_a_goblins_turn_left_by_a_command_is_taken_before_the_next_player_
     assert replies[-1].kind == "narrative" and len(replies) == 2  # then Brakka's action (the model's apology)
     turn = whose_turn(await play.stored())
     assert turn is not None and turn.id == "brakka"  # the apology changed nothing: still Brakka's turn
+
+
+async def test_the_gate_through_a_console_script(keep: Any, rules: Any) -> None:
+    """The console's own path (`lorekeeper play --script`): its session, virtual clock and transcript."""
+    import io
+    import json
+
+    from gateway.console import ConsoleGame, Transcript, player_id_for
+
+    await _party(keep, turn="brakka", players=(player_id_for("bob"), player_id_for("ann")))
+    backend = ScriptedBackend([_reply("The goblin circles, blade low.")])  # every DM turn: one plain answer
+    table = Table(store=keep.repo, messages=MessageLog(keep.db), owner_id=player_id_for("dm"), seed=3, rules=rules,
+                  narrator=DMTurn(backend))  # fmt: skip
+    out = io.StringIO()
+    game = ConsoleGame(table, keep.channel, owner="dm", transcript=Transcript(out),
+                       config=SessionConfig(turn_timeout_s=TIMEOUT))  # fmt: skip
+    await game.say("ann", "I hurl a dagger at the goblin!")  # Brakka's turn: denied, no model call
+    assert game.last_replies[0].kind == "denial" and backend.requests == []
+    await game.say("ann", "Is the goblin bleeding?")  # a question: answered, no turn used
+    assert len(backend.requests) == 1 and whose_turn(table.state_of(keep.channel)).id == "brakka"  # type: ignore
+    await game.say("bob", "I shove the goblin back.")  # Brakka's action: the turn passes to Mira
+    assert whose_turn(table.state_of(keep.channel)).id == "mira"  # type: ignore[union-attr]
+    await game.wait(2 * TIMEOUT)  # Mira is away: a nudge, then the Dodge; the goblin's turn follows at once
+    turn = whose_turn(table.state_of(keep.channel))
+    assert turn is not None and turn.id == "brakka" and turn.round == 2
+    kinds = [json.loads(line)["kind"] for line in out.getvalue().splitlines()]
+    assert kinds.count("denial") == 1 and kinds.count("player") == 3
+    texts = [json.loads(line)["text"] for line in out.getvalue().splitlines()]
+    assert any("waiting on Mira" in t for t in texts) and any("Mira hangs back" in t for t in texts)
