@@ -123,6 +123,7 @@ class VLLMServerManager:
         self._status = _Status()
         self._lock = asyncio.Lock()
         self._stopping = False
+        self._restarting = False  # the supervisor is restarting a dead server (its failures are not final)
 
     @property
     def command(self) -> list[str]:
@@ -262,7 +263,8 @@ class VLLMServerManager:
             if process.returncode is not None:
                 await self._reap_group(process)
                 self._status.last_exit_code = process.returncode
-                self._status.state = "failed"
+                # a failed restart is the supervisor's to judge (it retries or gives up): no transient "failed"
+                self._status.state = "restarting" if self._restarting else "failed"
                 tail = " | ".join(list(self._status.log_tail)[-5:])
                 raise BackendUnavailable(f"vLLM exited with code {process.returncode} while starting: {tail}",
                                          backend="vllm")
@@ -313,12 +315,16 @@ class VLLMServerManager:
             await asyncio.sleep(delay)
             self._status.consecutive_restarts += 1
             self._status.restarts += 1
+            self._restarting = True
             try:
                 await self._spawn_and_wait()
             except BackendUnavailable as err:
                 log.error("vLLM restart failed: %s", err.detail)
                 if self._process is None or self._process.returncode is None:
+                    self._status.state = "failed"
                     return
+            finally:
+                self._restarting = False
 
     async def _terminate(self) -> None:
         process = self._process
