@@ -7,8 +7,8 @@ from typing import Any
 from dm.canon_gate import neutral_narrative
 from dm.table import Table
 from dm.turn import DMTurn
-from game.creation import create_character, standard_array
 from game.effects import Creature, GameState, NpcRecord
+from dm_party import brakka_and_mira  # noqa: E402 - tests/integration is on sys.path
 from inference.scripted import ScriptedBackend
 from persistence.canon import CanonRepository
 from persistence.interfaces import CanonFact, CanonStore
@@ -21,13 +21,7 @@ def _reply(narrative: str, **parts: Any) -> dict[str, Any]:
 
 async def _party(keep: Any) -> GameState:
     """Brakka (player 31), Mira (32), a dead goblin, a living wolf and Captain Morrow, in Saltmere."""
-    brakka = create_character("Brakka", "dwarf", "fighter",
-                              standard_array({"str": 15, "con": 14, "dex": 13, "wis": 12, "cha": 10, "int": 8}),
-                              ["athletics", "perception"], player_id=31)  # fmt: skip
-    mira = create_character("Mira", "elf", "wizard",
-                            standard_array({"int": 15, "con": 14, "dex": 13, "wis": 12, "cha": 10, "str": 8}),
-                            ["arcana", "history"], subrace="high elf", player_id=32)  # fmt: skip
-    brakka.id, mira.id = "brakka", "mira"
+    brakka, mira = brakka_and_mira().values()
     after = GameState(
         characters={"brakka": brakka, "mira": mira},
         creatures={"goblin-1": Creature(id="goblin-1", name="Goblin", hp=0, max_hp=7, dead=True),

@@ -14,10 +14,10 @@ from dm.commands.whisper import Whispered
 from dm.history import SUMMARY_SCHEMA
 from dm.table import Table
 from dm.turn import DMTurn
-from game.creation import create_character, standard_array
-from game.effects import Creature, GameState
+from game.effects import GameState
 from gateway.console import ConsoleGame, Transcript, player_id_for
 from gateway.render.text import render_text
+from dm_party import saltmere_party  # noqa: E402 - tests/integration is on sys.path
 from inference.scripted import ScriptedBackend
 from persistence.messages import MessageLog
 
@@ -34,18 +34,7 @@ def _summary(text: str) -> dict[str, Any]:
 
 async def _party(keep: Any) -> None:
     """Brakka (player 31), Mira (32) and a goblin, saved to the campaign."""
-    brakka = create_character("Brakka", "dwarf", "fighter",
-                              standard_array({"str": 15, "con": 14, "dex": 13, "wis": 12, "cha": 10, "int": 8}),
-                              ["athletics", "perception"], player_id=31)  # fmt: skip
-    mira = create_character("Mira", "elf", "wizard",
-                            standard_array({"int": 15, "con": 14, "dex": 13, "wis": 12, "cha": 10, "str": 8}),
-                            ["arcana", "history"], subrace="high elf", player_id=32)  # fmt: skip
-    brakka.id, mira.id = "brakka", "mira"
-    goblin = Creature(id="goblin-1", name="Goblin", hp=7, max_hp=7, armor_class=15, dexterity=14)
-    loaded = await keep.repo.load(keep.campaign.id)
-    after = GameState(characters={"brakka": brakka, "mira": mira}, creatures={"goblin-1": goblin}, location="Saltmere")
-    await keep.repo.save(keep.campaign.id, expected_version=loaded.version, before=loaded.state,
-                         after=after.to_dict())  # fmt: skip
+    await saltmere_party(keep)
 
 
 def _table(keep: Any, turn: DMTurn | None, rules: Any = None) -> Table:

@@ -16,6 +16,7 @@ from dm.turn import DMTurn
 from game.abilities import ability_modifier
 from game.creation import create_character, standard_array
 from game.effects import Creature, GameState
+from dm_party import brakka_and_mira  # noqa: E402 - tests/integration is on sys.path
 from inference.scripted import ScriptedBackend
 from persistence.messages import MessageLog
 
@@ -28,13 +29,7 @@ def _reply(narrative: str, *effects: dict[str, Any]) -> dict[str, Any]:
 
 async def _party(keep: Any, *, with_tamsin: bool = False) -> GameState:
     """Brakka (player 31), Mira (32), optionally Tamsin (33), and a goblin, saved to the campaign."""
-    brakka = create_character("Brakka", "dwarf", "fighter",
-                              standard_array({"str": 15, "con": 14, "dex": 13, "wis": 12, "cha": 10, "int": 8}),
-                              ["athletics", "perception"], player_id=31)  # fmt: skip
-    mira = create_character("Mira", "elf", "wizard",
-                            standard_array({"int": 15, "con": 14, "dex": 13, "wis": 12, "cha": 10, "str": 8}),
-                            ["arcana", "history"], subrace="high elf", player_id=32)  # fmt: skip
-    brakka.id, mira.id = "brakka", "mira"
+    brakka, mira = brakka_and_mira().values()
     characters = {"brakka": brakka, "mira": mira}
     if with_tamsin:
         tamsin = create_character("Tamsin", "human", "fighter",

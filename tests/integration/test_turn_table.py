@@ -6,30 +6,18 @@ from typing import Any
 
 from dm.table import PlayerMessage, Table
 from dm.turn import DMTurn
-from game.creation import create_character, standard_array
-from game.effects import Creature, GameState
+from dm_party import reply, saltmere_party  # noqa: E402 - tests/integration is on sys.path
 from inference.scripted import ScriptedBackend
 from persistence.messages import MessageLog
 
 
 def _reply(narrative: str, **parts: Any) -> dict[str, Any]:
-    return {"reply": {"narrative": narrative, "rolls": [], "rule_lookups": [], "effects": [], **parts}}
+    return reply(narrative, **parts)
 
 
 async def _party(keep: Any) -> None:
     """Brakka (player 31), Mira (32) and a goblin, saved to the campaign."""
-    brakka = create_character("Brakka", "dwarf", "fighter",
-                              standard_array({"str": 15, "con": 14, "dex": 13, "wis": 12, "cha": 10, "int": 8}),
-                              ["athletics", "perception"], player_id=31)  # fmt: skip
-    mira = create_character("Mira", "elf", "wizard",
-                            standard_array({"int": 15, "con": 14, "dex": 13, "wis": 12, "cha": 10, "str": 8}),
-                            ["arcana", "history"], subrace="high elf", player_id=32)  # fmt: skip
-    brakka.id, mira.id = "brakka", "mira"
-    goblin = Creature(id="goblin-1", name="Goblin", hp=7, max_hp=7, armor_class=15, dexterity=14)
-    loaded = await keep.repo.load(keep.campaign.id)
-    after = GameState(characters={"brakka": brakka, "mira": mira}, creatures={"goblin-1": goblin}, location="Saltmere")
-    await keep.repo.save(keep.campaign.id, expected_version=loaded.version, before=loaded.state,
-                         after=after.to_dict())  # fmt: skip
+    await saltmere_party(keep)
 
 
 def _table(keep: Any, backend: ScriptedBackend, rules: Any = None) -> Table:
