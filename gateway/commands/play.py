@@ -18,7 +18,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]     # gateway.settings.REPO_ROOT without loading pydantic for --help
 
-__all__ = ["register", "DEFAULT_SRD_PDF", "SAMPLE_CAMPAIGN_PDF", "SAMPLE_CAMPAIGN"]
+__all__ = ["register", "scripted_replies_readable", "DEFAULT_SRD_PDF", "SAMPLE_CAMPAIGN_PDF", "SAMPLE_CAMPAIGN"]
 
 DEFAULT_SRD_PDF = REPO_ROOT / "data" / "srd" / "SRD5.1-CCBY4.0License.pdf"
 SAMPLE_CAMPAIGN_PDF = REPO_ROOT / "data" / "campaigns" / "the-drowned-lantern.pdf"
@@ -221,6 +221,20 @@ def _clock(lines: list[str] | None) -> Any:
     return MonotonicClock() if lines is None and sys.stdin.isatty() else ManualClock()
 
 
+def scripted_replies_readable(llm: str) -> bool:
+    """For `--llm scripted:PATH`: whether the canned replies can be read (if not, says why on stderr)."""
+    if not llm.startswith("scripted:"):
+        return True
+    from inference.scripted import load_script
+
+    try:
+        load_script(llm.removeprefix("scripted:"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"error: I can't read the scripted replies {llm.removeprefix('scripted:')}: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def _play(args: argparse.Namespace) -> int:
     lines = None
     if args.script is not None:
@@ -229,15 +243,8 @@ def _play(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             print(f"error: I can't read the script {args.script}: {exc}", file=sys.stderr)
             return 1
-    if args.llm.startswith("scripted:"):
-        from inference.scripted import load_script
-
-        try:
-            load_script(args.llm.removeprefix("scripted:"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            print(f"error: I can't read the scripted replies {args.llm.removeprefix('scripted:')}: {exc}",
-                  file=sys.stderr)
-            return 1
+    if not scripted_replies_readable(args.llm):
+        return 1
     if args.ray:  # the session (and the model) live in actors: gateway/commands/_play_ray.py
         from gateway.commands._play_ray import run_ray
 

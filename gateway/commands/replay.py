@@ -56,15 +56,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _replay(args: argparse.Namespace) -> int:
     import asyncio
 
-    if args.llm.startswith("scripted:"):
-        from inference.scripted import load_script
+    from gateway.commands.play import scripted_replies_readable
 
-        try:
-            load_script(args.llm.removeprefix("scripted:"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            print(f"error: I can't read the scripted replies {args.llm.removeprefix('scripted:')}: {exc}",
-                  file=sys.stderr)
-            return 1
+    if not scripted_replies_readable(args.llm):
+        return 1
     diffs, summary = asyncio.run(_run(args))
     if args.json:
         print(json.dumps({"turns": [d.to_dict() for d in diffs], "summary": summary}, ensure_ascii=False))
