@@ -41,16 +41,15 @@ def _backend(spec: SessionSpec) -> Any:
         from inference.scripted import ScriptedBackend
 
         return ScriptedBackend(list(spec.script))
-    from gateway.commands.play import _backend as build
+    from gateway.storyteller import storyteller_backend as build
 
     return build(spec.llm)
 
 
 def session_config() -> SessionConfig:
-    from gateway.commands.play import _session_config
     from gateway.settings import get_settings
 
-    return _session_config(get_settings())  # type: ignore[no-any-return]
+    return get_settings().session_config()  # type: ignore[no-any-return]
 
 
 def _services(spec: SessionSpec, persistence: Any) -> Any:

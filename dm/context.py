@@ -263,8 +263,9 @@ def scene_place(world: CampaignWorld | None, state: GameState) -> RetrievedChunk
     text = _clip(here.text or here.description, _PLACE_CHARS) if here is not None else ""
     if here is None or not text:
         return None
-    return RetrievedChunk(id=here.chunk_id or 0, heading_path=(here.chapter, here.name) if here.chapter else
-                          (here.name,), page=here.page or 0, kind="location", tags=(), text=text, score=1.0)  # fmt: skip
+    heading = (here.chapter, here.name) if here.chapter else (here.name,)
+    return RetrievedChunk(id=here.chunk_id or 0, heading_path=heading, page=here.page or 0, kind="location", tags=(),
+                          text=text, score=1.0)  # fmt: skip
 
 
 def scene_items(world: CampaignWorld | None, state: GameState) -> list[str]:

@@ -32,7 +32,7 @@ from dm.context import ChatLine
 from dm.reader_text import (best_match, mechanics_free, named_in, passage_text, reads_as_prose, said_intent_of,
                             trim_sentences, vocabulary_of)
 from dm.reply import ParsedReply, tidy_narrative
-from dm.turn import Thought
+from dm.thought import Thought
 from game.effects import Effect, GameState, LocationChange, NpcIntroduce
 from inference.interfaces import Message
 from persistence.interfaces import CampaignWorld, WorldLocation, WorldNpc
@@ -169,7 +169,8 @@ def scene_for(state: GameState, world: CampaignWorld | None, chunks: Sequence[An
         return ReaderScene(None, (), (), passages, tuple(player_names), vocabulary_of([p.text for p in passages]))
     here = _find(world, state.location)
     destinations = tuple(_reachable(world, here))
-    npcs = tuple(n for n in world.npcs if n.alive and here is not None and (n.location or "").lower() == here.name.lower())
+    npcs = tuple(n for n in world.npcs
+                 if n.alive and here is not None and (n.location or "").lower() == here.name.lower())
     passages: list[Passage] = []
     if here is not None:
         passages.append(Passage("here", _place_text(here, world), _loc_source(here)))
@@ -400,7 +401,7 @@ async def read_turn(turn: DMTurn, state: GameState, lines: Sequence[ChatLine], *
             world = await turn.world.world(campaign_id)
         except Exception:  # noqa: BLE001 - the world is optional: the retrieved passages stand in for it
             log.warning("reading the campaign's world failed; the reader uses retrieved passages", exc_info=True)
-    chunks = await turn._chunks(campaign_id, lines) if world is None or world.empty else []
+    chunks = await turn.passages_for(campaign_id, lines) if world is None or world.empty else []
     scene = scene_for(state, world, chunks)
     prompt = reader_prompt(scene, lines)
     thought = Thought(final=ParsedReply(narrative="..."), prompt=list(prompt), raw=None)
@@ -421,7 +422,8 @@ async def read_turn(turn: DMTurn, state: GameState, lines: Sequence[ChatLine], *
     link = pick.link if keep_link(pick.link, scene, said) else ""
     narrative = compose(passage, link, intent)
     if passage is not None and campaign_id is not None:
-        if not effects and intent != "rules" and turn.last_read.get(campaign_id) == passage.text:  # nothing new in the book: no echo
+        # nothing new in the book: no echo of the passage just read
+        if not effects and intent != "rules" and turn.last_read.get(campaign_id) == passage.text:
             narrative = nothing_new(scene, lines, intent)
         elif intent == "search" and passage.id == "here" and scene.here is not None:  # the book hides nothing here
             narrative = nothing_new(scene, lines, intent)

@@ -33,10 +33,10 @@ import json
 import logging
 import random
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dm.actions import Resolution, engine_first
+from dm.actions import engine_first
 from dm.citations import cited_chunks, chunk_source, merge_sources, srd_source
 from dm.canon_gate import canon_lines, canon_record, hold_canon
 from dm.combat_gate import pass_turn
@@ -45,15 +45,16 @@ from dm.errors import MalformedReply
 from dm.grounding import (Evidence, effect_target, gather_evidence, hold_unearned, judge_gains, shown_passages,
                           withhold_rules)
 from dm.history import SUMMARY_EVERY, history_of, maybe_summarise
-from dm.mechanics import EngineRoll, checked_narrative, mechanics_lines, render_turn
+from dm.mechanics import checked_narrative, mechanics_lines, render_turn
 from dm.reply import ParsedReply, RuleLookup, parse_reply, reply_json_schema
 from dm.rolls import engine_roll, engine_rolls
+from dm.thought import Thought
 from dm.tiers import READER, planned_tier, tier_for
 from game.dice import seeded
 from game.effects import GameState
 from game.validation import apply_effects
 from inference.errors import InferenceError
-from inference.interfaces import InferenceBackend, Message
+from inference.interfaces import InferenceBackend
 from persistence.errors import StaleState
 from persistence.interfaces import (CampaignSearch, CampaignWorld, CanonStore, HistoryStore, QueryEmbedder, TurnRecord,
                                     WorldSource)
@@ -72,30 +73,6 @@ QUESTION_NOTE = ("This is a question asked in the middle of a fight (the rules, 
 _LOOKUP_CHARS = 1500  # per SRD entry shown to the model
 APOLOGY = ("The Dungeon Master pauses, leafing through their notes as the candles gutter... "
            "(the storyteller could not answer just now; nothing was changed and your words are kept)")  # fmt: skip
-
-
-@dataclass
-class Thought:
-    """What the model said over one turn's generations: its last reply, and what the engine gave it."""
-
-    final: ParsedReply
-    prompt: list[Message]
-    raw: dict[str, Any] | None
-    rolls: list[EngineRoll] = field(default_factory=list)
-    lookups: list[str] = field(default_factory=list)
-    backend: str = ""
-    model: str = ""
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    latency_ms: int = 0
-    generations: int = 0
-    chunk_ids: list[int] = field(default_factory=list)  # campaign passages retrieved for the prompt (training log)
-    canon: Any = None  # the canon gate's verdict on the final reply (dm.canon_gate.CanonVerdict)
-    engine: Resolution | None = None  # the attacks and spells the engine resolved (dm.actions)
-    sources: list[dict[str, Any]] = field(default_factory=list)  # SRD entries looked up for the model (dm.citations)
-    chunks: list[Any] = field(default_factory=list)  # the passages themselves, to cite the ones the narrative uses
-    campaign: str = ""
-    budget: dict[str, Any] = field(default_factory=dict)  # the prompt's token budget report (dm.budget)
 
 
 @dataclass(frozen=True)
@@ -135,7 +112,8 @@ def settle(state: GameState, thought: Thought, *, rng: random.Random | None = No
     narrative, unbacked = checked_narrative(reply.narrative, shown, thought.rolls, [*applied, *refused])
     narrative = withhold_rules(narrative)  # the standing rules stay private, whoever asked for them
     text = render_turn(narrative, refused, mechanics_lines(thought.rolls, applied))
-    sources = merge_sources(thought.sources, [srd_source(m) for m in (thought.engine.records if thought.engine else ())],
+    records = thought.engine.records if thought.engine else ()
+    sources = merge_sources(thought.sources, [srd_source(m) for m in records],
                             [chunk_source(c, thought.campaign) for c in cited_chunks(narrative, thought.chunks)])
     return Settled(after, tuple(applied), tuple(refused), text, sources, tuple(unbacked))
 
@@ -190,7 +168,8 @@ class DMTurn:
             log.info("the reader tier's request was answered by %s; the turn is redone in full", read.backend)
         world = await self._world(campaign_id)
         place = scene_place(world, state)  # the bible shows the party's place; retrieval need not repeat it
-        chunks = [c for c in await self._chunks(campaign_id, lines) if place is None or c.id != place.id or not c.id]
+        found = await self.passages_for(campaign_id, lines)
+        chunks = [c for c in found if place is None or c.id != place.id or not c.id]
         built = await assemble(self.backend, state, lines, chunks=chunks, rules=rules, history=history,
                                campaign_id=campaign_id, campaign=campaign, players=players, viewer=viewer,
                                private_to=private_to, reply_tokens=self.max_tokens, window=self.window,
@@ -279,7 +258,8 @@ class DMTurn:
     def _follow_up(thought: Thought, text: str) -> None:
         thought.prompt.append({"role": "user", "content": text})
 
-    async def _chunks(self, campaign_id: int | None, lines: Sequence[ChatLine]) -> list[Any]:
+    async def passages_for(self, campaign_id: int | None, lines: Sequence[ChatLine]) -> list[Any]:
+        """The campaign passages retrieved for `lines` (none without a search, or when retrieval fails)."""
         if self.search is None or campaign_id is None:
             return []
         query = " ".join(line.text for line in lines)[:1000]

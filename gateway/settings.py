@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -101,6 +102,13 @@ class Settings(BaseSettings):
     @property
     def data_dir(self) -> Path:
         return self.lorekeeper_data_dir.expanduser().resolve()
+
+    def session_config(self) -> Any:
+        """The session's timers (BATCH_WINDOW_S, BATCH_CAP_S, TURN_TIMEOUT_S) as a `dm.session.SessionConfig`."""
+        from dm.session import SessionConfig
+
+        return SessionConfig(batch_window_s=self.batch_window_s, batch_cap_s=self.batch_cap_s,
+                             turn_timeout_s=self.turn_timeout_s)  # fmt: skip
 
     def secret_values(self) -> list[str]:
         """The plain values of every secret that is set, for log redaction."""

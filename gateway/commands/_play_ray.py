@@ -20,10 +20,9 @@ __all__ = ["console_on_actor", "run_ray"]
 
 def _defaults(args: argparse.Namespace, settings: Any) -> dict[str, Any]:
     from actors.director import NAMESPACE
-    from gateway.commands.play import _session_config
 
     llm = args.llm
-    defaults: dict[str, Any] = {"seed": args.seed, "rules": not args.no_rules, "config": _session_config(settings)}
+    defaults: dict[str, Any] = {"seed": args.seed, "rules": not args.no_rules, "config": settings.session_config()}
     if llm.startswith("scripted:"):  # the actor's working directory is not ours: an absolute path
         defaults["llm"] = "scripted:" + str(Path(llm.removeprefix("scripted:")).resolve())
         return defaults
@@ -40,13 +39,13 @@ def _defaults(args: argparse.Namespace, settings: Any) -> dict[str, Any]:
 
 async def _prepare(args: argparse.Namespace, settings: Any) -> tuple[Any, int]:
     """Migrate, import the SRD and the campaign if needed, bind its console channel: (campaign, channel)."""
-    from gateway.commands.play import _campaign, _rules
+    from gateway.commands._play_common import load_rules, open_campaign
     from gateway.database import open_database
     from persistence.play_state import PlayStateRepository, console_channel_id
 
     async with open_database(settings) as db:
-        await _rules(db, not args.no_rules)
-        campaign = await _campaign(db, args.campaign)
+        await load_rules(db, not args.no_rules)
+        campaign = await open_campaign(db, args.campaign)
         channel = console_channel_id(campaign.id)
         await PlayStateRepository(db).bind_channel(campaign.id, channel)
     return campaign, channel
@@ -68,7 +67,7 @@ async def run_ray(args: argparse.Namespace, lines: list[str] | None) -> int:
     import ray
 
     from actors.director import NAMESPACE, start_director
-    from gateway.commands.play import _session_config, _stdin_lines
+    from gateway.commands._play_common import stdin_lines
     from gateway.console import BANNER, Transcript
     from gateway.database import resolve_conninfo
     from gateway.settings import get_settings
@@ -82,11 +81,11 @@ async def run_ray(args: argparse.Namespace, lines: list[str] | None) -> int:
     transcript = Transcript.open(args.transcript) if args.transcript else None
     try:
         game = console_on_actor(await director.session.remote(channel), channel, owner=args.owner,
-                                transcript=transcript, config=_session_config(settings))  # fmt: skip
+                                transcript=transcript, config=settings.session_config())  # fmt: skip
         if lines is None:
             print(BANNER, flush=True)
         print(f"Campaign: {campaign.name} (session actor on Ray).", flush=True)
-        await game.run(lines if lines is not None else _stdin_lines(), lambda text: print(text, flush=True))
+        await game.run(lines if lines is not None else stdin_lines(), lambda text: print(text, flush=True))
     except Exception as exc:  # noqa: BLE001 - Ray or the actor failed: say so plainly
         print(f"error: the Ray session failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -12,17 +12,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]     # gateway.settings.REPO_ROOT without loading pydantic for --help
+from gateway.commands._play_common import (DEFAULT_SRD_PDF, SAMPLE_CAMPAIGN, SAMPLE_CAMPAIGN_PDF, load_rules,
+                                           open_campaign, stdin_lines)
+from gateway.storyteller import storyteller_backend
+
 
 __all__ = ["register", "scripted_replies_readable", "DEFAULT_SRD_PDF", "SAMPLE_CAMPAIGN_PDF", "SAMPLE_CAMPAIGN"]
 
-DEFAULT_SRD_PDF = REPO_ROOT / "data" / "srd" / "SRD5.1-CCBY4.0License.pdf"
-SAMPLE_CAMPAIGN_PDF = REPO_ROOT / "data" / "campaigns" / "the-drowned-lantern.pdf"
-SAMPLE_CAMPAIGN = SAMPLE_CAMPAIGN_PDF.stem
 LLM_CHOICES = ("auto", "embedded", "vllm", "gemini", "xai")
 
 
@@ -49,112 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_play)
 
 
-async def _stdin_lines() -> AsyncIterator[str]:
-    interactive = sys.stdin.isatty()
-    while True:
-        try:
-            line = await asyncio.to_thread(input, "> ") if interactive else await asyncio.to_thread(sys.stdin.readline)
-        except EOFError:
-            return
-        if not interactive and line == "":
-            return
-        yield line
-
-
-async def _rules(db: Any, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from ingest.srd.service import ensure_srd
-    from persistence.rules_book import RulesBook
-    from persistence.srd_repository import SrdRepository
-
-    await ensure_srd(db, DEFAULT_SRD_PDF, announce=lambda: print(
-        "Importing the SRD 5.1 rules into the database (first run only, a few seconds)...", flush=True))
-    return RulesBook(SrdRepository(db))
-
-
-async def _campaign(db: Any, name: str | None) -> Any:
-    from persistence.errors import UnknownCampaign
-    from persistence.play_state import PlayStateRepository
-
-    repo = PlayStateRepository(db)
-    found = await repo.find_campaign(name or SAMPLE_CAMPAIGN)
-    if found is not None:
-        return found
-    if name is not None and name.lower() != SAMPLE_CAMPAIGN:
-        raise UnknownCampaign(name, await repo.campaign_names())
-    from ingest.campaign.service import import_campaign_pdf
-
-    print("Importing the sample adventure, The Drowned Lantern (first run only)...", flush=True)
-    await import_campaign_pdf(db, SAMPLE_CAMPAIGN_PDF, SAMPLE_CAMPAIGN)
-    found = await repo.find_campaign(SAMPLE_CAMPAIGN)
-    assert found is not None
-    return found
-
-
-WAKING = "The storyteller is waking: the embedded model loads once, about 30 seconds..."
-
-
-class _AnnouncedLoad:
-    """The embedded backend, saying once on the console that its model is loading. The router calls `load()`
-    before the first request, so the model loads on the first plain-talk turn, not at start."""
-
-    def __init__(self, inner: Any, say: Any = None) -> None:
-        self.inner, self.name, self._say, self._said = inner, inner.name, say or _print, False
-
-    @property
-    def context_window(self) -> int:
-        return int(self.inner.context_window)
-
-    async def load(self) -> None:
-        if not self._said and not getattr(self.inner, "loaded", False):
-            self._said = True
-            self._say(WAKING)
-        await self.inner.load()
-
-    async def generate(self, *args: Any, **kwargs: Any) -> Any:
-        await self.load()
-        return await self.inner.generate(*args, **kwargs)
-
-    async def health(self) -> bool:
-        return bool(await self.inner.health())
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-
-def _print(text: str) -> None:
-    print(text, flush=True)
-
-
-def _backend(llm: str, settings: Any = None, say: Any = None) -> Any:
-    """The storyteller's model for `--llm`: canned replies for `scripted:PATH`; for `auto` the router over what
-    this machine has (vLLM with a GPU, Gemini/xAI with keys, the embedded CPU model last); a name: that one alone.
-
-    Raises:
-        BackendNotConfigured: the named backend is not available here (no key, no GPU).
-    """
-    if llm.startswith("scripted:"):
-        from inference.scripted import ScriptedBackend
-
-        return ScriptedBackend.from_file(llm.removeprefix("scripted:"))
-    from gateway.settings import get_settings
-    from inference.errors import BackendNotConfigured
-    from inference.factory import build_backend, inference_plan
-    from inference.router import Router
-
-    plan = inference_plan(settings or get_settings())
-    chosen = {name: config for name, config in plan.backends if llm in ("auto", name)}
-    if not chosen:
-        raise BackendNotConfigured(llm, plan.names)
-    backends = {name: build_backend(name, config) for name, config in chosen.items()}
-    if "embedded" in backends:
-        backends["embedded"] = _AnnouncedLoad(backends["embedded"], say)
-    return Router(backends, plan.router)
-
-
 def _narrator(llm: str, db: Any = None, backend: Any = None) -> Any:
-    """The DM turn on `backend` (default: `_backend(llm)`). Its tier follows the model that answers (dm.tiers):
+    """The DM turn on `backend` (default: `storyteller_backend(llm)`). Its tier follows the model that answers:
     a capable model writes the whole turn; the embedded one reads the module (dm.reader), from the campaign's
     extracted world and its passages."""
     from dm.turn import DMTurn
@@ -165,7 +60,7 @@ def _narrator(llm: str, db: Any = None, backend: Any = None) -> Any:
 
     scripted = llm.startswith("scripted:")
     # the prompt fits MAX_MODEL_LEN (minus the reply budget); the history comes from the table's message log
-    return DMTurn(backend or _backend(llm), window=get_settings().max_model_len,
+    return DMTurn(backend or storyteller_backend(llm), window=get_settings().max_model_len,
                   canon=None if db is None else CanonRepository(db),  # the stored canon ledger (dm.canon_gate)
                   world=None if db is None else WorldRepository(db),
                   search=None if db is None or scripted else CampaignRetriever(db))  # fmt: skip
@@ -180,12 +75,12 @@ async def _run(args: argparse.Namespace, lines: list[str] | None, backend: Any =
 
     settings = get_settings()
     async with open_database(settings) as db:
-        rules = await _rules(db, not args.no_rules)
-        campaign = await _campaign(db, args.campaign)
+        rules = await load_rules(db, not args.no_rules)
+        campaign = await open_campaign(db, args.campaign)
         channel = console_channel_id(campaign.id)
         store = PlayStateRepository(db)
         await store.bind_channel(campaign.id, channel)
-        backend = backend or _backend(args.llm, settings)
+        backend = backend or storyteller_backend(args.llm, settings)
         router = backend if hasattr(backend, "next_backend") else None  # !model_status, !fallback_api
         table = await open_table(settings, db, seed=args.seed, rules=rules, router=router,
                                  narrator=_narrator(args.llm, db, backend))  # fmt: skip
@@ -194,24 +89,16 @@ async def _run(args: argparse.Namespace, lines: list[str] | None, backend: Any =
         transcript = Transcript.open(args.transcript) if args.transcript else None
         try:
             game = ConsoleGame(table, channel, owner=args.owner, transcript=transcript,
-                               config=_session_config(settings), clock=_clock(lines))  # fmt: skip
+                               config=settings.session_config(), clock=_clock(lines))  # fmt: skip
             if lines is None:
                 print(BANNER, flush=True)
             print(f"Campaign: {campaign.name}.", flush=True)
-            await game.run(lines if lines is not None else _stdin_lines(), lambda text: print(text, flush=True))
+            await game.run(lines if lines is not None else stdin_lines(), lambda text: print(text, flush=True))
         finally:
             if transcript:
                 transcript.close()
             await backend.close()
     return 0
-
-
-def _session_config(settings: Any) -> Any:
-    """The session's timers from Settings (BATCH_WINDOW_S, BATCH_CAP_S, TURN_TIMEOUT_S)."""
-    from dm.session import SessionConfig
-
-    return SessionConfig(batch_window_s=settings.batch_window_s, batch_cap_s=settings.batch_cap_s,
-                         turn_timeout_s=settings.turn_timeout_s)  # fmt: skip
 
 
 def _clock(lines: list[str] | None) -> Any:
@@ -252,7 +139,7 @@ def _play(args: argparse.Namespace) -> int:
     from inference.errors import BackendNotConfigured
 
     try:
-        backend = _backend(args.llm)
+        backend = storyteller_backend(args.llm)
     except BackendNotConfigured as exc:
         print(f"error: {exc.user_message}", file=sys.stderr)
         return 1
