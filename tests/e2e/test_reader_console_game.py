@@ -40,6 +40,7 @@ mira: !roll 1d20
 """
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 _HINT = re.compile(r"^\(.*!\w+.*\)$")
+_NOTHING_MORE = re.compile(r"^\w[\w' ]* search(?:es)? (.+) with care, but finds? nothing more\.")
 
 
 def _flat(text: str) -> str:
@@ -89,6 +90,9 @@ def test_the_embedded_model_reads_the_adventure_aloud(play_dir: Path) -> None:
     assert len(narratives) == 6, narratives
     for text in narratives:
         assert "pauses, leafing through their notes" not in text, text  # no apology: every turn answered
+        if _NOTHING_MORE.match(text):  # the engine's line for a search where the book hides nothing
+            assert _NOTHING_MORE.match(text).group(1) in places, text  # type: ignore[union-attr]
+            continue
         assert _module_share(text, module, sorted(places | people)) >= 0.6, text
         first = _SENTENCE.split(text)[0]
         assert first in module or first.rstrip(".") in people or reads_as_prose(first, places | people), text
@@ -96,7 +100,8 @@ def test_the_embedded_model_reads_the_adventure_aloud(play_dir: Path) -> None:
     assert "Jory Flint drank here" in narratives[3]  # what Mother Grell knows, never her secret
     assert not any("Tam rows" in text for text in narratives)
     applied = [e["kind"] for r in records if r["kind"] == "narrative" for e in r.get("applied", [])]
-    assert applied.count("location_change") == 2 and applied.count("npc_introduce") == 1  # tavern, causeway; Grell
+    # the arrival at the first place after the opening, the tavern, the causeway; Mother Grell
+    assert applied.count("location_change") == 3 and applied.count("npc_introduce") == 1
     state = subprocess.run([*_lorekeeper(), "campaign", "state", "the-drowned-lantern", "--json"], cwd=tmp_path,
                            env=env, capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
     assert state.returncode == 0, state.stderr + state.stdout
