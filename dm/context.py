@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dm.budget import BudgetReport, Counter, Part, Shares, estimate_tokens, fit, token_counter
+from dm.reader_text import trim_sentences
 from dm.state_view import state_view
 from game.effects import GameState
 from inference.interfaces import Message
@@ -49,7 +50,7 @@ from persistence.interfaces import (CampaignWorld, HistoryLine, HistoryStore, Re
 __all__ = [
     "FOLLOW_UP_RESERVE", "HEADERS", "HISTORY_LINES", "MESSAGE_HEADS", "STANDING_RULES", "BuiltContext",
     "ChatLine", "SrdEntry", "Story",
-    "assemble", "build_context", "estimate_tokens", "history_item", "load_story", "party_view", "scene_items",
+    "assemble", "build_context", "estimate_tokens", "history_item", "load_story", "find_place", "party_view", "scene_items",
     "scene_place",
     "srd_for",
 ]  # fmt: skip
@@ -240,27 +241,19 @@ def _canon_items(canon: Sequence[str]) -> list[str]:
     return [f"canon: {json.dumps(list(canon), ensure_ascii=False, separators=(',', ':'))}"] if canon else []
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
-    return cut[: end + 1] if end > limit // 2 else cut.rstrip() + "..."
-
-
-def _here(world: CampaignWorld | None, state: GameState) -> WorldLocation | None:
-    if world is None or world.empty or not state.location:
+def find_place(world: CampaignWorld | None, ref: str | None) -> WorldLocation | None:
+    """The world's place named `ref` or keyed by it ("A2"), any case; None when there is none."""
+    if world is None or world.empty or not ref or not ref.strip():
         return None
-    key = state.location.strip().lower()
+    key = ref.strip().lower()
     return next((loc for loc in world.locations if key in (loc.name.lower(), (loc.key or "").lower())), None)
 
 
 def scene_place(world: CampaignWorld | None, state: GameState) -> RetrievedChunk | None:
     """The party's place as the bible shows it (its whole passage, DM notes included: the DM reads them,
     the players never see them verbatim), shaped like a retrieved passage so the turn grounds and cites it."""
-    here = _here(world, state)
-    text = _clip(here.text or here.description, _PLACE_CHARS) if here is not None else ""
+    here = find_place(world, state.location)
+    text = trim_sentences(here.text or here.description, _PLACE_CHARS) if here is not None else ""
     if here is None or not text:
         return None
     heading = (here.chapter, here.name) if here.chapter else (here.name,)
@@ -271,7 +264,7 @@ def scene_place(world: CampaignWorld | None, state: GameState) -> RetrievedChunk
 def scene_items(world: CampaignWorld | None, state: GameState) -> list[str]:
     """The scene for the bible, most important first: the party's place, the living NPCs found there
     (public write-ups) and where the place leads. Nothing here changes until the party moves or an NPC dies."""
-    here, place = _here(world, state), scene_place(world, state)
+    here, place = find_place(world, state.location), scene_place(world, state)
     if here is None or place is None or world is None:
         return []
     page = f", p. {here.page}" if here.page else ""
@@ -279,7 +272,7 @@ def scene_items(world: CampaignWorld | None, state: GameState) -> list[str]:
     for npc in world.npcs:
         if npc.alive and (npc.location or "").strip().lower() == here.name.lower():
             body = " ".join(p for p in (npc.role, npc.description, npc.personality, npc.knows) if p)
-            items.append(f"{npc.name}: " + _clip(body, _NPC_CHARS) if body else npc.name)
+            items.append(f"{npc.name}: " + trim_sentences(body, _NPC_CHARS) if body else npc.name)
     if here.connections:
         items.append("From here: " + ", ".join(here.connections) + ".")
     return items

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dm.citations import srd_source
-from dm.context import ChatLine
+from dm.context import ChatLine, find_place
 from dm.reader_text import (best_match, mechanics_free, named_in, passage_text, reads_as_prose, said_intent_of,
                             trim_sentences, vocabulary_of)
 from dm.reply import ParsedReply, tidy_narrative
@@ -114,13 +114,6 @@ class Pick:
 # --- the scene ------------------------------------------------------------------------------------
 
 
-def _find(world: CampaignWorld, ref: str | None) -> WorldLocation | None:
-    if not ref:
-        return None
-    key = ref.strip().lower()
-    return next((loc for loc in world.locations if loc.name.lower() == key or (loc.key or "").lower() == key), None)
-
-
 def _reachable(world: CampaignWorld, here: WorldLocation | None) -> list[WorldLocation]:
     """Connected places, places of the same chapter, and the first place of a neighbouring chapter that no
     connection enters; with no place yet, the places of the first chapter (the party arrives)."""
@@ -167,7 +160,7 @@ def scene_for(state: GameState, world: CampaignWorld | None, chunks: Sequence[An
         )  # fmt: skip
         passages = tuple(p for p in passages if p.text)
         return ReaderScene(None, (), (), passages, tuple(player_names), vocabulary_of([p.text for p in passages]))
-    here = _find(world, state.location)
+    here = find_place(world, state.location)
     destinations = tuple(_reachable(world, here))
     npcs = tuple(n for n in world.npcs
                  if n.alive and here is not None and (n.location or "").lower() == here.name.lower())
