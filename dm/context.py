@@ -50,9 +50,8 @@ from persistence.interfaces import (CampaignWorld, HistoryLine, HistoryStore, Re
 __all__ = [
     "FOLLOW_UP_RESERVE", "HEADERS", "HISTORY_LINES", "MESSAGE_HEADS", "STANDING_RULES", "BuiltContext",
     "ChatLine", "SrdEntry", "Story",
-    "assemble", "build_context", "estimate_tokens", "history_item", "load_story", "find_place", "party_view", "scene_items",
-    "scene_place",
-    "srd_for",
+    "assemble", "build_context", "estimate_tokens", "find_place", "history_item", "load_story", "party_view",
+    "scene_items", "scene_place", "srd_for",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
