@@ -140,15 +140,27 @@ class Router:
         breaker = self.breakers[name]
         if breaker.state == "open":  # before the /metrics read: a hung server makes it slow
             return "circuit_open", False
-        queue_depth = getattr(self.backends[name], "queue_depth", None)
-        if queue_depth is not None:
-            waiting = await queue_depth()
-            if waiting is not None and waiting > self.config.max_queue_depth:
-                return "queue_depth", False
+        waiting = await self._queue_depth(name)
+        if waiting is not None and waiting > self.config.max_queue_depth:
+            return "queue_depth", False
         probing = breaker.state == "half_open"
         if not breaker.allow():
             return "circuit_open", False
         return None, probing
+
+    async def _queue_depth(self, name: str) -> int | None:
+        """The backend's waiting requests, or None when it has no probe or the probe fails in any way: an
+        unreadable `/metrics` page (bad UTF-8, garbage) says nothing about the queue and must not end the turn."""
+        queue_depth = getattr(self.backends[name], "queue_depth", None)
+        if queue_depth is None:
+            return None
+        try:
+            return await queue_depth()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the probe is advisory; the request itself decides
+            log.warning("%s queue-depth probe failed (%s); treating the depth as unknown", name, type(exc).__name__)
+            return None
 
     async def _route(self, messages: Sequence[Message], schema: JsonSchema | None, max_tokens: int,
                      temperature: float, stream: bool) -> Generation:

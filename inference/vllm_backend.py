@@ -136,10 +136,13 @@ class VLLMBackend(OpenAICompatBackend):
         """Requests waiting in vLLM's scheduler (None when `/metrics` cannot be read)."""
         try:
             status, text = await self._get("/metrics")
-        except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError, OSError):
+        except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError, OSError, UnicodeDecodeError):
             return None
         if status != 200:
             return None
-        waiting, running = parse_vllm_queue(text)
+        try:
+            waiting, running = parse_vllm_queue(text)
+        except ValueError:  # a gauge value like "1e+-": the page is garbage, the depth unknown
+            return None
         metrics.set_queue_depth(self.name, waiting + running)
         return waiting

@@ -31,6 +31,7 @@ class _StandIn:
         self.paths: list[str] = []
         self.headers: list[dict[str, str]] = []
         self.queue_waiting = 0
+        self.metrics_body: bytes | None = None  # raw `/metrics` bytes instead of the gauges (e.g. bad UTF-8)
         self.abandoned = 0  # stalled requests whose client hung up
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -127,6 +128,8 @@ class OpenAIStandIn(_StandIn):
         return web.Response(status=200 if self.mode in ("ok", "bad_json", "429") else 503)
 
     async def _metrics(self, request: web.Request) -> web.Response:
+        if self.metrics_body is not None:
+            return web.Response(body=self.metrics_body, content_type="text/plain", charset="utf-8")
         return web.Response(text=(f'vllm:num_requests_waiting{{model_name="stand-in"}} {self.queue_waiting}.0\n'
                                   'vllm:num_requests_running{model_name="stand-in"} 1.0\n'))
 
