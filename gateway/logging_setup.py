@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 __all__ = ["configure_logging", "JsonFormatter", "RedactingFilter"]
 
+_MAX_DEPTH = 8  # deeper than this, a container is masked as its repr
+
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
@@ -29,14 +31,30 @@ class RedactingFilter(logging.Filter):
             text = text.replace(secret, "***")
         return text
 
+    def redact_value(self, value: object, depth: int = 0) -> object:
+        """`value` with every secret masked, however deep in dicts, lists, tuples and sets it sits; any other
+        object whose repr shows a secret becomes its masked repr (the JSON formatter would print that repr)."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        if depth < _MAX_DEPTH:
+            if isinstance(value, dict):
+                return {self.redact_value(k, depth + 1): self.redact_value(v, depth + 1) for k, v in value.items()}
+            if isinstance(value, (list, tuple, set, frozenset)):
+                return [self.redact_value(v, depth + 1) for v in value]
+        shown = str(value) if isinstance(value, (bytes, bytearray)) else repr(value)
+        masked = self.redact(shown)
+        return value if masked == shown else masked
+
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:
             return True
         record.msg = self.redact(record.getMessage())
         record.args = None
         for key, value in list(vars(record).items()):
-            if key not in _STANDARD_ATTRS and isinstance(value, str):
-                setattr(record, key, self.redact(value))
+            if key not in _STANDARD_ATTRS:
+                setattr(record, key, self.redact_value(value))
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
@@ -53,12 +71,23 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
-                payload[key] = value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+                payload[key] = _jsonable(value)
         if record.exc_info:
             payload["exc"] = self.formatException(record.exc_info)
         elif record.exc_text:
             payload["exc"] = record.exc_text
         return json.dumps(payload, ensure_ascii=False)
+
+
+def _jsonable(value: object, depth: int = 0) -> object:
+    """Dicts and lists stay JSON structure (the filter has masked them); anything else is its repr."""
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    if depth < _MAX_DEPTH and isinstance(value, dict):
+        return {str(k): _jsonable(v, depth + 1) for k, v in value.items()}
+    if depth < _MAX_DEPTH and isinstance(value, (list, tuple)):
+        return [_jsonable(v, depth + 1) for v in value]
+    return repr(value)
 
 
 def configure_logging(

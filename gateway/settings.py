@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -121,6 +121,8 @@ class Settings(BaseSettings):
             password = urlsplit(self.database_url.get_secret_value()).password
             if password:
                 values.append(password)
+                if unquote(password) != password:  # `p%40ss` in the URL is `p@ss` in a driver's message
+                    values.append(unquote(password))
         return values
 
 
