@@ -1,8 +1,10 @@
 """Numbered SQL migrations (`persistence/migrations/NNN_name.sql`), applied in order, once.
 
-Each file runs in its own transaction and is recorded in `schema_migrations` with a
-checksum; an applied file that was edited afterwards is refused. A transaction-scoped
-advisory lock lets several processes start at once without racing.
+Each file runs in its own transaction and is recorded in `schema_migrations` with its name and a
+checksum. The files must keep matching what was applied: an applied file that was edited, deleted or
+renamed afterwards makes `upgrade` refuse before it runs anything (`drift` names each one) and
+`status` reports it as the row's `problem`. A transaction-scoped advisory lock lets several processes
+start at once without racing.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import psycopg
 from persistence.database import Database
 from persistence.errors import MigrationError
 
-__all__ = ["Migration", "MigrationStatus", "discover", "upgrade", "status", "MIGRATIONS_DIR"]
+__all__ = ["Migration", "MigrationStatus", "discover", "drift", "upgrade", "status", "MIGRATIONS_DIR"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ class MigrationStatus:
     name: str
     applied: bool
     applied_at: str | None
+    problem: str | None = None  # the file no longer matches what was applied (edited, deleted, renamed)
 
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
@@ -78,11 +81,47 @@ async def _applied(db: Database) -> dict[int, dict]:
     return {row["version"]: row for row in rows}
 
 
-async def upgrade(db: Database, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """Apply every pending migration in order; returns those applied (empty when up to date)."""
+def _file_name(row: dict) -> str:
+    return f"{row['version']:03d}_{row['name']}.sql"
+
+
+def drift(applied: dict[int, dict], migrations: list[Migration]) -> dict[int, str]:
+    """Per applied version, what is wrong with its file now (nothing wrong: not in the result)."""
+    by_version = {m.version: m for m in migrations}
+    by_checksum = {m.checksum: m for m in migrations}
+    problems: dict[int, str] = {}
+    for version, row in applied.items():
+        name = _file_name(row)
+        current = by_version.get(version)
+        if current is not None and current.name == row["name"]:
+            if current.checksum != row["checksum"]:
+                problems[version] = (f"Migration {name} was changed after it was applied; "
+                                     "restore it and add a new numbered migration instead.")
+            continue
+        twin = by_checksum.get(row["checksum"])
+        if twin is not None:
+            problems[version] = (f"Migration {name} was applied but its file was renamed to {twin.path.name}; "
+                                 "rename it back (an applied migration keeps its number and name).")
+        else:
+            problems[version] = (f"Migration {name} was applied to this database but its file is missing "
+                                 "(deleted or renamed and edited); restore it.")
+    return problems
+
+
+async def upgrade(db: Database, directory: Path | None = None) -> list[Migration]:
+    """Apply every pending migration in order; returns those applied (empty when up to date).
+
+    Raises:
+        MigrationError: an applied migration's file was edited, deleted or renamed (checked before anything
+            runs), or a migration failed (its transaction is rolled back).
+    """
+    directory = MIGRATIONS_DIR if directory is None else directory
     applied_now: list[Migration] = []
-    await db.execute(_CREATE_TABLE)
-    for migration in discover(directory):
+    migrations = discover(directory)
+    problems = drift(await _applied(db), migrations)
+    if problems:
+        raise MigrationError(" ".join(problems[v] for v in sorted(problems)))
+    for migration in migrations:
         async with db.transaction() as conn:
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
             cur = await conn.execute("SELECT checksum FROM schema_migrations WHERE version = %s", (migration.version,))
@@ -107,14 +146,24 @@ async def upgrade(db: Database, directory: Path = MIGRATIONS_DIR) -> list[Migrat
     return applied_now
 
 
-async def status(db: Database, directory: Path = MIGRATIONS_DIR) -> list[MigrationStatus]:
+async def status(db: Database, directory: Path | None = None) -> list[MigrationStatus]:
+    """Every migration file and every applied migration, in order; a row whose file no longer matches what
+    was applied carries the `problem` (an applied migration without a file gets a row of its own)."""
+    directory = MIGRATIONS_DIR if directory is None else directory
     applied = await _applied(db)
-    return [
+    migrations = discover(directory)
+    problems = drift(applied, migrations)
+    rows = [
         MigrationStatus(
             m.version,
             m.name,
             m.version in applied,
             applied[m.version]["applied_at"].isoformat() if m.version in applied else None,
+            problems.get(m.version),
         )
-        for m in discover(directory)
+        for m in migrations
     ]
+    present = {m.version for m in migrations}
+    rows += [MigrationStatus(v, row["name"], True, row["applied_at"].isoformat(), problems.get(v))
+             for v, row in applied.items() if v not in present]
+    return sorted(rows, key=lambda r: r.version)

@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     upgrade = actions.add_parser("upgrade", help="apply pending migrations (a no-op when up to date)")
     upgrade.add_argument("--json", action="store_true", help="print the result as JSON")
     upgrade.set_defaults(func=_upgrade)
-    status = actions.add_parser("status", help="list migrations and whether each is applied")
+    status = actions.add_parser("status", help="list migrations and whether each is applied "
+                                "(exit 1 and a warning when an applied file was edited, deleted or renamed)")
     status.add_argument("--json", action="store_true", help="print the result as JSON")
     status.set_defaults(func=_status)
 
@@ -56,5 +57,8 @@ def _status(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             mark = f"applied {row.applied_at}" if row.applied else "pending"
-            print(f"{row.version:03d} {row.name:<30} {mark}")
-    return 0
+            print(f"{row.version:03d} {row.name:<30} {mark}" + ("  WARNING: file differs" if row.problem else ""))
+        for row in rows:
+            if row.problem:
+                print(f"WARNING: {row.problem}")
+    return 1 if any(row.problem for row in rows) else 0
