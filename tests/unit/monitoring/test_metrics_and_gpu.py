@@ -21,8 +21,16 @@ def test_breaker_and_queue_gauges() -> None:
     assert metrics.sample("lorekeeper_llm_queue_depth", backend="m-gauge") == 7
 
 
-def test_no_gpu_reads_as_none() -> None:
-    # This machine has no NVIDIA driver: with or without nvidia-ml-py the answer is None.
+def test_without_nvidia_ml_py_reads_as_none(monkeypatch) -> None:
+    # Not "this machine has no GPU" (false on every GPU host): the package's absence is simulated.
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pynvml", None)  # `import pynvml` raises ImportError
+    assert read_gpus() is None
+
+
+def test_without_a_driver_reads_as_none(monkeypatch) -> None:
+    _stand_in_nvml(monkeypatch, init_error=True)
     assert read_gpus() is None
 
 
@@ -39,7 +47,8 @@ def test_dashboard_queries_only_metrics_that_exist() -> None:
     assert used and used <= ours
 
 
-def _stand_in_nvml(monkeypatch, *, utilization_error: bool = False, count_error: bool = False):
+def _stand_in_nvml(monkeypatch, *, utilization_error: bool = False, count_error: bool = False,
+                   init_error: bool = False):
     """A stand-in `pynvml` (the hardware edge): one 16 GiB card; some calls fail like NVML_ERROR_NOT_SUPPORTED."""
     import sys
     import types
@@ -49,7 +58,11 @@ def _stand_in_nvml(monkeypatch, *, utilization_error: bool = False, count_error:
 
     module = types.ModuleType("pynvml")
     module.NVMLError = NVMLError
-    module.nvmlInit = lambda: None
+    def init():
+        if init_error:  # NVMLError_LibraryNotFound / DriverNotLoaded: the package without a driver
+            raise NVMLError("NVML Shared Library Not Found")
+
+    module.nvmlInit = init
     module.nvmlShutdown = lambda: None
 
     def count():
