@@ -58,6 +58,7 @@ class TableReply:
     applied: tuple[dict[str, Any], ...] = ()
     refused: tuple[dict[str, Any], ...] = ()
     sources: tuple[dict[str, Any], ...] = ()  # a DM turn's cited rulings and passages (dm.citations)
+    voices: tuple[tuple[str | None, str], ...] = ()  # the narrative as (NPC, words) / (None, narration) (dm.speech)
 
 
 class Narrator(Protocol):

@@ -41,6 +41,7 @@ from dm.citations import cited_chunks, chunk_source, merge_sources, srd_source
 from dm.canon_gate import canon_lines, canon_record, hold_canon
 from dm.combat_gate import pass_turn
 from dm.context import ChatLine, assemble, scene_place
+from dm.drafts import DraftCallback, drafting, restart_draft
 from dm.errors import MalformedReply
 from dm.grounding import (Evidence, effect_target, gather_evidence, hold_unearned, judge_gains, shown_passages,
                           withhold_rules)
@@ -48,6 +49,7 @@ from dm.history import SUMMARY_EVERY, history_of, maybe_summarise
 from dm.mechanics import checked_narrative, mechanics_lines, render_turn
 from dm.reply import ParsedReply, RuleLookup, parse_reply, reply_json_schema
 from dm.rolls import engine_roll, engine_rolls
+from dm.speech import npc_names, speech_parts
 from dm.thought import Thought
 from dm.tiers import READER, planned_tier, tier_for
 from game.dice import seeded
@@ -147,6 +149,7 @@ class DMTurn:
         self.temperature = temperature
         self.canon = canon  # stored canon facts (optional: the state's own facts are always checked)
         self.last_read: dict[int, str] = {}  # campaign id → the passage the reader tier read last (dm.reader)
+        self.on_draft: DraftCallback | None = None  # (channel id, partial narrative) while streaming (dm.drafts)
 
     # --- the model side -------------------------------------------------------------------------
 
@@ -236,7 +239,7 @@ class DMTurn:
 
     async def _ask(self, thought: Thought) -> ParsedReply:
         generation = await self.backend.generate(thought.prompt, reply_json_schema(), max_tokens=self.max_tokens,
-                                                 temperature=self.temperature)  # fmt: skip
+                                                 temperature=self.temperature, stream=restart_draft())  # fmt: skip
         thought.generations += 1
         thought.backend, thought.model = generation.backend, generation.model
         thought.prompt_tokens += generation.prompt_tokens
@@ -293,11 +296,12 @@ class DMTurn:
         batch = list(messages)[-MAX_BATCH:] if question else await _batch(table, messages)
         lines = [_line(view.state, m) for m in batch]
         try:
-            thought = await self.think(view.state, lines, rules=table.rules, campaign_id=view.campaign.id,
-                                       campaign=view.campaign.name, players=view.players,
-                                       seed=None if table.seed is None else table.seed + batch[-1].message_id,
-                                       history=self.history or history_of(table.messages),
-                                       question=question)  # fmt: skip
+            with drafting(channel_id, self.on_draft):  # drafts for a front end that streams narration (dm.drafts)
+                thought = await self.think(view.state, lines, rules=table.rules, campaign_id=view.campaign.id,
+                                           campaign=view.campaign.name, players=view.players,
+                                           seed=None if table.seed is None else table.seed + batch[-1].message_id,
+                                           history=self.history or history_of(table.messages),
+                                           question=question)  # fmt: skip
         except (InferenceError, MalformedReply) as exc:
             log.warning("DM turn failed: %s", exc, extra={"channel_id": channel_id})
             line = exc.user_message if isinstance(exc, InferenceError) else APOLOGY
@@ -331,7 +335,8 @@ class DMTurn:
         await maybe_summarise(self.backend, self.history or history_of(table.messages), view.campaign.id,
                               settled.state, every=self.summary_every)  # never raises: a summary is optional
         return [TableReply("narrative", text=settled.text, applied=_public(settled.applied),
-                           refused=_public(settled.refused), sources=settled.sources)]  # fmt: skip
+                           refused=_public(settled.refused), sources=settled.sources,
+                           voices=speech_parts(settled.text, npc_names(settled.state.npcs.values())))]  # fmt: skip
 
 
 async def _lookup(rules: Any, item: RuleLookup, sources: list[dict[str, Any]] | None = None) -> str:

@@ -17,7 +17,7 @@ from google.genai import types
 
 from inference.base import check_context, estimate_tokens, finish, validate_request, wire_schema
 from inference.errors import BackendOverloaded, BackendUnavailable, InferenceError, InferenceTimeout
-from inference.interfaces import Generation, JsonSchema, Message
+from inference.interfaces import Generation, JsonSchema, Message, hear
 from monitoring import metrics
 
 __all__ = ["GeminiBackend", "GeminiConfig", "to_gemini_contents"]
@@ -94,6 +94,7 @@ class GeminiBackend:
                         if chunk.text:
                             ttft = ttft if ttft is not None else time.perf_counter() - started
                             parts.append(chunk.text)
+                            hear(chunk.text)  # a narration draft, when someone listens (dm.drafts)
                         usage = chunk.usage_metadata or usage
                     text = "".join(parts)
                 else:

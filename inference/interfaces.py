@@ -7,11 +7,13 @@ and receives a `Generation`. Concrete backends and the router implement `Inferen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypedDict, runtime_checkable
 
-__all__ = ["Generation", "InferenceBackend", "JsonSchema", "Message", "TOLERANT_ITEMS", "TokenCounter"]
+__all__ = ["Generation", "InferenceBackend", "JsonSchema", "Message", "TOLERANT_ITEMS", "TokenCounter", "hear",
+           "token_listener"]
 
 JsonSchema = dict[str, Any]
 
@@ -117,3 +119,17 @@ class TokenCounter(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
+
+token_listener: ContextVar[Callable[[str], None] | None] = ContextVar("lorekeeper_token_listener", default=None)
+"""Optional: who hears a streamed reply as it arrives (`dm.drafts` sets it for a DM turn's narration drafts).
+
+A backend that streams (`generate(..., stream=True)`) passes each piece of text to `hear`; the finished
+`Generation` is unchanged. A context variable, so it follows the call through the router and the fair queue.
+"""
+
+
+def hear(piece: str) -> None:
+    """Hand a streamed piece of text to the current listener, if any (its failures are its own)."""
+    listener = token_listener.get()
+    if listener is not None and piece:
+        listener(piece)

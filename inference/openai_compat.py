@@ -18,7 +18,7 @@ from openai.types.chat import ChatCompletion
 
 from inference.base import check_context, estimate_tokens, finish, validate_request, wire_schema
 from inference.errors import BackendOverloaded, BackendUnavailable, InferenceError, InferenceTimeout, PromptTooLong
-from inference.interfaces import Generation, JsonSchema, Message
+from inference.interfaces import Generation, JsonSchema, Message, hear
 from monitoring import metrics
 
 __all__ = ["OpenAICompatBackend", "OpenAICompatConfig", "translate_openai_error"]
@@ -160,6 +160,7 @@ class OpenAICompatBackend:
                     if ttft is None:
                         ttft = time.perf_counter() - started
                     chunks.append(choice.delta.content)
+                    hear(choice.delta.content)  # a narration draft, when someone listens (dm.drafts)
         return "".join(chunks), usage, ttft
 
     async def health(self) -> bool:

@@ -9,10 +9,12 @@ JSON list or a JSON-Lines file; each entry is one of::
     {"error": "timeout"}           raise InferenceTimeout (also "unavailable", "overloaded", "bad_reply")
     {... any other object ...}     shorthand for {"reply": {...}}
 
-Any entry may add `"delay_s": 0.5` to wait first. Entries are used in order and then cycle, with one
-exception: a reply whose keys are all foreign to the request's schema (a DM turn's reply offered to
-the rolling-summary pass, or the other way round) answers another kind of request, so it stays for the
-next one and this request gets `BadReply` — a long play script need not know when summaries fall due.
+Any entry may add `"delay_s": 0.5` to wait first, and `"token_delay_s": 0.1` to stream its text in pieces
+that far apart when asked to stream with a listener set (`inference.interfaces.token_listener`). Entries are
+used in order and then cycle, with one exception: a reply whose keys are all foreign to the request's
+schema (a DM turn's reply offered to the rolling-summary pass, or the other way round) answers another
+kind of request, so it stays for the next one and this request gets `BadReply` — a long play script need
+not know when summaries fall due.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 
 from inference.base import check_context, estimate_tokens, finish, validate_request
 from inference.errors import BackendOverloaded, BackendUnavailable, BadReply, InferenceTimeout
-from inference.interfaces import Generation, JsonSchema, Message
+from inference.interfaces import Generation, JsonSchema, Message, hear, token_listener
 from monitoring import metrics
 
 __all__ = ["ScriptedBackend", "ScriptedRequest", "load_script"]
@@ -57,6 +59,12 @@ def _answers(entry: dict[str, Any], schema: JsonSchema | None) -> bool:
     reply = entry.get("reply", {k: v for k, v in entry.items() if k != "delay_s"})
     known = schema.get("properties") or {}
     return not (isinstance(reply, dict) and reply and known and not any(key in known for key in reply))
+
+
+async def _stream_pieces(text: str, delay_s: float, size: int = 16) -> None:
+    for start in range(0, len(text), size):
+        hear(text[start : start + size])
+        await asyncio.sleep(delay_s)
 
 
 def load_script(path: str | Path) -> list[dict[str, Any]]:
@@ -114,8 +122,10 @@ class ScriptedBackend:
         if "text" in entry:
             text = str(entry["text"])
         else:
-            reply = entry.get("reply", {k: v for k, v in entry.items() if k != "delay_s"})
+            reply = entry.get("reply", {k: v for k, v in entry.items() if k not in ("delay_s", "token_delay_s")})
             text = json.dumps(reply, separators=(",", ":"), ensure_ascii=False)
+        if stream and token_listener.get() is not None:  # streamed in pieces, `token_delay_s` apart
+            await _stream_pieces(text, float(entry.get("token_delay_s", 0.0)))
         return finish(backend=self.name, model="scripted", text=text, schema=schema, prompt_tokens=prompt_tokens,
                       completion_tokens=max(1, len(text) // 4), latency_s=time.perf_counter() - started,
                       ttft_s=None)
