@@ -4,7 +4,9 @@
 streams its output into our log, waits for `GET /health` = 200, restarts it with backoff when
 it dies, stops it cleanly (SIGTERM to its process group, SIGKILL after a grace period) and
 switches models (stop → start with the new one: two vLLM servers cannot share one card, since
-each pre-allocates `gpu_memory_utilization` of it). `sleep()` / `wake_up()` call vLLM's sleep-mode
+each pre-allocates `gpu_memory_utilization` of it; a model that fails to start is rolled back to the
+one that worked). The child's pid file (`inference.vllm_pidfile`) lets the next owner of the port reap
+a server whose owner was killed before it could stop it. `sleep()` / `wake_up()` call vLLM's sleep-mode
 endpoints when the server runs with `--enable-sleep-mode` (frees the GPU without a restart).
 """
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from inference import vllm_pidfile
 from inference.errors import BackendUnavailable
 
 __all__ = ["VLLMServerConfig", "VLLMServerManager", "build_command", "describe"]
@@ -44,6 +47,7 @@ class VLLMServerConfig:
     restart_backoff_s: waits before successive restarts; the last one repeats.
     max_restarts: give up after this many restarts in a row (None: never).
     stable_after_s: a server healthy this long resets the restart counter.
+    pid_file: where the child's pid is kept for the next owner (default: per host and port in the temp dir).
     """
 
     model: str = "meta-llama/Llama-3.1-8B-Instruct"
@@ -66,6 +70,7 @@ class VLLMServerConfig:
     restart_backoff_s: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0)
     max_restarts: int | None = None
     stable_after_s: float = 120.0
+    pid_file: str | None = None
 
     def __repr__(self) -> str:  # env values may be secrets (HF_TOKEN): show the names only
         fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__dataclass_fields__ if f != "env")
@@ -78,6 +83,10 @@ class VLLMServerConfig:
     @property
     def root_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid_path(self) -> str:
+        return self.pid_file or vllm_pidfile.default_pid_file(self.host, self.port)
 
 
 def build_command(config: VLLMServerConfig) -> list[str]:
@@ -141,6 +150,10 @@ class VLLMServerManager:
     def restarts(self) -> int:
         return self._status.restarts
 
+    @property
+    def pid_file(self) -> str:
+        return self.config.pid_path
+
     def status(self) -> dict[str, object]:
         """JSON-ready state for `lorekeeper llm status` / `!model_status`."""
         return {"state": self._status.state, "pid": self._status.pid, "model": self.config.model,
@@ -179,10 +192,29 @@ class VLLMServerManager:
         new = dataclasses.replace(self.config, model=model, served_model_name=served_model_name, **changes)
         if new == self.config and self._status.state == "healthy":
             return
-        log.info("switching vLLM model %s -> %s", self.config.model, model)
+        old, was_healthy = self.config, self._status.state == "healthy"
+        log.info("switching vLLM model %s -> %s", old.model, model)
         await self.stop()
         self.config = new
-        await self.start()
+        try:
+            await self.start()
+        except BackendUnavailable as err:
+            if not was_healthy:
+                raise
+            await self._roll_back(old, model, err)
+
+    async def _roll_back(self, old: VLLMServerConfig, model: str, err: BackendUnavailable) -> None:
+        """The new model did not start: serve the one that worked again, then report the failed switch."""
+        log.error("vLLM could not start %s (%s); rolling back to %s", model, err.detail, old.model)
+        await self.stop()
+        self.config = old
+        try:
+            await self.start()
+        except BackendUnavailable as again:
+            raise BackendUnavailable(f"switching to {model} failed ({err.detail}) and {old.model} did not come "
+                                     f"back ({again.detail})", backend="vllm") from None
+        raise BackendUnavailable(f"switching to {model} failed ({err.detail}); still serving {old.model}",
+                                 backend="vllm") from None
 
     async def sleep(self, level: int = 1) -> bool:
         """Ask vLLM to free GPU memory (needs `enable_sleep_mode`); False when unsupported."""
@@ -215,6 +247,9 @@ class VLLMServerManager:
         argv = self.command
         self._status.state = "starting"
         self._status.healthy_since = None  # a server that dies before it is healthy was never stable
+        orphan = await asyncio.to_thread(vllm_pidfile.reap_orphan, self.config.pid_path, self.config.stop_grace_s)
+        if orphan is not None:
+            log.warning("stopped vLLM pid %d left running by a previous owner of port %d", orphan, self.config.port)
         if await self._port_in_use():
             # A leftover server (a crashed owner's child) would answer our /health checks for a child that
             # cannot bind: we would report it healthy and then restart it forever.
@@ -232,6 +267,7 @@ class VLLMServerManager:
             raise BackendUnavailable(f"vLLM cannot start: {type(exc).__name__} running {argv[0]}",
                                      backend="vllm") from None
         self._status.pid = self._process.pid
+        vllm_pidfile.record(self.config.pid_path, self._process.pid, argv)
         self._pump = asyncio.create_task(self._pump_log(self._process), name="vllm-log")
         try:
             await self._wait_healthy(self._process)
@@ -348,6 +384,7 @@ class VLLMServerManager:
         """After the main process exited: SIGKILL what is left of its process group (vLLM's engine-core
         workers, which would keep holding GPU memory and the log pipe), then finish reading the log."""
         self._signal(process, signal.SIGKILL)
+        vllm_pidfile.forget(self.config.pid_path, process.pid)
         if self._pump is not None:
             done, _ = await asyncio.wait({self._pump}, timeout=2.0)
             if not done:  # something outside the group still holds the pipe

@@ -9,6 +9,7 @@ FAKE_VLLM_EXIT_CODE (exit at once with this code), FAKE_VLLM_IGNORE_TERM=1 (igno
 FAKE_VLLM_FAIL_IF_EXISTS=PATH (exit with code 3 at start while PATH exists), FAKE_VLLM_WORKER=1 (spawn an
 "engine core" grandchild in the same process group that ignores SIGTERM and logs "worker pid N").
 FAKE_VLLM_LONG_LINE=N (log one N-character line first, like vLLM's config dumps).
+FAKE_VLLM_BAD_MODEL=NAME (exit with code 1 at start when asked to serve NAME, like a model that does not fit).
 Like vLLM, `/sleep` and `/wake_up` exist only when VLLM_SERVER_DEV_MODE=1.
 """
 
@@ -42,6 +43,9 @@ def main() -> None:
     if os.environ.get("FAKE_VLLM_EXIT_CODE"):
         print("ERROR ValueError: not enough KV cache memory for max_model_len", flush=True)
         sys.exit(int(os.environ["FAKE_VLLM_EXIT_CODE"]))
+    if os.environ.get("FAKE_VLLM_BAD_MODEL") == args.model:
+        print(f"ERROR ValueError: {args.model} does not fit in GPU memory", flush=True)
+        sys.exit(1)
     if os.environ.get("FAKE_VLLM_FAIL_IF_EXISTS") and os.path.exists(os.environ["FAKE_VLLM_FAIL_IF_EXISTS"]):
         print("ERROR RuntimeError: CUDA out of memory", flush=True)
         sys.exit(3)
