@@ -35,7 +35,8 @@ from dm.combat_turns import CombatGate
 from dm.table import MAX_MESSAGE_LENGTH, PlayerMessage, Table, TableReply
 from game.effects import GameState
 
-__all__ = ["Clock", "ManualClock", "MonotonicClock", "Send", "Session", "SessionConfig"]
+__all__ = ["OBSERVERS", "Clock", "ManualClock", "MonotonicClock", "Send", "Session", "SessionConfig",
+           "SessionObserver"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,28 @@ class Clock(Protocol):
 class MonotonicClock:
     def now(self) -> float:
         return time.monotonic()
+
+
+class SessionObserver(Protocol):
+    """Monitoring's view of every session (gateway.observability installs monitoring.sessions' one; dm never
+    imports monitoring). Called inline, so each call must be cheap and must not raise."""
+
+    def opened(self, session: Session) -> None: ...
+    def received(self, session: Session, kind: str) -> None: ...  # kind: "command" or "talk"
+    def processed(self, session: Session, count: int) -> None: ...  # commands answered at once
+    def batch_closed(self, session: Session, size: int) -> None: ...
+    def turn_done(self, session: Session, seconds: float, messages: int, failed: bool) -> None: ...
+
+
+OBSERVERS: list[SessionObserver] = []  # every Session of this process reports to these
+
+
+def _observe(event: str, *args: Any) -> None:
+    for observer in OBSERVERS:
+        try:
+            getattr(observer, event)(*args)
+        except Exception:  # noqa: BLE001 - monitoring never breaks a game
+            log.debug("session observer %s failed", event, exc_info=True)
 
 
 @dataclass
@@ -105,6 +128,7 @@ class Session:
         self.turns = 0  # DM turns answered by this session (monitoring)
         self.gate: Any = CombatGate(turn_timeout_s=self.config.turn_timeout_s,
                                     recap_after_s=self.config.recap_after_s)  # dm.combat_turns: the fight's hooks
+        _observe("opened", self)
 
     # --- intake ----------------------------------------------------------------------------------
 
@@ -124,11 +148,14 @@ class Session:
             return []
         if (not self.table.is_talk(message) or self.table.narrator is None
                 or len(message.text.strip()) > MAX_MESSAGE_LENGTH):  # fmt: skip
+            _observe("received", self, "command")
             replies = await self.table.handle(message)
+            _observe("processed", self, 1)
             return [r for r in replies if not r.replayed]  # a command answered before a restart is not said twice
         replayed = await self.table.record_talk(message)
         if replayed is not None:  # answered before (another process, before a restart): nothing new to say
             return []
+        _observe("received", self, "talk")
         self._spoke[message.author_id] = now
         state = await self.table.load_state(self.channel_id)
         if self.gate is not None and hasattr(self.gate, "returning") and not recovering:
@@ -204,6 +231,7 @@ class Session:
         """Close the open batch: it waits in order for the turn in flight (if any)."""
         if self._batch is not None and self._batch.messages:
             self._queued.append(sorted(self._batch.messages, key=lambda m: m.message_id))
+            _observe("batch_closed", self, len(self._batch.messages))
         self._batch = None
 
     async def _start(self) -> None:
@@ -231,7 +259,13 @@ class Session:
         """One DM turn answering `messages` (one in flight per session); `how`: the combat gate's narrator
         keywords (`question=True`, `advance=actor`)."""
         async with self._turn_lock:
-            replies = await self.table.answer_talk(messages, **how)
+            started = time.perf_counter()
+            try:
+                replies = await self.table.answer_talk(messages, **how)
+            except BaseException:
+                _observe("turn_done", self, time.perf_counter() - started, len(messages), True)
+                raise
+            _observe("turn_done", self, time.perf_counter() - started, len(messages), False)
             self.turns += 1
             return replies
 

@@ -30,6 +30,7 @@ from typing import Any
 from dm.commands.context import CampaignInfo
 from dm.errors import Unavailable
 from dm.table import Narrator, Table
+from gateway.observability import install_observers
 from gateway.settings import Settings
 from inference.factory import inference_plan, vllm_is_local
 from inference.registry import find_model
@@ -240,6 +241,7 @@ async def open_table(
     narrator: Narrator | None = None,
 ) -> Table:
     """A `Table` on `db` with its services wired from `settings` (see the module docstring)."""
+    install_observers()  # its sessions and database writes report to monitoring (idempotent)
     services = Services(settings=settings, db=db, router=router, vllm=vllm)
     table = Table(
         store=PlayStateRepository(db), messages=MessageLog(db), rules=_rules(db, rules), services=services,

@@ -129,7 +129,7 @@ def finish(*, backend: str, model: str, text: str, schema: JsonSchema | None, pr
         raise
     ttft = latency_s if ttft_s is None else ttft_s
     metrics.record_generation(backend, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                              latency_s=latency_s, ttft_s=ttft)
+                              latency_s=latency_s, ttft_s=ttft, model=model)
     log.debug("%s answered: %d prompt + %d completion tokens in %.2fs (ttft %.2fs)",
               backend, prompt_tokens, completion_tokens, latency_s, ttft)
     return Generation(text=text, data=data, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,

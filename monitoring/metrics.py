@@ -1,24 +1,47 @@
 """Prometheus metrics for Lorekeeper, in one registry of our own.
 
-Inference reports into these through the small `record_*` / `set_*` functions so the metric
-names live in one place; `start_exporter(port)` serves `/metrics` for Prometheus. A private
-registry (not prometheus-client's global one) keeps tests independent of other libraries.
+Code reports into these through small `record_*` / `set_*` / `observe_*` functions so the metric
+names live in one place; `start_exporter(port)` serves `/metrics` for Prometheus (idempotent; a port
+already taken is a logged warning, not a crash). A private registry (not prometheus-client's global
+one) keeps tests independent of other libraries.
+
+What is read rather than pushed — GPUs (`monitoring.gpu`), vLLM's own `/metrics` (`monitoring.vllm`),
+the live sessions (`monitoring.sessions`) and the host — is collected at scrape time, so it costs a
+message nothing. Labels are bounded: backend, model, reason, campaign, GPU index, database operation;
+never a message, a player or a free-form error text.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
+import threading
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.process_collector import ProcessCollector
 
 __all__ = [
     "BREAKER_STATES",
+    "DEFAULT_PORT",
     "REGISTRY",
+    "ensure_collectors",
+    "exporter_port",
+    "label",
+    "observe_batch",
+    "observe_db_write",
+    "observe_dm_turn",
+    "quantile",
     "record_failure",
     "record_fallback",
     "record_generation",
+    "record_message",
+    "record_processed",
     "record_prompt_reuse",
+    "pushed_gpus",
     "sample",
+    "scrape",
     "set_breaker_state",
     "set_campaign_queue_depth",
     "set_gpu_memory",
@@ -29,18 +52,32 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+ProcessCollector(registry=REGISTRY)  # process_cpu_seconds_total, process_resident_memory_bytes, ...
 
+DEFAULT_PORT = 9108
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120)
+_SPEED_BUCKETS = (1, 2, 5, 10, 20, 40, 80, 160, 320, 640)
+_BATCH_BUCKETS = (1, 2, 3, 4, 5, 6, 8, 10, 15, 20)
+_DB_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
 
-LLM_TOKENS = Counter("lorekeeper_llm_tokens", "Tokens processed by a backend", ["backend", "kind"], registry=REGISTRY)
-LLM_REQUESTS = Counter("lorekeeper_llm_requests", "Model calls by outcome", ["backend", "outcome"], registry=REGISTRY)
-LLM_LATENCY = Histogram("lorekeeper_llm_latency_seconds", "Whole model call, seconds", ["backend"],
+# --- inference ---------------------------------------------------------------------------------------------
+
+LLM_TOKENS = Counter("lorekeeper_llm_tokens", "Tokens processed by a backend (kind: prompt, completion, "
+                     "prompt_reused)", ["backend", "kind"], registry=REGISTRY)  # fmt: skip
+LLM_REQUESTS = Counter("lorekeeper_llm_requests", "Model calls by outcome (ok or the failure's reason)",
+                       ["backend", "outcome"], registry=REGISTRY)  # fmt: skip
+LLM_ERRORS = Counter("lorekeeper_llm_errors", "Failed model calls by reason", ["backend", "reason"],
+                     registry=REGISTRY)
+LLM_TIMEOUTS = Counter("lorekeeper_llm_timeouts", "Model calls that ran out of time", ["backend"], registry=REGISTRY)
+LLM_LATENCY = Histogram("lorekeeper_llm_latency_seconds", "Whole model call, seconds", ["backend", "model"],
                         buckets=_LATENCY_BUCKETS, registry=REGISTRY)
-LLM_TTFT = Histogram("lorekeeper_llm_ttft_seconds", "Time to first token, seconds", ["backend"],
+LLM_TTFT = Histogram("lorekeeper_llm_ttft_seconds", "Time to first token, seconds", ["backend", "model"],
                      buckets=_LATENCY_BUCKETS, registry=REGISTRY)
-LLM_TOKENS_PER_S = Gauge("lorekeeper_llm_tokens_per_second", "Decode speed of the last call", ["backend"],
-                         registry=REGISTRY)
-LLM_FALLBACKS = Counter("lorekeeper_llm_fallbacks", "Router moved past a backend", ["backend", "reason"],
+LLM_SPEED = Histogram("lorekeeper_llm_decode_tokens_per_second", "Decode speed of each call, tokens per second",
+                      ["backend", "model"], buckets=_SPEED_BUCKETS, registry=REGISTRY)
+LLM_TOKENS_PER_S = Gauge("lorekeeper_llm_tokens_per_second", "Decode speed of the last call, tokens per second",
+                         ["backend", "model"], registry=REGISTRY)
+LLM_FALLBACKS = Counter("lorekeeper_llm_fallbacks", "Router moved past a backend, by reason", ["backend", "reason"],
                         registry=REGISTRY)
 LLM_BREAKER = Gauge("lorekeeper_llm_breaker_state", "Circuit breaker: 0 closed, 1 half-open, 2 open", ["backend"],
                     registry=REGISTRY)
@@ -48,22 +85,55 @@ LLM_QUEUE = Gauge("lorekeeper_llm_queue_depth", "Requests waiting or running on 
                   registry=REGISTRY)
 CAMPAIGN_QUEUE = Gauge("lorekeeper_campaign_queue_depth", "Model requests of a campaign waiting in the fair queue",
                        ["campaign"], registry=REGISTRY)
-GPU_MEMORY = Gauge("lorekeeper_gpu_memory_bytes", "GPU memory", ["gpu", "kind"], registry=REGISTRY)
+
+# --- sessions (dm.session, through monitoring.sessions) ----------------------------------------------------
+
+MESSAGES_RECEIVED = Counter("lorekeeper_messages_received", "Player messages taken by a session (kind: command, "
+                            "talk)", ["campaign", "kind"], registry=REGISTRY)  # fmt: skip
+MESSAGES_PROCESSED = Counter("lorekeeper_messages_processed", "Player messages answered (a command, or talk by a "
+                             "DM turn)", ["campaign"], registry=REGISTRY)  # fmt: skip
+BATCH_SIZE = Histogram("lorekeeper_batch_size_messages", "Messages one DM turn answers", ["campaign"],
+                       buckets=_BATCH_BUCKETS, registry=REGISTRY)
+DM_TURN = Histogram("lorekeeper_dm_turn_duration_seconds", "One DM turn, model included, seconds", ["campaign"],
+                    buckets=_LATENCY_BUCKETS, registry=REGISTRY)
+DM_TURN_FAILURES = Counter("lorekeeper_dm_turn_failures", "DM turns that raised (their messages stay pending)",
+                           ["campaign"], registry=REGISTRY)
+
+# --- the database (persistence.database) ------------------------------------------------------------------
+
+DB_WRITE = Histogram("lorekeeper_db_write_duration_seconds", "A write (a transaction or a statement), seconds",
+                     ["op"], buckets=_DB_BUCKETS, registry=REGISTRY)
+DB_ERRORS = Counter("lorekeeper_db_errors", "Database operations that failed, by reason", ["op", "reason"],
+                    registry=REGISTRY)
 
 BREAKER_STATES = {"closed": 0, "half_open": 1, "open": 2}
+_LABEL = re.compile(r"[^a-z0-9_.:/-]+")
+_pushed_gpus: dict[int, tuple[int, int]] = {}  # set_gpu_memory: gpu → (used, total), read by monitoring.gpu
+
+
+def label(value: Any, *, limit: int = 64) -> str:
+    """A bounded, tidy label value: lower case, odd characters squeezed to `_`, at most `limit` characters."""
+    text = _LABEL.sub("_", str(value).strip().lower())[:limit].strip("_")
+    return text or "unknown"
+
+
+# --- inference ------------------------------------------------------------------------------------------
 
 
 def record_generation(backend: str, *, prompt_tokens: int, completion_tokens: int, latency_s: float,
-                      ttft_s: float) -> None:
+                      ttft_s: float, model: str = "") -> None:  # fmt: skip
     """Count one successful call: tokens, latency, time to first token, decode speed."""
+    model = model or "default"
     LLM_REQUESTS.labels(backend, "ok").inc()
-    LLM_TOKENS.labels(backend, "prompt").inc(prompt_tokens)
-    LLM_TOKENS.labels(backend, "completion").inc(completion_tokens)
-    LLM_LATENCY.labels(backend).observe(latency_s)
-    LLM_TTFT.labels(backend).observe(ttft_s)
+    LLM_TOKENS.labels(backend, "prompt").inc(max(0, prompt_tokens))
+    LLM_TOKENS.labels(backend, "completion").inc(max(0, completion_tokens))
+    LLM_LATENCY.labels(backend, model).observe(latency_s)
+    LLM_TTFT.labels(backend, model).observe(ttft_s)
     decode = latency_s - ttft_s
-    if decode > 0:
-        LLM_TOKENS_PER_S.labels(backend).set(completion_tokens / decode)
+    if decode > 0 and completion_tokens > 0:
+        speed = completion_tokens / decode
+        LLM_TOKENS_PER_S.labels(backend, model).set(speed)
+        LLM_SPEED.labels(backend, model).observe(speed)
 
 
 def record_prompt_reuse(backend: str, reused_tokens: int) -> None:
@@ -73,13 +143,17 @@ def record_prompt_reuse(backend: str, reused_tokens: int) -> None:
 
 
 def record_failure(backend: str, reason: str) -> None:
-    """Count one failed call, labelled by the error's `reason`."""
+    """Count one failed call, labelled by the error's `reason` (a short machine label)."""
+    reason = label(reason, limit=32)
     LLM_REQUESTS.labels(backend, reason).inc()
+    LLM_ERRORS.labels(backend, reason).inc()
+    if reason == "timeout":
+        LLM_TIMEOUTS.labels(backend).inc()
 
 
 def record_fallback(backend: str, reason: str) -> None:
     """Count the router leaving `backend` for the next one, and why."""
-    LLM_FALLBACKS.labels(backend, reason).inc()
+    LLM_FALLBACKS.labels(backend, label(reason, limit=32)).inc()
 
 
 def set_breaker_state(backend: str, state: str) -> None:
@@ -96,17 +170,151 @@ def set_campaign_queue_depth(campaign: str, depth: int) -> None:
 
 
 def set_gpu_memory(gpu: int, *, used_bytes: int, total_bytes: int) -> None:
-    GPU_MEMORY.labels(str(gpu), "used").set(used_bytes)
-    GPU_MEMORY.labels(str(gpu), "total").set(total_bytes)
+    """Memory of a GPU read elsewhere (the vLLM actor's fit check); reported with the GPU gauges when this
+    process cannot read NVML itself."""
+    _pushed_gpus[int(gpu)] = (int(used_bytes), int(total_bytes))
+
+
+def pushed_gpus() -> dict[int, tuple[int, int]]:
+    return dict(_pushed_gpus)
+
+
+# --- sessions and the database ------------------------------------------------------------------------
+
+
+def record_message(campaign: str, kind: str) -> None:
+    MESSAGES_RECEIVED.labels(campaign, kind).inc()
+
+
+def record_processed(campaign: str, count: int = 1) -> None:
+    if count > 0:
+        MESSAGES_PROCESSED.labels(campaign).inc(count)
+
+
+def observe_batch(campaign: str, size: int) -> None:
+    BATCH_SIZE.labels(campaign).observe(size)
+
+
+def observe_dm_turn(campaign: str, seconds: float, *, failed: bool = False) -> None:
+    DM_TURN.labels(campaign).observe(seconds)
+    if failed:
+        DM_TURN_FAILURES.labels(campaign).inc()
+
+
+def observe_db_write(op: str, seconds: float, error: str | None = None) -> None:
+    """One database write (`op`: transaction or execute) and, when it failed, the error's reason."""
+    DB_WRITE.labels(op).observe(seconds)
+    if error is not None:
+        DB_ERRORS.labels(op, label(error, limit=40)).inc()
+
+
+# --- reading back -------------------------------------------------------------------------------------
+
+
+_PUSHED = (LLM_TOKENS, LLM_REQUESTS, LLM_ERRORS, LLM_TIMEOUTS, LLM_LATENCY, LLM_TTFT, LLM_SPEED, LLM_TOKENS_PER_S,
+           LLM_FALLBACKS, LLM_BREAKER, LLM_QUEUE, CAMPAIGN_QUEUE, MESSAGES_RECEIVED, MESSAGES_PROCESSED, BATCH_SIZE,
+           DM_TURN, DM_TURN_FAILURES, DB_WRITE, DB_ERRORS)
+
+
+def _matching(name: str, labels: dict[str, str]) -> list[tuple[dict[str, str], float]]:
+    """Samples of the metrics code pushes into (never the scrape-time collectors: no NVML or HTTP here)."""
+    found = []
+    for metric in _PUSHED:
+        for family in metric.collect():
+            for s in family.samples:
+                if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                    found.append((s.labels, float(s.value)))
+    return found
 
 
 def sample(name: str, **labels: str) -> float:
-    """Current value of one sample (0.0 when never recorded); for status output and tests."""
-    value = REGISTRY.get_sample_value(name, labels)
-    return 0.0 if value is None else float(value)
+    """Current value of one sample, summed over the labels not given (0.0 when never recorded); for status
+    output and tests. `sample("lorekeeper_llm_ttft_seconds_count", backend="vllm")` counts every model's calls."""
+    return sum(value for _, value in _matching(name, labels))
 
 
-def start_exporter(port: int, addr: str = "0.0.0.0") -> None:
-    """Serve `/metrics` on `addr:port` from a daemon thread."""
-    start_http_server(port, addr=addr, registry=REGISTRY)
-    log.info("metrics exporter listening on %s:%d", addr, port)
+def quantile(histogram: str, q: float, **labels: str) -> float | None:
+    """The `q` quantile of a histogram since start (as PromQL's histogram_quantile interpolates it within a
+    bucket), over every series matching `labels`; None when nothing was observed."""
+    buckets: dict[float, float] = {}
+    for sample_labels, value in _matching(histogram + "_bucket", labels):
+        bound = float(sample_labels["le"])
+        buckets[bound] = buckets.get(bound, 0.0) + value
+    if not buckets or buckets.get(float("inf"), 0.0) <= 0:
+        return None
+    bounds = sorted(buckets)
+    rank = q * buckets[float("inf")]
+    lower, below = 0.0, 0.0
+    for bound in bounds:
+        count = buckets[bound]
+        if count >= rank:
+            if bound == float("inf"):
+                return lower  # in the open-ended bucket: its lower edge, as PromQL does
+            inside = count - below
+            return lower + (bound - lower) * ((rank - below) / inside if inside > 0 else 1.0)
+        lower, below = bound, count
+    return lower
+
+
+# --- the exporter ---------------------------------------------------------------------------------------
+
+_exporter_lock = threading.Lock()
+_exporter: dict[str, Any] = {}
+
+
+def exporter_port() -> int | None:
+    """The port this process serves /metrics on (None: not started)."""
+    return _exporter.get("port")
+
+
+def _port_from_env() -> int:
+    raw = os.environ.get("METRICS_PORT", "").strip()
+    try:
+        return int(raw) if raw else DEFAULT_PORT
+    except ValueError:
+        log.warning("METRICS_PORT=%r is not a port number; using %d", raw, DEFAULT_PORT)
+        return DEFAULT_PORT
+
+
+def ensure_collectors(*, vllm_url: str | None = None) -> None:
+    """Register the scrape-time collectors (GPU, host, sessions; vLLM when `vllm_url`) once."""
+    from monitoring import gpu, host, sessions, vllm
+
+    gpu.register(REGISTRY)
+    host.register(REGISTRY)
+    sessions.register(REGISTRY)
+    if vllm_url:
+        vllm.register(REGISTRY, vllm_url)
+
+
+def scrape() -> str:
+    """The exposition text Prometheus would read now (the collectors included)."""
+    from prometheus_client import generate_latest
+
+    ensure_collectors()
+    return generate_latest(REGISTRY).decode("utf-8")
+
+
+def start_exporter(port: int | None = None, addr: str = "0.0.0.0", *, vllm_url: str | None = None) -> int | None:
+    """Serve `/metrics` on `addr:port` from a daemon thread; returns the port, or None when not serving.
+
+    `port` None reads METRICS_PORT (default 9108); 0 switches the exporter off. Idempotent: a second call
+    returns the port already served. A port already taken is logged as a warning, never raised. `vllm_url`
+    (http://host:port) relays that vLLM server's own metrics when it runs.
+    """
+    port = _port_from_env() if port is None else int(port)
+    with _exporter_lock:
+        ensure_collectors(vllm_url=vllm_url)
+        if "port" in _exporter:
+            return _exporter["port"]  # type: ignore[no-any-return]
+        if port <= 0:
+            return None
+        try:
+            server, thread = start_http_server(port, addr=addr, registry=REGISTRY)
+        except OSError as exc:  # EADDRINUSE (another Lorekeeper), EACCES: the game goes on without metrics
+            log.warning("metrics exporter not started: %s:%d is not available (%s); set METRICS_PORT to a free "
+                        "port", addr, port, exc.strerror or exc)  # fmt: skip
+            return None
+        _exporter.update(port=server.server_port, server=server, thread=thread)
+    log.info("metrics exporter listening on %s:%d", addr, _exporter["port"])
+    return _exporter["port"]  # type: ignore[no-any-return]

@@ -24,6 +24,7 @@ os.environ["LOREKEEPER_DATA_DIR"] = str(_SESSION_DATA_DIR)
 os.environ.pop("DATABASE_URL", None)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ["METRICS_PORT"] = "0"  # no test opens the metrics port unless it asks (tests/e2e/test_metrics_e2e.py)
 
 # Play state tables, emptied by `clean_db`; the SRD tables are kept (they are slow to fill).
 PLAY_TABLES = (

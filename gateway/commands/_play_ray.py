@@ -70,9 +70,11 @@ async def run_ray(args: argparse.Namespace, lines: list[str] | None) -> int:
     from gateway.commands._play_common import stdin_lines
     from gateway.console import BANNER, Transcript
     from gateway.database import resolve_conninfo
+    from gateway.observability import start_monitoring
     from gateway.settings import get_settings
 
     settings = get_settings()
+    start_monitoring(settings)  # this process's figures; the sessions' own live in their actors
     campaign, channel = await _prepare(args, settings)
     conninfo = resolve_conninfo(settings)  # the embedded server started above keeps running for the actors
     ray.init(address=getattr(args, "address", None), namespace=NAMESPACE, include_dashboard=False,

@@ -226,6 +226,9 @@ def _serve(args: argparse.Namespace) -> int:
         raise VllmNotInstalled()
 
     async def run() -> None:
+        from gateway.observability import start_monitoring
+
+        start_monitoring(_settings(), vllm=True)  # GPU, host and vLLM's own figures on METRICS_PORT
         await manager.start()
         print(f"vLLM healthy at {config.root_url} (Ctrl-C stops it)")
         try:

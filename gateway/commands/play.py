@@ -69,11 +69,13 @@ def _narrator(llm: str, db: Any = None, backend: Any = None) -> Any:
 async def _run(args: argparse.Namespace, lines: list[str] | None, backend: Any = None) -> int:
     from gateway.console import BANNER, ConsoleGame, Transcript
     from gateway.database import open_database
+    from gateway.observability import start_monitoring
     from gateway.settings import get_settings
     from gateway.wiring import open_table
     from persistence.play_state import PlayStateRepository, console_channel_id
 
     settings = get_settings()
+    start_monitoring(settings)  # /metrics on METRICS_PORT while the game runs (a taken port: a warning)
     async with open_database(settings) as db:
         rules = await load_rules(db, not args.no_rules)
         campaign = await open_campaign(db, args.campaign)
