@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install play test test-slow test-all bench clean-venv
+.PHONY: install play test test-slow test-faults test-all bench clean-venv
 
 install: $(STAMP)
 
@@ -29,6 +29,11 @@ test: install
 
 test-slow: install
 	$(BIN)/pytest -q -m slow
+
+# the slow part of the fault and security suite (tests/faults: killed servers, a restarted database,
+# a killed session actor); its fast part runs in `make test`
+test-faults: install
+	$(BIN)/pytest -q -m faults tests/faults
 
 test-all: install
 	$(BIN)/pytest -q -m ''
