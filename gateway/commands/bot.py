@@ -52,7 +52,7 @@ async def build_bot(settings: Any, db: Any, *, backend: Any, llm: str = "auto", 
     """A `LorekeeperBot` over a table on `db` whose narrator runs on `backend`. `sessions`: a hub session
     factory (default: in-process sessions on that table); `options` go to discord.py's client."""
     from gateway.commands.play import _narrator
-    from gateway.discord.bot import LorekeeperBot
+    from gateway.discord.bot import LorekeeperBot, optional_module
     from gateway.discord.hub import TICK_S, SessionHub, local_sessions
     from gateway.wiring import open_table
 
@@ -65,6 +65,9 @@ async def build_bot(settings: Any, db: Any, *, backend: Any, llm: str = "auto", 
     hub = SessionHub(factory, tick_s=tick_s or TICK_S)
     bot = LorekeeperBot(settings, hub, db=db, **options)
     bot.table = table  # type: ignore[attr-defined]
+    streaming = optional_module("streaming")
+    if streaming is not None and hasattr(streaming, "attach"):  # narration drafts edited in as they come
+        streaming.attach(bot, table.narrator)
     return bot
 
 

@@ -21,12 +21,15 @@ the rate-limit buckets); nothing here sends around it.
 
 While the DM thinks (plain talk waiting for its turn) the channel shows the typing indicator.
 
-Reconnects: discord.py reconnects and RESUMEs by itself. On every READY and RESUMED the bot reads, per
-watched channel, the newest player message id the message log holds and fetches the channel history after
-it; each fetched message goes through the same intake, so one the gateway did deliver is answered once.
+Reconnects and restarts: discord.py reconnects and RESUMEs by itself. On every READY and RESUMED the bot opens
+each watched channel's session (a new one first answers what the message log holds pending: talk left open by
+a clean shutdown), reads the newest player message id the log holds for the channel and fetches the channel
+history after it; each fetched message goes through the same intake, so one the gateway did deliver too is
+answered once.
 
 Extension points (small functions other modules may provide; each is optional):
 - `gateway/discord/commands.py`: `setup_commands(bot)` (sync or async) — slash commands from the registry.
+- `gateway/discord/streaming.py`: `attach(bot, narrator)` — called once by `gateway.commands.bot.build_bot`.
 - `gateway/discord/views.py`, `voices.py`, `streaming.py`: `post_reply(bot, channel, reply, origin) -> bool`
   (sync or async): True when it posted the reply itself (a creation menu, an NPC's webhook voice, a streamed
   narration); False lets the default posting happen. Asked in that order.
@@ -52,7 +55,7 @@ from gateway.discord.intake import last_seen, missed_messages, player_message
 from gateway.discord.splitting import split_message
 from gateway.errors import friendly_message
 
-__all__ = ["LorekeeperBot", "bot_intents", "reply_parts"]
+__all__ = ["LorekeeperBot", "bot_intents", "optional_module", "reply_parts"]
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,8 @@ def bot_intents() -> discord.Intents:
     return intents
 
 
-def _optional(module: str) -> Any:
+def optional_module(module: str) -> Any:
+    """`gateway.discord.<module>` when it exists (the other helpers' extension points), else None."""
     try:
         return importlib.import_module(f"gateway.discord.{module}")
     except ModuleNotFoundError as exc:
@@ -83,7 +87,7 @@ async def _maybe_await(value: Any) -> Any:
 
 def reply_parts(reply: TableReply) -> list[Any]:
     """`gateway.discord.render.message_parts(reply)` when that module exists, else the console's text."""
-    render = _optional("render")
+    render = optional_module("render")
     if render is not None and hasattr(render, "message_parts"):
         return list(render.message_parts(reply))
     from gateway.console import reply_text
@@ -116,7 +120,7 @@ class LorekeeperBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.refresh_bound()
-        slash = _optional("commands")
+        slash = optional_module("commands")
         if slash is not None and hasattr(slash, "setup_commands"):
             await _maybe_await(slash.setup_commands(self))
         self.hub.start()
@@ -231,7 +235,7 @@ class LorekeeperBot(commands.Bot):
 
     async def _hooked(self, channel: Any, reply: TableReply, origin: discord.Message | None) -> bool:
         for name in _HOOK_MODULES:
-            module = _optional(name)
+            module = optional_module(name)
             hook = getattr(module, "post_reply", None) if module is not None else None
             if hook is not None and await _maybe_await(hook(self, channel, reply, origin)):
                 return True
@@ -298,12 +302,15 @@ class LorekeeperBot(commands.Bot):
             return 0
         taken = 0
         try:
+            await self.hub.session(channel_id)  # a new session first answers what the database holds pending
             async for message in missed_messages(channel, await last_seen(self.db, channel_id)):  # type: ignore[arg-type]
                 if self.wants(message):
                     await self.take(message)
                     taken += 1
         except discord.HTTPException as exc:  # no Read Message History permission, an outage: next time
             log.warning("history catch-up failed", extra={"channel_id": channel_id, "status": exc.status})
+        except Exception:  # noqa: BLE001 - the database or a session actor failed: the other channels still go
+            log.exception("catch-up failed", extra={"channel_id": channel_id})
         if taken:
             log.info("missed messages taken from history", extra={"channel_id": channel_id, "count": taken})
         return taken

@@ -8,7 +8,7 @@
 `discord_bot` (module scope: one bot per test module, ~1 s to start) gives a `BotRig`: the stand-in, the bot
 (`rig.bot`, its `table`, its `hub`), the database, the scripted backend (`rig.backend.requests`), and two
 campaigns: "Bot Keep" bound to BOT_CHANNEL_ID (`CHANNEL`) and "Tavern Tales" bound to `TAVERN`; `ELSEWHERE`
-is a guild channel bound to nothing. OWNER_ID is the stand-in's user "owner". The play tables are emptied
+and `QUIET` are guild channels bound to nothing. OWNER_ID is the stand-in's user "owner". The play tables are emptied
 when the rig starts. Sessions run in-process on the real clock with a short batch window (`BATCH_WINDOW_S`).
 
 `bot_rig(db, ...)` is the same as an async context manager, for a test that needs its own bot (a restart).
@@ -26,11 +26,12 @@ import pytest
 
 from discord_standin import OWNER_ID, DiscordStandIn
 
-__all__ = ["BATCH_WINDOW_S", "CHANNEL", "ELSEWHERE", "NARRATION", "TAVERN", "BotRig", "bot_rig", "discord_bot"]
+__all__ = ["BATCH_WINDOW_S", "CHANNEL", "ELSEWHERE", "NARRATION", "QUIET", "TAVERN", "BotRig", "bot_rig", "discord_bot"]
 
 CHANNEL = 910_000_000_000_000_001  # BOT_CHANNEL_ID
 TAVERN = 910_000_000_000_000_002  # bound to "Tavern Tales"
 ELSEWHERE = 910_000_000_000_000_003  # bound to nothing
+QUIET = 910_000_000_000_000_004  # bound to nothing (a test may bind it)
 BATCH_WINDOW_S = 0.4
 NARRATION = "Rain drums on the shutters of the Drowned Lantern as the fire gutters low."
 _PLAY_TABLES = (
@@ -93,7 +94,7 @@ async def bot_rig(db: Any, *, standin: DiscordStandIn | None = None, script: lis
 
     own = standin is None
     if standin is None:
-        standin = DiscordStandIn({CHANNEL: "lorekeeper", TAVERN: "tavern", ELSEWHERE: "off-topic"})
+        standin = DiscordStandIn({CHANNEL: "lorekeeper", TAVERN: "tavern", ELSEWHERE: "off-topic", QUIET: "quiet"})
         await standin.start()
     campaigns: dict[str, Any] = {}
     repo = PlayStateRepository(db)
