@@ -15,6 +15,7 @@ import contextlib
 import copy
 import logging
 import random
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -36,6 +37,7 @@ __all__ = ["PlayerMessage", "Table", "TableReply", "TurnView", "Narrator", "Play
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 2000  # Discord's own limit for a message
+TRUSTED_FOR_S = 20.0  # a DM turn reads a cached state checked this recently without another version read
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class _Loaded:
     campaign: CampaignInfo
     version: int
     state: GameState
+    checked: float = field(default_factory=time.monotonic)  # when the version was last known to be the newest
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class Table:
     _cache: dict[int, _Loaded] = field(default_factory=dict)
     _scratch: dict[int, dict[str, Any]] = field(default_factory=dict)
     _names: dict[int, str] = field(default_factory=dict)
+    _bound: dict[int, tuple[int, int] | None] = field(default_factory=dict)  # channel → (campaign, version) just read
     _counter: int = 0
 
     def __post_init__(self) -> None:
@@ -154,6 +158,7 @@ class Table:
             channel_id=message.channel_id, message_id=message.message_id, author_id=message.author_id,
             content=message.text[:MAX_MESSAGE_LENGTH], author_name=message.author_name, is_command=True,
         )  # fmt: skip
+        self._bound[message.channel_id] = getattr(recorded, "bound", None)
         if not recorded.new and recorded.message.processed:
             stored = load_result(recorded.result) if recorded.result else Info(lines=("(already answered)",))
             log.info("command replayed", extra={"message_id": message.message_id, "command": name})
@@ -272,12 +277,22 @@ class Table:
 
     # --- state ------------------------------------------------------------------------------------
 
-    async def _load(self, channel_id: int) -> _Loaded | None:
+    async def _load(self, channel_id: int, *, trust_cache: bool = False) -> _Loaded | None:
+        """`trust_cache`: a cached state checked in the last TRUSTED_FOR_S is used as it is (a DM turn: a newer
+        version refuses its save, StaleState, and it settles again on the fresh state)."""
         cached = self._cache.get(channel_id)
-        if cached is not None:  # another process may have saved since: one cheap version read tells
-            with contextlib.suppress(UnknownCampaign):
-                if await self.store.version(cached.campaign.id) == cached.version:
-                    return cached
+        bound = self._bound.pop(channel_id, None)  # read with the message just recorded: no version read
+        if cached is not None:
+            if bound == (cached.campaign.id, cached.version):
+                cached.checked = time.monotonic()
+                return cached
+            if trust_cache and time.monotonic() - cached.checked < TRUSTED_FOR_S:
+                return cached
+            if bound is None:  # another process may have saved since: one cheap version read tells
+                with contextlib.suppress(UnknownCampaign):
+                    if await self.store.version(cached.campaign.id) == cached.version:
+                        cached.checked = time.monotonic()
+                        return cached
             self._cache.pop(channel_id, None)
         ref = await self.store.campaign_for_channel(channel_id)
         if ref is None:
@@ -329,7 +344,7 @@ class Table:
 
     async def turn_view(self, channel_id: int) -> TurnView | None:
         """The channel's campaign and state for a DM turn (None: no campaign bound)."""
-        loaded = await self._load(channel_id)
+        loaded = await self._load(channel_id, trust_cache=True)
         if loaded is None:
             return None
         return TurnView(loaded.campaign, loaded.version, loaded.state, dict(self._names))
@@ -383,6 +398,7 @@ class Table:
             channel_id=message.channel_id, message_id=message.message_id, author_id=message.author_id,
             content=message.text, author_name=message.author_name,
         )  # fmt: skip
+        self._bound[message.channel_id] = getattr(recorded, "bound", None)
         if not recorded.new and recorded.message.processed:  # redelivered and answered: replay, no second turn
             if recorded.result:  # it was answered as a command (a guided-creation answer)
                 stored = load_result(recorded.result)

@@ -7,6 +7,8 @@ Rows come back as dicts. SQL is always given with bound parameters.
 from __future__ import annotations
 
 import asyncio
+import time
+import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +22,23 @@ from persistence.errors import DatabaseUnavailable
 __all__ = ["Database", "Params"]
 
 Params = Sequence[Any] | dict[str, Any] | None
+
+CHECK_IDLE_S = 1.0  # a pooled connection idle at least this long is checked (one round trip) before use
+
+
+class _Freshness:
+    """The pool's check and reset callbacks: a connection handed back healthy moments ago is lent again
+    without the check's extra round trip (a broken one is discarded by the pool when it comes back)."""
+
+    def __init__(self) -> None:
+        self._returned: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+    async def check(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        if time.monotonic() - self._returned.get(conn, float("-inf")) >= CHECK_IDLE_S:
+            await AsyncConnectionPool.check_connection(conn)
+
+    async def reset(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._returned[conn] = time.monotonic()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -41,6 +60,7 @@ class Database:
         self._timeout_s = timeout_s
         self._conninfo = conninfo
         self._opened = False
+        fresh = _Freshness()
         self._pool = AsyncConnectionPool(
             conninfo,
             min_size=min_size,
@@ -52,7 +72,8 @@ class Database:
                 "autocommit": True,
                 "options": f"-c statement_timeout={int(timeout_s * 1000)}",
             },
-            check=AsyncConnectionPool.check_connection,
+            check=fresh.check,
+            reset=fresh.reset,
             name="lorekeeper",
         )
 

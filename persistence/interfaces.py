@@ -99,6 +99,7 @@ class Recorded:
     new: bool
     reply: str | None = None
     result: dict[str, Any] | None = None
+    bound: tuple[int, int] | None = None  # (campaign id, state version) bound to the channel as it was recorded
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from persistence.history import HistoryRepository
 from persistence.interfaces import Recorded, StoredMessage, TurnRecord
 
 __all__ = ["MessageLog", "StoredMessage", "Recorded", "TurnRecord", "MAX_CONTENT_LENGTH", "insert_turn",
-           "lock_unanswered", "mark_processed"]
+           "LOCK_UNANSWERED", "check_unanswered", "lock_unanswered", "mark_processed"]
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +58,15 @@ class MessageLog:
                  processed)
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
             ON CONFLICT (discord_message_id) DO NOTHING
-            RETURNING {_COLUMNS}
+            RETURNING {_COLUMNS},
+                (SELECT ARRAY[c.id, c.state_version] FROM campaigns c WHERE c.channel_id = %s) AS bound
             """,
             (campaign_id, channel_id, message_id, author_id, author_name[:100], content[:MAX_CONTENT_LENGTH],
-             is_command, from_dm, from_dm),
+             is_command, from_dm, from_dm, channel_id),
         )
-        if row is not None:
-            return Recorded(StoredMessage(**row), new=True)
+        if row is not None:  # `bound`: the channel's campaign and version, read in the same round trip
+            bound = row.pop("bound")
+            return Recorded(StoredMessage(**row), new=True, bound=None if bound is None else (bound[0], bound[1]))
         seen = await self._db.fetch_one(  # the row, its stored result and its turn's reply in one read
             f"SELECT {_COLUMNS}, result, (SELECT reply_text FROM dm_turns t WHERE t.id = m.turn_id) AS reply "
             "FROM message_history m WHERE discord_message_id = %s",
@@ -143,6 +145,10 @@ async def insert_turn(conn: Any, *, campaign_id: int, channel_id: int, turn: Tur
     return int(row["id"])
 
 
+LOCK_UNANSWERED = ("SELECT discord_message_id, processed FROM message_history "
+                   "WHERE discord_message_id = ANY(%s) ORDER BY discord_message_id FOR UPDATE")
+
+
 async def lock_unanswered(conn: Any, message_ids: list[int]) -> None:
     """Lock the messages' rows for this transaction.
 
@@ -150,12 +156,17 @@ async def lock_unanswered(conn: Any, message_ids: list[int]) -> None:
         DuplicateMessage: one was already answered.
         ValueError: one was never recorded (a bug: record comes first).
     """
-    cur = await conn.execute(
-        "SELECT discord_message_id, processed FROM message_history "
-        "WHERE discord_message_id = ANY(%s) ORDER BY discord_message_id FOR UPDATE",
-        (message_ids,),
-    )
-    rows = await cur.fetchall()
+    cur = await conn.execute(LOCK_UNANSWERED, (message_ids,))
+    check_unanswered(message_ids, await cur.fetchall())
+
+
+def check_unanswered(message_ids: list[int], rows: list[dict[str, Any]]) -> None:
+    """`lock_unanswered`'s verdict on the rows LOCK_UNANSWERED read (a pipelined save reads them later).
+
+    Raises:
+        DuplicateMessage: one was already answered.
+        ValueError: one was never recorded (a bug: record comes first).
+    """
     missing = set(message_ids) - {row["discord_message_id"] for row in rows}
     if missing:
         raise ValueError(f"messages {sorted(missing)} were never recorded")

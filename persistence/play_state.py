@@ -24,7 +24,7 @@ from persistence.database import Database
 from persistence.errors import StaleState, UnknownCampaign
 from persistence.faults import fault_point
 from persistence.interfaces import CampaignRef, LoadedState, TurnRecord
-from persistence.messages import insert_turn, lock_unanswered, mark_processed
+from persistence.messages import LOCK_UNANSWERED, check_unanswered, insert_turn, mark_processed
 
 __all__ = ["CampaignRef", "LoadedState", "PlayStateRepository", "console_channel_id"]
 
@@ -182,17 +182,22 @@ class PlayStateRepository:
         changed = dict(before) != dict(after)
         if campaign_id is None and (changed or turn is not None):
             raise ValueError("only a campaign's turn can change play state")
-        async with self._db.transaction() as conn:
-            if message_ids:  # first: a message answered meanwhile refuses the whole save
-                await lock_unanswered(conn, list(message_ids))
-            version = expected_version
+        ids = list(message_ids)
+        # pipelined: statements go out without waiting for each answer; a result is read only where it decides
+        # (a save that changes nothing: two round trips, the first answers and the commit)
+        async with self._db.connection() as conn, conn.pipeline(), conn.transaction():
+            locked = await conn.execute(LOCK_UNANSWERED, (ids,)) if ids else None  # first: a message answered
+            version = expected_version                                            # meanwhile refuses the save
             if changed:
-                row = await _one(
-                    conn,
+                bumped = await conn.execute(
                     "UPDATE campaigns SET state_version = state_version + 1, updated_at = now() "
                     "WHERE id = %s AND state_version = %s RETURNING state_version",
                     (campaign_id, expected_version),
                 )
+                if locked is not None:
+                    check_unanswered(ids, await locked.fetchall())
+                    locked = None
+                row = await bumped.fetchone()
                 if row is None:
                     raise StaleState(campaign_id, expected_version)
                 version = int(row["state_version"])
@@ -203,8 +208,10 @@ class PlayStateRepository:
                 turn_id = await insert_turn(conn, campaign_id=campaign_id, channel_id=channel_id or 0, turn=turn)
                 if turn.canon:  # the facts the turn established, with the turn or not at all
                     await write_facts(conn, campaign_id, turn.canon, source=f"turn:{turn_id}")
-            if message_ids:
-                await mark_processed(conn, campaign_id, list(message_ids), turn_id, None if result is None else dict(result))
+            if locked is not None:
+                check_unanswered(ids, await locked.fetchall())
+            if ids:
+                await mark_processed(conn, campaign_id, ids, turn_id, None if result is None else dict(result))
         log.debug("play state saved", extra={"campaign_id": campaign_id, "version": version, "changed": changed})
         return version
 
