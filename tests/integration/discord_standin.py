@@ -225,6 +225,7 @@ class DiscordStandIn:
             "channel": self.channel_payload(channel_id), "member": self._member(author), "data": data,
             "locale": "en-US", "guild_locale": "en-US", "app_permissions": _ALL_PERMISSIONS, "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0,
+            "attachment_size_limit": 26_214_400,  # discord.py 2.7 reads it from every interaction
         }  # fmt: skip
         if message is not None:
             payload["message"] = message
