@@ -79,9 +79,10 @@ async def _empty(db: Any) -> None:
 
 @contextlib.asynccontextmanager
 async def bot_rig(db: Any, *, standin: DiscordStandIn | None = None, script: list[dict[str, Any]] | None = None,
-                  empty: bool = True, rules: Any = None, seed: int = 7,
+                  empty: bool = True, rules: Any = None, seed: int = 7, sessions: Any = None,
                   **settings: Any) -> AsyncIterator[BotRig]:  # fmt: skip
-    """A started stand-in (unless given) and a logged-in bot on it; both stopped at the end."""
+    """A started stand-in (unless given) and a logged-in bot on it; both stopped at the end. `sessions`:
+    `build_bot`'s session factory maker (default: in-process sessions); `settings`: Settings overrides."""
     import discord.http
     import yarl
     from discord.gateway import DiscordWebSocket
@@ -110,7 +111,8 @@ async def bot_rig(db: Any, *, standin: DiscordStandIn | None = None, script: lis
     config = SessionConfig(batch_window_s=BATCH_WINDOW_S, batch_cap_s=3.0)
     values = {"discord_token": "standin-token", "bot_channel_id": CHANNEL, "owner_id": OWNER_ID} | settings
     bot = await build_bot(load_settings(**values), db, backend=backend, llm="scripted:standin", rules=rules,
-                          seed=seed, config=config, tick_s=0.05, guild_ready_timeout=0.05)  # fmt: skip
+                          seed=seed, config=config, tick_s=0.05, sessions=sessions,
+                          guild_ready_timeout=0.05)  # fmt: skip
     connecting: asyncio.Task[None] | None = None
     try:
         await bot.login("standin-token")
