@@ -8,7 +8,8 @@ code in discord.py builds its URLs from `Route.BASE` too, so NPC webhooks and in
   names) and answered with plausible Discord JSON: users, the application, channels, messages (posted,
   edited, deleted; channel history with `after=`/`before=`/`limit=`), typing, DM channels, webhooks and
   their messages, interaction callbacks and followups, application command sync. An unknown route answers
-  404 and is recorded in `standin.unknown` (a test can assert it is empty).
+  404 and is recorded in `standin.unknown` (a test can assert it is empty). `rate_limit(n)` answers the
+  next n message posts with a 429 and Discord's rate-limit headers.
 - Gateway (websocket, plain JSON text frames): HELLO → IDENTIFY → READY + GUILD_CREATE, or RESUME →
   RESUMED; heartbeats ACKed; REQUEST_GUILD_MEMBERS answered with an empty chunk. `say()` and `interaction()`
   push MESSAGE_CREATE / INTERACTION_CREATE; `drop()` closes the connection (and holds reconnects until
@@ -71,6 +72,8 @@ class DiscordStandIn:
         self.users: dict[int, dict[str, Any]] = {BOT_ID: self.bot_user}
         self.requests: list[Recorded] = []
         self.unknown: list[Recorded] = []
+        self.limited: list[Recorded] = []  # requests answered 429 (`rate_limit()`)
+        self._limited, self._retry_after = 0, 0.3
         self.history: dict[int, list[dict[str, Any]]] = {c: [] for c in self.channels}
         self.dm_channels: dict[int, int] = {}  # user id → DM channel id
         self.webhooks: dict[int, dict[str, Any]] = {}
@@ -246,6 +249,10 @@ class DiscordStandIn:
         if ws is not None and not ws.closed:
             await ws.close(code=code)
 
+    def rate_limit(self, times: int = 1, retry_after: float = 0.3) -> None:
+        """The next `times` message posts are answered 429 (Too Many Requests) with `retry_after` seconds."""
+        self._limited, self._retry_after = times, retry_after
+
     def reopen(self) -> None:
         self._open.set()
 
@@ -335,6 +342,14 @@ class DiscordStandIn:
         body, files = await _body(request)
         record = Recorded(request.method, path, dict(request.query), body, files)
         self.requests.append(record)
+        if self._limited > 0 and request.method == "POST" and re.fullmatch(r"/channels/\d+/messages", path):
+            self._limited -= 1
+            self.limited.append(record)
+            return _json({"message": "You are being rate limited.", "retry_after": self._retry_after,
+                          "global": False}, 429, headers={
+                "Via": "1.1 google", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": str(self._retry_after), "X-RateLimit-Bucket": "standin-bucket",
+                "X-RateLimit-Scope": "user"})  # fmt: skip
         for method, pattern, handler in self._routes():
             match = re.fullmatch(pattern, path)
             if match and method == request.method:
@@ -559,9 +574,10 @@ def text_of(message: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """JSON with the bare `application/json` type discord.py checks for (aiohttp's helper adds a charset)."""
-    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+    return web.Response(body=json.dumps(data).encode(), status=status,
+                        headers={"Content-Type": "application/json"} | (headers or {}))  # fmt: skip
 
 
 def _interaction_of(token: str) -> int | None:

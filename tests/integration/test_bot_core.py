@@ -89,6 +89,16 @@ async def test_a_long_reply_is_split_on_paragraphs_in_order(discord_bot: BotRig)
     assert [p.strip() for m in posted for p in m["content"].split("\n\n")] == [p.strip() for p in paragraphs]
 
 
+async def test_a_rate_limited_post_waits_and_is_sent_once(discord_bot: BotRig) -> None:
+    rig = discord_bot
+    rig.standin.rate_limit(1, retry_after=0.3)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    said = await rig.answer(CHANNEL, "mira", "!roll 1d100")
+    assert len(rig.standin.limited) == 1 and loop.time() - started >= 0.3  # discord.py waited as told
+    assert sum("1d100" in text_of(m) for m in rig.standin.sent(CHANNEL)) == 1 and "1d100" in text_of(said[0])
+
+
 async def test_a_reconnect_fetches_missed_messages_and_answers_each_once(discord_bot: BotRig) -> None:
     rig = discord_bot
     await rig.answer(CHANNEL, "mira", "!roll 1d12")  # the message log now knows where this channel was
