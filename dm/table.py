@@ -147,6 +147,11 @@ class Table:
         loaded = self._cache.get(channel_id)
         return None if loaded is None else loaded.state
 
+    def campaign_name(self, channel_id: int) -> str | None:
+        """The name of the campaign the channel's cached state belongs to (monitoring's label); None: not loaded."""
+        loaded = self._cache.get(channel_id)
+        return None if loaded is None else loaded.campaign.name
+
     def forget(self, channel_id: int) -> None:
         """Drop the cached state of a channel (after another process changed it)."""
         self._cache.pop(channel_id, None)

@@ -34,6 +34,7 @@ from gateway.observability import install_observers
 from gateway.settings import Settings
 from inference.factory import inference_plan, vllm_is_local
 from inference.registry import find_model
+from monitoring import status as live_figures
 from monitoring.gpu import read_gpus
 from persistence.database import Database
 from persistence.campaign_builder import CampaignBuilder
@@ -103,12 +104,14 @@ def host_stats() -> dict[str, Any]:
         load = [round(x, 2) for x in os.getloadavg()]
     except OSError:
         load = []
-    gpus = read_gpus() or []
+    from monitoring.host import cpu_utilization
+
+    busy = cpu_utilization()
     return {
-        "cpu": {"count": os.cpu_count() or 0, "load_1_5_15": load},
+        "cpu": {"count": os.cpu_count() or 0, "load_1_5_15": load,
+                "busy_pct": None if busy is None else round(100 * busy, 1)},
         "memory": _memory(),
-        "gpus": [{"index": g.index, "name": g.name, "total_gib": round(g.total_gib, 1),
-                  "used_gib": round(g.used_bytes / 2**30, 1), "utilization_pct": g.utilization_pct} for g in gpus],
+        "gpus": live_figures.gpu_summary(),  # the exporter's cached NVML read; [] = no GPU
     }  # fmt: skip
 
 
@@ -154,6 +157,8 @@ class Services:
                 live = {"error": f"the router did not answer ({type(exc).__name__})"}
             status["router"] = live
         status["in_use"] = self._in_use(status)
+        status["models"] = _models(s, plan.names)
+        status["speed"] = live_figures.llm_summary()  # this process's calls (monitoring.metrics)
         return status
 
     @staticmethod
@@ -199,6 +204,7 @@ class Services:
             row = await self.db.fetch_one("SELECT count(*) AS n FROM campaigns WHERE channel_id IS NOT NULL")
             tables["channels_bound"] = int(row["n"]) if row else 0
         stats["sessions"] = tables
+        stats["runtime"] = live_figures.runtime_summary()  # sessions active, messages pending, queue depths
         return stats
 
     # --- campaigns -----------------------------------------------------------------------------------
@@ -218,6 +224,25 @@ class Services:
             raise UnknownCampaign(name, await repo.campaign_names())
         bound = await repo.bind_channel(found.id, channel_id)
         return CampaignInfo(bound.id, bound.name, channel_id)
+
+
+def _models(s: Settings, names: list[str] | tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Each planned backend's model, quantization and context length (names only: never a key or URL)."""
+    from inference.registry import UnknownModel
+
+    try:
+        spec_quant = find_model(s.local_model_name).quantization
+    except UnknownModel:
+        spec_quant = None
+    table = {
+        "vllm": {"model": s.local_model_name, "context_length": s.max_model_len,
+                 "quantization": s.quantization or spec_quant or "as the checkpoint ships"},
+        "gemini": {"model": s.gemini_model, "quantization": "provider's", "context_length": None},
+        "xai": {"model": s.xai_model, "quantization": "provider's", "context_length": None},
+        "embedded": {"model": "SmolLM2-135M-Instruct", "quantization": "GGUF Q4_1, int8 on CPU",
+                     "context_length": None},
+    }  # fmt: skip
+    return {name: table[name] for name in names if name in table}
 
 
 def _rules(db: Database, rules: Any) -> Any:

@@ -7,9 +7,10 @@ Rows come back as dicts. SQL is always given with bound parameters.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,9 +20,32 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from persistence.errors import DatabaseUnavailable
 
-__all__ = ["Database", "Params"]
+__all__ = ["WRITE_OBSERVERS", "Database", "Params"]
 
 Params = Sequence[Any] | dict[str, Any] | None
+
+# Monitoring's hooks (gateway.observability installs monitoring.metrics.observe_db_write; persistence imports no
+# monitoring): called with (op, seconds, failure) after every write; failure is the database error's class name.
+WRITE_OBSERVERS: list[Callable[[str, float, str | None], None]] = []
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "MERGE")
+_UNWATCHED = contextlib.nullcontext()
+
+
+def _failure(exc: BaseException) -> str | None:
+    """The class of a database failure (psycopg's, the pool's, or the one under DatabaseUnavailable); None for an
+    exception of the caller's own (StaleState, DuplicateMessage...)."""
+    if isinstance(exc, DatabaseUnavailable):
+        return type(exc.__cause__ or exc).__name__
+    return type(exc).__name__ if isinstance(exc, (psycopg.Error, PoolTimeout)) else None
+
+
+def _report(op: str, started: float, failure: str | None) -> None:
+    seconds = time.perf_counter() - started
+    for observer in WRITE_OBSERVERS:
+        try:
+            observer(op, seconds, failure)
+        except Exception:  # noqa: BLE001 - monitoring never breaks a write
+            pass
 
 CHECK_IDLE_S = 1.0  # a pooled connection idle at least this long is checked (one round trip) before use
 
@@ -119,23 +143,43 @@ class Database:
             raise DatabaseUnavailable("the connection dropped") from exc
 
     @asynccontextmanager
+    async def timed_write(self, op: str) -> AsyncIterator[None]:
+        """Report the enclosed write's duration, and a database failure's class, to `WRITE_OBSERVERS`."""
+        if not WRITE_OBSERVERS:
+            yield
+            return
+        started = time.perf_counter()
+        try:
+            yield
+        except BaseException as exc:
+            _report(op, started, _failure(exc))
+            raise
+        _report(op, started, None)
+
+    def _watch(self, op: str, sql: str) -> contextlib.AbstractAsyncContextManager[Any]:
+        """`timed_write(op)` for a statement that writes (INSERT/UPDATE/DELETE...), nothing for a read."""
+        if WRITE_OBSERVERS and sql.lstrip()[:6].upper().startswith(_WRITE_VERBS):
+            return self.timed_write(op)
+        return _UNWATCHED
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
         """A connection inside one transaction: committed on success, rolled back on any error."""
-        async with self.connection() as conn, conn.transaction():
+        async with self.timed_write("transaction"), self.connection() as conn, conn.transaction():
             yield conn
 
     async def execute(self, sql: str, params: Params = None) -> int:
-        async with self.connection() as conn:
+        async with self.timed_write("execute"), self.connection() as conn:
             cur = await conn.execute(sql, params)
             return cur.rowcount
 
     async def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
-        async with self.connection() as conn:
+        async with self._watch("statement", sql), self.connection() as conn:
             cur = await conn.execute(sql, params)
             return await cur.fetchall()
 
     async def fetch_one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
-        async with self.connection() as conn:
+        async with self._watch("statement", sql), self.connection() as conn:
             cur = await conn.execute(sql, params)
             return await cur.fetchone()
 

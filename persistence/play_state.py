@@ -185,7 +185,8 @@ class PlayStateRepository:
         ids = list(message_ids)
         # pipelined: statements go out without waiting for each answer; a result is read only where it decides
         # (a save that changes nothing: two round trips, the first answers and the commit)
-        async with self._db.connection() as conn, conn.pipeline(), conn.transaction():
+        async with (self._db.timed_write("save_state"), self._db.connection() as conn, conn.pipeline(),
+                    conn.transaction()):  # fmt: skip
             locked = await conn.execute(LOCK_UNANSWERED, (ids,)) if ids else None  # first: a message answered
             version = expected_version                                            # meanwhile refuses the save
             if changed:

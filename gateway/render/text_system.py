@@ -91,7 +91,34 @@ def _model_status(r: ModelStatus) -> str:
         lines += [_backend_line(n, info, health.get(n)) for n, info in router.get("backends", {}).items()]
     else:
         lines.append("Router: not running in this process (status from the configuration)")
+    lines += _models_lines(s.get("models") or {}, s.get("speed") or {})
     return "\n".join(lines)
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else (f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s")
+
+
+def _models_lines(models: dict[str, Any], speed: dict[str, Any]) -> list[str]:
+    """Each backend's model and quantization, then what its calls measured in this process."""
+    lines = []
+    if models:
+        lines.append("Models:")
+        for name, m in models.items():
+            context = f", context {m['context_length']} tokens" if m.get("context_length") else ""
+            lines.append(f"  {name}: {m.get('model')} ({m.get('quantization')}{context})")
+    if speed:
+        lines.append("Measured here:")
+        for name, v in speed.items():
+            tps = f"{v['tokens_per_s']:g} tokens/s" if v.get("tokens_per_s") is not None else "tokens/s n/a"
+            lines.append(f"  {name}: {v.get('calls', 0)} calls, {tps}, first token p50 {_seconds(v.get('ttft_p50_s'))}"
+                         f" / p95 {_seconds(v.get('ttft_p95_s'))}"
+                         + (f", {v['errors']} errors" if v.get("errors") else "")
+                         + (f" ({v['timeouts']} timeouts)" if v.get("timeouts") else "")
+                         + (f", {v['fallbacks']} fallbacks" if v.get("fallbacks") else ""))
+    else:
+        lines.append("Measured here: no model calls yet in this process")
+    return lines
 
 
 @renders(SystemStats)
@@ -99,7 +126,8 @@ def _system_stats(r: SystemStats) -> str:
     s = r.stats
     cpu, memory = s.get("cpu", {}), s.get("memory", {})
     load = "/".join(f"{x:.2f}" for x in cpu.get("load_1_5_15", [])) or "n/a"
-    lines = [f"CPU: {cpu.get('count', '?')} cores, load {load}"]
+    busy = f", {cpu['busy_pct']:g}% busy" if cpu.get("busy_pct") is not None else ""
+    lines = [f"CPU: {cpu.get('count', '?')} cores, load {load}{busy}"]
     if memory:
         lines.append(f"Memory: {memory['available_gib']} GiB free of {memory['total_gib']} GiB "
                      f"({memory['used_pct']}% used)")
@@ -112,11 +140,30 @@ def _system_stats(r: SystemStats) -> str:
     sessions = s.get("sessions", {})
     if sessions:
         lines.append("Tables: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sessions.items()))
+    lines += _runtime_lines(s.get("runtime") or {})
     if "database" in s:
         lines.append(f"Database: {s['database']}")
     if "uptime_s" in s:
         lines.append(f"Up for {int(s['uptime_s']) // 60} min")
     return "\n".join(lines)
+
+
+def _runtime_lines(runtime: dict[str, Any]) -> list[str]:
+    """Sessions of this process and the queues in front of the model."""
+    if not runtime:
+        return []
+    lines = [f"Sessions: {runtime.get('sessions_open', 0)} open, {runtime.get('sessions_active', 0)} active"]
+    for campaign, q in sorted((runtime.get("campaigns") or {}).items()):
+        lines.append(f"  {campaign}: {q.get('pending', 0)} messages pending, {q.get('queued_batches', 0)} batches "
+                     f"queued, {q.get('in_flight', 0)} DM turns in flight")
+    queues = runtime.get("model_queues") or {}
+    fair = runtime.get("fair_queue") or {}
+    depth = ", ".join(f"{k} {v}" for k, v in sorted(queues.items())) or "none"
+    line = f"Model queues: {depth}"
+    if fair:
+        line += "; waiting per campaign: " + ", ".join(f"{k} {v}" for k, v in sorted(fair.items()))
+    lines.append(line)
+    return lines
 
 
 # --- owner changes ---------------------------------------------------------------------------------
