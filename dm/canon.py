@@ -374,15 +374,17 @@ def _whereabouts(narrative: str, view: _View) -> list[Contradiction]:
 def _items(narrative: str, view: _View) -> list[Contradiction]:
     out: list[Contradiction] = []
     wield = "|".join(_WIELD)
+    low = narrative.lower()  # a name or an item the narrative does not hold needs no pattern (most of them)
     for item in set(view.holders) | {s for s in view.places if view.kinds.get(s) not in ("npc", "character")}:
         holders = view.holders.get(item, set())
         place = view.places.get(item)
-        if not holders and not place:
+        if (not holders and not place) or (item.split()[:1] and item.split()[0].lower() not in low):
             continue
         words = r"\s+".join(re.escape(w) for w in item.split())
         # the engine tracks only the characters' packs: an NPC's own sword is no contradiction
         for person in view.characters if holders else [*view.characters, *view.npcs]:
-            if person in holders or any(item.lower() in own for own in view.carried.get(person, ())):
+            if person not in narrative or person in holders or any(item.lower() in own
+                                                                     for own in view.carried.get(person, ())):
                 continue
             who = re.escape(person)
             pattern = (rf"\b{who}['’]s\s+(?i:{words})\b"

@@ -384,9 +384,13 @@ async def load_story(store: HistoryStore | None, campaign_id: int | None, *, vie
     if store is None or campaign_id is None:
         return Story()
     try:
-        summary = await store.latest_summary(campaign_id)
-        after = summary.through_turn_id if summary else 0
-        lines = await store.lines(campaign_id, viewer=viewer, after_turn_id=after, limit=limit)
+        both = getattr(store, "story", None)  # both in one round trip (persistence.history)
+        if both is not None:
+            summary, lines = await both(campaign_id, viewer=viewer, limit=limit)
+        else:
+            summary = await store.latest_summary(campaign_id)
+            after = summary.through_turn_id if summary else 0
+            lines = await store.lines(campaign_id, viewer=viewer, after_turn_id=after, limit=limit)
     except Exception:  # noqa: BLE001 - history is context, not a precondition of a turn
         log.warning("history could not be read; the turn goes on without it", exc_info=True)
         return Story()

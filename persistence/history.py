@@ -59,6 +59,13 @@ ORDER BY at, part, seq
 """
 
 
+_LATEST_SUMMARY = (f"SELECT {_SUMMARY_COLUMNS} FROM turn_summaries WHERE campaign_id = %(campaign)s "
+                   "AND visible_to IS NULL ORDER BY through_turn_id DESC LIMIT 1")
+# the lines after the latest summary, the summary's turn read in the same statement
+_STORY_LINES = _LINES.replace("%(after)s", "(SELECT COALESCE(max(through_turn_id), 0) FROM turn_summaries "
+                                           "WHERE campaign_id = %(campaign)s AND visible_to IS NULL)")
+
+
 class HistoryRepository:
     """`persistence.interfaces.HistoryStore` on PostgreSQL (migration 041)."""
 
@@ -72,6 +79,17 @@ class HistoryRepository:
             _LINES, {"campaign": campaign_id, "after": after_turn_id, "viewer": viewer, "limit": max(0, limit)}
         )
         return [_line(row) for row in rows]
+
+    async def story(self, campaign_id: int, *, viewer: int | None = None,
+                    limit: int = 40) -> tuple[TurnSummary | None, list[HistoryLine]]:  # fmt: skip
+        """`latest_summary` and the `lines` after it, in one round trip (both statements pipelined)."""
+        params = {"campaign": campaign_id, "viewer": viewer, "limit": max(0, limit)}
+        async with self._db.connection() as conn, conn.pipeline():
+            summary = await conn.execute(_LATEST_SUMMARY, params)
+            lines = await conn.execute(_STORY_LINES, params)
+            row = await summary.fetchone()
+            rows = await lines.fetchall()
+        return (None if row is None else TurnSummary(**row)), [_line(r) for r in rows]
 
     async def latest_summary(self, campaign_id: int) -> TurnSummary | None:
         row = await self._db.fetch_one(
