@@ -139,7 +139,9 @@ def _bot(args: argparse.Namespace) -> int:
         return 0
 
 
-async def _run(args: argparse.Namespace, settings: Any) -> int:
+async def _run(args: argparse.Namespace, settings: Any, on_start: Any = None) -> int:
+    """The bot until it is closed (a signal, Discord refusing the token). `on_start(bot)` is called once the
+    bot is built (tests hold on to it to close it)."""
     import discord
 
     from gateway.commands._play_common import load_rules
@@ -148,22 +150,22 @@ async def _run(args: argparse.Namespace, settings: Any) -> int:
     start_metrics(settings)
     async with open_database(settings) as db:
         rules = await load_rules(db, not args.no_rules)
-        ray_on = not args.no_ray
-        extra: dict[str, Any] = {}
-        if ray_on:
-            extra = _on_ray(args, settings)
         from gateway.storyteller import storyteller_backend
         from inference.errors import BackendNotConfigured
 
-        try:
+        try:  # the bot's own table answers channels no campaign is bound to yet (and everything with --no-ray)
             backend = storyteller_backend(args.llm, settings)
         except BackendNotConfigured as exc:
             print(f"error: {exc.user_message}", file=sys.stderr)
             return 1
+        ray_on = not args.no_ray
+        extra: dict[str, Any] = _on_ray(args, settings) if ray_on else {}
         router = backend if hasattr(backend, "next_backend") else None
         bot = await build_bot(settings, db, backend=backend, llm=args.llm, rules=rules, seed=args.seed,
                               router=router, vllm=extra.get("vllm"), sessions=extra.get("sessions"))  # fmt: skip
-        _stop_on_signals(bot)
+        taken = _stop_on_signals(bot)
+        if on_start is not None:
+            on_start(bot)
         try:
             await bot.start(settings.discord_token.get_secret_value())
         except discord.LoginFailure:
@@ -173,6 +175,7 @@ async def _run(args: argparse.Namespace, settings: Any) -> int:
             print("error: turn on the Message Content intent for the bot in the developer portal.", file=sys.stderr)
             return 2
         finally:
+            _restore_signals(taken)
             if not bot.is_closed():
                 await bot.close()
             await backend.close()
@@ -229,11 +232,20 @@ def _leave_ray(extra: dict[str, Any]) -> None:
     ray.shutdown()
 
 
-def _stop_on_signals(bot: Any) -> None:
-    """SIGTERM/SIGINT close the bot cleanly (pending messages stay pending)."""
+def _stop_on_signals(bot: Any) -> list[signal.Signals]:
+    """SIGTERM/SIGINT close the bot cleanly (pending messages stay pending); returns the signals taken over."""
     loop = asyncio.get_running_loop()
+    taken = []
     for sig in (signal.SIGTERM, signal.SIGINT):
         try:
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
-        except (NotImplementedError, RuntimeError):
+            taken.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
             pass
+    return taken
+
+
+def _restore_signals(taken: list[signal.Signals]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in taken:
+        loop.remove_signal_handler(sig)

@@ -11,7 +11,8 @@ code in discord.py builds its URLs from `Route.BASE` too, so NPC webhooks and in
   404 and is recorded in `standin.unknown` (a test can assert it is empty). `rate_limit(n)` answers the
   next n message posts with a 429 and Discord's rate-limit headers.
 - Gateway (websocket, plain JSON text frames): HELLO → IDENTIFY → READY + GUILD_CREATE, or RESUME →
-  RESUMED; heartbeats ACKed; REQUEST_GUILD_MEMBERS answered with an empty chunk. `say()` and `interaction()`
+  RESUMED (IDENTIFY asking for the message-content intent is closed with 4014 when
+  `message_content_allowed=False`; `token=` makes a wrong token a 401 at login); heartbeats ACKed; REQUEST_GUILD_MEMBERS answered with an empty chunk. `say()` and `interaction()`
   push MESSAGE_CREATE / INTERACTION_CREATE; `drop()` closes the connection (and holds reconnects until
   `reopen()`), so what is said meanwhile reaches only the channel history, as when a bot misses events.
 
@@ -64,8 +65,11 @@ class DiscordStandIn:
     """See the module docstring."""
 
     def __init__(self, channels: dict[int, str] | None = None, *, guild_id: int = GUILD_ID,
-                 bot_name: str = "Lorekeeper") -> None:  # fmt: skip
+                 bot_name: str = "Lorekeeper", token: str | None = None,
+                 message_content_allowed: bool = True) -> None:  # fmt: skip
         self.guild_id = guild_id
+        self.token = token  # set: any other token is refused (401), as Discord does a wrong one
+        self.message_content_allowed = message_content_allowed  # False: IDENTIFY asking for it is closed 4014
         self.channels: dict[int, str] = dict(channels or {})
         self.bot_user = {"id": str(BOT_ID), "username": bot_name, "global_name": bot_name, "discriminator": "0",
                          "avatar": None, "bot": True, "flags": 0}  # fmt: skip
@@ -311,6 +315,9 @@ class DiscordStandIn:
             await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
         elif op == 2:
             self.identify = payload["d"]
+            if not self.message_content_allowed and int(payload["d"].get("intents", 0)) & (1 << 15):
+                await ws.close(code=4014, message=b"Disallowed intent(s).")
+                return
             ready = {"v": 10, "user": self.bot_user, "guilds": [{"id": str(self.guild_id), "unavailable": True}],
                      "session_id": "standin-session", "resume_gateway_url": self.gateway_url,
                      "application": {"id": str(APP_ID), "flags": 0}, "private_channels": [], "relationships": [],
@@ -386,6 +393,8 @@ class DiscordStandIn:
         ]
 
     async def _me(self, request: web.Request, body: Any) -> web.Response:
+        if self.token is not None and request.headers.get("Authorization") != f"Bot {self.token}":
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)
         return _json(self.bot_user)
 
     async def _application(self, request: web.Request, body: Any) -> web.Response:
