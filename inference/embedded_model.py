@@ -33,6 +33,7 @@ where the old per-hit deepcopy of the system prefix took ~10 ms for 800).
 from __future__ import annotations
 
 import contextlib
+import copy
 import importlib.util
 import io
 import json
@@ -45,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inference import model_cache
 from inference.prefix_cache import PrefixCache, chunk_cuts
 
 __all__ = ["PREFILL_BLOCK", "PREFIX_CACHE_ENTRIES", "PREFIX_CACHE_TOKENS", "EmbeddedEngine", "EngineResult",
@@ -97,10 +99,10 @@ class EmbeddedEngine:
             torch.set_num_threads(threads)
         self._torch = torch
         self._xgr = xgr
-        directory, name = str(gguf_path.parent), gguf_path.name
+        name = gguf_path.name
         self.tokenizer = get_tokenizer(gguf_path)
         with _quiet_load():
-            model = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name).eval()
+            model, self.load_source = _load_model(gguf_path, self.tokenizer, AutoModelForCausalLM)
             if quantize:
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         self.model = model
@@ -119,8 +121,8 @@ class EmbeddedEngine:
                       {"type": "object", "properties": {"a": {"type": "string", "maxLength": 8}}, "required": ["a"]},
                       8, 0.0, reuse=False)
         self.load_s = time.perf_counter() - started
-        log.info("embedded model %s loaded in %.1f s (%d threads, int8=%s)", name, self.load_s,
-                 torch.get_num_threads(), quantize)
+        log.info("embedded model %s loaded in %.1f s from the %s (%d threads, int8=%s)", name, self.load_s,
+                 self.load_source, torch.get_num_threads(), quantize)
 
     def _find_closing_ids(self, vocab_size: int) -> Any:
         ids = [i for i in range(min(vocab_size, len(self.tokenizer)))
@@ -290,19 +292,70 @@ def _quiet_load() -> Iterator[None]:
         log.debug("embedded model loader output: %s", buffer.getvalue().strip()[-2000:])
 
 
+def _load_model(gguf_path: Path, tokenizer: Any, auto_model: Any) -> tuple[Any, str]:
+    """(the fp32 model, "cache" or "gguf..."): the converted copy in the model cache when there is a good one,
+    else the GGUF (converted and de-quantised, ~20-40 s), whose conversion is then cached (inference.model_cache)."""
+    def convert() -> Any:
+        return auto_model.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name).eval()
+
+    def load_cached(folder: Path) -> Any:
+        return auto_model.from_pretrained(str(folder), dtype="auto").eval()
+
+    def save(model: Any, folder: Path) -> None:
+        # not model.save_pretrained: it refuses a model "quantized with GGUF", though these weights are plain fp32
+        from safetensors.torch import save_model
+
+        config = copy.deepcopy(model.config)
+        if hasattr(config, "quantization_config"):
+            del config.quantization_config
+        config.dtype = model.dtype
+        config.save_pretrained(str(folder))
+        if getattr(model, "generation_config", None) is not None:
+            model.generation_config.save_pretrained(str(folder))
+        save_model(model, str(folder / "model.safetensors"), metadata={"format": "pt"})
+        tokenizer.save_pretrained(str(folder))
+
+    return model_cache.load_or_convert(gguf_path, load_cached, convert, save)
+
+
+def _cached_tokenizer_dir(path: Path) -> Path | None:
+    """The model cache's folder for this GGUF when it holds a finished copy (with the tokenizer), else None."""
+    root = model_cache.cache_root()
+    if root is None:
+        return None
+    try:
+        key = model_cache.cache_key(path)
+    except OSError:
+        return None
+    folder = model_cache.cache_dir(path, root, key)
+    return folder if model_cache.is_complete(folder, key) else None
+
+
 def get_tokenizer(gguf_path: Path | None = None) -> Any:
-    """The process-wide tokenizer read from this GGUF (~5 s the first time: the file is parsed; no model load)."""
+    """The process-wide tokenizer for this GGUF: from the model cache (well under a second) when it has one,
+    else read from the GGUF (~5 s: the file is parsed; no model load)."""
     from transformers import AutoTokenizer
 
     path = Path(gguf_path) if gguf_path else default_gguf_path()
     with _TOKENIZERS_LOCK:
         if str(path) not in _TOKENIZERS:
-            _TOKENIZERS[str(path)] = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+            _TOKENIZERS[str(path)] = _read_tokenizer(AutoTokenizer, path)
         return _TOKENIZERS[str(path)]
 
 
+def _read_tokenizer(auto_tokenizer: Any, path: Path) -> Any:
+    folder = _cached_tokenizer_dir(path)
+    if folder is not None:
+        try:
+            return auto_tokenizer.from_pretrained(str(folder))
+        except Exception as exc:  # noqa: BLE001 - a broken copy: the GGUF still has it
+            log.warning("the cached tokenizer in %s is unreadable (%s); reading the GGUF", folder, exc)
+    return auto_tokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+
+
 def get_engine(gguf_path: Path | None = None, *, threads: int | None = None, quantize: bool = True) -> EmbeddedEngine:
-    """The process-wide engine for this GGUF (loaded on first call, ~20 s; then reused)."""
+    """The process-wide engine for this GGUF (loaded on first call: ~30 s from the GGUF, a few seconds from the
+    model cache; then reused)."""
     path = Path(gguf_path) if gguf_path else default_gguf_path()
     key = (str(path), threads, quantize)
     with _ENGINES_LOCK:
