@@ -11,7 +11,7 @@ from typing import Any
 from dm.session import SessionConfig
 from dm.table import Table
 
-__all__ = ["SessionSpec", "build_table", "session_config"]
+__all__ = ["LazyServices", "SessionSpec", "build_table", "session_config"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,34 @@ def session_config() -> SessionConfig:
     return get_settings().session_config()  # type: ignore[no-any-return]
 
 
+class LazyServices:
+    """The services, built on their first use: `gateway.wiring` brings in every model client (openai, google-genai:
+    ~40 MB in each session process) that only the owner's model and campaign commands need."""
+
+    def __init__(self, spec: SessionSpec, persistence: Any) -> None:
+        self._spec, self._persistence = spec, persistence
+        self._built: Any = None
+        self._table: Table | None = None
+
+    @property
+    def table(self) -> Table | None:
+        return self._table
+
+    @table.setter
+    def table(self, table: Table | None) -> None:
+        self._table = table
+        if self._built is not None:
+            self._built.table = table
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._built is None:
+            self._built = _services(self._spec, self._persistence)
+            self._built.table = self._table
+        return getattr(self._built, name)
+
+
 def _services(spec: SessionSpec, persistence: Any) -> Any:
     """The owner's and the campaign commands' services: the router actor for the model commands, the
     campaign library through the persistence actor."""
@@ -75,7 +103,7 @@ def build_table(spec: SessionSpec, persistence: Any) -> Table:
     narrator = DMTurn(_backend(spec), window=get_settings().max_model_len,
                       canon=RepositoryProxy(persistence, "canon"), world=RepositoryProxy(persistence, "world"),
                       search=None if scripted else RepositoryProxy(persistence, "search"))  # fmt: skip
-    services = _services(spec, persistence)
+    services = LazyServices(spec, persistence)
     table = Table(store=PlayStoreProxy(persistence), messages=MessageStoreProxy(persistence),
                   rules=RepositoryProxy(persistence, "rules") if spec.rules else None, owner_id=spec.owner_id,
                   rules_off=None if spec.rules else "it is switched off in this game (--no-rules)",
