@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fault_helpers import _LOG_FILE, _OUTPUTS, DB_PASSWORD, FAKE_SECRETS, db_url  # noqa: F401
+from faults.fault_helpers import _LOG_FILE, _OUTPUTS, DB_PASSWORD, FAKE_SECRETS, db_url  # noqa: F401
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 import pytest
-from fault_helpers import given_async, record_output
+from faults.fault_helpers import given_async, record_output
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
