@@ -194,6 +194,9 @@ async def _on_error(interaction: discord.Interaction, error: app_commands.AppCom
     usage = f" Usage: {spec.usage}" if spec is not None else ""
     if isinstance(error, app_commands.TransformerError):
         text = f"{error.value!r} does not fit that option.{usage} Nothing was changed."
+    elif isinstance(error, app_commands.CommandSignatureMismatch):  # a required option missing: an outdated client
+        text = f"An option is missing (or Discord shows an older /{getattr(command, 'name', '?')}).{usage} " \
+               "Nothing was changed."
     else:
         log.error("slash command error", exc_info=error)
         text = friendly_message(getattr(error, "original", error), context="the command")

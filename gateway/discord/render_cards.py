@@ -25,6 +25,7 @@ from gateway.render.text_combat import order_lines
 __all__ = ["dice_fields", "roll_card"]
 
 _SHORT_FIELD = 150  # a rules field longer than this reads as a paragraph, not a field
+_PARAGRAPHS = ("description", "desc", "higher levels", "legendary description")  # always the entry's text
 
 
 # --- dice ----------------------------------------------------------------------------------------------
@@ -171,18 +172,20 @@ def _rules(r: RulesEntry) -> list[Card]:
     card = Card(title=lines[0], colour=COLOURS["rules"])
     paragraphs: list[str] = [] if r.exact else [f"(closest match for {r.query!r})"]
     fields: list[tuple[str, list[str], bool]] = []
+    labels = {key.removesuffix("_text").replace("_", " ") for key in r.record}  # as `render` writes them
     for line in lines[2:]:
         label, sep, value = line.partition(": ")
+        known = bool(sep) and label in labels
         if line.startswith("  ") and fields and not fields[-1][2]:
             fields[-1][1].append(line.strip())
-        elif line.endswith(":") and not line.startswith(" "):
+        elif line.endswith(":") and line[:-1].lower() in labels:
             fields.append((line[:-1], [], False))
         elif line.startswith("(SRD 5.1"):
             card.footer = line.strip("()")
-        elif sep and len(value) <= _SHORT_FIELD and len(label) <= 40:
-            fields.append((label.capitalize(), [value], True))
+        elif known and label not in _PARAGRAPHS and len(value) <= _SHORT_FIELD:
+            fields.append((label.upper() if label in ("xp", "cr") else label.capitalize(), [value], True))
         else:
-            paragraphs.append(value if sep and label in ("description", "desc") else line)
+            paragraphs.append(value if known and label in _PARAGRAPHS else line)
     for name, values, inline in fields:
         card.add(name, "\n".join(values) or "-", inline)
     card.description = "\n\n".join(p for p in paragraphs if p.strip())
