@@ -19,6 +19,10 @@ into content/embeds (the console text until it exists), content is split at 2,00
 message, never to the channel. discord.py's HTTP client keeps to Discord's rate limits (it waits on 429s and
 the rate-limit buckets); nothing here sends around it.
 
+discord.py runs each event handler as its own task; a channel's messages still enter its session one at a time,
+in the order they arrived (a per-channel lock around the intake), so the session sees a batch as it was said
+(two players speaking a moment apart both join it) and commands run in the order they were typed.
+
 While the DM thinks (plain talk waiting for its turn) the channel shows the typing indicator.
 
 Reconnects and restarts: discord.py reconnects and RESUMEs by itself. On every READY and RESUMED the bot opens
@@ -30,9 +34,9 @@ answered once.
 Extension points (small functions other modules may provide; each is optional):
 - `gateway/discord/commands.py`: `setup_commands(bot)` (sync or async) — slash commands from the registry.
 - `gateway/discord/streaming.py`: `attach(bot, narrator)` — called once by `gateway.commands.bot.build_bot`.
-- `gateway/discord/views.py`, `voices.py`, `streaming.py`: `post_reply(bot, channel, reply, origin) -> bool`
-  (sync or async): True when it posted the reply itself (a creation menu, an NPC's webhook voice, a streamed
-  narration); False lets the default posting happen. Asked in that order.
+- `gateway/discord/views.py`, `whispers.py`, `voices.py`, `streaming.py`: `post_reply(bot, channel, reply, origin)
+  -> bool` (sync or async): True when it posted the reply itself (a creation menu, a whisper's private answer,
+  an NPC's webhook voice, a streamed narration); False lets the default posting happen. Asked in that order.
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ log = logging.getLogger(__name__)
 
 TYPING_MAX_S = 120.0  # the typing indicator stops after this even if no answer came
 _BINDING = re.compile(r"^\s*!(load_campaign|new_campaign)\b", re.IGNORECASE)
-_HOOK_MODULES = ("views", "voices", "streaming")
+_HOOK_MODULES = ("views", "whispers", "voices", "streaming")
 
 
 def bot_intents() -> discord.Intents:
@@ -113,6 +117,7 @@ class LorekeeperBot(commands.Bot):
         hub.post = self.post_replies
         self.bound: set[int] = set()
         self._typing: dict[int, tuple[asyncio.Event, asyncio.Task[None]]] = {}
+        self._order: dict[int, asyncio.Lock] = {}  # a channel's messages enter its session one at a time
         self._catching_up: asyncio.Task[None] | None = None
         self.caught_up = asyncio.Event()  # set after each catch-up pass (tests wait on it)
 
@@ -161,7 +166,8 @@ class LorekeeperBot(commands.Bot):
         if talk:
             self.start_typing(message.channel)
         try:
-            replies = await self.hub.receive(incoming)
+            async with self._order.setdefault(incoming.channel_id, asyncio.Lock()):  # one channel: in arrival order
+                replies = await self.hub.receive(incoming)
         except Exception as exc:  # noqa: BLE001 - the database dropped, a bug: one friendly line, the bot goes on
             log.exception("message failed", extra={"channel_id": incoming.channel_id})
             replies = [TableReply("error", text=friendly_message(exc, context="the table"))]

@@ -85,7 +85,8 @@ async def test_a_character_made_through_the_menus_is_saved(discord_bot: BotRig) 
     assert made
     row = await rig.db.fetch_one("SELECT name, player_id FROM characters WHERE name = %s", ("Menuella Brightwater",))
     assert row is not None and int(row["player_id"]) == int(user["id"])
-    assert all(c.get("disabled") for c in components(rig.standin._find(CHANNEL, int(message["id"])) or {}))  # noqa: SLF001
+    menu = rig.standin._find(CHANNEL, int(message["id"]))  # noqa: SLF001
+    assert menu is not None and all(c.get("disabled") for c in components(menu))
     assert not rig.standin.unknown
 
 
