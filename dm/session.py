@@ -148,8 +148,8 @@ class Session:
             return []
         if (not self.table.is_talk(message) or self.table.narrator is None
                 or len(message.text.strip()) > MAX_MESSAGE_LENGTH):  # fmt: skip
-            _observe("received", self, "command")
             replies = await self.table.handle(message)
+            _observe("received", self, "command")  # after the table: its campaign is loaded (the metric's label)
             _observe("processed", self, 1)
             return [r for r in replies if not r.replayed]  # a command answered before a restart is not said twice
         replayed = await self.table.record_talk(message)

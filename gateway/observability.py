@@ -58,7 +58,7 @@ def start_monitoring(settings: Any, *, vllm: bool | None = None) -> int | None:
     elif vllm is None:
         url = vllm_metrics_url(settings)
     try:
-        return metrics.start_exporter(settings.metrics_port, vllm_url=url)
+        return metrics.start_exporter(settings.metrics_port, settings.metrics_host, vllm_url=url)
     except Exception as exc:  # noqa: BLE001 - monitoring never stops a game
         log.warning("metrics exporter not started: %s", exc)
         return None

@@ -73,8 +73,9 @@ class Settings(BaseSettings):
     batch_cap_s: float = Field(default=15.0, gt=0, le=600)
     turn_timeout_s: float = Field(default=180.0, gt=0)
 
-    # Monitoring: the Prometheus exporter's port (0: no exporter)
+    # Monitoring: the Prometheus exporter's port (0: no exporter) and the address it listens on
     metrics_port: int = Field(default=9108, ge=0, le=65535)
+    metrics_host: str = "0.0.0.0"
 
     # Logging
     log_format: str = Field(default="text", pattern="^(text|json)$")

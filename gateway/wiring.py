@@ -157,7 +157,8 @@ class Services:
                 live = {"error": f"the router did not answer ({type(exc).__name__})"}
             status["router"] = live
         status["in_use"] = self._in_use(status)
-        status["models"] = _models(s, plan.names)
+        live_order = (status["router"] or {}).get("order") if isinstance(status["router"], dict) else None
+        status["models"] = _models(s, live_order or plan.names)
         status["speed"] = live_figures.llm_summary()  # this process's calls (monitoring.metrics)
         return status
 

@@ -45,6 +45,14 @@ def cpu_utilization() -> float | None:
     return None if value is None else float(value) / 100.0
 
 
+try:  # psutil's first cpu_percent() reads 0.0: prime it so the first scrape (or !system_stats) is a real figure
+    import psutil as _psutil
+
+    _psutil.cpu_percent(interval=None)
+except ImportError:  # pragma: no cover - psutil comes with ray[default]
+    pass
+
+
 class HostCollector:
     def describe(self) -> list[Any]:
         return []

@@ -295,14 +295,16 @@ def scrape() -> str:
     return generate_latest(REGISTRY).decode("utf-8")
 
 
-def start_exporter(port: int | None = None, addr: str = "0.0.0.0", *, vllm_url: str | None = None) -> int | None:
+def start_exporter(port: int | None = None, addr: str | None = None, *, vllm_url: str | None = None) -> int | None:
     """Serve `/metrics` on `addr:port` from a daemon thread; returns the port, or None when not serving.
 
-    `port` None reads METRICS_PORT (default 9108); 0 switches the exporter off. Idempotent: a second call
+    `port` None reads METRICS_PORT (default 9108); 0 switches the exporter off. `addr` None reads METRICS_HOST
+    (default 0.0.0.0, for a Prometheus in a container; 127.0.0.1 keeps it to this machine). Idempotent: a second call
     returns the port already served. A port already taken is logged as a warning, never raised. `vllm_url`
     (http://host:port) relays that vLLM server's own metrics when it runs.
     """
     port = _port_from_env() if port is None else int(port)
+    addr = addr or os.environ.get("METRICS_HOST", "").strip() or "0.0.0.0"
     with _exporter_lock:
         ensure_collectors(vllm_url=vllm_url)
         if "port" in _exporter:

@@ -58,6 +58,16 @@ def llm_summary() -> dict[str, dict[str, Any]]:
     return summary
 
 
+def _display_name(session: Any) -> str:
+    """The campaign's own name for the reader (the metric label is its tidied form)."""
+    lookup = getattr(getattr(session, "table", None), "campaign_name", None)
+    try:
+        name = lookup(session.channel_id) if callable(lookup) else None
+    except Exception:  # noqa: BLE001
+        name = None
+    return str(name) if name else sessions.campaign_label(session)
+
+
 def runtime_summary() -> dict[str, Any]:
     """Sessions of this process and the queues in front of the model."""
     campaigns: dict[str, dict[str, int]] = {}
@@ -68,8 +78,7 @@ def runtime_summary() -> dict[str, Any]:
             status = session.status()
         except Exception:  # noqa: BLE001 - a session mid-change: left out of this reading
             continue
-        row = campaigns.setdefault(sessions.campaign_label(session), {"pending": 0, "queued_batches": 0,
-                                                                       "in_flight": 0})  # fmt: skip
+        row = campaigns.setdefault(_display_name(session), {"pending": 0, "queued_batches": 0, "in_flight": 0})
         for key in row:
             row[key] += int(status.get(key, 0) or 0)
         idle = status.get("idle_s")
