@@ -4,8 +4,8 @@
 (cut to Discord's 100 characters), and one option per `Arg` — INT → integer (0 and up), CHOICE → fixed choices,
 WORD/SIGNED/TEXT → a string, SRD names with autocomplete (`gateway/discord/autocomplete.py`), PLAYER → a string
 with the channel's characters (and `party` where it is taken) as autocomplete: a Discord user option could name
-neither a character nor the party, which the typed form allows — required or optional as declared. Owner-only commands are listed like any
-other: the table refuses them to anyone but OWNER_ID (its check is the only one).
+neither a character nor the party, which the typed form allows — required or optional as declared. Owner-only
+commands are listed like any other: the table refuses them to anyone but OWNER_ID (its check is the only one).
 
 A slash command is not run here. Its options are written back as the canonical line (`/save ability:dex dc:15`
 → `!save dex 15`, quoted so that the registry's parser reads the same arguments) and sent, as a

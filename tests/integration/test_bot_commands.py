@@ -101,6 +101,11 @@ async def slash(rig: BotRig, channel: int, who: str, command: str, values: dict[
         await asyncio.sleep(0.01)
     else:
         raise AssertionError(f"/{command} was never answered")
+    return await slash_answer(rig, iid)
+
+
+async def slash_answer(rig: BotRig, iid: int) -> Answer:
+    """What the bot answered interaction `iid` so far, and its row in the message log."""
     prefix = f"/webhooks/{APP_ID}/itoken-{iid}"
     followups = [r.json for r in rig.standin.requests if r.method == "POST" and r.path == prefix]
     row = await rig.db.fetch_one("SELECT content, result FROM message_history WHERE discord_message_id = %s", (iid,))
@@ -275,3 +280,42 @@ async def test_rules_entries_are_embeds_with_the_srd_text(rig: BotRig) -> None:
     assert "Scimitar. Melee Weapon Attack: +4 to hit" in fields["Actions"] and "DEX 14 (+2)" in goblin["description"]
     assert goblin["footer"]["text"] == "SRD 5.1, page 315"
     assert prone["title"] == "Prone" and "crawl" in prone["description"] and not prone.get("fields")
+
+
+async def test_the_combat_gate_holds_for_slash_commands(rig: BotRig) -> None:
+    started = await slash(rig, CHANNEL, "mira", "initiative")
+    assert started.result["type"] == "combat_status" and started.result["event"] == "started", started.text
+    current = started.result["current_name"]
+    waiting = "bram" if current == "Mira" else "mira"
+    denied = await slash(rig, CHANNEL, waiting, "next")
+    assert denied.result["type"] == "refusal" and denied.result["denial"] is True, denied.text
+    assert f"{current}'s turn" in denied.text
+    passed = await slash(rig, CHANNEL, current.lower(), "next")
+    assert passed.result["type"] == "turn_passed" and passed.result["ended"] == current
+    ended = await slash(rig, CHANNEL, "owner", "end_combat")
+    assert ended.result["type"] == "combat_ended"
+
+
+async def test_a_redelivered_interaction_is_answered_once(rig: BotRig) -> None:
+    pushed: list[dict[str, Any]] = []
+    dispatch = rig.standin._dispatch  # noqa: SLF001 - to push the very same INTERACTION_CREATE again
+
+    async def recording(event: str, data: dict[str, Any], ws: Any = None) -> None:
+        if event == "INTERACTION_CREATE":
+            pushed.append(data)
+        await dispatch(event, data, ws)
+
+    rig.standin._dispatch = recording  # type: ignore[method-assign]  # noqa: SLF001
+    try:
+        first = await slash(rig, CHANNEL, "mira", "roll", {"what": "1d20"})
+    finally:
+        rig.standin._dispatch = dispatch  # type: ignore[method-assign]  # noqa: SLF001
+    await dispatch("INTERACTION_CREATE", pushed[0])
+    await rig.standin.wait_until(lambda: len(rig.standin.callbacks[first.iid]) == 2, what="the second delivery")
+    for _ in range(100):
+        if await _invokers_done(rig, first.iid):
+            break
+        await asyncio.sleep(0.01)
+    again = await slash_answer(rig, first.iid)
+    assert len(again.followups) == len(first.followups) == 1, "the roll is not rolled or said twice"
+    assert again.row == first.row
