@@ -127,3 +127,18 @@ async def test_a_menu_left_alone_abandons_the_creation(discord_bot: BotRig) -> N
         del rig.bot.creation_timeout_s
     after = await rig.answer(TAVERN, "menu_idle", "!choose 1")
     assert "not creating" in text_of(after[0]).lower()
+
+
+async def test_a_typed_answer_moves_on_and_retires_the_old_menu(discord_bot: BotRig) -> None:
+    rig = discord_bot
+    await rig.answer(CHANNEL, "menu_typist", "!create_character")
+    first = menu_message(rig, CHANNEL)
+    await rig.answer(CHANNEL, "menu_typist", "elf")  # plain text answers a creation in progress
+    second = menu_message(rig, CHANNEL)
+    assert second["id"] != first["id"] and "step 2" in text_of(second).lower()
+    old = rig.standin._find(CHANNEL, int(first["id"]))  # noqa: SLF001
+    assert old is not None and all(c.get("disabled") for c in components(old))
+    await rig.answer(CHANNEL, "menu_typist", "!create_character cancel")
+    now = rig.standin._find(CHANNEL, int(second["id"]))  # noqa: SLF001
+    assert now is not None and all(c.get("disabled") for c in components(now))
+

@@ -47,7 +47,8 @@ async def test_an_npc_speaks_through_the_channel_webhook_made_once(db: Any) -> N
 
 
 async def test_a_whisper_is_answered_by_direct_message_and_nothing_of_it_stays_in_the_channel(db: Any) -> None:
-    async with bot_rig(db, script=[narration(RUBY_ANSWER)]) as rig:
+    streamed = {"reply": narration(RUBY_ANSWER), "token_delay_s": 0.02}  # a draft would show in the channel
+    async with bot_rig(db, script=[streamed]) as rig:
         secret = "I slip the ruby into my boot while the others argue"
         user = rig.user("whisper_mira")
         mid = await rig.say(CHANNEL, "whisper_mira", f"!whisper {secret}")
