@@ -38,8 +38,9 @@ test-faults: install
 test-all: install
 	$(BIN)/pytest -q -m ''
 
+# every benchmark at small sizes (a few minutes on 2 cores); `make bench BENCH_FULL=1`: each at its full size
 bench: install
-	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/lorekeeper bench --all $(if $(BENCH_FULL),--full,)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -92,7 +92,8 @@ def main() -> None:
                 tokens = list(range(len(str(body.get("prompt", "")).split())))
                 self._json(200, {"count": len(tokens), "max_model_len": args.max_model_len, "tokens": tokens})
             elif self.path == "/v1/chat/completions":
-                text = json.dumps({"narrative": f"served by {args.served_model_name}", "rolls": [], "effects": []})
+                text = json.dumps({"narrative": f"served by {args.served_model_name}", "rolls": [], "rule_lookups": [],
+                                   "effects": []})
                 self._json(200, {"id": "x", "object": "chat.completion", "created": 0, "model": body.get("model"),
                                  "choices": [{"index": 0, "finish_reason": "stop",
                                               "message": {"role": "assistant", "content": text}}],
