@@ -8,6 +8,7 @@ embed Discord's own Markdown is used sparingly: a dropped die is struck through 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dm.commands.character import InventoryList, Sheet
@@ -41,10 +42,13 @@ def dice_fields(roll: dict[str, Any]) -> list[tuple[str, str]]:
     dice = roll.get("rolls") or []
     if not dice:
         return []
-    by_sides: dict[int, list[dict[str, Any]]] = {}
+    sizes = set(re.findall(r"\d*d(\d+)", str(roll.get("expression", ""))))
+    guess = int(next(iter(sizes))) if len(sizes) == 1 else None  # a damage roll's dice carry no size of their own
+    by_sides: dict[int | None, list[dict[str, Any]]] = {}
     for d in dice:
-        by_sides.setdefault(int(d["sides"]), []).append(d)
-    rolled = "\n".join(f"d{sides}: " + ", ".join(_die(d) for d in group) for sides, group in by_sides.items())
+        by_sides.setdefault(int(d["sides"]) if d.get("sides") else guess, []).append(d)
+    rolled = "\n".join((f"d{sides}: " if sides else "") + ", ".join(_die(d) for d in group)
+                        for sides, group in by_sides.items())  # fmt: skip
     fields = [("Rolled", rolled)]
     dropped = [d for d in dice if not d.get("kept", True)]
     if dropped:

@@ -21,7 +21,7 @@ from dm.table import TableReply
 from game.character import Character
 from game.creation import create_character, standard_array
 from game.dice import seeded
-from game.effects import GameState
+from game.effects import Creature, GameState
 from gateway.discord.embed_limits import (
     MAX_DESCRIPTION, MAX_FIELD_VALUE, MAX_FIELDS, MAX_TITLE, MAX_TOTAL, Card, pack, to_embeds,
 )  # fmt: skip
@@ -267,3 +267,53 @@ async def test_a_roll_of_a_thousand_dice_stays_within_the_limits() -> None:
     (embed, *more) = _embeds(result)
     rolled = "".join(v for e in (embed, *more) for n, v in _fields(e).items() if n.startswith("Rolled"))
     assert rolled.count(",") == 99
+
+
+# --- attacks, a new character --------------------------------------------------------------------------
+
+
+def _brom() -> Character:
+    scores = standard_array({"str": 15, "con": 14, "dex": 13, "wis": 12, "cha": 10, "int": 8})
+    who = create_character("Brom", "dwarf", "fighter", scores, ["athletics", "perception"], player_id=3)
+    who.id = "pc-3"
+    return who
+
+
+async def _attack(predicate: Any) -> Any:
+    goblin = Creature(id="goblin-1", name="Goblin 1", hp=7, max_hp=7, armor_class=15, dexterity=14)
+    for seed in range(300):
+        ctx = CommandContext(caller=Caller(3, "brom"), channel_id=-1, campaign=CampaignInfo(1, "Keep", -1),
+                             state=GameState(characters={"pc-3": _brom()}, creatures={"goblin-1": goblin}),
+                             rng=random.Random(seed))  # fmt: skip
+        invocation = parse_invocation("!attack goblin 1")
+        assert invocation is not None
+        with seeded(seed):
+            result = await invocation.spec.handler(ctx, **invocation.args)
+        if predicate(result):
+            return result
+    raise AssertionError("no such attack in 300 seeds")
+
+
+async def test_an_attack_shows_the_attack_die_the_verdict_and_the_damage_dice() -> None:
+    hit = await _attack(lambda r: r.hit and not r.critical)
+    (embed,) = _embeds(hit)
+    fields = _fields(embed)
+    assert embed["title"] == "Brom attacks Goblin 1 with Longsword (+4)"
+    assert fields["vs AC 15"] == "Hit" and fields["Rolled"] == f"d20: {hit.attack_roll['rolls'][0]['value']}"
+    assert fields["Damage"].endswith(f"**{hit.damage}** slashing") and fields["Damage rolled"].startswith("d8: ")
+    assert embed["description"] == hit.summary
+    miss = await _attack(lambda r: not r.hit)
+    (shown,) = _embeds(miss)
+    assert _fields(shown)["vs AC 15"].startswith("Miss") and "Damage" not in _fields(shown)
+
+
+async def test_a_new_character_is_an_embed_with_its_scores_and_gear() -> None:
+    invocation = parse_invocation('!create_character Aria "high elf" wizard')
+    assert invocation is not None
+    ctx = CommandContext(caller=Caller(5, "aria"), channel_id=-1, campaign=CampaignInfo(1, "Keep", -1),
+                         state=GameState(), rng=random.Random(2))  # fmt: skip
+    with seeded(2):
+        created = await invocation.spec.handler(ctx, **invocation.args)
+    (embed,) = _embeds(created)
+    assert embed["title"].startswith("Aria is ready: a level 1 High Elf Wizard")
+    assert {"Saving throws", "Skills", "Equipment"} <= set(_fields(embed)) and "HP " in embed["description"]
