@@ -50,6 +50,9 @@ class SessionActor:
         self._table = build_table(spec, persistence)
         self._session: Session | None = None
         self._outbox: list[TableReply] = []
+        self._drafts: dict[int, str] = {}  # the newest narration draft per channel, for a front end that streams
+        if hasattr(self._table.narrator, "on_draft"):
+            self._table.narrator.on_draft = self._draft
         self._arrived = asyncio.Event()
         self._starting = asyncio.Lock()
         self._ticker: asyncio.Task[None] | None = None
@@ -60,6 +63,14 @@ class SessionActor:
     async def _send(self, replies: list[TableReply]) -> None:
         self._outbox.extend(replies)
         self._arrived.set()
+
+    def _draft(self, channel_id: int, text: str) -> None:
+        self._drafts[channel_id] = text
+
+    async def drafts(self) -> dict[int, str]:
+        """The newest narration draft of each channel since the last call (`dm.drafts`; the bot streams them)."""
+        out, self._drafts = self._drafts, {}
+        return out
 
     async def start(self) -> dict[str, Any]:
         """Build the session and answer what is pending (idempotent); returns `status`."""

@@ -21,6 +21,7 @@ class RemoteSession:
 
     def __init__(self, actor: Any, send: Any = None, owner_id: int | None = None) -> None:
         self.actor, self.send, self.owner_id = actor, send, owner_id
+        self.on_draft: Any = None  # (channel id, narration draft): the bot's streaming, fed on every tick
         self._owner_sent: int | None = None
 
     async def _drain(self, timeout_s: float = 0.0) -> None:
@@ -37,6 +38,9 @@ class RemoteSession:
         return replies
 
     async def tick(self) -> None:
+        if self.on_draft is not None:
+            for channel_id, text in (await self.actor.drafts.remote()).items():
+                self.on_draft(channel_id, text)
         await self._drain()
 
     async def idle(self) -> None:

@@ -8,7 +8,9 @@ text)`). The first draft posts a message in the channel; later drafts edit it, n
 back (the engine validates after the model, so its text may differ: refused changes, mechanics lines, a repaired
 name), `post_reply` gives it to that message as the final edit (respecting the same interval; a part past 2,000
 characters is posted after it). A backend that does not stream reports no draft, and the reply is posted as a new
-message as always. Drafts of a remote (Ray) session do not reach the bot: those channels post once too.
+message as always. A remote (Ray) session's actor keeps the newest draft of its turn and the bot fetches it on
+every tick (`gateway.remote_session.RemoteSession.on_draft`); a DM turn on the inference router actor reports
+none (a model call to another actor streams nothing back), so those channels post once.
 
 `EditThrottle` (the interval, an injected clock) and `NarrationStream` (one channel's draft message, an injected
 sleep) are tested without Discord.
@@ -164,9 +166,8 @@ def streams_of(bot: Any) -> dict[int, NarrationStream]:
 
 
 def attach(bot: Any, narrator: Any, *, interval: float = EDIT_INTERVAL_S) -> bool:
-    """Stream `narrator`'s drafts (a `DMTurn`, in this process) into the bot's channels; False when it cannot."""
-    if narrator is None or not hasattr(narrator, "on_draft"):
-        return False
+    """Stream the drafts of `narrator` (a `DMTurn` in this process) and of the hub's remote sessions (their
+    actors' DM turns, fed on every tick) into the bot's channels; False when neither can report drafts."""
     streams = streams_of(bot)
 
     def on_draft(channel_id: int, text: str) -> None:
@@ -178,6 +179,19 @@ def attach(bot: Any, narrator: Any, *, interval: float = EDIT_INTERVAL_S) -> boo
             stream = streams[channel_id] = NarrationStream(channel, interval=interval)
         stream.update(text)
 
+    hub = getattr(bot, "hub", None)
+    if hub is not None and not getattr(hub, "_drafts_wrapped", False):
+        made = hub.factory
+
+        async def factory(channel_id: int, send: Any) -> Any:
+            session = await made(channel_id, send)
+            if hasattr(session, "on_draft"):  # a RemoteSession: its actor keeps the newest draft per channel
+                session.on_draft = on_draft
+            return session
+
+        hub.factory, hub._drafts_wrapped = factory, True  # noqa: SLF001 - once per hub
+    if narrator is None or not hasattr(narrator, "on_draft"):
+        return hub is not None
     narrator.on_draft = on_draft
     return True
 
