@@ -22,6 +22,7 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import discord
@@ -130,15 +131,19 @@ async def answer_interaction(bot: Any, interaction: discord.Interaction, replies
                              private: bool = False) -> int:  # fmt: skip
     """Post the table's replies as the interaction's followups; returns how many messages were sent.
 
-    A reply a bot hook posts itself (a creation menu, an NPC's voice) goes through the hook; a private part is
-    ephemeral. An interaction left with nothing to say (a repeated id, a hooked reply) loses its "thinking" note.
+    A reply a bot hook posts itself (a creation menu, an NPC's voice) goes through the hook, with the interaction
+    standing in for the message it came from; a private reply is an ephemeral followup, never a hook's. An interaction left with nothing to say (a repeated id, a hooked reply) loses its "thinking" note.
     """
     sent = 0
     hooked = getattr(bot, "_hooked", None)
+    origin = SimpleNamespace(id=interaction.id, author=interaction.user, channel=interaction.channel)  # as a message
     for reply in replies:
-        if hooked is not None and interaction.channel is not None and await hooked(interaction.channel, reply, None):
+        parts = message_parts(reply)
+        secret = private or any(p.ephemeral for p in parts)  # answered here, ephemerally: never through a hook
+        if not secret and hooked is not None and interaction.channel is not None and await hooked(
+                interaction.channel, reply, origin):  # fmt: skip
             continue
-        for part in message_parts(reply):
+        for part in parts:
             sent += await _followup(interaction, part.content, list(part.embeds), private or part.ephemeral)
     if not sent:
         try:

@@ -319,3 +319,15 @@ async def test_a_redelivered_interaction_is_answered_once(rig: BotRig) -> None:
     again = await slash_answer(rig, first.iid)
     assert len(again.followups) == len(first.followups) == 1, "the roll is not rolled or said twice"
     assert again.row == first.row
+
+
+async def test_a_guided_creation_started_by_slash_gets_its_menu_in_the_channel(rig: BotRig) -> None:
+    before = len(rig.standin.sent(CHANNEL))
+    answer = await slash(rig, CHANNEL, "zed", "create_character")
+    assert answer.result["type"] == "creation_step"
+    menus = [m for m in rig.standin.sent(CHANNEL)[before:] if m.get("components")]
+    assert menus and "Step 1" in json.dumps(menus[0]), "the menu is posted in the channel"
+    assert not answer.followups and any(
+        r.method == "DELETE" and r.path.endswith(f"itoken-{answer.iid}/messages/@original") for r in rig.standin.requests)
+    cancelled = await slash(rig, CHANNEL, "zed", "create_character", {"details": "cancel"})
+    assert cancelled.result["type"] == "info"
