@@ -59,7 +59,7 @@ from gateway.discord.intake import last_seen, missed_messages, player_message
 from gateway.discord.splitting import split_message
 from gateway.errors import friendly_message
 
-__all__ = ["LorekeeperBot", "bot_intents", "optional_module", "reply_parts"]
+__all__ = ["LorekeeperBot", "bot_intents", "optional_module", "reply_parts", "text_parts"]
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +94,15 @@ def reply_parts(reply: TableReply) -> list[Any]:
     render = optional_module("render")
     if render is not None and hasattr(render, "message_parts"):
         return list(render.message_parts(reply))
+    return text_parts(reply)
+
+
+def text_parts(reply: TableReply) -> list[Any]:
+    """The reply as the console's plain text; private (a whisper, a result for `visible_to` only) stays private."""
     from gateway.console import reply_text
 
-    private = reply.kind == "whisper"
     visible = tuple(getattr(reply.result, "visible_to", ()) or ())
-    return [_TextPart(reply_text(reply), private, visible)]
+    return [_TextPart(reply_text(reply), reply.kind == "whisper" or bool(visible), visible)]
 
 
 class _TextPart:
@@ -231,9 +235,14 @@ class LorekeeperBot(commands.Bot):
         posted: list[discord.Message] = []
         try:
             for reply in replies:
-                if await self._hooked(channel, reply, origin):
-                    continue
-                for part in reply_parts(reply):
+                try:
+                    if await self._hooked(channel, reply, origin):
+                        continue
+                    parts = reply_parts(reply)
+                except Exception:  # noqa: BLE001 - a rendering bug must not swallow the answer: its plain words
+                    log.exception("rendering a reply failed; posting its plain text", extra={"kind": reply.kind})
+                    parts = text_parts(reply)
+                for part in parts:
                     posted.extend(await self._post_part(channel, part, origin))
         finally:
             self.stop_typing(getattr(channel, "id", 0))
