@@ -129,9 +129,10 @@ def record_generation(backend: str, *, prompt_tokens: int, completion_tokens: in
     LLM_TOKENS.labels(backend, "completion").inc(max(0, completion_tokens))
     LLM_LATENCY.labels(backend, model).observe(latency_s)
     LLM_TTFT.labels(backend, model).observe(ttft_s)
-    decode = latency_s - ttft_s
-    if decode > 0 and completion_tokens > 0:
-        speed = completion_tokens / decode
+    decode = latency_s - ttft_s  # without a stream (TTFT unknown, equal to the latency): the whole call's rate
+    span = decode if decode > 0 else latency_s
+    if span > 0 and completion_tokens > 0:
+        speed = completion_tokens / span
         LLM_TOKENS_PER_S.labels(backend, model).set(speed)
         LLM_SPEED.labels(backend, model).observe(speed)
 
@@ -197,8 +198,9 @@ def observe_batch(campaign: str, size: int) -> None:
 
 def observe_dm_turn(campaign: str, seconds: float, *, failed: bool = False) -> None:
     DM_TURN.labels(campaign).observe(seconds)
+    failures = DM_TURN_FAILURES.labels(campaign)  # the series exists (at 0) from the campaign's first turn
     if failed:
-        DM_TURN_FAILURES.labels(campaign).inc()
+        failures.inc()
 
 
 def observe_db_write(op: str, seconds: float, error: str | None = None) -> None:
