@@ -94,10 +94,10 @@ def start_metrics(settings: Any = None) -> int | None:
     return port if isinstance(port, int) else None
 
 
-def launch_vllm(settings: Any) -> Any:
+def launch_vllm(settings: Any, **server_changes: Any) -> Any:
     """With a GPU and a local vLLM configured: the GPU-pinned `VLLMActor`, asked to start and supervise
     `vllm serve` in the background (not awaited: the fallbacks answer while it loads). Else None.
-    Ray must be initialised."""
+    Ray must be initialised. `server_changes` adjust the `VLLMServerConfig` (tests: a stand-in executable)."""
     from monitoring.gpu import read_gpus
 
     gpus = read_gpus() or []
@@ -113,7 +113,7 @@ def launch_vllm(settings: Any) -> Any:
     if client is None:  # not in LLM_BACKEND_ORDER
         return None
     actor = VLLMActor.options(name="vllm-server", namespace=NAMESPACE, get_if_exists=True).remote(
-        server_config(settings), client)
+        server_config(settings, **server_changes), client)
     actor.start.remote()  # the manager restarts a crashed server; `!model_status` shows its state
     log.info("launching vLLM (%s) on the GPU; the fallbacks answer until it is ready", settings.local_model_name)
     return actor

@@ -24,3 +24,27 @@ def test_bot_help_names_the_ray_address(capsys: pytest.CaptureFixture[str]) -> N
         main(["bot", "--help"])
     out = capsys.readouterr().out
     assert "--address" in out and "ray start --head" in out
+
+
+def test_no_gpu_or_a_remote_vllm_launches_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import monitoring.gpu
+    from gateway.commands.bot import launch_vllm
+    from gateway.settings import load_settings
+    from monitoring.gpu import GpuStats
+
+    monkeypatch.setattr(monitoring.gpu, "read_gpus", lambda: None)
+    assert launch_vllm(load_settings()) is None  # no GPU: no actor (and Ray is never asked)
+    card = GpuStats(0, "stand-in card", 16 * 2**30, 0, 16 * 2**30, 0)
+    monkeypatch.setattr(monitoring.gpu, "read_gpus", lambda: [card])
+    assert launch_vllm(load_settings(vllm_host="gpu-box.example")) is None  # served elsewhere: not ours to run
+    assert launch_vllm(load_settings(llm_backend_order="gemini,embedded")) is None  # vLLM not wanted
+
+
+def test_the_metrics_exporter_is_optional(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.commands import bot
+    from monitoring import metrics
+
+    monkeypatch.setenv("METRICS_PORT", "0")
+    assert bot.start_metrics() is None  # switched off
+    monkeypatch.delattr(metrics, "start_exporter")
+    assert bot.start_metrics() is None  # absent: the bot runs without it
