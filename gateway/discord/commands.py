@@ -14,7 +14,7 @@ typed `!save dex 15` (exactly-once by id, owner checks, the combat gate). The in
 (privately for `/whisper`) and answered with followups built by `gateway.discord.render.message_parts`; a
 private part is an ephemeral followup.
 
-    setup_commands(bot)         # in setup_hook; the commands are synced to each guild once the bot is ready
+    setup_commands(bot)         # in setup_hook; synced to each guild once the bot is ready, and on joining one
 """
 
 from __future__ import annotations
@@ -261,15 +261,19 @@ def setup_commands(bot: Any, registry: Registry | None = None) -> list[app_comma
             bot._slash_synced = True
             await sync_commands(bot)
 
+        async def sync_on_join(guild: discord.Guild) -> None:
+            await sync_commands(bot, [guild])
+
         bot.add_listener(sync_on_ready, "on_ready")
+        bot.add_listener(sync_on_join, "on_guild_join")
     return added
 
 
-async def sync_commands(bot: Any) -> int:
-    """Register the slash commands with Discord for each guild the bot is in (instant, unlike a global sync).
-    Returns how many guilds were synced; a failure is logged and the `!` commands still work."""
+async def sync_commands(bot: Any, guilds: list[Any] | None = None) -> int:
+    """Register the slash commands with Discord for each guild the bot is in, or `guilds` (instant, unlike a
+    global sync). Returns how many guilds were synced; a failure is logged and the `!` commands still work."""
     synced = 0
-    for guild in list(getattr(bot, "guilds", ())):
+    for guild in list(guilds if guilds is not None else getattr(bot, "guilds", ())):
         try:
             bot.tree.copy_global_to(guild=guild)
             await bot.tree.sync(guild=guild)

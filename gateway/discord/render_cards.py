@@ -16,6 +16,7 @@ from dm.commands.combat import AttackDone, CombatStatus
 from dm.commands.creation import CharacterCreated
 from dm.commands.dice import RollDone
 from dm.commands.rules import RulesEntry, RulesSearchResult
+from dm.commands.spells import SpellCast
 from dm.commands.system import HelpCommand, HelpIndex, ModelStatus, SystemStats
 from gateway.commands.rules import in_field_order, render
 from gateway.discord.embed_limits import Card
@@ -118,6 +119,25 @@ def _attack(r: AttackDone) -> list[Card]:
     if r.temp_hp_gained:
         notes.append(f"Dark One's Blessing: {r.attacker} gains {r.temp_hp_gained} temporary hit points.")
     card.footer = " ".join(notes)
+    return [card]
+
+
+@embed_for(SpellCast)
+def _cast(r: SpellCast) -> list[Card]:
+    """The console's lines: the first is the title, each target's line a field, the rest the description."""
+    lines = render_text(r).split("\n")
+    card = Card(title=lines[0], colour=COLOURS["combat"])
+    description = []
+    for line in lines[1:]:
+        name, sep, rest = line.strip().partition(": ")
+        if line.startswith("  ") and sep:
+            card.add(name, rest)
+        else:
+            description.append(line.strip())
+    card.description = "\n".join(description)
+    if r.damage_roll:
+        for name, value in dice_fields(r.damage_roll):
+            card.add(f"{'Healing' if r.kind == 'heal' else 'Damage'} {name.lower()}", value, True)
     return [card]
 
 

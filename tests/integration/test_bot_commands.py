@@ -331,3 +331,15 @@ async def test_a_guided_creation_started_by_slash_gets_its_menu_in_the_channel(r
         r.method == "DELETE" and r.path.endswith(f"itoken-{answer.iid}/messages/@original") for r in rig.standin.requests)
     cancelled = await slash(rig, CHANNEL, "zed", "create_character", {"details": "cancel"})
     assert cancelled.result["type"] == "info"
+
+
+async def test_a_spell_cast_is_an_embed_with_a_field_per_target(rig: BotRig) -> None:
+    missile = (await slash(rig, CHANNEL, "mira", "cast", {"what": "magic missile on Bram"})).followups[0]["embeds"][0]
+    assert missile["title"].startswith("Mira casts Magic Missile (1st-level slot spent")
+    assert "darts" in {f["name"]: f["value"] for f in missile["fields"]}["Bram"]
+    burning = (await slash(rig, CHANNEL, "mira", "cast", {"what": "burning hands on Bram"})).followups[0]["embeds"][0]
+    fields = {f["name"]: f["value"] for f in burning["fields"]}
+    assert burning["description"].startswith("Dexterity save DC") and fields["Damage rolled"].startswith("d6: ")
+    assert "save 1d20" in fields["Bram"]
+    healed = await slash(rig, CHANNEL, "owner", "hp", {"player": "Bram", "value": "14"})  # Bram back on his feet
+    assert healed.result["type"] == "change"
