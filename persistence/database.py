@@ -19,6 +19,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from persistence.errors import DatabaseUnavailable
+from persistence.text_safety import configure_connection
 
 __all__ = ["WRITE_OBSERVERS", "Database", "Params"]
 
@@ -98,6 +99,7 @@ class Database:
             },
             check=fresh.check,
             reset=fresh.reset,
+            configure=configure_connection,  # writes drop NUL characters (persistence.text_safety)
             name="lorekeeper",
         )
 

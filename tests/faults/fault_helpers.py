@@ -1,8 +1,11 @@
-"""Helpers of the fault suite: Hypothesis over async code on the test's own event loop."""
+"""Helpers of the fault suite: Hypothesis over async code on the test's own event loop, the fake secrets and
+the recorder of the suite's logs and outputs. Importing it puts tests/integration on `sys.path`, so a fault
+test reuses the integration tests' helpers (stand-in servers, the party, the session-actor fixtures)."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,6 +18,10 @@ __all__ = ["FAKE_SECRETS", "DB_PASSWORD", "all_secret_values", "db_url", "given_
            "recorded"]
 
 T = TypeVar("T")
+
+INTEGRATION = Path(__file__).resolve().parents[1] / "integration"
+if str(INTEGRATION) not in sys.path:
+    sys.path.insert(0, str(INTEGRATION))
 
 FAKE_SECRETS = {
     "DISCORD_TOKEN": "MTk4NjIy.fake-discord-token.Zx9Q2kLmN4",
