@@ -11,9 +11,10 @@ in-process and reaches heavy backends (vLLM server, embedded model) through acto
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from typing import Any
 
 import ray
@@ -25,7 +26,7 @@ from inference.factory import InferencePlan, build_backend
 from inference.fair_queue import DEFAULT_PER_CAMPAIGN, DEFAULT_TOTAL, FairQueue
 from inference.fit import check_fit
 from inference.gemini_backend import GeminiBackend, GeminiConfig
-from inference.interfaces import Generation, InferenceBackend, JsonSchema, Message
+from inference.interfaces import Generation, InferenceBackend, JsonSchema, Message, hear, token_listener
 from inference.registry import UnknownModel, find_model
 from inference.router import Router
 from inference.vllm_backend import VLLMBackend, VLLMBackendConfig
@@ -62,6 +63,8 @@ class ActorBackend:
     async def generate(self, messages: Sequence[Message], schema: JsonSchema | None = None, max_tokens: int = 512,
                        temperature: float = 0.7, stream: bool = False) -> Generation:
         fair = {} if self.campaign is None else {"campaign": self.campaign}
+        if stream and token_listener.get() is not None and hasattr(self._handle, "generate_stream"):
+            return await self._streamed(messages, schema, max_tokens, temperature, fair)
         ref = self._handle.generate.remote(list(messages), schema, max_tokens, temperature, stream, **fair)
         try:
             return await ref
@@ -78,6 +81,35 @@ class ActorBackend:
                                      backend=self.name) from None
         except RayActorError:
             raise BackendUnavailable(f"{self.name} actor is dead", backend=self.name) from None
+
+    async def _streamed(self, messages: Sequence[Message], schema: JsonSchema | None, max_tokens: int,
+                        temperature: float, fair: dict[str, Any]) -> Generation:  # fmt: skip
+        """`generate` over the actor's `generate_stream`: each piece is heard here (a narration draft, `dm.drafts`),
+        the last item is the answer. Failures map as in `generate`."""
+        pieces = self._handle.generate_stream.options(num_returns="streaming").remote(
+            list(messages), schema, max_tokens, temperature, **fair)
+        answer: Generation | None = None
+        try:
+            async for ref in pieces:
+                item = await ref
+                if isinstance(item, str):
+                    hear(item)
+                else:
+                    answer = item
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                ray.cancel(pieces)
+            raise
+        except RayTaskError as exc:
+            if isinstance(exc.cause, InferenceError):
+                raise exc.cause from None
+            raise BackendUnavailable(f"{self.name} actor failed: {type(exc.cause).__name__}",
+                                     backend=self.name) from None
+        except RayActorError:
+            raise BackendUnavailable(f"{self.name} actor is dead", backend=self.name) from None
+        if answer is None:
+            raise BackendUnavailable(f"{self.name} actor ended its stream without an answer", backend=self.name)
+        return answer
 
     async def load(self) -> None:
         """Forwarded when the actor has a `load` (the embedded model); the router calls it outside its timeout."""
@@ -256,6 +288,36 @@ class InferenceRouter:
         async with self.fair.slot(campaign):
             return await self.router.generate(messages, schema, max_tokens, temperature, stream,
                                               request_id=request_id)  # fmt: skip
+
+    async def generate_stream(self, messages: list[Message], schema: JsonSchema | None = None, max_tokens: int = 512,
+                              temperature: float = 0.7, request_id: str | None = None,
+                              campaign: Hashable | None = None) -> AsyncIterator[str | Generation]:  # fmt: skip
+        """`generate`, streamed: each piece of text as a streaming backend hears it (str), then the `Generation`
+        (a Ray streaming generator: `ActorBackend` replays the pieces to its caller's listener)."""
+        from inference.interfaces import token_listener as listener  # here: Ray pickles this class by value
+
+        pieces: asyncio.Queue[str] = asyncio.Queue()
+
+        async def run() -> Generation:
+            listener.set(pieces.put_nowait)  # this task's own context: the backends below hear into it
+            return await self.generate(messages, schema, max_tokens, temperature, True, request_id, campaign)
+
+        task = asyncio.ensure_future(run())
+        try:
+            while not task.done() or not pieces.empty():
+                if not pieces.empty():
+                    yield pieces.get_nowait()
+                    continue
+                waiter = asyncio.ensure_future(pieces.get())
+                await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                if waiter.done():
+                    yield waiter.result()
+                else:
+                    waiter.cancel()
+            yield task.result()
+        finally:
+            if not task.done():
+                task.cancel()
 
     async def check_health(self) -> dict[str, bool]:
         return await self.router.check_health()

@@ -9,8 +9,8 @@ back (the engine validates after the model, so its text may differ: refused chan
 name), `post_reply` gives it to that message as the final edit (respecting the same interval; a part past 2,000
 characters is posted after it). A backend that does not stream reports no draft, and the reply is posted as a new
 message as always. A remote (Ray) session's actor keeps the newest draft of its turn and the bot fetches it on
-every tick (`gateway.remote_session.RemoteSession.on_draft`); a DM turn on the inference router actor reports
-none (a model call to another actor streams nothing back), so those channels post once.
+every tick (`gateway.remote_session.RemoteSession.on_draft`); its model calls to the inference router actor
+stream back through `InferenceRouter.generate_stream` (`actors.inference.ActorBackend`).
 
 `EditThrottle` (the interval, an injected clock) and `NarrationStream` (one channel's draft message, an injected
 sleep) are tested without Discord.
@@ -107,14 +107,15 @@ class NarrationStream:
         self.throttle.mark()
 
     async def stop(self) -> None:
-        """No more drafts: let an edit in flight finish, stop the pump."""
+        """No more drafts: a post or edit in flight completes (so the message it makes is known), a wait is cut."""
         self.closed = True
-        if self._pump is not None and not self._pump.done():
-            self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pump
-        async with self._lock:  # an edit already sent completes first
-            pass
+        pump = self._pump
+        if pump is None or pump.done():
+            return
+        if not self._lock.locked():  # waiting out the interval: nothing is being sent
+            pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
 
     async def finish(self, content: str, embeds: list[discord.Embed] | None = None) -> list[Any]:
         """The settled text as the final edit (after the interval); overflow past 2,000 characters and the

@@ -99,3 +99,28 @@ async def test_updates_after_stop_are_ignored_and_discard_deletes() -> None:
     await stream.discard()
     stream.update("late")
     assert channel.messages[0].deleted and len(channel.log) == 1
+
+
+async def test_a_draft_post_in_flight_completes_before_the_final_edit() -> None:
+    """The settled reply arriving while the first draft is still being posted edits that post (no orphan)."""
+    import asyncio
+
+    clock = Clock()
+    channel = FakeChannel(clock)
+    gate = asyncio.Event()
+    send = channel.send
+
+    async def slow_send(content: str = "", embeds: Any = None) -> FakeMessage:
+        message = await send(content=content, embeds=embeds)  # Discord has it; the answer is still on its way
+        await gate.wait()
+        return message
+
+    channel.send = slow_send  # type: ignore[method-assign]
+    stream = NarrationStream(channel, interval=1.2, clock=clock, sleep=clock.sleep)
+    stream.update("The door")
+    await asyncio.sleep(0)  # the pump is now inside its post
+    finishing = asyncio.create_task(stream.finish("The door opens."))
+    await asyncio.sleep(0)
+    gate.set()
+    await finishing
+    assert len(channel.messages) == 1 and channel.messages[0].content == "The door opens."
