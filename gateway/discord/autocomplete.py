@@ -20,7 +20,8 @@ from typing import Any
 from discord import app_commands
 from rapidfuzz import fuzz, process
 
-__all__ = ["AUTOCOMPLETE", "MAX_CHOICES", "match_names", "name_completer", "player_completer", "rules_book_for"]
+__all__ = ["AUTOCOMPLETE", "MAX_CHOICES", "match_names", "name_completer", "own_items", "player_completer",
+           "rules_book_for"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,17 @@ def match_names(names: list[str], typed: str, limit: int = MAX_CHOICES) -> list[
     return found[:limit]
 
 
+def _first_spellings(names: list[str]) -> list[str]:
+    """`names` without repeats (case-insensitive), each where it first appears, as first spelled."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            out.append(name)
+    return out
+
+
 def rules_book_for(bot: Any) -> Any:
     """The rules book the bot's autocomplete reads: `bot.rules_book` if set, else one over `bot.db` (kept)."""
     book = getattr(bot, "rules_book", None)
@@ -67,33 +79,52 @@ def rules_book_for(bot: Any) -> Any:
     return book
 
 
-def name_completer(book: Callable[[], Any], kind: str) -> Completer:
-    """An autocomplete callback offering `kind` names from the rules book `book()` (None: no suggestions)."""
+def name_completer(book: Callable[[], Any], kind: str,
+                   first: Callable[[Any], Awaitable[list[str]]] | None = None) -> Completer:  # fmt: skip
+    """An autocomplete callback offering `kind` names from the rules book `book()` (None: no suggestions), after
+    the names `first(interaction)` gives (the caller's own consumables for `/use_item`)."""
 
     async def complete(interaction: Any, current: str) -> list[app_commands.Choice[str]]:
-        rules = book()
-        if rules is None:
-            return []
+        names: list[str] = []
         try:
-            names = await rules.names(kind)
+            names += await first(interaction) if first is not None else []
+            rules = book()
+            names += await rules.names(kind) if rules is not None else []
         except Exception as exc:  # noqa: BLE001 - no SRD imported, the database away: no suggestions, no error
             log.info("autocomplete without names", extra={"kind": kind, "error": type(exc).__name__})
-            return []
-        shown = match_names(names, current[:MAX_CHOICE_LENGTH])
+        shown = match_names(_first_spellings(names), current[:MAX_CHOICE_LENGTH])
         return [app_commands.Choice(name=n[:MAX_CHOICE_LENGTH], value=n[:MAX_CHOICE_LENGTH]) for n in shown]
 
     return complete
 
 
-async def _characters(bot: Any, channel_id: int) -> list[str]:
-    """The names of the characters in the channel's campaign (empty when the session is not local)."""
+async def _state(bot: Any, channel_id: int) -> Any:
+    """The channel's campaign state from its in-process table (None: no campaign, or the session is remote)."""
     hub = getattr(bot, "hub", None)
     session = getattr(hub, "sessions", {}).get(channel_id) if hub is not None else None
     table = getattr(session, "table", None)
     if table is None:
-        return []
-    state = table.state_of(channel_id) or await table.load_state(channel_id)
+        return None
+    return table.state_of(channel_id) or await table.load_state(channel_id)
+
+
+async def _characters(bot: Any, channel_id: int) -> list[str]:
+    """The names of the characters in the channel's campaign (empty when the session is not local)."""
+    state = await _state(bot, channel_id)
     return [] if state is None else sorted(who.name for who in state.characters.values())
+
+
+def own_items(bot: Any) -> Callable[[Any], Awaitable[list[str]]]:
+    """The consumables the caller's character carries, for `/use_item` (empty without a local session)."""
+
+    async def items(interaction: Any) -> list[str]:
+        state = await _state(bot, int(interaction.channel_id or 0))
+        found = None if state is None else state.character_of(interaction.user.id)
+        if found is None:
+            return []
+        return [item.name for item in found[1].inventory.items if item.consumable]
+
+    return items
 
 
 def player_completer(bot: Any, words: tuple[str, ...] = ()) -> Completer:

@@ -33,7 +33,7 @@ from dm.commands.registry import REGISTRY, Arg, ArgKind, CommandSpec, Registry
 from dm.commands.results import Refusal
 from dm.errors import BadArguments
 from dm.table import PlayerMessage, TableReply
-from gateway.discord.autocomplete import AUTOCOMPLETE, name_completer, player_completer, rules_book_for
+from gateway.discord.autocomplete import AUTOCOMPLETE, name_completer, own_items, player_completer, rules_book_for
 from gateway.discord.render import message_parts
 from gateway.discord.splitting import split_message
 from gateway.errors import friendly_message
@@ -132,7 +132,8 @@ async def answer_interaction(bot: Any, interaction: discord.Interaction, replies
     """Post the table's replies as the interaction's followups; returns how many messages were sent.
 
     A reply a bot hook posts itself (a creation menu, an NPC's voice) goes through the hook, with the interaction
-    standing in for the message it came from; a private reply is an ephemeral followup, never a hook's. An interaction left with nothing to say (a repeated id, a hooked reply) loses its "thinking" note.
+    standing in for the message it came from; a private reply is an ephemeral followup, never a hook's. An
+    interaction left with nothing to say (a repeated id, a hooked reply) loses its "thinking" note.
     """
     sent = 0
     hooked = getattr(bot, "_hooked", None)
@@ -234,7 +235,8 @@ def slash_command(bot: Any, spec: CommandSpec) -> app_commands.Command[Any, ...,
                for a in spec.args if a.kind is ArgKind.CHOICE and a.choices}  # fmt: skip
     if choices:
         app_commands.choices(**choices)(callback)
-    completers = {a.name: name_completer(lambda: rules_book_for(bot), AUTOCOMPLETE[(spec.name, a.name)])
+    completers = {a.name: name_completer(lambda: rules_book_for(bot), AUTOCOMPLETE[(spec.name, a.name)],
+                                         own_items(bot) if spec.name == "use_item" else None)
                   for a in spec.args if (spec.name, a.name) in AUTOCOMPLETE}  # fmt: skip
     completers.update({a.name: player_completer(bot, _PARTY if "party" in a.help else ())
                        for a in spec.args if a.kind is ArgKind.PLAYER})  # fmt: skip

@@ -334,12 +334,22 @@ async def test_a_guided_creation_started_by_slash_gets_its_menu_in_the_channel(r
 
 
 async def test_a_spell_cast_is_an_embed_with_a_field_per_target(rig: BotRig) -> None:
-    missile = (await slash(rig, CHANNEL, "mira", "cast", {"what": "magic missile on Bram"})).followups[0]["embeds"][0]
-    assert missile["title"].startswith("Mira casts Magic Missile (1st-level slot spent")
-    assert "darts" in {f["name"]: f["value"] for f in missile["fields"]}["Bram"]
+    await slash(rig, CHANNEL, "owner", "hp", {"player": "Bram", "value": "14"})  # up and able to roll his save
     burning = (await slash(rig, CHANNEL, "mira", "cast", {"what": "burning hands on Bram"})).followups[0]["embeds"][0]
     fields = {f["name"]: f["value"] for f in burning["fields"]}
     assert burning["description"].startswith("Dexterity save DC") and fields["Damage rolled"].startswith("d6: ")
     assert "save 1d20" in fields["Bram"]
+    missile = (await slash(rig, CHANNEL, "mira", "cast", {"what": "magic missile on Bram"})).followups[0]["embeds"][0]
+    assert missile["title"].startswith("Mira casts Magic Missile (1st-level slot spent")
+    assert "darts" in {f["name"]: f["value"] for f in missile["fields"]}["Bram"]
     healed = await slash(rig, CHANNEL, "owner", "hp", {"player": "Bram", "value": "14"})  # Bram back on his feet
     assert healed.result["type"] == "change"
+
+
+async def test_use_item_autocomplete_offers_the_callers_own_consumables_first(rig: BotRig) -> None:
+    given = await slash(rig, CHANNEL, "owner", "add_item", {"player": "Mira", "item": "potion of healing"})
+    assert given.result["type"] == "change", given.text
+    offered = await slash(rig, CHANNEL, "mira", "use_item", {"item": "pot"}, autocomplete=True)
+    names = [c["value"] for c in offered.callbacks[0]["data"]["choices"]]
+    assert names[0] == "potion of healing" and "Potion of Healing" not in names and len(names) <= 25
+    assert any(n.startswith("Potion of") for n in names[1:])  # then the SRD's
