@@ -231,8 +231,10 @@ class CreationView(discord.ui.View):
         if self.retired or _ACTIVE.get(self.key) is not self:
             return
         await self.retire("(This menu timed out: the character creation was abandoned and nothing was saved.)")
-        cancel = PlayerMessage(self.key[0], discord.utils.time_snowflake(discord.utils.utcnow()), self.player_id,
-                               self.step.who, "!create_character cancel")  # fmt: skip
+        # keyed by the menu's own message id: unique, and older than what players said since, so the catch-up
+        # after a reconnect (history after the newest recorded player message) skips nothing said meanwhile
+        key = self.message.id if self.message is not None else discord.utils.time_snowflake(discord.utils.utcnow())
+        cancel = PlayerMessage(self.key[0], key, self.player_id, self.step.who, "!create_character cancel")
         try:
             replies = await self.bot.hub.receive(cancel)
         except Exception:  # noqa: BLE001 - the draft lives in memory: a restart forgets it anyway
