@@ -18,8 +18,10 @@ Four rankings come back from one SQL round trip, each capped at `candidates` row
   answers it (`persistence.roles`), weighted like the scene's own chunks.
 
 The full-text and trigram rankings score at most `rank_cap` (100) matching chunks: exact in any campaign
-where fewer chunks match, bounded in one that holds thousands (a 10,000-chunk campaign searches in
-~10 ms instead of ~40, with migration 045 steering the trigram filter to its index).
+where fewer chunks match, bounded in one that holds thousands. Their matches are planned as if all were
+read (a MATERIALIZED CTE, read lazily): under the LIMIT the planner bet on a sequential scan meeting them
+early and read a whole 10,000-chunk campaign when few matched; migration 045 gives word_similarity its
+real cost, so the trigram filter uses its index (bench/retrieval_bench.py: p95 ~40-60 ms → ~15 ms there).
 
 Each list contributes `weight / (rrf_k + rank)`; the best `limit` chunks come back with their
 score and the reasons they matched. If nothing matches, the campaign overview and the current
@@ -164,13 +166,20 @@ _SEARCH_SQL = """
                 SELECT id, embedding <=> %(emb)s::vector AS d FROM campaign_chunks
                 WHERE campaign_id = %(cid)s AND %(emb)s::text IS NOT NULL AND embedding IS NOT NULL
                 ORDER BY d LIMIT %(n)s) v),
+        -- the matches of the full-text and trigram rankings, planned as if all were read (so a selective query
+        -- uses its index; under a LIMIT the planner bet on a sequential scan finding them early, and read the
+        -- whole 10,000-chunk campaign when few matched) but read lazily: only the first %(cap)s are fetched
+        fts_match AS MATERIALIZED (
+            SELECT id, tsv, q FROM campaign_chunks, to_tsquery('english', %(tsq)s) AS q
+            WHERE campaign_id = %(cid)s AND tsv @@ q),
+        trg_match AS MATERIALIZED (
+            SELECT id, names FROM campaign_chunks WHERE campaign_id = %(cid)s AND ({trigram_where})),
         fts AS (
             SELECT id, score, row_number() OVER (ORDER BY score DESC) AS rnk FROM (
                 SELECT id, ts_rank_cd(tsv, q, 1) + {idf_score} AS score FROM (
                     -- ranking is exact while a query matches <= %(cap)s chunks (rank_cap);
                     -- past that only the first %(cap)s matches are ranked, to bound the latency
-                    SELECT id, tsv, q FROM campaign_chunks, to_tsquery('english', %(tsq)s) AS q
-                    WHERE campaign_id = %(cid)s AND tsv @@ q LIMIT %(cap)s) m
+                    SELECT id, tsv, q FROM fts_match LIMIT %(cap)s) m
                 ORDER BY score DESC LIMIT %(n)s) f),
         tag AS (
             SELECT id, score, row_number() OVER (ORDER BY score DESC, chunk_index) AS rnk FROM (
@@ -182,8 +191,7 @@ _SEARCH_SQL = """
         trg AS (
             SELECT id, score, row_number() OVER (ORDER BY score DESC) AS rnk FROM (
                 SELECT id, ({trigram_score})::float8 AS score FROM (
-                    SELECT id, names FROM campaign_chunks
-                    WHERE campaign_id = %(cid)s AND ({trigram_where}) LIMIT %(cap)s) m
+                    SELECT id, names FROM trg_match LIMIT %(cap)s) m
                 ORDER BY score DESC LIMIT %(n)s) g),
         role AS (
             SELECT r.id, 1.0::float8 / r.ord AS score, r.ord AS rnk
