@@ -5,8 +5,6 @@ privately, and a menu left alone abandoning the creation.
 
 from __future__ import annotations
 
-from typing import Any
-
 from discord_bot_fixture import CHANNEL, TAVERN, BotRig, discord_bot  # noqa: F401 - the fixture
 from discord_standin import text_of
 from discord_ui_helpers import choose_first, click, components, create_through_menus, menu_message
