@@ -115,9 +115,37 @@ class SharedModel:
         return None
 
 
-class _Empty:
-    def pid(self) -> int:
-        return os.getpid()
+SESSION_CODE = ("actors.session", "actors.session_parts", "dm.turn", "inference.scripted", "gateway.settings")
+
+
+def _probe_class() -> type:
+    """An actor class defined here, inside a function, so Ray ships it by value: its worker imports nothing of
+    ours (a class of this module would make the worker import this module, and with it dm.table, ...)."""
+
+    class Probe:
+        def __init__(self, modules: tuple[str, ...] = ()) -> None:
+            import importlib
+
+            for name in modules:
+                importlib.import_module(name)
+
+        def pid(self) -> int:
+            import os as _os
+
+            return _os.getpid()
+
+    return Probe
+
+
+def _probe_uss(ray: Any, env: dict[str, Any], modules: tuple[str, ...] = ()) -> float:
+    """USS of an idle actor that imports `modules` (none: what any Ray worker costs), in the sessions' env."""
+    probe = ray.remote(num_cpus=0)(_probe_class()).options(runtime_env=env).remote(modules)
+    try:
+        pid = ray.get(probe.pid.remote())
+        time.sleep(1.0)
+        return uss_mb(pid)
+    finally:
+        ray.kill(probe)
 
 
 def actor_figures(conninfo: str, channels: Sequence[int], owner_id: int) -> dict[str, Any]:
@@ -125,7 +153,7 @@ def actor_figures(conninfo: str, channels: Sequence[int], owner_id: int) -> dict
     try:
         import ray
 
-        from actors.director import start_director
+        from actors.director import SESSION_ENV, start_director
     except Exception as exc:  # noqa: BLE001 - the bench still reports the rest
         return {"skipped": f"actors unavailable: {type(exc).__name__}: {exc}"}
     started_here = not ray.is_initialized()
@@ -142,14 +170,14 @@ def actor_figures(conninfo: str, channels: Sequence[int], owner_id: int) -> dict
             status = ray.get(actor.start.remote())
             starts.append(time.perf_counter() - begin)
             pids.append(int(status["pid"]))
-        empty = ray.remote(num_cpus=0)(_Empty).remote()  # what any Ray worker costs, for comparison
-        baseline = uss_mb(ray.get(empty.pid.remote()))
+        empty = _probe_uss(ray, SESSION_ENV)  # what any Ray worker costs, measured in the same run
+        code = _probe_uss(ray, SESSION_ENV, SESSION_CODE)  # a worker that only imports the session's modules
         time.sleep(1.0)  # let each settle into idle ticking
         uss = [uss_mb(pid) for pid in pids]
-        ray.kill(empty)
         ray.get(director.shutdown.remote())
         return {"first_start_s": starts[0], "start_p50_s": statistics.median(starts[1:] or starts),
-                "idle_uss_mb": statistics.median(uss), "empty_actor_uss_mb": baseline, "actors": len(pids)}  # fmt: skip
+                "idle_uss_mb": statistics.median(uss), "empty_actor_uss_mb": empty, "code_only_uss_mb": code,
+                "actors": len(pids)}  # fmt: skip
     except Exception as exc:  # noqa: BLE001
         return {"skipped": f"{type(exc).__name__}: {exc}"[:200]}
     finally:

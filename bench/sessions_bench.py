@@ -266,8 +266,9 @@ def _print(r: dict[str, Any], args: argparse.Namespace) -> None:
         (f"{t['cpu_ms_per_message']:.2f} ms of this process's CPU a message, {t['messages_per_s']:.0f} messages/s "
          f"({r['campaigns'] - 1} campaigns on one event loop and one pool of {args.pool})"),
         f"{r['idle_session_kb']:.0f} KB Python heap (Table + DMTurn + Session, state loaded, in one process)",
-        (f"{actor['idle_uss_mb']:.1f} MB USS (a SessionActor's worker process, idle; goal <= 60 MB; an empty "
-         f"Ray actor: {actor['empty_actor_uss_mb']:.1f} MB)"
+        (f"{actor['idle_uss_mb']:.1f} MB USS (a SessionActor's worker process, idle; goal <= 60 MB); in the same "
+         f"run an empty Ray actor: {actor['empty_actor_uss_mb']:.1f} MB, one that only imports the session's "
+         f"modules: {actor['code_only_uss_mb']:.1f} MB"
          if "idle_uss_mb" in actor else f"not measured ({actor.get('skipped', '?')})"),
         (f"first {actor['first_start_s']:.2f} s, then p50 {actor['start_p50_s']:.2f} s (to recovered and ticking)"
          if "first_start_s" in actor else f"not measured ({actor.get('skipped', '?')})"),

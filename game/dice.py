@@ -15,16 +15,18 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import importlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Final
-
-import d20
-from d20 import diceast
+from typing import TYPE_CHECKING, Any, Final
 
 from game.errors import DiceError
+
+if TYPE_CHECKING:
+    import d20
+    from d20 import diceast
 
 __all__ = [
     "MAX_DICE",
@@ -136,27 +138,53 @@ class DiceRoll:
         return self.breakdown
 
 
-class _Breakdown(d20.SimpleStringifier):
-    """SimpleStringifier, with dropped dice struck through as in Discord markdown (`~~3~~`)."""
+class _Lazy:
+    """A module imported on its first use: d20 and its Lark grammar (~4 MB) stay out of a process that never
+    rolls (an idle session actor)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._in_dropped = False
+    def __init__(self, name: str) -> None:
+        self._name = name
 
-    def stringify(self, the_roll: Any) -> str:
-        self._in_dropped = False
-        return super().stringify(the_roll)
+    def __getattr__(self, attr: str) -> Any:
+        module = importlib.import_module(self._name)
+        self.__dict__.update(vars(module))  # later reads are plain attribute reads
+        return getattr(module, attr)
 
-    def _stringify(self, node: Any) -> str:
-        if not node.kept and not self._in_dropped:
-            self._in_dropped = True
-            inside = super()._stringify(node)
+
+if not TYPE_CHECKING:
+    d20 = _Lazy("d20")
+    diceast = _Lazy("d20.diceast")
+
+
+@functools.cache
+def _breakdown() -> Any:
+    """The stringifier class (built on the first roll: its base class is d20's)."""
+
+    class _Breakdown(d20.SimpleStringifier):  # type: ignore[misc]
+        """SimpleStringifier, with dropped dice struck through as in Discord markdown (`~~3~~`)."""
+
+        def __init__(self) -> None:
+            super().__init__()
             self._in_dropped = False
-            return f"~~{inside}~~"
-        return super()._stringify(node)
+
+        def stringify(self, the_roll: Any) -> str:
+            self._in_dropped = False
+            return super().stringify(the_roll)  # type: ignore[no-any-return]
+
+        def _stringify(self, node: Any) -> str:
+            if not node.kept and not self._in_dropped:
+                self._in_dropped = True
+                inside = super()._stringify(node)
+                self._in_dropped = False
+                return f"~~{inside}~~"
+            return super()._stringify(node)  # type: ignore[no-any-return]
+
+    return _Breakdown
 
 
-_ROLLER: Final = d20.Roller(d20.RollContext(max_rolls=MAX_ROLLS))
+@functools.cache
+def _roller() -> d20.Roller:
+    return d20.Roller(d20.RollContext(max_rolls=MAX_ROLLS))
 
 
 @contextlib.contextmanager
@@ -230,7 +258,7 @@ def _parse_cached(expression: str, critical: bool) -> tuple[diceast.Expression, 
     if not text:
         raise DiceError(expression, "there is nothing to roll.")
     try:
-        tree = _ROLLER.parse(text)
+        tree = _roller().parse(text)
     except d20.RollError as err:
         raise _friendly(expression, err) from err
     nodes = list(_dice_nodes(tree))
@@ -303,7 +331,7 @@ def roll(
     if (advantage or word_advantage) and not _is_single_d20(tree):
         raise DiceError(expression, "advantage and disadvantage apply only to a roll that starts with 1d20.")
     try:
-        result = _ROLLER.roll(tree, stringifier=_Breakdown(), advantage=d20.AdvType(int(effective)))
+        result = _roller().roll(tree, stringifier=_breakdown()(), advantage=d20.AdvType(int(effective)))
         total = result.total  # d20 evaluates lazily: a division by zero surfaces here
     except d20.RollError as err:
         raise _friendly(expression, err) from err
