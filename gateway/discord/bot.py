@@ -27,9 +27,10 @@ While the DM thinks (plain talk waiting for its turn) the channel shows the typi
 
 Reconnects and restarts: discord.py reconnects and RESUMEs by itself. On every READY and RESUMED the bot opens
 each watched channel's session (a new one first answers what the message log holds pending: talk left open by
-a clean shutdown), reads the newest player message id the log holds for the channel and fetches the channel
-history after it; each fetched message goes through the same intake, so one the gateway did deliver too is
-answered once.
+a clean shutdown) and fetches the channel history after the newest message it had taken before the connection
+(re)started — read from the message log at start-up, remembered at each disconnect, so live messages taken
+before the catch-up runs do not hide older missed ones; a channel it knows nothing of starts from the log's
+newest. Each fetched message goes through the same intake, so one the gateway did deliver too is answered once.
 
 Extension points (small functions other modules may provide; each is optional):
 - `gateway/discord/commands.py`: `setup_commands(bot)` (sync or async) — slash commands from the registry.
@@ -123,12 +124,18 @@ class LorekeeperBot(commands.Bot):
         self._typing: dict[int, tuple[asyncio.Event, asyncio.Task[None]]] = {}
         self._order: dict[int, asyncio.Lock] = {}  # a channel's messages enter its session one at a time
         self._catching_up: asyncio.Task[None] | None = None
+        self._taken: dict[int, int] = {}  # channel → the newest message id taken (this process)
+        self._resume_from: dict[int, int] = {}  # channel → the newest id taken before the connection (re)started
         self.caught_up = asyncio.Event()  # set after each catch-up pass (tests wait on it)
 
     # --- start-up ------------------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
         await self.refresh_bound()
+        for channel_id in self.watched():  # where each channel was before this connection: catch up from there
+            newest = await last_seen(self.db, channel_id)
+            if newest is not None:
+                self._resume_from[channel_id] = newest
         slash = optional_module("commands")
         if slash is not None and hasattr(slash, "setup_commands"):
             await _maybe_await(slash.setup_commands(self))
@@ -139,7 +146,9 @@ class LorekeeperBot(commands.Bot):
         if self.db is None:
             return
         rows = await self.db.fetch_all("SELECT channel_id FROM campaigns WHERE channel_id IS NOT NULL")
-        self.bound = {int(r["channel_id"]) for r in rows}
+        before, self.bound = self.bound, {int(r["channel_id"]) for r in rows}
+        for channel_id in self.bound - before:
+            self.hub.rebound(channel_id)  # a session made while the channel had no campaign gives way
 
     def watched(self) -> set[int]:
         channel = getattr(self.settings, "bot_channel_id", None)
@@ -166,6 +175,7 @@ class LorekeeperBot(commands.Bot):
     async def take(self, message: discord.Message) -> None:
         """One player message through the hub; its immediate answer posted."""
         incoming = player_message(message)
+        self._taken[incoming.channel_id] = max(self._taken.get(incoming.channel_id, 0), incoming.message_id)
         talk = not incoming.text.lstrip().startswith("!")
         if talk:
             self.start_typing(message.channel)
@@ -175,13 +185,12 @@ class LorekeeperBot(commands.Bot):
         except Exception as exc:  # noqa: BLE001 - the database dropped, a bug: one friendly line, the bot goes on
             log.exception("message failed", extra={"channel_id": incoming.channel_id})
             replies = [TableReply("error", text=friendly_message(exc, context="the table"))]
+        if not talk and _BINDING.match(incoming.text):
+            await self.refresh_bound()  # before the answer is said: the channel is watched from then on
         if replies:
             await self.send_replies(message.channel, replies, origin=message)
         elif talk and not self._thinking(incoming.channel_id):
             self.stop_typing(incoming.channel_id)
-        if not talk and _BINDING.match(incoming.text):
-            await self.refresh_bound()
-            self.hub.rebound(incoming.channel_id)
 
     def _thinking(self, channel_id: int) -> bool:
         """Whether the channel's session holds talk still to answer (unknown for a remote one: assume so)."""
@@ -296,6 +305,13 @@ class LorekeeperBot(commands.Bot):
     async def on_resumed(self) -> None:
         self._schedule_catch_up()
 
+    async def on_disconnect(self) -> None:
+        """Remember where each channel was: the catch-up after the reconnect starts there, even if live messages
+        are taken (and recorded) before it runs."""
+        for channel_id, newest in self._taken.items():
+            known = self._resume_from.get(channel_id)
+            self._resume_from[channel_id] = newest if known is None else min(known, newest)
+
     def _schedule_catch_up(self) -> None:
         if self._catching_up is None or self._catching_up.done():
             self.caught_up.clear()
@@ -318,7 +334,8 @@ class LorekeeperBot(commands.Bot):
         taken = 0
         try:
             await self.hub.session(channel_id)  # a new session first answers what the database holds pending
-            async for message in missed_messages(channel, await last_seen(self.db, channel_id)):  # type: ignore[arg-type]
+            after = self._resume_from.pop(channel_id, None) or await last_seen(self.db, channel_id)
+            async for message in missed_messages(channel, after):  # type: ignore[arg-type]
                 if self.wants(message):
                     await self.take(message)
                     taken += 1

@@ -123,6 +123,22 @@ async def test_a_reconnect_fetches_missed_messages_and_answers_each_once(discord
     assert [text_of(m) for m in rig.standin.sent(CHANNEL)] == texts
 
 
+async def test_a_live_message_right_after_the_reconnect_does_not_hide_a_missed_one(discord_bot: BotRig) -> None:
+    rig = discord_bot
+    await rig.answer(TAVERN, "bram", "!roll 1d10")
+    await rig.standin.drop()
+    await rig.say(TAVERN, "bram", "!roll 2d10+1")  # missed: only in the channel's history
+    rig.bot.caught_up.clear()
+    rig.standin.reopen()
+    await rig.standin.ready.wait()
+    await rig.say(TAVERN, "bram", "!roll 2d10+2")  # live, maybe recorded before the catch-up reads anything
+    await asyncio.wait_for(rig.bot.caught_up.wait(), 10)
+    await rig.standin.wait_until(lambda: sum(("2d10+1" in text_of(m) or "2d10 + 1" in text_of(m))
+                                             for m in rig.standin.sent(TAVERN)) == 1, what="the missed roll")
+    texts = [text_of(m) for m in rig.standin.sent(TAVERN)]
+    assert sum("2d10+2" in t or "2d10 + 2" in t for t in texts) == 1
+
+
 async def test_shutdown_leaves_open_talk_pending_and_the_next_start_answers_it(db: object) -> None:
     async with bot_rig(db) as rig:
         standin = rig.standin
