@@ -166,6 +166,12 @@ class _BackendShell:
     async def health(self) -> bool:
         return await self.backend.health()
 
+    async def metrics_text(self) -> dict[str, str]:
+        """This process's model calls, for the gateway's /metrics (monitoring.relay)."""
+        from monitoring.relay import offered
+
+        return offered()
+
 
 @ray.remote(num_gpus=1, max_restarts=-1, concurrency_groups={"control": 1})
 class VLLMActor(_BackendShell):
@@ -321,6 +327,22 @@ class InferenceRouter:
 
     async def check_health(self) -> dict[str, bool]:
         return await self.router.check_health()
+
+    async def metrics_text(self) -> dict[str, str]:
+        """The router's metrics (breakers, fallbacks, the fair queue) and its backend actors', by actor, for the
+        gateway's /metrics (monitoring.relay); a backend that does not answer in 2 s is left out."""
+        from monitoring.relay import offered
+
+        texts = offered()
+        for backend in self.router.backends.values():
+            handle = getattr(backend, "_handle", None)
+            if handle is None:
+                continue
+            try:
+                texts.update(await asyncio.wait_for(handle.metrics_text.remote(), 2.0))
+            except Exception:  # noqa: BLE001 - a backend actor away: its figures wait for the next scrape
+                continue
+        return texts
 
     async def status(self) -> dict[str, Any]:
         self._ensure_health_loop()

@@ -65,8 +65,10 @@ class PersistenceActor:
     """Owns the pool (opened on the first call; the actor's event loop is not running in `__init__`)."""
 
     def __init__(self, conninfo: str, max_size: int = 8, timeout_s: float = 10.0) -> None:
+        from gateway.observability import install_observers
         from persistence.database import Database
 
+        install_observers()  # this process's database writes count (relayed by the gateway's exporter)
         self._db = Database(conninfo, max_size=max_size, timeout_s=timeout_s)
         self._repos: dict[str, Any] = {}
         self._open = asyncio.Lock()
@@ -97,6 +99,12 @@ class PersistenceActor:
     async def ping(self) -> bool:
         await self._ready()
         return await self._db.ping()
+
+    async def metrics_text(self) -> dict[str, str]:
+        """This process's metrics (database writes), for the gateway's /metrics (monitoring.relay)."""
+        from monitoring.relay import offered
+
+        return offered()
 
 
 async def _forward(handle: Any, repo: str, method: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
@@ -194,6 +202,9 @@ class MessageStoreProxy:
 
     async def recent(self, channel_id: int, *, limit: int = 20, viewer: int | None = None) -> list[StoredMessage]:
         return await self._call("recent", channel_id, limit=limit, viewer=viewer)
+
+    async def last_seen(self, channel_id: int) -> dict[int, Any]:
+        return await self._call("last_seen", channel_id)
 
     async def complete_turn(self, *, campaign_id: int, channel_id: int, message_ids: list[int],
                             turn: TurnRecord) -> int:  # fmt: skip

@@ -46,6 +46,9 @@ def _kick(actor: Any, attempts: int = 60) -> None:
 @ray.remote(num_cpus=SESSION_CPUS, max_restarts=-1, max_task_retries=0)
 class SessionActor:
     def __init__(self, spec: SessionSpec, persistence: Any) -> None:
+        from gateway.observability import install_observers
+
+        install_observers()  # this process's session and model calls count (relayed by the gateway's exporter)
         self.spec = spec
         self._table = build_table(spec, persistence)
         self._session: Session | None = None
@@ -125,6 +128,12 @@ class SessionActor:
         combat = state.combat
         return {"order": [c.id for c in combat.combatants], "round": combat.round,
                 "current": combat.combatants[combat.turn_index].id if combat.combatants else None}  # fmt: skip
+
+    async def metrics_text(self) -> dict[str, str]:
+        """This process's metrics (its session, its model calls), for the gateway's /metrics (monitoring.relay)."""
+        from monitoring.relay import offered
+
+        return offered()
 
     async def status(self) -> dict[str, Any]:
         status = {"pid": os.getpid(), "outbox": len(self._outbox), "started": self._session is not None,

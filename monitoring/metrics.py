@@ -314,7 +314,9 @@ def start_exporter(port: int | None = None, addr: str | None = None, *, vllm_url
         if port <= 0:
             return None
         try:
-            server, thread = start_http_server(port, addr=addr, registry=REGISTRY)
+            from monitoring.relay import MergedView  # Ray actors' figures join ours when this process drives Ray
+
+            server, thread = start_http_server(port, addr=addr, registry=MergedView(REGISTRY))  # type: ignore[arg-type]
         except OSError as exc:  # EADDRINUSE (another Lorekeeper), EACCES: the game goes on without metrics
             log.warning("metrics exporter not started: %s:%d is not available (%s); set METRICS_PORT to a free "
                         "port", addr, port, exc.strerror or exc)  # fmt: skip
