@@ -337,10 +337,16 @@ def _open(path: Path) -> pymupdf.Document:
         doc = pymupdf.open(path, filetype="pdf")
     except Exception as exc:  # noqa: BLE001 - pymupdf raises several unrelated types
         raise UnreadablePdf(str(path), "it is not a valid PDF (corrupt or not a PDF at all)") from exc
-    if doc.needs_pass and not doc.authenticate(""):
+    try:  # a truncated file opens, then fails here ("Invalid number of pages")
+        locked = doc.needs_pass and not doc.authenticate("")
+        page_count = 0 if locked else doc.page_count
+    except Exception as exc:  # noqa: BLE001 - pymupdf raises several unrelated types
+        doc.close()
+        raise UnreadablePdf(str(path), "it is not a valid PDF (its page tree is broken)") from exc
+    if locked:
         doc.close()
         raise UnreadablePdf(str(path), "it is encrypted with a password")
-    if doc.page_count == 0:
+    if page_count == 0:
         doc.close()
         raise UnreadablePdf(str(path), "it has no pages")
     return doc
@@ -362,10 +368,10 @@ def read_pdf(path: str | Path) -> ParsedDocument:
                 heights.append(page.rect.height)
                 widths.append(page.rect.width)
                 boxes.append(_boxes(page))
+            meta_title = (doc.metadata or {}).get("title") or ""
+            page_count = doc.page_count
         except Exception as exc:  # noqa: BLE001
             raise UnreadablePdf(str(path), f"a page could not be read ({type(exc).__name__})") from exc
-        meta_title = (doc.metadata or {}).get("title") or ""
-        page_count = doc.page_count
     finally:
         doc.close()
     if sum(len(line.text) for lines in pages for line in lines) < 40:
