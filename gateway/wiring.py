@@ -159,7 +159,8 @@ class Services:
         status["in_use"] = self._in_use(status)
         live_order = (status["router"] or {}).get("order") if isinstance(status["router"], dict) else None
         status["models"] = _models(s, live_order or plan.names)
-        status["speed"] = live_figures.llm_summary()  # this process's calls (monitoring.metrics)
+        # the calls this process made, and on Ray the router's and backends' actors' (monitoring.relay)
+        status["speed"] = await asyncio.to_thread(live_figures.llm_summary, relayed=True)
         return status
 
     @staticmethod
@@ -205,7 +206,8 @@ class Services:
             row = await self.db.fetch_one("SELECT count(*) AS n FROM campaigns WHERE channel_id IS NOT NULL")
             tables["channels_bound"] = int(row["n"]) if row else 0
         stats["sessions"] = tables
-        stats["runtime"] = live_figures.runtime_summary()  # sessions active, messages pending, queue depths
+        # sessions active, messages pending, queue depths (on Ray: the router actor's queues too)
+        stats["runtime"] = await asyncio.to_thread(live_figures.runtime_summary, relayed=True)
         return stats
 
     # --- campaigns -----------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ __all__ = [
     "record_processed",
     "record_prompt_reuse",
     "pushed_gpus",
+    "pushed_samples",
     "sample",
     "scrape",
     "set_breaker_state",
@@ -218,15 +219,19 @@ _PUSHED = (LLM_TOKENS, LLM_REQUESTS, LLM_ERRORS, LLM_TIMEOUTS, LLM_LATENCY, LLM_
            DM_TURN, DM_TURN_FAILURES, DB_WRITE, DB_ERRORS)
 
 
-def _matching(name: str, labels: dict[str, str]) -> list[tuple[dict[str, str], float]]:
-    """Samples of the metrics code pushes into (never the scrape-time collectors: no NVML or HTTP here)."""
-    found = []
-    for metric in _PUSHED:
-        for family in metric.collect():
-            for s in family.samples:
-                if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
-                    found.append((s.labels, float(s.value)))
-    return found
+Samples = list[tuple[str, dict[str, str], float]]
+
+
+def pushed_samples() -> Samples:
+    """(name, labels, value) of every sample of the metrics code pushes into (never the scrape-time collectors:
+    no NVML or HTTP here)."""
+    return [(s.name, s.labels, float(s.value)) for metric in _PUSHED for family in metric.collect()
+            for s in family.samples]  # fmt: skip
+
+
+def _matching(name: str, labels: dict[str, str], samples: Samples | None = None) -> list[tuple[dict[str, str], float]]:
+    return [(found, value) for sample_name, found, value in (pushed_samples() if samples is None else samples)
+            if sample_name == name and all(found.get(k) == v for k, v in labels.items())]  # fmt: skip
 
 
 def sample(name: str, **labels: str) -> float:
@@ -235,11 +240,12 @@ def sample(name: str, **labels: str) -> float:
     return sum(value for _, value in _matching(name, labels))
 
 
-def quantile(histogram: str, q: float, **labels: str) -> float | None:
+def quantile(histogram: str, q: float, samples: Samples | None = None, **labels: str) -> float | None:
     """The `q` quantile of a histogram since start (as PromQL's histogram_quantile interpolates it within a
-    bucket), over every series matching `labels`; None when nothing was observed."""
+    bucket), over every series matching `labels` (in `samples`, default this process's); None when nothing was
+    observed."""
     buckets: dict[float, float] = {}
-    for sample_labels, value in _matching(histogram + "_bucket", labels):
+    for sample_labels, value in _matching(histogram + "_bucket", labels, samples):
         bound = float(sample_labels["le"])
         buckets[bound] = buckets.get(bound, 0.0) + value
     if not buckets or buckets.get(float("inf"), 0.0) <= 0:

@@ -50,9 +50,8 @@ def offered_text() -> str:
     return generate_latest(_Offered()).decode("utf-8")  # type: ignore[arg-type]
 
 
-def offered() -> dict[str, str]:
-    """{this actor's id (or pid): `offered_text()`}: what an actor's `metrics_text` returns. A router adds its
-    backend actors' entries; keyed by actor, an actor reached twice (named, and through the router) counts once."""
+def _own_key() -> str:
+    """This process's key among the relayed pages: its actor id, or its pid outside an actor."""
     ray = sys.modules.get("ray")
     key = None
     if ray is not None and ray.is_initialized():
@@ -60,7 +59,13 @@ def offered() -> dict[str, str]:
             key = ray.get_runtime_context().get_actor_id()
         except Exception:  # noqa: BLE001 - not in an actor
             key = None
-    return {key or f"pid:{os.getpid()}": offered_text()}
+    return key or f"pid:{os.getpid()}"
+
+
+def offered() -> dict[str, str]:
+    """{this actor's id (or pid): `offered_text()`}: what an actor's `metrics_text` returns. A router adds its
+    backend actors' entries; keyed by actor, an actor reached twice (named, and through the router) counts once."""
+    return {_own_key(): offered_text()}
 
 
 def merge_families(local: Iterator[Any], texts: list[str]) -> list[Metric]:
@@ -128,6 +133,7 @@ def ray_actor_texts() -> list[str]:
         for answer in ray.get(ready):
             if isinstance(answer, dict):
                 by_actor.update({str(k): v for k, v in answer.items() if isinstance(v, str)})
+        by_actor.pop(_own_key(), None)  # asked from inside an actor: its own figures are the local ones
         return list(by_actor.values())
     except Exception as exc:  # noqa: BLE001 - a cluster going away mid-scrape: local figures only
         log.debug("Ray actors' metrics unavailable: %s", exc)

@@ -18,29 +18,48 @@ from monitoring.gpu import collector
 __all__ = ["gpu_summary", "llm_summary", "runtime_summary"]
 
 
-def _by(name: str, key: str) -> dict[str, float]:
+def _by(name: str, key: str, samples: metrics.Samples) -> dict[str, float]:
     totals: dict[str, float] = {}
-    for labels, value in metrics._matching(name, {}):  # noqa: SLF001 - the same package's reader
-        totals[labels[key]] = totals.get(labels[key], 0.0) + value
+    for sample_name, labels, value in samples:
+        if sample_name == name:
+            totals[labels[key]] = totals.get(labels[key], 0.0) + value
     return totals
+
+
+def _samples(relayed: bool) -> metrics.Samples:
+    """This process's samples; `relayed`: merged with the Ray actors' (blocking: call it from a thread)."""
+    local = metrics.pushed_samples()
+    if not relayed:
+        return local
+    from monitoring.relay import merge_families, ray_actor_texts
+
+    texts = ray_actor_texts()
+    if not texts:
+        return local
+    pushed = (family for metric in metrics._PUSHED for family in metric.collect())  # noqa: SLF001
+    families = merge_families(pushed, texts)
+    return [(s.name, s.labels, float(s.value)) for family in families for s in family.samples]
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def llm_summary() -> dict[str, dict[str, Any]]:
-    """Per backend called in this process: its models, call counts and speed (see the module docstring)."""
-    calls = _by("lorekeeper_llm_ttft_seconds_count", "backend")
-    errors = _by("lorekeeper_llm_errors_total", "backend")
-    timeouts = _by("lorekeeper_llm_timeouts_total", "backend")
-    fallbacks = _by("lorekeeper_llm_fallbacks_total", "backend")
+def llm_summary(*, relayed: bool = False) -> dict[str, dict[str, Any]]:
+    """Per backend called in this process (`relayed`: and in the Ray actors, which on Ray make the calls; blocking,
+    so call it from a thread): its models, call counts and speed (see the module docstring)."""
+    samples = _samples(relayed)
+    calls = _by("lorekeeper_llm_ttft_seconds_count", "backend", samples)
+    errors = _by("lorekeeper_llm_errors_total", "backend", samples)
+    timeouts = _by("lorekeeper_llm_timeouts_total", "backend", samples)
+    fallbacks = _by("lorekeeper_llm_fallbacks_total", "backend", samples)
     speeds: dict[str, dict[str, float]] = {}
-    for labels, value in metrics._matching("lorekeeper_llm_tokens_per_second", {}):  # noqa: SLF001
-        speeds.setdefault(labels["backend"], {})[labels["model"]] = value
     models: dict[str, set[str]] = {}
-    for labels, _ in metrics._matching("lorekeeper_llm_ttft_seconds_count", {}):  # noqa: SLF001
-        models.setdefault(labels["backend"], set()).add(labels["model"])
+    for name, labels, value in samples:
+        if name == "lorekeeper_llm_tokens_per_second":
+            speeds.setdefault(labels["backend"], {})[labels["model"]] = value
+        elif name == "lorekeeper_llm_ttft_seconds_count":
+            models.setdefault(labels["backend"], set()).add(labels["model"])
     summary: dict[str, dict[str, Any]] = {}
     for backend in sorted(set(calls) | set(errors) | set(fallbacks)):
         speed = speeds.get(backend, {})
@@ -51,9 +70,10 @@ def llm_summary() -> dict[str, dict[str, Any]]:
             "timeouts": int(timeouts.get(backend, 0)),
             "fallbacks": int(fallbacks.get(backend, 0)),
             "tokens_per_s": _round(max(speed.values()), 1) if speed else None,
-            "ttft_p50_s": _round(metrics.quantile("lorekeeper_llm_ttft_seconds", 0.5, backend=backend)),
-            "ttft_p95_s": _round(metrics.quantile("lorekeeper_llm_ttft_seconds", 0.95, backend=backend)),
-            "latency_p95_s": _round(metrics.quantile("lorekeeper_llm_latency_seconds", 0.95, backend=backend)),
+            "ttft_p50_s": _round(metrics.quantile("lorekeeper_llm_ttft_seconds", 0.5, samples, backend=backend)),
+            "ttft_p95_s": _round(metrics.quantile("lorekeeper_llm_ttft_seconds", 0.95, samples, backend=backend)),
+            "latency_p95_s": _round(metrics.quantile("lorekeeper_llm_latency_seconds", 0.95, samples,
+                                                     backend=backend)),
         }
     return summary
 
@@ -68,8 +88,9 @@ def _display_name(session: Any) -> str:
     return str(name) if name else sessions.campaign_label(session)
 
 
-def runtime_summary() -> dict[str, Any]:
-    """Sessions of this process and the queues in front of the model."""
+def runtime_summary(*, relayed: bool = False) -> dict[str, Any]:
+    """Sessions of this process and the queues in front of the model (`relayed`: the Ray actors' queues too)."""
+    samples = _samples(relayed)
     campaigns: dict[str, dict[str, int]] = {}
     active = 0
     live = sessions.live_sessions()
@@ -84,8 +105,8 @@ def runtime_summary() -> dict[str, Any]:
         idle = status.get("idle_s")
         if idle is not None and idle <= getattr(getattr(session, "config", None), "active_window_s", 900.0):
             active += 1
-    model_queues = {k: int(v) for k, v in _by("lorekeeper_llm_queue_depth", "backend").items()}
-    fair = {k: int(v) for k, v in _by("lorekeeper_campaign_queue_depth", "campaign").items() if v}
+    model_queues = {k: int(v) for k, v in _by("lorekeeper_llm_queue_depth", "backend", samples).items()}
+    fair = {k: int(v) for k, v in _by("lorekeeper_campaign_queue_depth", "campaign", samples).items() if v}
     return {"sessions_open": len(live), "sessions_active": active, "campaigns": campaigns,
             "model_queues": model_queues, "fair_queue": fair}  # fmt: skip
 

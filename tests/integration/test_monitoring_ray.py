@@ -29,7 +29,8 @@ def _samples(text: str) -> dict[str, float]:
     return out
 
 
-async def test_the_exporter_relays_the_session_and_persistence_actors(keep: Any, director_for: Any) -> None:  # noqa: F811
+async def test_the_exporter_relays_the_session_and_persistence_actors(
+        keep: Any, director_for: Any) -> None:  # noqa: F811
     from prometheus_client import generate_latest
 
     director = director_for({"script": (REPLY,), "rules": False, "owner_id": 1,
@@ -44,3 +45,8 @@ async def test_the_exporter_relays_the_session_and_persistence_actors(keep: Any,
     assert merged['lorekeeper_messages_received_total{campaign="lantern_keep",kind="command"}'] >= 1
     assert merged['lorekeeper_messages_processed_total{campaign="lantern_keep"}'] >= 1
     assert merged['lorekeeper_db_write_duration_seconds_count{op="save_state"}'] >= 1  # the persistence actor's
+    # the status commands run in the session actor: their figures come from there and the actors it can ask
+    (status,) = await actor.receive.remote(PlayerMessage(keep.channel, 971_002, 1, "dm", "!model_status"))
+    (stats,) = await actor.receive.remote(PlayerMessage(keep.channel, 971_003, 1, "dm", "!system_stats"))
+    assert status.kind == "command_result" and "speed" in status.result.status
+    assert stats.result.stats["runtime"]["sessions_open"] == 1  # its own session, not counted twice

@@ -64,7 +64,8 @@ def test_failure_reasons_are_bounded_labels_and_timeouts_are_counted() -> None:
     metrics.record_failure("exp-fail", "timeout")
     metrics.record_failure("exp-fail", "Weird Reason: with a message id 123456789 and far too much text" * 3)
     assert metrics.sample("lorekeeper_llm_timeouts_total", backend="exp-fail") == before + 1
-    reasons = {labels["reason"] for labels, _ in metrics._matching("lorekeeper_llm_errors_total", {"backend": "exp-fail"})}
+    errors = metrics._matching("lorekeeper_llm_errors_total", {"backend": "exp-fail"})
+    reasons = {labels["reason"] for labels, _ in errors}
     assert "timeout" in reasons and all(len(r) <= 32 and " " not in r for r in reasons)
 
 
