@@ -34,6 +34,7 @@ from dm.mechanics import EngineRoll, attack_line, spell_line
 from dm.reply import RollRequest
 from game.attacks import AttackProfile, character_attack_profile, make_attack
 from game.character import Character
+from game.combat import is_dodging
 from game.effects import Creature, EffectOutcome, GameState, HpChange
 from game.errors import GameError, NoSpellSlot
 from game.multiclass import attacks_per_action
@@ -309,7 +310,8 @@ def _creature_attack(ctx: _Recording, me: Creature, request: RollRequest, target
     distance = min(profile.normal_range or 30, 30) if profile.ranged else 5
     result = make_attack(profile, victim.armor_class, attacker_conditions=me.conditions,
                          target_conditions=victim.conditions, attacker_exhaustion=me.exhaustion,
-                         distance=distance)  # fmt: skip
+                         distance=distance, target_dodging=is_dodging(ctx.state.combat, tid),
+                         target_exhaustion=victim.exhaustion)  # fmt: skip
     before, changes = victim.hp, {}
     if result.hit and result.damage > 0:
         outcome = ctx.apply([HpChange(target=tid, amount=-result.damage, damage_type=result.damage_type,

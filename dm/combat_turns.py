@@ -21,14 +21,15 @@ What `dm.combat_gate.decide` says, this module does:
 - turn clocks: after `turn_timeout_s` the absent player is nudged; after as long again their character
   takes the Dodge action and the turn passes (the owner's `!skip` passes it any time).
 
-The Dodge is told and recorded with the turn; the engine tracks no "dodging" state (attacks against the
-character are not yet rolled with disadvantage until their next turn).
+The Dodge goes through the rules engine (`game.effects.Dodge`): until the character's next turn starts, attacks
+against them have disadvantage and their Dexterity saves advantage (`game.combat.is_dodging`).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from dm.combat_gate import (ClockEvent, MessageKind, RecapClock, Turn, TurnClock, decide, denial_text, dodge_text,
@@ -41,7 +42,8 @@ from dm.reply import ParsedReply, RollRequest
 from dm.rolls import engine_rolls
 from dm.tiers import READER, planned_tier
 from dm.turn import Thought, settle
-from game.effects import GameState
+from game.effects import Dodge, GameState
+from game.validation import apply_effects
 from inference.errors import InferenceError
 from persistence.errors import DuplicateMessage, StaleState
 from persistence.interfaces import TurnRecord
@@ -143,6 +145,17 @@ class CombatGate:
                 return replies
         finally:
             self.busy = False
+
+    async def seed(self, session: Any) -> None:
+        """A (re)started session's recap clock: when each player last spoke, from the database (a player away
+        since before the restart is still greeted with a recap)."""
+        read = getattr(session.table.messages, "last_seen", None)
+        if read is None:
+            return
+        wall, now = datetime.now(UTC), session.clock.now()
+        for author_id, at in (await read(session.channel_id)).items():
+            ago = max(0.0, (wall - (at if at.tzinfo else at.replace(tzinfo=UTC))).total_seconds())
+            self.recaps.seen.setdefault(author_id, now - ago)
 
     async def returning(self, session: Any, message: PlayerMessage, state: GameState | None) -> None:
         """A player back after `recap_after_s` out of combat gets a "previously on" recap (sent at once)."""
@@ -279,11 +292,13 @@ async def dodge_turn(table: Table, channel_id: int, actor: str) -> list[TableRep
         turn = whose_turn(view.state) if view is not None else None
         if view is None or turn is None or turn.id != actor:
             return []
-        after, passed = pass_turn(view.state, actor)
+        dodged, (outcome,) = apply_effects(view.state, [Dodge(actor=actor)])  # refused when incapacitated
+        after, passed = pass_turn(dodged if outcome.accepted else view.state, actor)
         following = whose_turn(after)
         text = dodge_text(turn.name, following.name if following else "nobody")
-        entries = [{"kind": "dodge", "target": actor, "summary": f"{turn.name} takes the Dodge action.",
-                    "accepted": True, "by": "engine"}, *passed]  # fmt: skip
+        entries = [{"kind": "dodge", "target": actor, "summary": outcome.summary if outcome.accepted else
+                    (outcome.reason or outcome.summary), "accepted": outcome.accepted, "by": "engine"},
+                   *passed]  # fmt: skip
         thought = Thought(final=ParsedReply(narrative=text), prompt=[], raw=None, backend="engine")
         try:
             await table.save_turn(channel_id, view, after, turn=_record(thought, text, entries, view.state, "dodge"),

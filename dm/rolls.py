@@ -24,6 +24,7 @@ from dm.mechanics import EngineRoll
 from dm.reply import RollRequest
 from game.abilities import ABILITIES, ABILITY_ABBREVIATIONS, ability_modifier, ability_name, skill_name
 from game.character import Character
+from game.combat import is_dodging
 from game.dice import Advantage, roll, roll_d20, seeded
 from game.effects import GameState
 from game.errors import GameError
@@ -52,14 +53,14 @@ def engine_roll(state: GameState, request: RollRequest) -> EngineRoll:
     """Roll what the model asked for: checks and saves with the character's real modifiers, dice as given."""
     mode = _ADVANTAGE.get(request.advantage, Advantage.NONE)
     try:
-        _, who = state.find(request.who)
+        cid, who = state.find(request.who)
     except GameError:
-        who = None
+        cid, who = "", None
     name = who.name if who is not None else request.who
     target = _check_kind(request)
     try:
         if isinstance(who, Character) and target is not None:
-            done = check_roll(who, target[0], target[1], mode, request.dc)
+            done = check_roll(who, target[0], target[1], mode, request.dc, dodging=is_dodging(state.combat, cid))
             label = "Initiative" if request.kind == "initiative" else done.label
             return EngineRoll(who=name, label=label, total=None if done.auto_fail else done.roll.get("total"),
                               modifier=done.modifier, dc=request.dc, success=done.success, advantage=done.advantage,

@@ -31,6 +31,7 @@ from game.conditions import (
     can_act,
     effective_conditions,
     hit_is_critical,
+    keeps_dodge,
 )
 from game.equipment import Weapon, find_weapon
 from game.errors import RulesError
@@ -352,6 +353,8 @@ def make_attack(
     distance: int = 5,
     circumstances: Iterable[Advantage] = (),
     target_hostile: bool = True,
+    target_dodging: bool = False,
+    target_exhaustion: int = 0,
 ) -> AttackResult:
     """Roll an attack and, on a hit, its damage.
 
@@ -364,6 +367,8 @@ def make_attack(
             see the attacker (not blinded; attacker not invisible) and isn't incapacitated has disadvantage
             (SRD p. 95, "Ranged Attacks in Close Combat"). Other hostile creatures next to the attacker are
             the caller's to add as a circumstance.
+        target_dodging: the target took the Dodge action (`game.combat.is_dodging`): the attack has disadvantage
+            if the target can see the attacker and keeps the benefit (not incapacitated, speed above 0).
 
     Raises:
         RulesError: the target is out of range, or the attacker can't attack (incapacitated).
@@ -388,6 +393,9 @@ def make_attack(
         reach = 10 if weapon is not None and weapon.has("reach") else 5
         if distance > reach:
             raise RulesError(f"The target is out of reach ({distance} ft.; reach {reach} ft.).")
+    if target_dodging and keeps_dodge(target_conditions, target_exhaustion) and _sees_and_can_act(
+            attacker_conditions, target_conditions):  # fmt: skip
+        sources.append(Advantage.DISADVANTAGE)
     within_5 = distance <= 5
     mode = attack_roll_mode(
         attacker_conditions,

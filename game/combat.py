@@ -20,7 +20,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from game.abilities import ability_modifier
+from game.abilities import ability_modifier, ability_name
+from game.conditions import keeps_dodge
 from game.dice import Advantage, d20_faces
 from game.errors import NoCombatants, NotYourTurn, RulesError, UnknownCharacter
 
@@ -30,6 +31,8 @@ __all__ = [
     "Combatant",
     "Entrant",
     "TurnAdvanced",
+    "dodge_save_advantage",
+    "is_dodging",
     "roll_initiative",
 ]
 
@@ -94,6 +97,22 @@ class CombatState(BaseModel):
     # "<id>:<feature>" for once-a-turn features used this turn (Divine Strike, Colossus Slayer). `Combat.state()`
     # rebuilds the state without it, so every turn change (TurnAdvance) starts a fresh turn.
     once_per_turn: tuple[str, ...] = ()
+    # combatants who took the Dodge action; each one's ends when its next turn starts (SRD p. 92)
+    dodging: tuple[str, ...] = ()
+
+
+def is_dodging(combat: CombatState | None, combatant_id: str) -> bool:
+    """`combatant_id` took the Dodge action and their next turn has not started yet."""
+    return combat is not None and combatant_id in combat.dodging
+
+
+def dodge_save_advantage(dodging: bool, ability: str, conditions: Iterable[str] = (),
+                         exhaustion: int = 0) -> tuple[Advantage, ...]:  # fmt: skip
+    """(ADVANTAGE,) for a Dexterity saving throw of a combatant who is dodging (`is_dodging`) and keeps the
+    benefit (not incapacitated, speed above 0); () otherwise. For `save_roll_modifier`'s `circumstances`."""
+    if not dodging or ability_name(ability) != "dexterity":
+        return ()
+    return (Advantage.ADVANTAGE,) if keeps_dodge(conditions, exhaustion) else ()
 
 
 def roll_initiative(
@@ -131,9 +150,11 @@ class Combat:
         round: int = 1,  # noqa: A002 - the SRD's word
         turn_index: int = 0,
         rng: random.Random | None = None,
+        dodging: Iterable[str] = (),
     ) -> None:
         self._rng = rng or random.Random()
         self._combatants: list[Combatant] = []
+        self._dodging: list[str] = list(dict.fromkeys(dodging))
         self._round = round
         self._index = 0
         for combatant in combatants:
@@ -275,6 +296,22 @@ class Combat:
                 self._round += 1
         return removed
 
+    @property
+    def dodging(self) -> tuple[str, ...]:
+        return tuple(d for d in self._dodging if self.get(d) is not None)
+
+    def dodge(self, actor_id: str) -> Combatant:
+        """`actor_id` takes the Dodge action on their turn: attacks against them have disadvantage (and their
+        Dexterity saves advantage) until their next turn starts.
+
+        Raises:
+            NotYourTurn / UnknownCharacter / NoCombatants: as `require_turn`.
+        """
+        actor = self.require_turn(actor_id)
+        if actor.id not in self._dodging:
+            self._dodging.append(actor.id)
+        return actor
+
     def advance_turn(self) -> TurnAdvanced:
         """End the current turn; the next combatant is up (after the last: round + 1, the first again).
 
@@ -290,6 +327,7 @@ class Combat:
             self._index = 0
             self._round += 1
         current = self._combatants[self._index]
+        self._dodging = [d for d in self._dodging if d != current.id]  # its turn starts: the Dodge ends
         return TurnAdvanced(
             round=self._round, current=current.id, current_name=current.name, previous=previous, new_round=new_round
         )
@@ -297,14 +335,15 @@ class Combat:
     # -- serialisation -------------------------------------------------------------------------
 
     def state(self) -> CombatState:
-        return CombatState(combatants=self.combatants, round=self._round, turn_index=self._index)
+        return CombatState(combatants=self.combatants, round=self._round, turn_index=self._index,
+                           dodging=self.dodging)
 
     def to_dict(self) -> dict[str, Any]:
         return self.state().model_dump(mode="json")
 
     @classmethod
     def from_state(cls, state: CombatState, rng: random.Random | None = None) -> Combat:
-        return cls(state.combatants, round=state.round, turn_index=state.turn_index, rng=rng)
+        return cls(state.combatants, round=state.round, turn_index=state.turn_index, rng=rng, dodging=state.dodging)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], rng: random.Random | None = None) -> Combat:

@@ -45,6 +45,7 @@ __all__ = [
     "hit_is_critical",
     "hit_point_maximum",
     "is_dead_from_exhaustion",
+    "keeps_dodge",
     "parse_condition",
     "parse_conditions",
     "resists_all_damage",
@@ -294,6 +295,12 @@ def can_act(conditions: Iterable[str | Condition], exhaustion: int = 0) -> bool:
     if is_dead_from_exhaustion(exhaustion):
         return False
     return not any(rule.incapacitated for rule in _rules(conditions))
+
+
+def keeps_dodge(conditions: Iterable[str | Condition], exhaustion: int = 0) -> bool:
+    """A creature that took the Dodge action keeps its benefit unless it is incapacitated or its speed drops to 0
+    (SRD p. 92, "Dodge")."""
+    return can_act(conditions, exhaustion) and speed(30, conditions, exhaustion) > 0
 
 
 def can_react(conditions: Iterable[str | Condition], exhaustion: int = 0) -> bool:

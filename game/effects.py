@@ -56,6 +56,7 @@ __all__ = [
     "StoryHook",
     "TempHp",
     "TurnAdvance",
+    "Dodge",
     "WorldEvent",
     "XpAward",
     "clean_text",
@@ -242,6 +243,14 @@ class TurnAdvance(_Effect):
     actor: str
 
 
+class Dodge(_Effect):
+    """`actor` takes the Dodge action on their turn: attacks against them have disadvantage and their Dexterity
+    saves advantage until their next turn starts (SRD p. 92)."""
+
+    kind: Literal["dodge"] = "dodge"
+    actor: str
+
+
 class NpcIntroduce(_Effect):
     kind: Literal["npc_introduce"] = "npc_introduce"
     name: str
@@ -282,6 +291,7 @@ Effect = Annotated[
     | CombatJoin
     | CombatLeave
     | TurnAdvance
+    | Dodge
     | NpcIntroduce
     | PlotAdvance
     | CurrencyChange
@@ -293,7 +303,7 @@ EFFECT_ADAPTER: TypeAdapter[Effect] = TypeAdapter(Effect)
 EFFECT_KINDS: tuple[str, ...] = (
     "hp_change", "temp_hp", "item_add", "item_remove", "condition_set", "condition_clear", "slot_spend",
     "location_change", "xp_award", "combat_start", "combat_end", "combat_join", "combat_leave", "turn_advance",
-    "npc_introduce", "plot_advance", "currency_change", "resource_spend", "feature_end",
+    "dodge", "npc_introduce", "plot_advance", "currency_change", "resource_spend", "feature_end",
 )  # fmt: skip
 
 

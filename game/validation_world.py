@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from game.character import Character
 from game.combat import MAX_COMBATANTS, Combat, Entrant
-from game.conditions import check_roll_modifier
+from game.conditions import can_act, check_roll_modifier
 from game.effects import (
     MAX_TEXT,
     CombatEnd,
@@ -21,6 +21,7 @@ from game.effects import (
     CombatLeave,
     CombatStart,
     Creature,
+    Dodge,
     GameState,
     LocationChange,
     NpcIntroduce,
@@ -320,6 +321,25 @@ def _turn_advance(state: GameState, e: TurnAdvance, rng: random.Random) -> _Resu
     return new, changes, f"Round {event.round}: it is {event.current_name}'s turn."
 
 
+def _dodge(state: GameState, e: Dodge, rng: random.Random) -> _Result:
+    if state.combat is None:
+        raise NoCombatants("No fight is going on; the Dodge action is for a fight.")
+    combat = Combat.from_state(state.combat, rng)
+    actor = e.actor if e.actor in combat else None
+    if actor is None:
+        key = " ".join(str(e.actor).lower().split())
+        actor = next((c.id for c in combat.combatants if c.name.lower() == key or c.id.lower() == key), None)
+    if actor is None:
+        raise UnknownCharacter(str(e.actor))
+    who = state.characters.get(actor) or state.creatures.get(actor)
+    if who is not None and not can_act(who.conditions, who.exhaustion):
+        raise IllegalEffect(f"{who.name} is incapacitated and cannot take the Dodge action.")
+    dodger = combat.dodge(actor)
+    changes = {"dodging": actor, "until": "the start of their next turn"}
+    return (state.model_copy(update={"combat": combat.state()}), changes,
+            f"{dodger.name} takes the Dodge action: attacks against them have disadvantage until their next turn.")
+
+
 WORLD_APPLIERS: Final[dict[str, Callable[[GameState, Any, random.Random], _Result]]] = {
     "location_change": _location_change,
     "xp_award": _xp_award,
@@ -330,4 +350,5 @@ WORLD_APPLIERS: Final[dict[str, Callable[[GameState, Any, random.Random], _Resul
     "combat_join": _combat_join,
     "combat_leave": _combat_leave,
     "turn_advance": _turn_advance,
+    "dodge": _dodge,
 }

@@ -26,11 +26,12 @@ from dm.commands.combat_support import (
 )
 from dm.commands.context import CommandContext
 from dm.commands.registry import Arg, ArgKind, command
-from dm.commands.results import CommandResult
+from dm.commands.results import ChangeApplied, CommandResult
 from dm.commands.subclass_play import attack_extras, grant_dark_ones_blessing
 from dm.errors import BadArguments, OwnerOnly
 from game.attacks import character_attack_profile, make_attack
-from game.effects import CombatEnd, CombatEntrant, CombatJoin, CombatStart, GameState, HpChange, TurnAdvance
+from game.combat import is_dodging
+from game.effects import CombatEnd, CombatEntrant, CombatJoin, CombatStart, Dodge, GameState, HpChange, TurnAdvance
 from game.errors import RulesError
 
 __all__ = ["AttackDone", "CombatEnded", "CombatStatus", "TurnOrder", "TurnPassed"]
@@ -239,7 +240,8 @@ async def attack(ctx: CommandContext, what: str) -> AttackDone:
     distance = min(profile.normal_range or 30, 30) if profile.ranged else 5
     result = make_attack(profile, target.armor_class, attacker_conditions=me.conditions,
                          target_conditions=target.conditions, attacker_exhaustion=me.exhaustion,
-                         distance=distance)  # fmt: skip
+                         distance=distance, target_dodging=is_dodging(ctx.state.combat, tid),
+                         target_exhaustion=target.exhaustion)  # fmt: skip
     hp_before = target.hp
     done: dict[str, Any] = {}
     if result.hit and result.damage > 0:
@@ -318,6 +320,24 @@ async def next_turn(ctx: CommandContext) -> TurnPassed:
     _require_fight(ctx)
     cid, me = ctx.my_character()
     return _pass_turn(ctx, cid, me.name, by_owner=False)
+
+
+@command(
+    "dodge",
+    area="combat",
+    out_of_turn=False,
+    needs_character=True,
+    help="Take the Dodge action: until your next turn, attacks against you have disadvantage and your Dexterity "
+         "saves advantage.",
+    examples=("!dodge",),
+)
+async def dodge(ctx: CommandContext) -> ChangeApplied:
+    _require_fight(ctx)
+    cid, me = ctx.my_character()
+    (outcome,) = ctx.apply([Dodge(actor=cid)])
+    if not outcome.accepted:
+        raise RulesError(f"{(outcome.reason or outcome.summary).rstrip('.')}; nothing was changed.")
+    return ChangeApplied(command="dodge", applied=({"kind": "dodge", "target": me.name, "summary": outcome.summary},))
 
 
 @command(

@@ -16,6 +16,7 @@ from dm.commands.results import CommandResult
 from dm.errors import BadArguments, NoCharacter
 from game.abilities import ABILITIES, ABILITY_ABBREVIATIONS, SKILLS, ability_name, skill_name
 from game.character import Character
+from game.combat import dodge_save_advantage, is_dodging
 from game.conditions import check_roll_modifier, save_roll_modifier
 from game.dice import Advantage, combine_advantage, parse_expression, roll, roll_d20
 from game.errors import DiceError, RulesError
@@ -98,11 +99,15 @@ def _split_comment(words: list[str]) -> tuple[list[str], str]:
     return words, ""
 
 
-def check_roll(who: Character, kind: str, key: str, mode: Advantage, dc: int | None) -> RollDone:
-    """Roll a skill check, ability check or saving throw for `who` with its modifiers and conditions."""
+def check_roll(who: Character, kind: str, key: str, mode: Advantage, dc: int | None, *,
+               dodging: bool = False) -> RollDone:  # fmt: skip
+    """Roll a skill check, ability check or saving throw for `who` with its modifiers and conditions (`dodging`:
+    they took the Dodge action, `game.combat.is_dodging`: a Dexterity save has advantage)."""
     if kind == "save":
         modifier = who.saving_throw_bonus(key)
-        rule = save_roll_modifier(who.conditions, key, who.exhaustion, circumstances=(mode,) if mode else ())
+        extra = dodge_save_advantage(dodging, key, who.conditions, who.exhaustion)
+        rule = save_roll_modifier(who.conditions, key, who.exhaustion,
+                                  circumstances=((mode,) if mode else ()) + extra)  # fmt: skip
         label = f"{key.capitalize()} save"
     else:
         modifier = who.skill_modifier(key) if kind == "skill" else who.modifier(key) + (
@@ -139,7 +144,7 @@ async def roll_command(ctx: CommandContext, what: str) -> RollDone:
         found = ctx.state.character_of(ctx.caller.player_id)
         if found is None:
             raise NoCharacter()
-        done = check_roll(found[1], target[0], target[1], mode, dc)
+        done = check_roll(found[1], target[0], target[1], mode, dc, dodging=is_dodging(ctx.state.combat, found[0]))
         return done.model_copy(update={"comment": comment.strip()}) if comment.strip() else done
     if not words:
         raise BadArguments("What should I roll?", ROLL_USAGE)
@@ -164,5 +169,5 @@ async def save_command(ctx: CommandContext, ability: str, dc: int | None = None)
         raise BadArguments(f"{ability!r} is not an ability.", "!save ABILITY [DC]") from None
     if dc is not None and not 1 <= dc <= 40:
         raise BadArguments(f"A DC of {dc} is not possible (1 to 40).", "!save ABILITY [DC]")
-    _, who = ctx.my_character()
-    return check_roll(who, "save", key, Advantage.NONE, dc)
+    cid, who = ctx.my_character()
+    return check_roll(who, "save", key, Advantage.NONE, dc, dodging=is_dodging(ctx.state.combat, cid))

@@ -26,6 +26,7 @@ from dm.errors import BadArguments
 from game import dice
 from game.abilities import ability_modifier
 from game.character import Character
+from game.combat import dodge_save_advantage, is_dodging
 from game.conditions import attack_roll_mode, hit_is_critical, save_roll_modifier
 from game.effects import Creature, HpChange, SlotSpend
 from game.errors import RulesError
@@ -204,13 +205,16 @@ def _attacks(ctx: CommandContext, me: Character, effect: SpellEffect, ids: list[
     return out
 
 
-def _save_of(who: Character | Creature, ability: str, dc: int) -> tuple[dict[str, Any] | None, int, bool, bool]:
-    """(roll, modifier, saved, auto_fail): characters use their save modifier, creatures their Dexterity only."""
+def _save_of(who: Character | Creature, ability: str, dc: int,
+             dodging: bool = False) -> tuple[dict[str, Any] | None, int, bool, bool]:  # fmt: skip
+    """(roll, modifier, saved, auto_fail): characters use their save modifier, creatures their Dexterity only;
+    `dodging` (took the Dodge action): a Dexterity save has advantage."""
     if isinstance(who, Character):
         modifier = who.saving_throw_bonus(ability)
     else:
         modifier = ability_modifier(who.dexterity) if ability == "dexterity" else 0
-    rule = save_roll_modifier(who.conditions, ability, who.exhaustion)
+    rule = save_roll_modifier(who.conditions, ability, who.exhaustion,
+                              circumstances=dodge_save_advantage(dodging, ability, who.conditions, who.exhaustion))
     if rule.auto_fail:
         return None, modifier, False, True
     roll = dice.roll_d20(modifier, dc=dc, advantage=rule.mode, lucky=is_lucky(who))  # Lucky: a halfling rerolls a 1
@@ -229,7 +233,7 @@ def _saves(ctx: CommandContext, effect: SpellEffect, ids: list[str], dc: int, to
             amount, saved = sculpted_damage(total, True, True)
             out.append(_target_result(ctx, tid, who.hp, [], saved=saved, sculpted=True, damage=amount))
             continue
-        roll, modifier, saved, auto_fail = _save_of(who, ability, dc)
+        roll, modifier, saved, auto_fail = _save_of(who, ability, dc, is_dodging(ctx.state.combat, tid))
         if effect.level == 0 and potent_level:
             amount = potent_cantrip_damage(total, saved, potent_level)
         else:

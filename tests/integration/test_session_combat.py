@@ -196,6 +196,7 @@ async def test_the_turn_clock_nudges_then_the_absent_character_dodges_and_the_tu
     assert "Brakka hangs back and takes the Dodge action" in dodge.text and "Mira's turn" in dodge.text
     assert [a["kind"] for a in dodge.applied] == ["dodge", "turn_advance"]
     assert whose_turn(await play.stored()).id == "mira"  # type: ignore[union-attr]
+    assert (await play.stored()).combat.dodging == ("brakka",)  # type: ignore[union-attr]  # stored, engine-tracked
     assert play.backend.requests == []
     await play.wait(TIMEOUT / 2)
     assert len(play.sent) == 2  # Mira's clock started afresh when her turn began
