@@ -5,6 +5,7 @@ Run: `.venv/bin/python bench/srd_import_bench.py [PDF] [--repeat N] [--json]`
 temporary data dir (its start-up is not counted). Stages: extract (pymupdf spans for all
 pages), parse (all six record kinds), verify (independent counts), store (one transaction).
 The goal is a full import in at most 10 s; the last line says whether the median met it.
+Side by side in each run: pymupdf alone reading every page's plain text (the floor), and the ratios to it.
 Also times RulesBook lookups (cold load, then cached exact and fuzzy lookups).
 """
 
@@ -39,11 +40,22 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
+def raw_extraction_s(path: Path) -> float:
+    """Seconds pymupdf alone takes to read every page's plain text: the floor an import is compared with."""
+    import pymupdf
+
+    started = time.perf_counter()
+    with pymupdf.open(path) as doc:
+        for page in doc:
+            page.get_text()
+    return time.perf_counter() - started
+
+
 async def bench(path: Path, repeat: int) -> dict:
     runs: list[dict[str, float]] = []
     async with open_database(get_settings()) as db:
         for _ in range(repeat):
-            timings: dict[str, float] = {}
+            timings: dict[str, float] = {"raw_pymupdf": raw_extraction_s(path)}  # side by side, same run
             t0 = time.perf_counter()
             counts = await import_srd(db, path, timings)
             timings["total"] = time.perf_counter() - t0
@@ -67,7 +79,7 @@ async def bench(path: Path, repeat: int) -> dict:
         "counts": counts,
         "seconds": {
             stage: {"p50": statistics.median(r[stage] for r in runs), "max": max(r[stage] for r in runs)}
-            for stage in (*STAGES, "total")
+            for stage in (*STAGES, "total", "raw_pymupdf")
         },
         "lookup_ms": {
             "cold_load": cold_ms,
@@ -92,8 +104,14 @@ def main() -> int:
     print(f"SRD import of {result['file']} ({result['runs']} runs): " + ", ".join(
         f"{n} {k}" for k, n in result["counts"].items()))
     for stage, s in result["seconds"].items():
+        if stage == "raw_pymupdf":
+            continue
         share = 100 * s["p50"] / result["seconds"]["total"]["p50"]
         print(f"  {stage:<8} p50 {s['p50']:6.2f} s   max {s['max']:6.2f} s   ({share:4.0f}% of total)")
+    raw = result["seconds"]["raw_pymupdf"]["p50"]
+    print(f"  raw pymupdf text extraction of every page: p50 {raw:.2f} s; the whole import takes "
+          f"x{result['seconds']['total']['p50'] / max(raw, 1e-9):.1f} that, its extract stage "
+          f"x{result['seconds']['extract']['p50'] / max(raw, 1e-9):.1f}")
     lk = result["lookup_ms"]
     print(f"  lookup: cold load {lk['cold_load']:.0f} ms; cached exact p50 {lk['exact_p50']:.3f} ms "
           f"p95 {lk['exact_p95']:.3f} ms; fuzzy p50 {lk['fuzzy_p50']:.2f} ms p95 {lk['fuzzy_p95']:.2f} ms")
