@@ -14,14 +14,15 @@ command takes it), read from the channel's table when the session runs in this p
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from discord import app_commands
 from rapidfuzz import fuzz, process
 
-__all__ = ["AUTOCOMPLETE", "MAX_CHOICES", "match_names", "name_completer", "own_items", "player_completer",
-           "rules_book_for"]
+__all__ = ["AUTOCOMPLETE", "CAST_TAIL", "MAX_CHOICES", "match_names", "name_completer", "own_items",
+           "player_completer", "rules_book_for"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ MAX_CHOICE_LENGTH = 100
 _FUZZY_CUTOFF = 70
 
 # (command, argument) → the rules kind whose names complete it
+CAST_TAIL = re.compile(r"\s+(?:at|on)\s+.*$", re.IGNORECASE)  # `/cast`: the level and the targets after the spell
 AUTOCOMPLETE: dict[tuple[str, str], str] = {
     ("spell", "name"): "spells",
     ("cast", "what"): "spells",
@@ -80,11 +82,15 @@ def rules_book_for(bot: Any) -> Any:
 
 
 def name_completer(book: Callable[[], Any], kind: str,
-                   first: Callable[[Any], Awaitable[list[str]]] | None = None) -> Completer:  # fmt: skip
+                   first: Callable[[Any], Awaitable[list[str]]] | None = None,
+                   tail: re.Pattern[str] | None = None) -> Completer:  # fmt: skip
     """An autocomplete callback offering `kind` names from the rules book `book()` (None: no suggestions), after
-    the names `first(interaction)` gives (the caller's own consumables for `/use_item`)."""
+    the names `first(interaction)` gives (the caller's own consumables for `/use_item`). What `tail` matches at
+    the end of the typed text is kept after each name (`/cast what:firebal on goblin 1` → "Fireball on goblin 1")."""
 
     async def complete(interaction: Any, current: str) -> list[app_commands.Choice[str]]:
+        found = tail.search(current) if tail is not None else None
+        current, rest = (current[: found.start()], current[found.start():]) if found else (current, "")
         names: list[str] = []
         try:
             names += await first(interaction) if first is not None else []
@@ -93,7 +99,8 @@ def name_completer(book: Callable[[], Any], kind: str,
         except Exception as exc:  # noqa: BLE001 - no SRD imported, the database away: no suggestions, no error
             log.info("autocomplete without names", extra={"kind": kind, "error": type(exc).__name__})
         shown = match_names(_first_spellings(names), current[:MAX_CHOICE_LENGTH])
-        return [app_commands.Choice(name=n[:MAX_CHOICE_LENGTH], value=n[:MAX_CHOICE_LENGTH]) for n in shown]
+        shown = [n + rest for n in shown if len(n + rest) <= MAX_CHOICE_LENGTH]
+        return [app_commands.Choice(name=n, value=n) for n in shown]
 
     return complete
 

@@ -33,7 +33,9 @@ from dm.commands.registry import REGISTRY, Arg, ArgKind, CommandSpec, Registry
 from dm.commands.results import Refusal
 from dm.errors import BadArguments
 from dm.table import PlayerMessage, TableReply
-from gateway.discord.autocomplete import AUTOCOMPLETE, name_completer, own_items, player_completer, rules_book_for
+from gateway.discord.autocomplete import (
+    AUTOCOMPLETE, CAST_TAIL, name_completer, own_items, player_completer, rules_book_for,
+)  # fmt: skip
 from gateway.discord.render import message_parts
 from gateway.discord.splitting import split_message
 from gateway.errors import friendly_message
@@ -236,7 +238,8 @@ def slash_command(bot: Any, spec: CommandSpec) -> app_commands.Command[Any, ...,
     if choices:
         app_commands.choices(**choices)(callback)
     completers = {a.name: name_completer(lambda: rules_book_for(bot), AUTOCOMPLETE[(spec.name, a.name)],
-                                         own_items(bot) if spec.name == "use_item" else None)
+                                         own_items(bot) if spec.name == "use_item" else None,
+                                         CAST_TAIL if spec.name == "cast" else None)
                   for a in spec.args if (spec.name, a.name) in AUTOCOMPLETE}  # fmt: skip
     completers.update({a.name: player_completer(bot, _PARTY if "party" in a.help else ())
                        for a in spec.args if a.kind is ArgKind.PLAYER})  # fmt: skip

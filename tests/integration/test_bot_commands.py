@@ -353,3 +353,9 @@ async def test_use_item_autocomplete_offers_the_callers_own_consumables_first(ri
     names = [c["value"] for c in offered.callbacks[0]["data"]["choices"]]
     assert names[0] == "potion of healing" and "Potion of Healing" not in names and len(names) <= 25
     assert any(n.startswith("Potion of") for n in names[1:])  # then the SRD's
+
+
+async def test_cast_autocomplete_keeps_the_level_and_targets_typed_after_the_spell(rig: BotRig) -> None:
+    offered = await slash(rig, CHANNEL, "mira", "cast", {"what": "magic missle on goblin 1"}, autocomplete=True)
+    values = [c["value"] for c in offered.callbacks[0]["data"]["choices"]]
+    assert values[0] == "Magic Missile on goblin 1" and all(v.endswith(" on goblin 1") for v in values)
