@@ -297,6 +297,8 @@ class Session:
         """After a (re)start: pending messages in the database are answered, each once (commands at once, in
         order; plain talk joins the open batch, which closes on the usual timers)."""
         await self._seed_activity()
+        if self.gate is not None and hasattr(self.gate, "seed"):
+            await self.gate.seed(self)  # who has been away (dm.combat_turns): the recap survives a restart
         pending = await self.table.messages.pending(self.channel_id, limit=500)
         for stored in sorted(pending, key=lambda s: s.discord_message_id):
             if stored.from_dm or self._remember(stored.discord_message_id):

@@ -9,6 +9,7 @@ a crash between the two can neither lose a message nor answer it twice.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -110,6 +111,13 @@ class MessageLog:
             (channel_id, viewer, limit),
         )
         return [StoredMessage(**row) for row in rows]
+
+    async def last_seen(self, channel_id: int) -> dict[int, datetime]:
+        """When each player last spoke in the channel (plain talk; kept by migration 043's trigger)."""
+        rows = await self._db.fetch_all(
+            "SELECT author_id, seen_at FROM player_last_seen WHERE channel_id = %s", (channel_id,)
+        )
+        return {int(row["author_id"]): row["seen_at"] for row in rows}
 
     async def complete_turn(
         self, *, campaign_id: int, channel_id: int, message_ids: list[int], turn: TurnRecord
