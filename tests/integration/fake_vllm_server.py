@@ -10,6 +10,7 @@ FAKE_VLLM_FAIL_IF_EXISTS=PATH (exit with code 3 at start while PATH exists), FAK
 "engine core" grandchild in the same process group that ignores SIGTERM and logs "worker pid N").
 FAKE_VLLM_LONG_LINE=N (log one N-character line first, like vLLM's config dumps).
 FAKE_VLLM_BAD_MODEL=NAME (exit with code 1 at start when asked to serve NAME, like a model that does not fit).
+FAKE_VLLM_CHAT_DELAY=S (log "chat request received", then take S seconds over each chat completion).
 Like vLLM, `/sleep` and `/wake_up` exist only when VLLM_SERVER_DEV_MODE=1.
 """
 
@@ -92,6 +93,9 @@ def main() -> None:
                 tokens = list(range(len(str(body.get("prompt", "")).split())))
                 self._json(200, {"count": len(tokens), "max_model_len": args.max_model_len, "tokens": tokens})
             elif self.path == "/v1/chat/completions":
+                if os.environ.get("FAKE_VLLM_CHAT_DELAY"):
+                    print("INFO chat request received", flush=True)
+                    time.sleep(float(os.environ["FAKE_VLLM_CHAT_DELAY"]))
                 text = json.dumps({"narrative": f"served by {args.served_model_name}", "rolls": [], "rule_lookups": [],
                                    "effects": []})
                 self._json(200, {"id": "x", "object": "chat.completion", "created": 0, "model": body.get("model"),
