@@ -72,25 +72,24 @@ async def build_bot(settings: Any, db: Any, *, backend: Any, llm: str = "auto", 
 
 
 def start_metrics(settings: Any = None) -> int | None:
-    """The Prometheus exporter, when `monitoring.metrics.start_exporter` exists; its port or None."""
-    from monitoring import metrics
-
-    start = getattr(metrics, "start_exporter", None)
-    if start is None:
-        return None
+    """Monitoring: `gateway.observability.start_monitoring` (observers + exporter) when it exists, else
+    `monitoring.metrics.start_exporter`; its port, or None (switched off, absent, or the port taken)."""
     try:
-        vllm_url = None
         if settings is not None:
-            vllm_url = f"http://{settings.vllm_host}:{settings.vllm_port}"
-        try:
-            port = start(vllm_url=vllm_url)
-        except TypeError:  # an older exporter without the vLLM relay
-            port = start()
-    except OSError as exc:  # the port is taken: the bot runs without metrics
+            try:
+                from gateway.observability import start_monitoring
+            except ImportError:
+                start_monitoring = None
+            if start_monitoring is not None:
+                port = start_monitoring(settings)
+                return port if isinstance(port, int) else None
+        from monitoring import metrics
+
+        start = getattr(metrics, "start_exporter", None)
+        port = start() if start is not None else None
+    except Exception as exc:  # noqa: BLE001 - monitoring never stops the bot
         log.warning("metrics exporter not started: %s", exc)
         return None
-    if port:
-        log.info("metrics on port %s", port)
     return port if isinstance(port, int) else None
 
 
