@@ -1,7 +1,8 @@
 """Dice throughput: rolls per second and per-roll latency percentiles for typical expressions.
 
 Run: `.venv/bin/python bench/dice_bench.py [--rolls N] [--json]`. Each expression is rolled
-N times through `game.dice.roll` (parsing is cached by d20 after the first roll, as in play).
+N times through `game.dice.roll` (parsing is cached by d20 after the first roll, as in play),
+interleaved with the bare `d20.roll` of the same dice, whose p50 and the ratio are printed beside it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import argparse
 import json
 import statistics
 import time
+
+import d20
 
 from game.dice import roll, seeded
 
@@ -31,17 +34,27 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
+# what the bare d20 library rolls for the same dice (advantage and a critical's doubled dice spelled out)
+RAW = {"1d20+5 advantage": "2d20kh1+5", "2d6+3 (critical)": "4d6+3"}
+
+
 def bench(expression: str, kwargs: dict[str, object], rolls: int) -> dict[str, object]:
     text = expression.replace(" (critical)", "")
+    raw = RAW.get(expression, text)
     roll(text, **kwargs)  # warm the parse cache
-    timings = []
-    start = time.perf_counter()
-    for _ in range(rolls):
+    d20.roll(raw)
+    timings, raw_timings = [], []
+    elapsed = 0.0
+    for _ in range(rolls):  # interleaved with the bare library: the same moment of a busy machine
         t0 = time.perf_counter_ns()
         roll(text, **kwargs)
-        timings.append((time.perf_counter_ns() - t0) / 1000)
-    elapsed = time.perf_counter() - start
+        t1 = time.perf_counter_ns()
+        d20.roll(raw)
+        raw_timings.append((time.perf_counter_ns() - t1) / 1000)
+        timings.append((t1 - t0) / 1000)
+        elapsed += (t1 - t0) / 1e9
     timings.sort()
+    raw_timings.sort()
     return {
         "expression": expression,
         "rolls": rolls,
@@ -50,6 +63,8 @@ def bench(expression: str, kwargs: dict[str, object], rolls: int) -> dict[str, o
         "p95_us": round(_percentile(timings, 0.95), 1),
         "p99_us": round(_percentile(timings, 0.99), 1),
         "mean_us": round(statistics.fmean(timings), 1),
+        "raw_d20_p50_us": round(_percentile(raw_timings, 0.50), 1),
+        "vs_raw_d20": round(_percentile(timings, 0.50) / max(_percentile(raw_timings, 0.50), 1e-9), 2),
     }
 
 
@@ -66,9 +81,12 @@ def main() -> None:
         for row in results:
             print(json.dumps(row))
         return
-    print(f"{'expression':<22} {'rolls/s':>9} {'p50 µs':>8} {'p95 µs':>8} {'p99 µs':>8}")
+    print(f"{'expression':<22} {'rolls/s':>9} {'p50 µs':>8} {'p95 µs':>8} {'p99 µs':>8} {'d20 p50':>8} {'vs d20':>7}")
     for row in results:
-        print(f"{row['expression']:<22} {row['rolls_per_s']:>9} {row['p50_us']:>8} {row['p95_us']:>8} {row['p99_us']:>8}")
+        print(f"{row['expression']:<22} {row['rolls_per_s']:>9} {row['p50_us']:>8} {row['p95_us']:>8} {row['p99_us']:>8}"
+              f" {row['raw_d20_p50_us']:>8} {'x' + str(row['vs_raw_d20']):>7}")
+    print("d20 p50: the bare d20 library rolling the same dice; vs d20: game.dice.roll's p50 over it (its DiceRoll, "
+          "dc, advantage and critical handling)")
 
 
 if __name__ == "__main__":
