@@ -12,9 +12,10 @@ code in discord.py builds its URLs from `Route.BASE` too, so NPC webhooks and in
   next n message posts with a 429 and Discord's rate-limit headers.
 - Gateway (websocket, plain JSON text frames): HELLO → IDENTIFY → READY + GUILD_CREATE, or RESUME →
   RESUMED (IDENTIFY asking for the message-content intent is closed with 4014 when
-  `message_content_allowed=False`; `token=` makes a wrong token a 401 at login); heartbeats ACKed; REQUEST_GUILD_MEMBERS answered with an empty chunk. `say()` and `interaction()`
-  push MESSAGE_CREATE / INTERACTION_CREATE; `drop()` closes the connection (and holds reconnects until
-  `reopen()`), so what is said meanwhile reaches only the channel history, as when a bot misses events.
+  `message_content_allowed=False`; `token=` makes a wrong token a 401 at login); heartbeats ACKed;
+  REQUEST_GUILD_MEMBERS answered with an empty chunk. `say()` and `interaction()` push MESSAGE_CREATE /
+  INTERACTION_CREATE; `drop()` closes the connection (and holds reconnects until `reopen()`), so what is said
+  meanwhile reaches only the channel history, as when a bot misses events.
 
     standin = DiscordStandIn(channels={CHANNEL: "tavern"})
     await standin.start(); standin.patch(monkeypatch)

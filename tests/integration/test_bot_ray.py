@@ -30,8 +30,8 @@ RAY = str(Path(sys.executable).parent / "ray")
 def ray_head() -> Iterator[None]:
     """`ray start --head` (two CPUs, no dashboard), stopped afterwards."""
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
-    started = subprocess.run([RAY, "start", "--head", "--num-cpus=2", "--include-dashboard=false",
-                              "--disable-usage-stats"], env=env, capture_output=True, text=True, timeout=180)  # fmt: skip
+    command = [RAY, "start", "--head", "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats"]
+    started = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180, check=False)
     if started.returncode != 0:
         pytest.fail(f"ray start --head failed: {started.stderr[-2000:]}")
     try:
