@@ -1,7 +1,9 @@
 """The embedded CPU model engine: SmolLM2-135M-Instruct (GGUF) on transformers + xgrammar.
 
 Synchronous and thread-safe (one lock per loaded model); `inference.embedded` runs it in a
-worker thread. Speed on 2 CPU cores comes from:
+worker thread. The GGUF is converted (parsed and de-quantised, ~30 s) only on the first start: the
+fp32 weights and tokenizer are then kept by `inference.model_cache` and later starts read them (~3 s).
+Speed on 2 CPU cores comes from:
 
 * int8 dynamic quantisation of every Linear (the GGUF is dequantised to fp32 on load; decode is
   memory-bound, so int8 weights read 4× fewer bytes per token);
