@@ -81,10 +81,11 @@ def main() -> None:
         for row in results:
             print(json.dumps(row))
         return
-    print(f"{'expression':<22} {'rolls/s':>9} {'p50 µs':>8} {'p95 µs':>8} {'p99 µs':>8} {'d20 p50':>8} {'vs d20':>7}")
+    print(f"{'expression':<22} {'rolls/s':>9} {'p50 µs':>8} {'p95 µs':>8} {'p99 µs':>8} "
+          f"{'d20 p50':>8} {'vs d20':>7}")
     for row in results:
-        print(f"{row['expression']:<22} {row['rolls_per_s']:>9} {row['p50_us']:>8} {row['p95_us']:>8} {row['p99_us']:>8}"
-              f" {row['raw_d20_p50_us']:>8} {'x' + str(row['vs_raw_d20']):>7}")
+        print(f"{row['expression']:<22} {row['rolls_per_s']:>9} {row['p50_us']:>8} {row['p95_us']:>8} "
+              f"{row['p99_us']:>8} {row['raw_d20_p50_us']:>8} {'x' + str(row['vs_raw_d20']):>7}")
     print("d20 p50: the bare d20 library rolling the same dice; vs d20: game.dice.roll's p50 over it (its DiceRoll, "
           "dc, advantage and critical handling)")
 

@@ -82,13 +82,15 @@ async def bench(turns: int) -> dict:
             backend = TimedBackend(script)
             table, channel = await _setup(db, backend, f"bench-dm-turn-{kind}")
             for n, (name, race, cls) in enumerate(PARTY, start=10):
-                await table.handle(PlayerMessage(channel, next(ids), n, f"p{n}", f"!create_character {name} {race} {cls}"))
+                command = f"!create_character {name} {race} {cls}"
+                await table.handle(PlayerMessage(channel, next(ids), n, f"p{n}", command))
             totals, overheads = [], []
             wall = time.perf_counter()
             for i in range(turns + 3):
                 backend.model_s = 0.0
                 started = time.perf_counter()
-                replies = await table.handle(PlayerMessage(channel, next(ids), 10, "p10", f"I look around the quay ({i})."))
+                said = PlayerMessage(channel, next(ids), 10, "p10", f"I look around the quay ({i}).")
+                replies = await table.handle(said)
                 total = time.perf_counter() - started
                 if not replies or replies[0].kind != "narrative" or "nothing was changed" in (replies[0].text or ""):
                     raise SystemExit(f"the {kind} turn failed: {replies}")

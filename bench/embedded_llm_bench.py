@@ -4,7 +4,8 @@ Run: `.venv/bin/python bench/embedded_llm_bench.py [--runs N] [--threads T] [--m
 [--long-prompt 3000] [--long-runs 3] [--quick]`
 Prints the load time (and whether the converted weights came from the model cache or the GGUF), one line
 per run, then p50/p10 tokens/s, overall tokens/s, and TTFT/latency percentiles; then the time to first
-token on a real-size (~3,000-token) DM prompt, cold and with the prefix cache. "tokens" are output tokens; "passes" are model forward calls after the prompt
+token on a real-size (~3,000-token) DM prompt, cold and with the prefix cache. "tokens" are output
+tokens; "passes" are model forward calls after the prompt
 (fewer than tokens because grammar-forced tokens are prefilled together: jump-forward).
 """
 

@@ -5,8 +5,9 @@ The sample adventure is parsed and embedded; its chunks are cloned with word shu
 jittered, re-normalised embeddings until the table holds `--chunks` rows (in one campaign,
 plus the real sample in a second, which is the one queried — the worst case for a filtered
 HNSW scan); the big campaign itself is queried too (goal p95 ≤ 15 ms as well): it also holds the
-real sample's chunks, so its recall@10 on tests/data/campaign_questions.jsonl is measured there. Query embeddings are computed first; the
-timings cover `CampaignRetriever.search` only (one SQL round trip), with and without a scene.
+real sample's chunks, so its recall@10 on tests/data/campaign_questions.jsonl is measured there.
+Query embeddings are computed first; the timings cover `CampaignRetriever.search` only (one SQL
+round trip), with and without a scene.
 """
 
 from __future__ import annotations
