@@ -19,6 +19,8 @@ private part is an ephemeral followup.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 import logging
 import re
@@ -185,14 +187,17 @@ async def run_slash(bot: Any, interaction: discord.Interaction, spec: CommandSpe
         return
     private = spec.name in PRIVATE_COMMANDS
     await interaction.response.defer(thinking=True, ephemeral=private)
+    order = getattr(bot, "_order", None)  # the bot's per-channel lock: typed and slash commands in arrival order
+    in_order = order.setdefault(channel_id, asyncio.Lock()) if isinstance(order, dict) else contextlib.nullcontext()
     try:
-        replies = await bot.hub.receive(_player_message(interaction, line))
+        async with in_order:
+            replies = await bot.hub.receive(_player_message(interaction, line))
     except Exception as exc:  # noqa: BLE001 - the database dropped, a bug: one friendly line, the bot goes on
         log.exception("slash command failed", extra={"channel_id": channel_id, "command": spec.name})
         replies = [TableReply("error", Refusal(command=spec.name, reason=friendly_message(exc, context="the table")))]
-    await answer_interaction(bot, interaction, replies, private=private)
     if spec.name in BINDING_COMMANDS and hasattr(bot, "refresh_bound"):
-        await bot.refresh_bound()
+        await bot.refresh_bound()  # before the answer: the channel is watched from then on
+    await answer_interaction(bot, interaction, replies, private=private)
 
 
 async def _on_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
