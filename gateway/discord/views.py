@@ -41,7 +41,6 @@ NOT_YOURS = ("This isn't your sheet: only the player who started it can answer. 
 _FREE_TEXT = {"name": ("Your character's name", "Sir Bob of Millbrook", 64),
               "scores": ("Scores: STR DEX CON INT WIS CHA", "str 15 dex 14 con 13 int 12 wis 10 cha 8", 80)}  # fmt: skip
 
-_ACTIVE: dict[tuple[int, int], CreationView] = {}  # (channel, player) → the live menu
 
 
 def _clip(text: str, size: int = 100) -> str:
@@ -208,14 +207,14 @@ class CreationView(discord.ui.View):
     def _handover(self, nxt: CreationView) -> None:
         self.retired = True
         self.stop()
-        _ACTIVE[self.key] = nxt
+        _live(self.bot)[self.key] = nxt
 
     async def retire(self, note: str = "") -> None:
         """Stop answering: components disabled (and `note` added to the question)."""
         self.retired = True
         self.stop()
-        if _ACTIVE.get(self.key) is self:
-            del _ACTIVE[self.key]
+        if _live(self.bot).get(self.key) is self:
+            del _live(self.bot)[self.key]
         for item in self.children:
             item.disabled = True  # type: ignore[attr-defined]
         if self.message is None:
@@ -228,7 +227,7 @@ class CreationView(discord.ui.View):
             log.info("could not disable a creation menu", extra={"status": exc.status})
 
     async def on_timeout(self) -> None:
-        if self.retired or _ACTIVE.get(self.key) is not self:
+        if self.retired or _live(self.bot).get(self.key) is not self:
             return
         await self.retire("(This menu timed out: the character creation was abandoned and nothing was saved.)")
         # keyed by the menu's own message id: unique, and older than what players said since, so the catch-up
@@ -261,9 +260,19 @@ async def _edit(message: discord.Message, reply: TableReply, view: CreationView)
     await message.edit(content=content or None, embeds=embeds, view=view)
 
 
-def active_view(channel_id: int, player_id: int) -> CreationView | None:
+def _live(bot: Any) -> dict[tuple[int, int], CreationView]:
+    """The bot's live menus, (channel, player) → view (kept on the bot: one table per bot)."""
+    found = getattr(bot, "_creation_views", None)
+    if found is None:
+        found = {}
+        if bot is not None:
+            bot._creation_views = found  # noqa: SLF001
+    return found
+
+
+def active_view(bot: Any, channel_id: int, player_id: int) -> CreationView | None:
     """The live creation menu of `player_id` in `channel_id`, if any."""
-    return _ACTIVE.get((channel_id, player_id))
+    return _live(bot).get((channel_id, player_id))
 
 
 async def post_reply(bot: Any, channel: Any, reply: TableReply, origin: Any) -> bool:
@@ -274,7 +283,7 @@ async def post_reply(bot: Any, channel: Any, reply: TableReply, origin: Any) -> 
         return False
     key = (getattr(channel, "id", 0), int(player))
     result = reply.result
-    old = _ACTIVE.get(key)
+    old = _live(bot).get(key)
     if not isinstance(result, CreationStep):
         ended = isinstance(result, CharacterCreated) or (isinstance(result, Info) and "cancelled" in result.title)
         if old is not None and ended:
@@ -285,5 +294,5 @@ async def post_reply(bot: Any, channel: Any, reply: TableReply, origin: Any) -> 
     view.message = await channel.send(content=content or None, embeds=embeds, view=view)
     if old is not None:
         await old.retire()
-    _ACTIVE[key] = view
+    _live(bot)[key] = view
     return True
