@@ -54,7 +54,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from dm.table import TableReply
+from dm.table import PlayerMessage, TableReply
 from gateway.discord.hub import SessionHub
 from gateway.discord.intake import last_seen, missed_messages, player_message
 from gateway.discord.splitting import split_message
@@ -175,13 +175,11 @@ class LorekeeperBot(commands.Bot):
     async def take(self, message: discord.Message) -> None:
         """One player message through the hub; its immediate answer posted."""
         incoming = player_message(message)
-        self._taken[incoming.channel_id] = max(self._taken.get(incoming.channel_id, 0), incoming.message_id)
         talk = not incoming.text.lstrip().startswith("!")
         if talk:
             self.start_typing(message.channel)
         try:
-            async with self._order.setdefault(incoming.channel_id, asyncio.Lock()):  # one channel: in arrival order
-                replies = await self.hub.receive(incoming)
+            replies = await self.receive(incoming)
         except Exception as exc:  # noqa: BLE001 - the database dropped, a bug: one friendly line, the bot goes on
             log.exception("message failed", extra={"channel_id": incoming.channel_id})
             replies = [TableReply("error", text=friendly_message(exc, context="the table"))]
@@ -191,6 +189,13 @@ class LorekeeperBot(commands.Bot):
             await self.send_replies(message.channel, replies, origin=message)
         elif talk and not self._thinking(incoming.channel_id):
             self.stop_typing(incoming.channel_id)
+
+    async def receive(self, incoming: PlayerMessage) -> list[TableReply]:
+        """One message into its channel's session, after the channel's earlier ones (a slash command's line too);
+        returns what is answered at once. Raises what the session raises."""
+        self._taken[incoming.channel_id] = max(self._taken.get(incoming.channel_id, 0), incoming.message_id)
+        async with self._order.setdefault(incoming.channel_id, asyncio.Lock()):  # one channel: in arrival order
+            return await self.hub.receive(incoming)
 
     def _thinking(self, channel_id: int) -> bool:
         """Whether the channel's session holds talk still to answer (unknown for a remote one: assume so)."""
