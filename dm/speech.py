@@ -1,15 +1,16 @@
 """Who speaks in a narrative: the NPCs' quoted lines told apart from the narration.
 
     speech_parts('Mirela leans in. "The lamp went dark," she whispers.', ["Mirela Voss"])
-    # → ((None, "Mirela leans in."), ("Mirela Voss", "The lamp went dark,"))
+    # → ((None, "Mirela leans in."), ("Mirela Voss", "The lamp went dark."))
 
 The reply schema has one narrative string; a front end that gives NPCs their own voice (the Discord bot's
 channel webhooks, `gateway.discord.voices`) needs the spoken lines apart. A line of the narrative is
 speech when it quotes someone and names exactly one known NPC outside the quotes ("Mirela says, ...",
 "... asks the Voss woman" does not count: only the NPC's name or a distinctive part of it), or when it
-reads `Name: words` for a known NPC. Short attribution tags between or after quotes ("she whispers",
-"says Mirela") are dropped; any other narration in the line stays narration, in order. Everything the
-parser is unsure of stays narration, so nothing is ever lost or put in the wrong mouth.
+reads `Name: words` for a known NPC; a line that also names a player character stays narration. Short
+attribution tags between or after quotes ("she whispers", "says Mirela") are dropped; any other narration
+in the line stays narration, in order. Everything the parser is unsure of stays narration, so nothing is
+ever lost or put in the wrong mouth.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _colon_line(line: str, handles: dict[str, str]) -> Part | None:
     return (handles[match.group(1).strip()], words) if words else None
 
 
-def _line_parts(line: str, handles: dict[str, str]) -> list[Part]:
+def _line_parts(line: str, handles: dict[str, str], others: dict[str, str]) -> list[Part]:
     if (said := _colon_line(line, handles)) is not None:
         return [said]
     quotes = list(_QUOTE.finditer(line))
@@ -80,7 +81,7 @@ def _line_parts(line: str, handles: dict[str, str]) -> list[Part]:
         return [(None, line)]
     outside = _QUOTE.sub(" ", line)
     speakers = _named(outside, handles)
-    if len(speakers) != 1:
+    if len(speakers) != 1 or _named(outside, others):  # a player character named too: whose words? unsure
         return [(None, line)]
     speaker = next(iter(speakers))
     parts: list[Part] = []
@@ -116,14 +117,16 @@ def _merged(parts: list[Part]) -> list[Part]:
     return out
 
 
-def speech_parts(text: str, names: Sequence[str]) -> tuple[Part, ...]:
-    """The narrative in order as narration and NPC lines; () when no known NPC speaks (show it as it is)."""
+def speech_parts(text: str, names: Sequence[str], others: Sequence[str] = ()) -> tuple[Part, ...]:
+    """The narrative in order as narration and NPC lines; () when no known NPC speaks (show it as it is).
+    `others`: the player characters' names (a line naming one of them as well stays narration)."""
     if not names or not text.strip():
         return ()
     handles = _handles(names)
+    pcs = {k: v for k, v in _handles(others).items() if k not in handles} if others else {}
     parts: list[Part] = []
     for line in text.split("\n"):
-        parts.extend(_line_parts(line, handles) if line.strip() else [(None, "")])
+        parts.extend(_line_parts(line, handles, pcs) if line.strip() else [(None, "")])
     if not any(who for who, _ in parts):
         return ()
     merged = _merged(parts)

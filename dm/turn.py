@@ -336,7 +336,8 @@ class DMTurn:
                               settled.state, every=self.summary_every)  # never raises: a summary is optional
         return [TableReply("narrative", text=settled.text, applied=_public(settled.applied),
                            refused=_public(settled.refused), sources=settled.sources,
-                           voices=speech_parts(settled.text, npc_names(settled.state.npcs.values())))]  # fmt: skip
+                           voices=speech_parts(settled.text, npc_names(settled.state.npcs.values()),
+                                               [c.name for c in settled.state.characters.values()]))]  # fmt: skip
 
 
 async def _lookup(rules: Any, item: RuleLookup, sources: list[dict[str, Any]] | None = None) -> str:

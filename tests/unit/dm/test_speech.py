@@ -46,6 +46,13 @@ def test_nothing_is_lost() -> None:
         assert piece in joined
 
 
+def test_a_line_naming_a_player_character_too_stays_narration() -> None:
+    text = '"Let us go," Mira tells Mirela.'
+    assert speech_parts(text, NAMES) == (("Mirela Voss", "Let us go."),)  # without the party's names: wrong mouth
+    assert speech_parts(text, NAMES, ["Mira Quickfoot"]) == ()
+    assert speech_parts('"Sit," says Mirela.', NAMES, ["Mira Quickfoot"]) == (("Mirela Voss", "Sit."),)
+
+
 def test_npc_names_skips_the_dead() -> None:
     npcs = [NpcRecord(name="Mirela Voss"), NpcRecord(name="Garrick", alive=False)]
     assert npc_names(npcs) == ["Mirela Voss"]
