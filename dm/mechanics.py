@@ -182,13 +182,20 @@ def numbers_in(texts: Iterable[Any]) -> set[str]:
     found: set[str] = set()
     for text in texts:
         for token in _NUMBER.findall(str(text)):
+            if token.isdigit():  # most of them: its own key, no parts
+                found.add(token)
+                continue
             found.add(_key(token))
-            found.update(_key(n) for n in re.findall(r"\d+", token))  # "2d6+3" backs 2, 6 and 3 as well
+            found.update(_DIGITS.findall(token))  # "2d6+3" backs 2, 6 and 3 as well (digits are their own key)
     return found
 
 
+_SPACE = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+
+
 def _key(token: str) -> str:
-    return re.sub(r"\s+", "", token).lstrip("+-").lower()
+    return _SPACE.sub("", token).lstrip("+-").lower()
 
 
 def unbacked_numbers(narrative: str, allowed: set[str]) -> list[str]:
@@ -222,6 +229,8 @@ def checked_narrative(narrative: str, shown: Iterable[Any], rolls: Sequence[Engi
                       entries: Iterable[dict[str, Any]]) -> tuple[str, list[str]]:  # fmt: skip
     """`strip_unbacked` against every number the model was shown (`shown`: the prompt's texts) or the engine
     produced (its rolls and the changes' summaries)."""
+    if not _NUMBER.search(narrative):  # no number to check: what backs numbers need not be gathered
+        return narrative, []
     allowed = numbers_in([*shown, *(r.to_dict() for r in rolls), *(r.line for r in rolls),
                           *(e.get("summary", "") for e in entries)])  # fmt: skip
     return strip_unbacked(narrative, allowed)

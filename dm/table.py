@@ -327,8 +327,9 @@ class Table:
         """Save `before` → `after` with the message flags / result / turn in `record`; cache the new state on
         success, drop the cache on any failure (the next command reloads from the database)."""
         try:
+            old = before.to_dict()
             new_version = await self.store.save(
-                campaign.id, expected_version=version, before=before.to_dict(), after=after.to_dict(),
+                campaign.id, expected_version=version, before=old, after=old if after is before else after.to_dict(),
                 channel_id=channel_id, **record,
             )  # fmt: skip
         except BaseException:
