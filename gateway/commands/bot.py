@@ -195,7 +195,8 @@ def _on_ray(args: argparse.Namespace, settings: Any) -> dict[str, Any]:
     ray.init(address=args.address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
              configure_logging=False)  # fmt: skip
     vllm = launch_vllm(settings)
-    director = start_director(conninfo, defaults=_defaults(args, settings), detached=args.address is not None)
+    defaults = _defaults(args, settings) | {"owner_id": settings.owner_id}  # OWNER_ID runs the owner's commands
+    director = start_director(conninfo, defaults=defaults, detached=args.address is not None)
     return {"director": director, "vllm": vllm, "sessions": _ray_sessions(director)}
 
 

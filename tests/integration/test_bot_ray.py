@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from discord_bot_fixture import CHANNEL, NARRATION, bot_rig, narration
-from discord_standin import text_of
+from discord_standin import OWNER_ID, text_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -50,7 +50,7 @@ async def test_the_bot_on_a_joined_cluster_answers_through_session_actors(ray_he
     script = tmp_path / "dm.jsonl"
     script.write_text(json.dumps(narration()) + "\n")
     args = argparse.Namespace(address="auto", llm=f"scripted:{script}", seed=7, no_rules=True)
-    settings = load_settings(database_url=embedded_pg, batch_window_s=0.5, batch_cap_s=3.0)
+    settings = load_settings(database_url=embedded_pg, batch_window_s=0.5, batch_cap_s=3.0, owner_id=OWNER_ID)
     extra = _on_ray(args, settings)
     try:
         assert ray.is_initialized() and extra["vllm"] is None  # no GPU here: no vLLM actor
@@ -58,6 +58,10 @@ async def test_the_bot_on_a_joined_cluster_answers_through_session_actors(ray_he
             said = await rig.answer(CHANNEL, "mira", "!roll 1d20", timeout=60)
             assert "1d20" in text_of(said[0])
             assert type(rig.bot.hub.sessions[CHANNEL]).__name__ == "RemoteSession"
+            refused = await rig.answer(CHANNEL, "mira", "!skip", timeout=30)
+            assert "owner" in text_of(refused[0]).lower()
+            owners = await rig.answer(CHANNEL, "owner", "!skip", timeout=30)  # OWNER_ID reaches the actor's table
+            assert "owner" not in text_of(owners[0]).lower(), text_of(owners[0])
             await rig.say(CHANNEL, "mira", "I light a lantern and peer into the dark.")
             await rig.standin.wait_until(lambda: any(NARRATION in text_of(m) for m in rig.standin.sent(CHANNEL)),
                                          timeout=60, what="the narration from the session actor")  # fmt: skip
