@@ -27,7 +27,6 @@ __all__ = [
     "MAX_TITLE",
     "MAX_TOTAL",
     "chunk_text",
-    "embed_size",
     "pack",
     "to_embeds",
     "trim",
@@ -110,11 +109,6 @@ def _new(card: Card, title: str, description: str) -> discord.Embed:
     if card.author:
         embed.set_author(name=trim(card.author, MAX_AUTHOR))
     return embed
-
-
-def embed_size(embed: discord.Embed) -> int:
-    """The characters Discord counts toward the 6,000 of a message (title, description, fields, footer, author)."""
-    return len(embed)
 
 
 def to_embeds(card: Card) -> list[discord.Embed]:
