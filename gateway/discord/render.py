@@ -2,7 +2,7 @@
 
 `message_parts(reply)` is the one function the bot calls. A command result with an embed builder
 (`@embed_for(ResultClass)`, in `gateway/discord/render_cards.py`: sheets, inventory, turn order, rolls,
-attacks, model status, system stats, rules entries, help) becomes embeds; any other result is its console text
+attacks, spell casts, model status, system stats, rules entries, help) becomes embeds; any other result is its console text
 (`gateway.render.text.render_text`, the same words as the console). Narration is the DM's text, with its cited
 rulings (`TableReply.sources`) as an embed footer. A whisper's answer (`Whispered`, or a refused `!whisper`) is
 private: `ephemeral` is set and `visible_to` names the one player who may see it (an ephemeral followup for a

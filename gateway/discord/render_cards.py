@@ -1,5 +1,6 @@
-"""Embed cards for the results players look at most: rolls and attacks (every die, what counted), character
-sheets, inventory, the turn order, rules entries, help, the model status and the host's statistics.
+"""Embed cards for the results players look at most: rolls, attacks and spell casts (every die, what counted),
+character sheets, a new character, inventory, the turn order, rules entries, help, the model status and the
+host's statistics.
 
 Builders take the result's plain values and return `Card`s (`gateway/discord/embed_limits.py` turns them into
 embeds within Discord's limits); the words come from the console's text renderers wherever they exist. Inside an
