@@ -58,14 +58,18 @@ def main() -> None:
     parser.add_argument("--long-prompt", type=int, default=3000, help="tokens of the real-size DM prompt (0: skip)")
     parser.add_argument("--long-runs", type=int, default=3, help="prompts timed at that size")
     parser.add_argument("--quick", action="store_true", help="3 short runs of 64 tokens, 1 long prompt")
+    parser.add_argument("--compare-load", action="store_true",
+                        help="also load the model from the GGUF and from the model cache, side by side (~1 min)")
     args = parser.parse_args()
     if args.quick:
         args.runs, args.max_tokens, args.long_runs = 3, 64, 1
     started = time.perf_counter()
     engine = get_engine(threads=args.threads, quantize=not args.no_quantize)
-    print(f"load: {engine.load_s:.1f} s from the {engine.load_source} (weights, int8 quantisation, warm-up; "
-          f"{time.perf_counter() - started:.1f} s with importing torch/transformers), threads={args.threads}, "
-          f"int8={not args.no_quantize}")
+    print(f"load: {engine.load_s:.1f} s ({engine.load_cpu_s:.1f} s of CPU) from the {engine.load_source} (weights, "
+          f"int8 quantisation, warm-up; {time.perf_counter() - started:.1f} s with importing torch/transformers), "
+          f"threads={args.threads}, int8={not args.no_quantize}")
+    if args.compare_load:
+        compare_load(args.threads, not args.no_quantize)
     schema = bound_schema(SCHEMA)
     speeds, ttfts, latencies, tokens, seconds = [], [], [], 0, 0.0
     for i in range(args.runs):
@@ -90,6 +94,26 @@ def main() -> None:
     print(f"latency s           p50 {statistics.median(latencies):.2f}   p90 {pct(latencies, 0.9):.2f}")
     if args.long_prompt:
         long_prompt_ttft(engine, args.long_prompt, args.long_runs)
+
+
+def compare_load(threads: int, quantize: bool) -> None:
+    """Load the engine again, from the GGUF (model cache off) and from the model cache, one after the other."""
+    import os
+
+    from inference import embedded_model
+    from inference.embedded_model import EmbeddedEngine, default_gguf_path
+
+    timed = {}
+    for label, cache in (("the GGUF", "off"), ("the model cache", os.environ.get("LOREKEEPER_MODEL_CACHE", ""))):
+        os.environ["LOREKEEPER_MODEL_CACHE"] = cache
+        embedded_model._TOKENIZERS.clear()  # the tokenizer is read again too (from the GGUF: ~5 s)
+        engine = EmbeddedEngine(default_gguf_path(), threads=threads, quantize=quantize)
+        timed[label] = (engine.load_s, engine.load_cpu_s, engine.load_source)
+        del engine
+    for label, (wall, cpu, source) in timed.items():
+        print(f"  load from {label}: {wall:.1f} s ({cpu:.1f} s of CPU; {source})")
+    (gguf, gguf_cpu, _), (cached, cached_cpu, _) = timed.values()
+    print(f"  the cache loads x{gguf / max(cached, 1e-9):.1f} faster (CPU x{gguf_cpu / max(cached_cpu, 1e-9):.1f})")
 
 
 def _campaign_text() -> str:
