@@ -184,7 +184,10 @@ class LorekeeperBot(commands.Bot):
             log.exception("message failed", extra={"channel_id": incoming.channel_id})
             replies = [TableReply("error", text=friendly_message(exc, context="the table"))]
         if not talk and _BINDING.match(incoming.text):
-            await self.refresh_bound()  # before the answer is said: the channel is watched from then on
+            try:
+                await self.refresh_bound()  # before the answer is said: the channel is watched from then on
+            except Exception:  # noqa: BLE001 - the binding is saved; the next refresh (a restart) picks it up
+                log.exception("channel bindings not re-read", extra={"channel_id": incoming.channel_id})
         if replies:
             await self.send_replies(message.channel, replies, origin=message)
         elif talk and not self._thinking(incoming.channel_id):
