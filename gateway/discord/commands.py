@@ -19,8 +19,6 @@ private part is an ephemeral followup.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import inspect
 import logging
 import re
@@ -187,11 +185,9 @@ async def run_slash(bot: Any, interaction: discord.Interaction, spec: CommandSpe
         return
     private = spec.name in PRIVATE_COMMANDS
     await interaction.response.defer(thinking=True, ephemeral=private)
-    order = getattr(bot, "_order", None)  # the bot's per-channel lock: typed and slash commands in arrival order
-    in_order = order.setdefault(channel_id, asyncio.Lock()) if isinstance(order, dict) else contextlib.nullcontext()
+    receive = getattr(bot, "receive", None) or bot.hub.receive  # the bot's door: its channel's messages in order
     try:
-        async with in_order:
-            replies = await bot.hub.receive(_player_message(interaction, line))
+        replies = await receive(_player_message(interaction, line))
     except Exception as exc:  # noqa: BLE001 - the database dropped, a bug: one friendly line, the bot goes on
         log.exception("slash command failed", extra={"channel_id": channel_id, "command": spec.name})
         replies = [TableReply("error", Refusal(command=spec.name, reason=friendly_message(exc, context="the table")))]
