@@ -48,7 +48,9 @@ class SessionActor:
     def __init__(self, spec: SessionSpec, persistence: Any) -> None:
         from gateway.observability import install_observers
 
-        install_observers()  # this process's session and model calls count (relayed by the gateway's exporter)
+        # this process's session and model calls count (relayed by the gateway's exporter); its database writes
+        # are the persistence actor's
+        install_observers(database_writes=False)
         self.spec = spec
         self._table = build_table(spec, persistence)
         self._session: Session | None = None

@@ -20,14 +20,18 @@ __all__ = ["install_observers", "start_monitoring", "vllm_metrics_url"]
 log = logging.getLogger(__name__)
 
 
-def install_observers() -> None:
-    """Sessions (dm.session.OBSERVERS) and database writes (persistence.database.WRITE_OBSERVERS) → metrics."""
+def install_observers(*, database_writes: bool = True) -> None:
+    """Sessions (dm.session.OBSERVERS) and database writes (persistence.database.WRITE_OBSERVERS) → metrics.
+    `database_writes` False: a process that never writes itself (a session actor: the persistence actor does)
+    does not import the driver (psycopg, ~5 MB a process) only to hook it."""
     from dm import session
     from monitoring import sessions
 
     observer = sessions.observer()
     if observer not in session.OBSERVERS:
         session.OBSERVERS.append(observer)
+    if not database_writes:
+        return
     try:
         from persistence import database
     except ImportError:  # pragma: no cover - persistence is always installed
