@@ -81,3 +81,25 @@ def test_an_escaped_database_password_is_masked_in_both_forms(monkeypatch: pytes
                  extra={"dsn": f"postgresql://dm:{escaped}@db.example/lore", "kw": {"password": decoded}})
     text = out.getvalue()
     assert decoded not in text and escaped not in text
+
+
+def test_a_second_handler_masks_its_secrets_in_an_exception_the_first_already_formatted() -> None:
+    """Found by the suite's secret scan: two redacting handlers on one logger (the CLI's configure_logging one,
+    left installed, and another with more secrets). The first formats the traceback and drops exc_info; the
+    second must still mask its own secrets in that text."""
+    first_out, second_out = io.StringIO(), io.StringIO()
+    logger = logging.getLogger("faults.masking.two-handlers")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    logger.handlers = []
+    for out, secrets in ((first_out, ["first-secret-AAAA"]), (second_out, ["first-secret-AAAA", "p@ss-BBBB"])):
+        handler = logging.StreamHandler(out)
+        handler.setFormatter(JsonFormatter())
+        handler.addFilter(RedactingFilter(secrets))
+        logger.addHandler(handler)
+    try:
+        raise ConnectionError("dsn with first-secret-AAAA and p@ss-BBBB")
+    except ConnectionError:
+        logger.exception("down", stack_info=True)
+    assert "first-secret-AAAA" not in first_out.getvalue()
+    assert "first-secret-AAAA" not in second_out.getvalue() and "p@ss-BBBB" not in second_out.getvalue()
