@@ -3,8 +3,9 @@ Extends tests/integration/test_turn_injection.py (which plays hand-written hosti
 Hypothesis-generated ones, through the real DM turn, the real Table and the real PostgreSQL.
 
 After every reply the state read back from PostgreSQL still validates (HP, slots, exhaustion within their
-bounds: `GameState.from_dict` checks every field), the party is the same party, nobody gained an item or a
-coin that the player's words ("We search the empty room.") cannot ground, every condition is a real one,
+bounds: `GameState.from_dict` checks every field), the party is the same party, nobody gained a coin or an
+item that dm.grounding's policy does not allow when nothing grounds it (the player searches an empty room;
+no campaign text, no fallen foe: only a common SRD magic item a turn), every condition is a real one,
 a fight holds only combatants that exist, and the other campaign at the same server is untouched."""
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ FIELD_VALUES = {
     "combatants": st.lists(st.fixed_dictionaries({"id": TARGETS}, optional={"hit_points": NUMBERS,
                                                                           "initiative": NUMBERS}), max_size=3),
 }
+# dm.grounding: with no campaign passage and no fallen foe, the one gain the policy allows from this list is a
+# common SRD magic item (a Potion of Healing); no coins, no XP, no Vorpal Sword (very rare), nothing made up
+ALLOWED_GAINS = {"potion of healing"}
 KINDS = ["hp_change", "temp_hp", "item_add", "item_remove", "condition_set", "condition_clear", "slot_spend",
          "resource_spend", "feature_end", "location_change", "xp_award", "combat_start", "combat_end", "combat_join",
          "combat_leave", "turn_advance", "npc_introduce", "plot_advance", "currency_change", "teleport", "", None]
@@ -120,7 +124,8 @@ async def test_fuzzed_ai_replies_make_no_illegal_change(keep: Any, rules: Any) -
         for cid, (coins, items) in _wealth(now).items():
             was_coins, was_items = _wealth(state)[cid]
             assert coins <= was_coins, (reply, cid)
-            assert all(items.get(name, 0) <= was_items.get(name, 0) for name in items), (reply, cid, items)
+            gained = {name for name in items if items[name] > was_items.get(name, 0)}
+            assert gained <= ALLOWED_GAINS, (reply, cid, gained)
             assert now.characters[cid].max_hp == before.characters[cid].max_hp, reply
             assert {c.lower().split(":")[0] for c in now.characters[cid].conditions} <= known, reply
         if now.combat is not None:
@@ -134,5 +139,5 @@ async def test_fuzzed_ai_replies_make_no_illegal_change(keep: Any, rules: Any) -
     await one({"reply": {"narrative": "Brakka trips over a loose stone.", "rolls": [], "rule_lookups": [],
                          "effects": [{"kind": "condition_set", "target": "brakka", "condition": "prone"}]}})
     assert verdicts["applied"] == 1, verdicts
-    await given_async(replies(), one, max_examples=80)
+    await given_async(replies(), one, max_examples=50)
     assert verdicts["refused"] > 50, verdicts  # the engine judged many changes

@@ -5,6 +5,8 @@ refuses with a message naming the file, and `db status` warns."""
 
 from __future__ import annotations
 
+import itertools
+import os
 from pathlib import Path
 
 import pytest
@@ -15,22 +17,26 @@ from persistence.database import Database
 from persistence.errors import MigrationError
 
 
+_NAMES = itertools.count(1)
+
+
 @pytest.fixture
 async def drift_db(db: Database, embedded_pg: str):
-    """A fresh, empty database `drift` on the session's server; yields (Database, its URI)."""
+    """A fresh, empty database on the session's server; yields (Database, its URI). Never dropped: DROP DATABASE
+    forces a checkpoint of the whole cluster (tens of seconds on a busy box), and the session's server, in its
+    own temporary folder, goes away with the session."""
+    name = f"drift_{os.getpid()}_{next(_NAMES)}"
     admin = Database(embedded_pg, max_size=1, timeout_s=120)
     await admin.open()
-    uri = embedded_pg.replace("/lorekeeper?", "/drift?")
     try:
-        await admin.execute("DROP DATABASE IF EXISTS drift WITH (FORCE)")
-        await admin.execute("CREATE DATABASE drift")
-        scratch = Database(uri, max_size=2)
-        await scratch.open()
-        yield scratch, uri
-        await scratch.close()
-        await admin.execute("DROP DATABASE IF EXISTS drift WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {name}")
     finally:
         await admin.close()
+    uri = embedded_pg.replace("/lorekeeper?", f"/{name}?")
+    scratch = Database(uri, max_size=2)
+    await scratch.open()
+    yield scratch, uri
+    await scratch.close()
 
 
 def _two(directory: Path) -> None:

@@ -64,7 +64,7 @@ def test_a_hostile_file_is_a_clear_error_or_an_import(name: str, tmp_path: Path)
     _parse_or_clear_error(tmp_path, HOSTILE_FILES[name])
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_mutated_and_truncated_samples_are_a_clear_error_or_an_import(data: st.DataObject, tmp_path_factory) -> None:
     raw = bytearray(SAMPLE_BYTES)
