@@ -19,6 +19,7 @@ from ray.exceptions import RayActorError
 
 from actors.persistence import PersistenceActor, PlayStoreProxy
 from actors.session import SESSION_CPUS, SessionActor, SessionSpec, session_name
+from actors.session_parts import with_settings
 
 __all__ = ["DIRECTOR_NAME", "NAMESPACE", "NoCampaign", "SessionDirector", "start_director"]
 
@@ -61,7 +62,7 @@ class SessionDirector:
         campaign = await PlayStoreProxy(self._persistence).campaign_for_channel(channel_id)
         if campaign is None:
             raise NoCampaign(channel_id)
-        spec = SessionSpec(channel_id=channel_id, **(self._defaults | overrides))
+        spec = with_settings(SessionSpec(channel_id=channel_id, **(self._defaults | overrides)))
         actor = SessionActor.options(**self._placement(session_name(channel_id)), num_cpus=SESSION_CPUS,
                                      max_restarts=self._max_restarts,
                                      runtime_env=SESSION_ENV).remote(spec, self._persistence)  # fmt: skip

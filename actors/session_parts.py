@@ -5,13 +5,13 @@ campaign commands reach. Kept apart so `actors/session.py` stays the thin shell.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dm.session import SessionConfig
 from dm.table import Table
 
-__all__ = ["LazyServices", "SessionSpec", "build_table", "session_config"]
+__all__ = ["LazyServices", "SessionSpec", "build_table", "session_config", "with_settings"]
 
 
 @dataclass(frozen=True)
@@ -28,14 +28,33 @@ class SessionSpec:
     rules: bool = True
     config: SessionConfig | None = None  # None: BATCH_WINDOW_S, BATCH_CAP_S, TURN_TIMEOUT_S from the settings
     tick_s: float = 0.25
+    window: int | None = None  # the model's context window (MAX_MODEL_LEN); None: from the settings
+
+
+def with_settings(spec: SessionSpec) -> SessionSpec:
+    """`spec` with its timers and window read from the settings (the director does it once, so the session
+    processes need not load the settings machinery: pydantic-settings, dotenv)."""
+    if spec.config is not None and spec.window is not None:
+        return spec
+    from gateway.settings import get_settings
+
+    settings = get_settings()
+    return replace(spec, config=spec.config or settings.session_config(), window=spec.window or settings.max_model_len)
+
+
+def _window(spec: SessionSpec) -> int:
+    if spec.window is not None:
+        return spec.window
+    from gateway.settings import get_settings
+
+    return int(get_settings().max_model_len)
 
 
 def _backend(spec: SessionSpec) -> Any:
     if spec.router is not None:
         from actors.inference import ActorBackend
-        from gateway.settings import get_settings
 
-        return ActorBackend("router", spec.router, get_settings().max_model_len,
+        return ActorBackend("router", spec.router, _window(spec),
                             campaign=spec.channel_id)  # the router queues campaigns fairly (inference.fair_queue)
     if spec.script is not None:
         from inference.scripted import ScriptedBackend
@@ -97,10 +116,9 @@ def _services(spec: SessionSpec, persistence: Any) -> Any:
 def build_table(spec: SessionSpec, persistence: Any) -> Table:
     from actors.persistence import MessageStoreProxy, PlayStoreProxy, RepositoryProxy
     from dm.turn import DMTurn
-    from gateway.settings import get_settings
 
     scripted = spec.script is not None or spec.llm.startswith("scripted:")
-    narrator = DMTurn(_backend(spec), window=get_settings().max_model_len,
+    narrator = DMTurn(_backend(spec), window=_window(spec),
                       canon=RepositoryProxy(persistence, "canon"), world=RepositoryProxy(persistence, "world"),
                       search=None if scripted else RepositoryProxy(persistence, "search"))  # fmt: skip
     services = LazyServices(spec, persistence)
