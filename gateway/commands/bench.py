@@ -31,7 +31,7 @@ QUICK: dict[str, tuple[str, ...]] = {
     "dm_turn": ("--quick",),
     "embedded_llm": ("--quick",),
     "gpu": ("--quick",),
-    "prefix_reuse": ("--turns", "2"),
+    "prefix_reuse": ("--turns", "2", "--budget", "1500"),
     "retrieval": ("--queries", "90"),
     "sessions": ("--campaigns", "10", "--messages", "20", "--fair-rounds", "1"),
     "srd_import": ("--repeat", "1"),
