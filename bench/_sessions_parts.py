@@ -18,7 +18,8 @@ from dm.table import PlayerMessage, Table, TableReply
 from inference.interfaces import Generation, JsonSchema, Message
 from inference.scripted import ScriptedBackend
 
-__all__ = ["REPLY", "RecordingTable", "SharedModel", "TimedBackend", "actor_figures", "pct", "uss_mb"]
+__all__ = ["REPLY", "RecordingTable", "SharedModel", "TimedBackend", "actor_figures", "durable_commits_ms", "pct",
+           "uss_mb"]
 
 REPLY: dict[str, Any] = {"narrative": "The lanterns gutter as the party talks it over.", "rolls": [],
                          "rule_lookups": [], "effects": []}  # fmt: skip
@@ -28,6 +29,23 @@ _LINE = re.compile(r"line (\d+) of campaign")
 def pct(values: Sequence[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else 0.0
+
+
+async def durable_commits_ms(db: Any, count: int = 100) -> list[float]:
+    """Milliseconds of `count` single-row INSERTs, each its own durable commit (WAL flushed to disk, as a message's
+    record): the floor under the pipeline's overhead on this machine, measured in the same run."""
+    table = "bench_sessions_commit_probe"
+    out = []
+    async with db.connection() as conn:
+        await conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (id bigserial PRIMARY KEY, v int)")
+        try:
+            for i in range(count):
+                start = time.perf_counter()
+                await conn.execute(f"INSERT INTO {table} (v) VALUES (%s)", (i,))  # noqa: S608 - a constant name
+                out.append((time.perf_counter() - start) * 1000)
+        finally:
+            await conn.execute(f"DROP TABLE IF EXISTS {table}")
+    return out
 
 
 def uss_mb(pid: int | None = None) -> float:

@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from _scratch import run_in_scratch_dir  # noqa: E402
 from _sessions_parts import (  # noqa: E402
-    REPLY, RecordingTable, SharedModel, TimedBackend, actor_figures, pct,
+    REPLY, RecordingTable, SharedModel, TimedBackend, actor_figures, durable_commits_ms, pct,
 )  # fmt: skip
 
 from dm.session import ManualClock, Session, SessionConfig  # noqa: E402
@@ -231,7 +231,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         campaigns = await _campaigns(db, args.campaigns, args.players, lambda i: ScriptedBackend([REPLY]), "")
         for c in campaigns:
             await c.create_party(ids)
+        commits = await durable_commits_ms(db)
         await campaigns[0].play(ids, args.messages, settle_each=True)
+        commits += await durable_commits_ms(db)  # before and after campaign 1 alone: the same conditions
         cpu, wall = time.process_time(), time.perf_counter()
         await asyncio.gather(*(c.play(ids, args.messages, settle_each=False) for c in campaigns[1:]))
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -241,7 +243,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         alone, alone_cpu = campaigns[0].overhead_ms(), campaigns[0].overhead_ms(cpu=True)
         together = sum(len(c.talk) for c in campaigns[1:])
         out["overhead_alone_ms"] = {"p50": round(pct(alone, 0.5), 2), "p95": round(pct(alone, 0.95), 2),
-                                    "cpu_p50": round(pct(alone_cpu, 0.5), 2), "cpu_p95": round(pct(alone_cpu, 0.95), 2)}
+                                    "cpu_p50": round(pct(alone_cpu, 0.5), 2), "cpu_p95": round(pct(alone_cpu, 0.95), 2),
+                                    "commit_p50": round(pct(commits, 0.5), 2), "commit_p95": round(pct(commits, 0.95), 2)}
         out["together"] = {"cpu_ms_per_message": round(cpu * 1000 / together, 2),
                            "messages_per_s": round(together / wall, 1)}  # fmt: skip
         out["idle_session_kb"] = round(await _idle_sessions(db, campaigns), 1)
@@ -262,7 +265,9 @@ def _print(r: dict[str, Any], args: argparse.Namespace) -> None:
         str(r["lost"]), str(r["duplicated"]), f"{r['ordered']}/{r['channels']} channels",
         f"p50 {a['p50']:.2f} ms  p95 {a['p95']:.2f} ms  (campaign 1 alone; goal p95 <= 5 ms); of it this "
         f"process's CPU p50 {a['cpu_p50']:.2f} ms  p95 {a['cpu_p95']:.2f} ms (the rest: PostgreSQL round trips, "
-        "the machine's load)",
+        f"the machine's load); one durable commit (an INSERT, WAL flushed) here, same run: p50 {a['commit_p50']:.2f} "
+        f"ms  p95 {a['commit_p95']:.2f} ms; a message needs {1 + 1 / r['players']:.2f} of them (its record, its share "
+        "of its turn's save)",
         (f"{t['cpu_ms_per_message']:.2f} ms of this process's CPU a message, {t['messages_per_s']:.0f} messages/s "
          f"({r['campaigns'] - 1} campaigns on one event loop and one pool of {args.pool})"),
         f"{r['idle_session_kb']:.0f} KB Python heap (Table + DMTurn + Session, state loaded, in one process)",
