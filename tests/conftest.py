@@ -30,7 +30,7 @@ os.environ["METRICS_PORT"] = "0"  # no test opens the metrics port unless it ask
 PLAY_TABLES = (
     "message_history", "dm_turns", "events", "combatants", "combats", "creatures", "characters", "world_state",
     "story_hooks", "plot_threads", "npcs", "location_connections", "locations", "campaign_chunks",
-    "campaign_documents", "campaigns",
+    "campaign_documents", "campaigns", "player_last_seen",
 )
 
 
