@@ -17,8 +17,8 @@ Four rankings come back from one SQL round trip, each capped at `candidates` row
 * role — for a role question ("who runs the lighthouse?"), the own chunks of the NPCs whose role
   answers it (`persistence.roles`), weighted like the scene's own chunks.
 
-The full-text and trigram rankings score at most `rank_cap` (100) matching chunks: exact in any campaign
-where fewer chunks match, bounded in one that holds thousands. Their matches are planned as if all were
+The full-text ranking scores at most `rank_cap` (100) matching chunks and the trigram one `trigram_cap` (50):
+exact in any campaign where fewer chunks match, bounded in one that holds thousands. Their matches are planned as if all were
 read (a MATERIALIZED CTE, read lazily): under the LIMIT the planner bet on a sequential scan meeting them
 early and read a whole 10,000-chunk campaign when few matched; migration 045 gives word_similarity and
 tsvector @@ tsquery their real cost, so both filters use their indexes when few chunks match (bench/retrieval_bench.py: p95 ~40-60 ms → ~15 ms there).
@@ -191,7 +191,7 @@ _SEARCH_SQL = """
         trg AS (
             SELECT id, score, row_number() OVER (ORDER BY score DESC) AS rnk FROM (
                 SELECT id, ({trigram_score})::float8 AS score FROM (
-                    SELECT id, names FROM trg_match LIMIT %(cap)s) m
+                    SELECT id, names FROM trg_match LIMIT %(tcap)s) m
                 ORDER BY score DESC LIMIT %(n)s) g),
         role AS (
             SELECT r.id, 1.0::float8 / r.ord AS score, r.ord AS rnk
@@ -224,10 +224,11 @@ class CampaignRetriever:
     """Hybrid retrieval for one database; see the module docstring."""
 
     def __init__(self, db: Database, *, candidates: int = 30, rrf_k: int = 60, match_cap: int = 300,
-                 rank_cap: int = 100) -> None:
+                 rank_cap: int = 100, trigram_cap: int = 50) -> None:
         self._db = db
         self._cap = match_cap          # matches counted for a word's document frequency
-        self._rank_cap = rank_cap      # matches scored by the full-text and the trigram rankings
+        self._rank_cap = rank_cap      # matches scored by the full-text ranking
+        self._trigram_cap = trigram_cap  # ... and by the trigram one (word_similarity is the costlier test)
         self._n = candidates
         self._k = rrf_k
 
@@ -247,7 +248,7 @@ class CampaignRetriever:
         params: dict[str, Any] = {"emb": vector_literal(embedding), "cid": campaign_id, "n": self._n, "k": self._k,
                                   "tsq": " | ".join(terms), "tags": tags, "limit": limit, "loc": scene.location or None,
                                   "npcs": list(scene.npcs),
-                                  "w_own": _OWN_WEIGHT, "cap": self._rank_cap,
+                                  "w_own": _OWN_WEIGHT, "cap": self._rank_cap, "tcap": self._trigram_cap,
                                   **{f"w_{k}": v for k, v in _WEIGHTS.items()}}
         params["role_ids"] = await self._role_chunks(campaign_id, query)
         params.update({f"w{i}": (words[i] if i < len(words) else None) for i in range(_FUZZY_SLOTS)})
