@@ -37,7 +37,7 @@ NARRATION = "Rain drums on the shutters of the Drowned Lantern as the fire gutte
 _PLAY_TABLES = (
     "message_history", "dm_turns", "events", "combatants", "combats", "creatures", "characters", "world_state",
     "story_hooks", "plot_threads", "npcs", "location_connections", "locations", "campaign_chunks",
-    "campaign_documents", "campaigns",
+    "campaign_documents", "campaigns", "player_last_seen",
 )  # as tests/conftest.py PLAY_TABLES
 
 
