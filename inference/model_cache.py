@@ -48,10 +48,16 @@ def cache_root() -> Path | None:
 
 
 def _versions() -> str:
-    import torch
-    import transformers
+    """The converting libraries' versions, from their metadata (importing them would take seconds)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return f"transformers={transformers.__version__};torch={torch.__version__}"
+    found = []
+    for name in ("transformers", "torch"):
+        try:
+            found.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name}=none")
+    return ";".join(found)
 
 
 def cache_key(gguf_path: Path, versions: str | None = None) -> str:
