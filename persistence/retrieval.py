@@ -17,11 +17,12 @@ Four rankings come back from one SQL round trip, each capped at `candidates` row
 * role — for a role question ("who runs the lighthouse?"), the own chunks of the NPCs whose role
   answers it (`persistence.roles`), weighted like the scene's own chunks.
 
-The full-text ranking scores at most `rank_cap` (100) matching chunks and the trigram one `trigram_cap` (50):
-exact in any campaign where fewer chunks match, bounded in one that holds thousands. Their matches are planned as if all were
-read (a MATERIALIZED CTE, read lazily): under the LIMIT the planner bet on a sequential scan meeting them
-early and read a whole 10,000-chunk campaign when few matched; migration 045 gives word_similarity and
-tsvector @@ tsquery their real cost, so both filters use their indexes when few chunks match (bench/retrieval_bench.py: p95 ~40-60 ms → ~15 ms there).
+The full-text ranking scores at most `rank_cap` (100) matching chunks and the trigram one `trigram_cap`
+(50): exact in any campaign where fewer chunks match, bounded in one that holds thousands. Their matches
+are planned as if all were read (a MATERIALIZED CTE, read lazily): under the LIMIT the planner bet on a
+sequential scan meeting them early and read a whole 10,000-chunk campaign when few matched; migration 045
+gives word_similarity and tsvector @@ tsquery their real cost, so both filters use their indexes when few
+chunks match (bench/retrieval_bench.py, one 10,000-chunk campaign: p95 ~40-60 ms -> ~13-18 ms).
 
 Each list contributes `weight / (rrf_k + rank)`; the best `limit` chunks come back with their
 score and the reasons they matched. If nothing matches, the campaign overview and the current
