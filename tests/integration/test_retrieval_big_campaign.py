@@ -30,7 +30,8 @@ async def _big_campaign(db: Any, chunks: int = 3000) -> int:
 
 async def _plan(db: Any, campaign_id: int, query: str, fuzzy: list[str]) -> str:
     params: dict[str, Any] = {"emb": None, "cid": campaign_id, "n": 30, "k": 60, "tsq": _tsquery(query), "tags": [],
-                              "limit": 10, "loc": None, "npcs": [], "w_own": _OWN_WEIGHT, "cap": 100, "tcap": 50, "role_ids": [],
+                              "limit": 10, "loc": None, "npcs": [], "w_own": _OWN_WEIGHT, "cap": 100, "tcap": 50,
+                              "role_ids": [],
                               **{f"w_{k}": v for k, v in _WEIGHTS.items()}}  # fmt: skip
     params.update({f"w{i}": (fuzzy[i] if i < len(fuzzy) else None) for i in range(_FUZZY_SLOTS)})
     async with db.connection() as conn:
