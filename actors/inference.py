@@ -74,13 +74,16 @@ class ActorBackend:
             # decoding under its lock and delay every later turn.
             ray.cancel(ref)
             raise
-        except RayTaskError as exc:
+        except (RayTaskError, RayActorError) as exc:
+            raise self._unavailable(exc) from None
+
+    def _unavailable(self, exc: Exception) -> InferenceError:
+        """The inference error a failed actor call means: the backend's own error, else unavailable."""
+        if isinstance(exc, RayTaskError):
             if isinstance(exc.cause, InferenceError):
-                raise exc.cause from None
-            raise BackendUnavailable(f"{self.name} actor failed: {type(exc.cause).__name__}",
-                                     backend=self.name) from None
-        except RayActorError:
-            raise BackendUnavailable(f"{self.name} actor is dead", backend=self.name) from None
+                return exc.cause
+            return BackendUnavailable(f"{self.name} actor failed: {type(exc.cause).__name__}", backend=self.name)
+        return BackendUnavailable(f"{self.name} actor is dead", backend=self.name)
 
     async def _streamed(self, messages: Sequence[Message], schema: JsonSchema | None, max_tokens: int,
                         temperature: float, fair: dict[str, Any]) -> Generation:  # fmt: skip
@@ -100,13 +103,8 @@ class ActorBackend:
             with contextlib.suppress(Exception):
                 ray.cancel(pieces)
             raise
-        except RayTaskError as exc:
-            if isinstance(exc.cause, InferenceError):
-                raise exc.cause from None
-            raise BackendUnavailable(f"{self.name} actor failed: {type(exc.cause).__name__}",
-                                     backend=self.name) from None
-        except RayActorError:
-            raise BackendUnavailable(f"{self.name} actor is dead", backend=self.name) from None
+        except (RayTaskError, RayActorError) as exc:
+            raise self._unavailable(exc) from None
         if answer is None:
             raise BackendUnavailable(f"{self.name} actor ended its stream without an answer", backend=self.name)
         return answer

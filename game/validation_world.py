@@ -290,16 +290,22 @@ def _is_dead(state: GameState, cid: str) -> bool:
     return bool(who is not None and who.dead)
 
 
+def _combatant_id(combat: Combat, ref: object) -> str:
+    """The fight's id for `ref` (an id, or a name in any case and spacing)."""
+    if ref in combat:
+        return str(ref)
+    key = " ".join(str(ref).lower().split())
+    found = next((c.id for c in combat.combatants if c.name.lower() == key or c.id.lower() == key), None)
+    if found is None:
+        raise UnknownCharacter(str(ref))
+    return found
+
+
 def _turn_advance(state: GameState, e: TurnAdvance, rng: random.Random) -> _Result:
     if state.combat is None:
         raise NoCombatants("No fight is going on, so there are no turns to end.")
     combat = Combat.from_state(state.combat, rng)
-    actor = e.actor if e.actor in combat else None
-    if actor is None:
-        key = " ".join(str(e.actor).lower().split())
-        actor = next((c.id for c in combat.combatants if c.name.lower() == key or c.id.lower() == key), None)
-    if actor is None:
-        raise UnknownCharacter(str(e.actor))
+    actor = _combatant_id(combat, e.actor)
     combat.require_turn(actor)
     event = combat.advance_turn()
     skipped: list[str] = []
@@ -325,12 +331,7 @@ def _dodge(state: GameState, e: Dodge, rng: random.Random) -> _Result:
     if state.combat is None:
         raise NoCombatants("No fight is going on; the Dodge action is for a fight.")
     combat = Combat.from_state(state.combat, rng)
-    actor = e.actor if e.actor in combat else None
-    if actor is None:
-        key = " ".join(str(e.actor).lower().split())
-        actor = next((c.id for c in combat.combatants if c.name.lower() == key or c.id.lower() == key), None)
-    if actor is None:
-        raise UnknownCharacter(str(e.actor))
+    actor = _combatant_id(combat, e.actor)
     who = state.characters.get(actor) or state.creatures.get(actor)
     if who is not None and not can_act(who.conditions, who.exhaustion):
         raise IllegalEffect(f"{who.name} is incapacitated and cannot take the Dodge action.")

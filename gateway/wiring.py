@@ -24,7 +24,6 @@ import inspect
 import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from dm.commands.context import CampaignInfo
@@ -36,6 +35,7 @@ from inference.factory import inference_plan, vllm_is_local
 from inference.registry import find_model
 from monitoring import status as live_figures
 from monitoring.gpu import read_gpus
+from monitoring.host import memory_bytes
 from persistence.database import Database
 from persistence.campaign_builder import CampaignBuilder
 from persistence.errors import UnknownCampaign
@@ -78,22 +78,10 @@ def _embedded_model_present() -> bool:
 
 
 def _memory() -> dict[str, Any]:
-    try:
-        import psutil  # comes with ray[default]; /proc is the fallback
-
-        vm = psutil.virtual_memory()
-        total, available = int(vm.total), int(vm.available)
-    except ImportError:
-        fields: dict[str, int] = {}
-        try:
-            for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
-                key, _, rest = line.partition(":")
-                fields[key] = int(rest.split()[0]) * 1024
-        except (OSError, ValueError, IndexError):
-            return {}
-        total, available = fields.get("MemTotal", 0), fields.get("MemAvailable", 0)
-    if not total:
+    amounts = memory_bytes()
+    if amounts is None:
         return {}
+    total, available = amounts
     return {"total_gib": round(total / 2**30, 1), "available_gib": round(available / 2**30, 1),
             "used_pct": round(100 * (total - available) / total, 1)}  # fmt: skip
 
