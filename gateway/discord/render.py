@@ -1,8 +1,9 @@
 """Table replies → Discord message parts: content and/or embeds, and whether the answer is private.
 
 `message_parts(reply)` is the one function the bot calls. A command result with an embed builder
-(`@embed_for(ResultClass)`, in `gateway/discord/render_cards.py`: sheets, inventory, turn order, rolls,
-attacks, spell casts, model status, system stats, rules entries, help) becomes embeds; any other result is its console text
+(`@embed_for(ResultClass)` from `gateway/discord/embed_basics.py`, in `gateway/discord/render_cards.py`: sheets,
+inventory, turn order, rolls, attacks, spell casts, model status, system stats, rules entries, help) becomes embeds;
+any other result is its console text
 (`gateway.render.text.render_text`, the same words as the console). Narration is the DM's text, with its cited
 rulings (`TableReply.sources`) as an embed footer. A whisper's answer (`Whispered`, or a refused `!whisper`) is
 private: `ephemeral` is set and `visible_to` names the one player who may see it (an ephemeral followup for a
@@ -17,16 +18,15 @@ bot's 2,000-character splitter (`gateway/discord/splitting.py`).
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 import discord
 
-from dm.commands.results import CommandResult, Refusal
+from dm.commands.results import Refusal
 from dm.table import TableReply
+from gateway.discord.embed_basics import COLOURS, embed_for, text_card
 from gateway.discord.embed_limits import Card, pack, to_embeds
+from gateway.discord.render_cards import result_cards
 from gateway.render.sources import sources_line
 from gateway.render.text import render_text
 
@@ -39,22 +39,6 @@ __all__ = [
     "text_card",
 ]
 
-R = TypeVar("R", bound=CommandResult)
-CardBuilder = Callable[[Any], list[Card]]
-
-COLOURS = {  # one colour per kind
-    "narrative": 0x8E6B3A,
-    "combat": 0xB03A2E,
-    "dice": 0x2E86C1,
-    "character": 0x28B463,
-    "rules": 0x7D3C98,
-    "system": 0x566573,
-    "error": 0xE74C3C,
-    "success": 0x27AE60,
-    "critical": 0xF1C40F,
-}
-
-_BUILDERS: dict[type[CommandResult], CardBuilder] = {}
 _PRIVATE_KINDS = ("whisper",)
 _PRIVATE_COMMANDS = ("whisper",)
 
@@ -68,62 +52,6 @@ class Parts:
     embeds: tuple[discord.Embed, ...] = ()
     ephemeral: bool = False
     visible_to: tuple[int, ...] = ()
-
-
-def embed_for(cls: type[R]) -> Callable[[Callable[[R], list[Card]]], Callable[[R], list[Card]]]:
-    """Register an embed builder for a result class (subclasses use it too unless they have their own)."""
-
-    def decorate(fn: Callable[[R], list[Card]]) -> Callable[[R], list[Card]]:
-        _BUILDERS[cls] = fn
-        return fn
-
-    return decorate
-
-
-_loaded: list[bool] = []
-
-
-def _load() -> None:
-    if not _loaded:
-        importlib.import_module("gateway.discord.render_cards")
-        _loaded.append(True)
-
-
-def text_card(text: str, *, colour: int | None = None, title: str | None = None) -> Card:
-    """A card from a text renderer's lines: the first line is the title (unless `title` is given), a line
-    `Label: value` becomes a field, an indented line continues the field above it, other lines the description."""
-    lines = [line for line in text.split("\n")]
-    card = Card(colour=colour)
-    if title is None and lines:
-        card.title, lines = lines[0].strip(), lines[1:]
-    else:
-        card.title = title or ""
-    description: list[str] = []
-    fields: list[list[str]] = []
-    for line in lines:
-        label, sep, value = line.partition(": ")
-        if line.startswith(" ") and fields:
-            fields[-1][1] += "\n" + line.strip()
-        elif line.endswith(":") and not line.startswith(" ") and len(line) <= 60:
-            fields.append([line[:-1].strip(), ""])
-        elif sep and not line.startswith(" ") and 0 < len(label) <= 40 and value.strip():
-            fields.append([label.strip(), value.strip()])
-        elif line.strip():
-            description.append(line.strip())
-    card.description = "\n".join(description)
-    for name, value in fields:
-        card.add(name, value or "-")
-    return card
-
-
-def result_cards(result: CommandResult) -> list[Card] | None:
-    """The embed cards for a result, or None when it reads best as plain text."""
-    _load()
-    for cls in type(result).__mro__:
-        builder = _BUILDERS.get(cls)  # type: ignore[arg-type]
-        if builder is not None:
-            return builder(result)
-    return None
 
 
 def _private(reply: TableReply) -> tuple[bool, tuple[int, ...]]:

@@ -16,16 +16,17 @@ from dm.commands.character import InventoryList, Sheet
 from dm.commands.combat import AttackDone, CombatStatus
 from dm.commands.creation import CharacterCreated
 from dm.commands.dice import RollDone
+from dm.commands.results import CommandResult
 from dm.commands.rules import RulesEntry, RulesSearchResult
 from dm.commands.spells import SpellCast
 from dm.commands.system import HelpCommand, HelpIndex, ModelStatus, SystemStats
 from gateway.commands.rules import in_field_order, render
+from gateway.discord.embed_basics import COLOURS, builder_for, embed_for, text_card
 from gateway.discord.embed_limits import Card
-from gateway.discord.render import COLOURS, embed_for, text_card
 from gateway.render.text import render_text, signed
 from gateway.render.text_combat import order_lines
 
-__all__ = ["dice_fields", "roll_card"]
+__all__ = ["dice_fields", "result_cards", "roll_card"]
 
 _SHORT_FIELD = 150  # a rules field longer than this reads as a paragraph, not a field
 _PARAGRAPHS = ("description", "desc", "higher levels", "legendary description")  # always the entry's text
@@ -253,3 +254,13 @@ def _model_status(r: ModelStatus) -> list[Card]:
 @embed_for(SystemStats)
 def _system_stats(r: SystemStats) -> list[Card]:
     return [text_card(render_text(r), colour=COLOURS["system"], title="System stats")]
+
+
+# --- lookup --------------------------------------------------------------------------------------------
+
+
+def result_cards(result: CommandResult) -> list[Card] | None:
+    """The embed cards for a result, or None when it reads best as plain text (every builder above is
+    registered by the time this module can be called)."""
+    builder = builder_for(type(result))
+    return builder(result) if builder is not None else None
