@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from monitoring.instruments import pushed_gpus
+
 __all__ = ["GpuCollector", "GpuStats", "collector", "read_gpus", "register"]
 
 log = logging.getLogger(__name__)
@@ -96,9 +98,7 @@ class GpuCollector:
                 self._read_at = now
             gpus = self._last
         if not gpus:
-            from monitoring.metrics import pushed_gpus  # a figure pushed by the vLLM actor's fit check
-
-            pushed = pushed_gpus()
+            pushed = pushed_gpus()  # a figure pushed by the vLLM actor's fit check
             gpus = [GpuStats(index=i, name="unknown", total_bytes=total, used_bytes=used, free_bytes=total - used,
                              utilization_pct=-1) for i, (used, total) in sorted(pushed.items())] or None  # fmt: skip
         return gpus

@@ -23,7 +23,7 @@ from prometheus_client import generate_latest
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitoring import metrics, sessions
+from monitoring import instruments, sessions
 
 __all__ = ["MergedView", "RELAYED_PREFIXES", "merge_families", "offered", "offered_text", "ray_actor_texts"]
 
@@ -40,7 +40,7 @@ RAY_NAMESPACE = "lorekeeper"  # actors.director.NAMESPACE (monitoring imports no
 
 class _Offered:
     def collect(self) -> Iterator[Any]:
-        for metric in metrics._PUSHED:  # noqa: SLF001 - the same package's list
+        for metric in instruments.PUSHED:
             yield from metric.collect()
         yield from sessions.SessionCollector().collect()
 

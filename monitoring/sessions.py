@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Iterator
 from typing import Any
 
-from monitoring import metrics
+from monitoring import instruments
 
 __all__ = ["SessionCollector", "SessionMetrics", "campaign_label", "live_sessions", "observer", "register"]
 
@@ -45,7 +45,7 @@ def campaign_label(session: Any) -> str:
             name = None
     if not name:
         return _UNKNOWN
-    value = metrics.label(name)
+    value = instruments.label(name)
     try:
         _labels[session] = value
     except TypeError:
@@ -76,19 +76,19 @@ class SessionMetrics:
             _sessions[id(session)] = weakref.ref(session)
 
     def received(self, session: Any, kind: str) -> None:
-        metrics.record_message(campaign_label(session), kind)
+        instruments.record_message(campaign_label(session), kind)
 
     def processed(self, session: Any, count: int) -> None:
-        metrics.record_processed(campaign_label(session), count)
+        instruments.record_processed(campaign_label(session), count)
 
     def batch_closed(self, session: Any, size: int) -> None:
-        metrics.observe_batch(campaign_label(session), size)
+        instruments.observe_batch(campaign_label(session), size)
 
     def turn_done(self, session: Any, seconds: float, messages: int, failed: bool) -> None:
         campaign = campaign_label(session)
-        metrics.observe_dm_turn(campaign, seconds, failed=failed)
+        instruments.observe_dm_turn(campaign, seconds, failed=failed)
         if not failed:
-            metrics.record_processed(campaign, messages)
+            instruments.record_processed(campaign, messages)
 
 
 _observer = SessionMetrics()

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitoring import metrics, sessions
+from monitoring import instruments, sessions
 from monitoring.gpu import collector
+from monitoring.relay import merge_families, ray_actor_texts
 
 __all__ = ["gpu_summary", "llm_summary", "runtime_summary"]
 
 
-def _by(name: str, key: str, samples: metrics.Samples) -> dict[str, float]:
+def _by(name: str, key: str, samples: instruments.Samples) -> dict[str, float]:
     totals: dict[str, float] = {}
     for sample_name, labels, value in samples:
         if sample_name == name:
@@ -26,17 +27,15 @@ def _by(name: str, key: str, samples: metrics.Samples) -> dict[str, float]:
     return totals
 
 
-def _samples(relayed: bool) -> metrics.Samples:
+def _samples(relayed: bool) -> instruments.Samples:
     """This process's samples; `relayed`: merged with the Ray actors' (blocking: call it from a thread)."""
-    local = metrics.pushed_samples()
+    local = instruments.pushed_samples()
     if not relayed:
         return local
-    from monitoring.relay import merge_families, ray_actor_texts
-
     texts = ray_actor_texts()
     if not texts:
         return local
-    pushed = (family for metric in metrics._PUSHED for family in metric.collect())  # noqa: SLF001
+    pushed = (family for metric in instruments.PUSHED for family in metric.collect())
     families = merge_families(pushed, texts)
     return [(s.name, s.labels, float(s.value)) for family in families for s in family.samples]
 
@@ -70,9 +69,9 @@ def llm_summary(*, relayed: bool = False) -> dict[str, dict[str, Any]]:
             "timeouts": int(timeouts.get(backend, 0)),
             "fallbacks": int(fallbacks.get(backend, 0)),
             "tokens_per_s": _round(max(speed.values()), 1) if speed else None,
-            "ttft_p50_s": _round(metrics.quantile("lorekeeper_llm_ttft_seconds", 0.5, samples, backend=backend)),
-            "ttft_p95_s": _round(metrics.quantile("lorekeeper_llm_ttft_seconds", 0.95, samples, backend=backend)),
-            "latency_p95_s": _round(metrics.quantile("lorekeeper_llm_latency_seconds", 0.95, samples,
+            "ttft_p50_s": _round(instruments.quantile("lorekeeper_llm_ttft_seconds", 0.5, samples, backend=backend)),
+            "ttft_p95_s": _round(instruments.quantile("lorekeeper_llm_ttft_seconds", 0.95, samples, backend=backend)),
+            "latency_p95_s": _round(instruments.quantile("lorekeeper_llm_latency_seconds", 0.95, samples,
                                                      backend=backend)),
         }
     return summary
