@@ -170,3 +170,16 @@ async def keep(clean_db: Any) -> Keep:
     channel = console_channel_id(campaign.id)
     await repo.bind_channel(campaign.id, channel)
     return Keep(clean_db, repo, campaign, channel)
+
+
+@pytest.fixture(scope="module")
+def ray_local() -> Iterator[Any]:
+    """A local Ray (two CPUs, no dashboard) for the module; left running if someone else started it."""
+    import ray
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=bool(os.environ.get("LK_RAY_LOGS")))
+    yield ray
+    if started_here:
+        ray.shutdown()

@@ -22,7 +22,6 @@ from faults.fault_helpers import INTEGRATION
 from test_inference_vllm_server import alive, free_port, wait_for  # noqa: E402 - tests/integration
 from test_session_actors import (  # noqa: E402, F401 - the fixtures the imported test needs
     director_for,
-    ray_local,
     test_a_session_actor_killed_mid_combat_comes_back_with_the_same_fight_and_answers_once,
 )
 

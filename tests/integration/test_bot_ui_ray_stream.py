@@ -5,10 +5,7 @@ in-process; without a listener the call is the plain `generate`."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from dm.drafts import drafting, restart_draft
 from inference.factory import InferencePlan
@@ -17,18 +14,6 @@ from inference.router import RouterConfig
 MESSAGES = [{"role": "user", "content": "We row towards the wreck."}]
 SCHEMA = {"type": "object", "properties": {"narrative": {"type": "string"}}, "required": ["narrative"]}
 STORY = "The fog parts around the hull and the old timbers groan as the tide turns beneath them."
-
-
-@pytest.fixture(scope="module")
-def ray_local() -> Iterator[Any]:
-    import ray
-
-    started_here = not ray.is_initialized()
-    if started_here:
-        ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
-    yield ray
-    if started_here:
-        ray.shutdown()
 
 
 async def test_the_router_actor_streams_pieces_to_the_callers_listener(ray_local: Any) -> None:

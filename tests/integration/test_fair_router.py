@@ -4,28 +4,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from inference.factory import InferencePlan
 from inference.router import RouterConfig
 
 MESSAGES = [{"role": "user", "content": "I open the door."}]
 SCHEMA = {"type": "object", "properties": {"narrative": {"type": "string"}}, "required": ["narrative"]}
-
-
-@pytest.fixture(scope="module")
-def ray_local() -> Iterator[Any]:
-    import ray
-
-    started_here = not ray.is_initialized()
-    if started_here:
-        ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
-    yield ray
-    if started_here:
-        ray.shutdown()
 
 
 async def test_the_router_actor_serves_campaigns_round_robin(ray_local: Any) -> None:

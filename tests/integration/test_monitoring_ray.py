@@ -16,7 +16,7 @@ from inference.router import RouterConfig
 from inference_standins import GeminiStandIn  # noqa: E402 - tests/integration is on sys.path
 from monitoring import metrics
 from monitoring.relay import MergedView, ray_actor_texts
-from test_session_actors import director_for, ray_local  # noqa: F401 - the REAL Ray fixtures
+from test_session_actors import director_for  # noqa: F401 - the REAL Ray fixtures
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

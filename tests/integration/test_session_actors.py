@@ -10,7 +10,7 @@ import os
 import re
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -27,19 +27,6 @@ FAST = SessionConfig(batch_window_s=0.5, batch_cap_s=3.0)
 def _reply(narrative: str, delay_s: float = 0.0) -> dict[str, Any]:
     entry: dict[str, Any] = {"reply": {"narrative": narrative, "rolls": [], "rule_lookups": [], "effects": []}}
     return entry | ({"delay_s": delay_s} if delay_s else {})
-
-
-@pytest.fixture(scope="module")
-def ray_local() -> Iterator[Any]:
-    """A local Ray (two CPUs, no dashboard) for this module; left running if someone else started it."""
-    import ray
-
-    started_here = not ray.is_initialized()
-    if started_here:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=bool(os.environ.get("LK_RAY_LOGS")))
-    yield ray
-    if started_here:
-        ray.shutdown()
 
 
 @pytest.fixture
