@@ -189,7 +189,7 @@ async def test_a_second_file_adds_to_the_campaign_and_reimports_stay_per_file(db
 async def test_reimport_keeps_the_play_state_on_the_adventures_rows(db, imported) -> None:
     """Re-importing the PDF (a fixed typo, a new version) must not forget what the party did: NPCs met or
     killed, plot progress and its notes, hooks already used — and must not duplicate the hooks."""
-    from game.effects import GameState
+    from game.effects import GameState, NpcRecord, PlotThread
     from persistence.play_state import PlayStateRepository
 
     repo = PlayStateRepository(db)
@@ -201,9 +201,9 @@ async def test_reimport_keeps_the_play_state_on_the_adventures_rows(db, imported
     loaded = await repo.load(cid)
     before = GameState.from_dict(loaded.state)
     played = before.model_copy(update={
-        "npcs": {npc.lower(): {"name": npc, "description": "", "alive": False}},
-        "plot_threads": {**before.plot_threads, thread.lower(): {"name": thread, "progress": ("The key was found.",),
-                                                                 "resolved": False}},
+        "npcs": {npc.lower(): NpcRecord(name=npc, description="", alive=False)},
+        "plot_threads": {**before.plot_threads,
+                         thread.lower(): PlotThread(name=thread, progress=("The key was found.",), resolved=False)},
         "hooks": tuple(h.model_copy(update={"used": h.text == hook}) for h in before.hooks),
     })  # fmt: skip
     played = GameState.model_validate(played.to_dict())
