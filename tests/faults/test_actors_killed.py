@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -53,12 +54,15 @@ async def test_a_killed_vllm_actor_comes_back_and_reaps_its_orphaned_server(ray_
 
         async def restarted() -> dict[str, Any] | None:
             try:
-                return await actor.start.remote()
+                status = await actor.start.remote()
             except Exception as exc:  # noqa: BLE001 - RayActorError while Ray restarts it
                 if "in use" in str(exc):
                     raise  # the hole: the restarted actor refused the taken port
-                await asyncio.sleep(0.5)
-                return None
+                status = None
+            if status is not None and status.get("pid") != orphan:
+                return status
+            await asyncio.sleep(0.5)  # not restarted yet (the kill is asynchronous: the old actor may still answer)
+            return None
 
         second = None
         for _ in range(60):
@@ -70,7 +74,8 @@ async def test_a_killed_vllm_actor_comes_back_and_reaps_its_orphaned_server(ray_
         reply = await actor.generate.remote(MESSAGES, None, 32, 0.2, False)
         assert "served by stand-in/llama-a" in reply.text
     finally:
-        await actor.stop.remote()
+        with contextlib.suppress(Exception):  # an actor still restarting cannot stop; the kill below ends it
+            await actor.stop.remote()
         ray_local.kill(actor, no_restart=True)
 
 
