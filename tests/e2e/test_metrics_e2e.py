@@ -17,6 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from exposition import samples
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NARRATION = "Salt-stiff hinges groan as the chapel door gives."
 
@@ -32,18 +34,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _samples(page: str) -> dict[str, float]:
-    out = {}
-    for line in page.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
-
-
-def _value(samples: dict[str, float], pattern: str) -> float:
+def _value(page: dict[str, float], pattern: str) -> float:
     """The sum of the samples whose `name{labels}` matches `pattern` (a regex)."""
-    return sum(v for k, v in samples.items() if re.fullmatch(pattern, k))
+    return sum(v for k, v in page.items() if re.fullmatch(pattern, k))
 
 
 class _Game:
@@ -109,7 +102,7 @@ def test_metrics_during_a_console_game_have_real_values(tmp_path: Path) -> None:
         else:
             returncode, stderr = game.process.returncode, game.process.stderr.read()  # type: ignore[union-attr]
     assert returncode == 0, stderr
-    s = _samples(page)
+    s = samples(page)
     # inference: the storyteller's call, with its tokens, latency and time to first token
     assert _value(s, r'lorekeeper_llm_requests_total\{backend="scripted",outcome="ok"\}') >= 1
     assert _value(s, r'lorekeeper_llm_tokens_total\{backend="scripted",kind="completion"\}') > 0

@@ -14,6 +14,7 @@ from dm.table import PlayerMessage
 from inference.gemini_backend import GeminiConfig
 from inference.router import RouterConfig
 from inference_standins import GeminiStandIn  # noqa: E402 - tests/integration is on sys.path
+from exposition import samples
 from monitoring import metrics
 from monitoring.relay import MergedView, ray_actor_texts
 from test_session_actors import director_for  # noqa: F401 - the REAL Ray fixtures
@@ -21,15 +22,6 @@ from test_session_actors import director_for  # noqa: F401 - the REAL Ray fixtur
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 REPLY = {"reply": {"narrative": "The lantern gutters.", "rolls": [], "rule_lookups": [], "effects": []}}
-
-
-def _samples(text: str) -> dict[str, float]:
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
 
 
 async def test_the_exporter_relays_the_session_and_persistence_actors(
@@ -43,7 +35,7 @@ async def test_the_exporter_relays_the_session_and_persistence_actors(
     assert replies and replies[0].kind == "command_result"
     texts = await asyncio.to_thread(ray_actor_texts)  # the exporter's thread asks, not this event loop
     assert len(texts) >= 2  # the session actor and the persistence actor (the director has no metrics_text)
-    merged = _samples(generate_latest(MergedView(metrics.REGISTRY, lambda: texts)).decode())  # type: ignore[arg-type]
+    merged = samples(generate_latest(MergedView(metrics.REGISTRY, lambda: texts)).decode())  # type: ignore[arg-type]
     assert merged["lorekeeper_sessions_open"] >= 1
     assert merged['lorekeeper_messages_received_total{campaign="lantern_keep",kind="command"}'] >= 1
     assert merged['lorekeeper_messages_processed_total{campaign="lantern_keep"}'] >= 1
@@ -77,7 +69,7 @@ async def test_the_router_actor_relays_its_fallbacks_and_its_backend_actors_call
         assert (await router.generate.remote(messages, None, 64, 0.2, False, "m-2")).backend == "gemini"
         texts = await asyncio.to_thread(ray_actor_texts)
         view = MergedView(metrics.REGISTRY, lambda: texts)
-        merged = _samples(generate_latest(view).decode())  # type: ignore[arg-type]
+        merged = samples(generate_latest(view).decode())  # type: ignore[arg-type]
         assert merged['lorekeeper_llm_fallbacks_total{backend="gemini",reason="unavailable"}'] >= 1  # the router's
         assert merged['lorekeeper_llm_requests_total{backend="gemini",outcome="ok"}'] >= 1  # the Gemini actor's
     finally:

@@ -10,6 +10,7 @@ import types
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
+from exposition import samples
 from monitoring.gpu import GpuCollector, read_gpus
 
 GIB = 2**30
@@ -46,12 +47,7 @@ def _nvml(monkeypatch: pytest.MonkeyPatch, *, init_error: bool = False, utilizat
 def _samples(collector: GpuCollector) -> dict[str, float]:
     registry = CollectorRegistry()
     registry.register(collector)
-    out = {}
-    for line in generate_latest(registry).decode().splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
+    return samples(generate_latest(registry).decode())
 
 
 def test_without_nvidia_ml_py_the_gpu_is_absent_not_zero(monkeypatch: pytest.MonkeyPatch) -> None:

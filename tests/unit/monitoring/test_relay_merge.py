@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from exposition import samples
 from monitoring.relay import MergedView
 
 
@@ -28,12 +29,7 @@ def _local() -> CollectorRegistry:
 
 
 def _samples(view: MergedView) -> dict[str, float]:
-    out = {}
-    for line in generate_latest(view).decode().splitlines():  # type: ignore[arg-type]
-        if line and not line.startswith("#") and "_created" not in line:
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
+    return samples(generate_latest(view).decode(), skip_created=True)  # type: ignore[arg-type]
 
 
 def test_two_actor_pages_merge_into_the_local_registry() -> None:
