@@ -183,3 +183,13 @@ def ray_local() -> Iterator[Any]:
     yield ray
     if started_here:
         ray.shutdown()
+
+
+@pytest.fixture
+def bench_env(settings_env: Path, embedded_pg: str, clean_db: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`settings_env` with DATABASE_URL on the session's server and clean tables: a bench run through the CLI."""
+    from gateway.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", embedded_pg)
+    get_settings.cache_clear()
+    return settings_env

@@ -50,15 +50,6 @@ def test_dice_and_validation_run_small(capfd: pytest.CaptureFixture[str]) -> Non
     assert "p95" in out or "p99" in out
 
 
-@pytest.fixture
-def bench_env(settings_env: Path, embedded_pg: str, clean_db: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from gateway.settings import get_settings
-
-    monkeypatch.setenv("DATABASE_URL", embedded_pg)
-    get_settings.cache_clear()
-    return settings_env
-
-
 def test_the_dm_turn_overhead_bench_runs_small(bench_env: Path, capfd: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "dm_turn", "--quick"]) == 0
     out = capfd.readouterr().out

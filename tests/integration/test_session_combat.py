@@ -12,7 +12,7 @@ from dm.combat_gate import whose_turn
 from dm.session import ManualClock, Session, SessionConfig
 from dm.table import PlayerMessage, Table, TableReply
 from dm.turn import DMTurn
-from game.combat import Combatant, CombatState
+from fights import goblin_first
 from game.creation import create_character, standard_array
 from game.effects import Creature, GameState
 from inference.scripted import ScriptedBackend
@@ -34,12 +34,7 @@ async def _party(keep: Any, turn: str | None, players: tuple[int, int] = (BRAKKA
                             "cha": 10, "str": 8}), ["arcana", "history"], subrace="high elf", player_id=players[1])
     brakka.id, mira.id = "brakka", "mira"
     goblin = Creature(id="goblin-1", name="Goblin", hp=30, max_hp=30, armor_class=15, dexterity=14)
-    combat = None
-    if turn is not None:
-        order = (Combatant(id="goblin-1", name="Goblin", initiative=15),
-                 Combatant(id="brakka", name="Brakka", initiative=12, is_player=True),
-                 Combatant(id="mira", name="Mira", initiative=8, is_player=True))  # fmt: skip
-        combat = CombatState(combatants=order, turn_index=[c.id for c in order].index(turn))
+    combat = goblin_first(turn)
     state = GameState(characters={"brakka": brakka, "mira": mira}, creatures={"goblin-1": goblin},
                       location="Saltmere", combat=combat)  # fmt: skip
     loaded = await keep.repo.load(keep.campaign.id)

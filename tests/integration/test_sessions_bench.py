@@ -4,7 +4,6 @@ session's embedded PostgreSQL: every metric is printed, nothing is lost or answe
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,15 +12,6 @@ from gateway.cli import main
 METRICS = ("messages sent", "messages lost", "messages duplicated", "order kept per channel", "overhead alone",
            "all at once", "memory per idle session", "memory per idle actor", "actor start time",
            "turn latency without fair queue", "turn latency with fair queue")  # fmt: skip
-
-
-@pytest.fixture
-def bench_env(settings_env: Path, embedded_pg: str, clean_db: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from gateway.settings import get_settings
-
-    monkeypatch.setenv("DATABASE_URL", embedded_pg)
-    get_settings.cache_clear()
-    return settings_env
 
 
 def test_the_sessions_bench_runs_small_and_loses_nothing(bench_env: Path, capfd: pytest.CaptureFixture[str]) -> None:

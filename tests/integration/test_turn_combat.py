@@ -10,7 +10,7 @@ from typing import Any
 
 from dm.table import Table
 from dm.turn import DMTurn
-from game.combat import Combatant, CombatState
+from fights import goblin_first
 from game.creation import create_character, standard_array
 from game.effects import Creature, GameState
 from gateway.console import ConsoleGame, Transcript, reply_text
@@ -49,12 +49,7 @@ async def _party(keep: Any, *, goblin_hp: int = 30, slots: int | None = None, tu
     if slots is not None:
         heroes["mira"].spell_slots = heroes["mira"].spell_slots.model_copy(update={"current": {1: slots}})
     goblin = Creature(id="goblin-1", name="Goblin", hp=goblin_hp, max_hp=goblin_hp, armor_class=15, dexterity=14)
-    combat = None
-    if turn is not None:
-        order = (Combatant(id="goblin-1", name="Goblin", initiative=15),
-                 Combatant(id="brakka", name="Brakka", initiative=12, is_player=True),
-                 Combatant(id="mira", name="Mira", initiative=8, is_player=True))  # fmt: skip
-        combat = CombatState(combatants=order, turn_index=[c.id for c in order].index(turn))
+    combat = goblin_first(turn)
     state = GameState(characters=heroes, creatures={"goblin-1": goblin}, location="Saltmere", combat=combat)
     await _save(keep, state)
     return state

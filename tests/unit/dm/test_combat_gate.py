@@ -6,7 +6,7 @@ import pytest
 
 from dm.combat_gate import (ClockEvent, MessageKind, RecapClock, TurnClock, classify, decide, denial_text,
                             is_question, pass_turn, whose_turn)
-from game.combat import Combatant, CombatState
+from fights import goblin_first
 from game.creation import create_character, standard_array
 from game.effects import Creature, GameState
 
@@ -20,12 +20,7 @@ def _state(turn: str | None = "brakka", goblin_dead: bool = False) -> GameState:
                             player_id=MIRA)  # fmt: skip
     goblin = Creature(id="goblin-1", name="Goblin", hp=0 if goblin_dead else 7, max_hp=7, armor_class=15,
                       dexterity=14, dead=goblin_dead)  # fmt: skip
-    combat = None
-    if turn is not None:
-        order = (Combatant(id="goblin-1", name="Goblin", initiative=15),
-                 Combatant(id="brakka", name="Brakka", initiative=12, is_player=True),
-                 Combatant(id="mira", name="Mira", initiative=8, is_player=True))  # fmt: skip
-        combat = CombatState(combatants=order, turn_index=[c.id for c in order].index(turn))
+    combat = goblin_first(turn)
     return GameState(characters={"brakka": brakka, "mira": mira}, creatures={"goblin-1": goblin}, combat=combat)
 
 
