@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from cli_command import lorekeeper_command
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,10 +30,6 @@ bram: !quit
 mira: !roll 1d4
 """
 
-def _lorekeeper() -> list[str]:
-    installed = shutil.which("lorekeeper", path=str(Path(sys.executable).parent))
-    return [installed] if installed else [sys.executable, "-m", "gateway.cli"]
-
 
 def test_a_scripted_console_game_in_a_fresh_data_dir(tmp_path: Path) -> None:
     script = tmp_path / "session.txt"
@@ -46,7 +42,7 @@ def test_a_scripted_console_game_in_a_fresh_data_dir(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "LOG_LEVEL")}
     env["LOREKEEPER_DATA_DIR"] = str(tmp_path / "data")
     result = subprocess.run(
-        [*_lorekeeper(), "play", "--script", str(script), "--seed", "7", "--llm", f"scripted:{replies}"],
+        [*lorekeeper_command(), "play", "--script", str(script), "--seed", "7", "--llm", f"scripted:{replies}"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -71,7 +67,7 @@ def test_a_scripted_console_game_in_a_fresh_data_dir(tmp_path: Path) -> None:
     again_script.write_text("mira: !roll arcana\nmira: !my_sheet\n")
     transcript = tmp_path / "t.jsonl"
     again = subprocess.run(
-        [*_lorekeeper(), "play", "--script", str(again_script), "--seed", "7", "--transcript", str(transcript)],
+        [*lorekeeper_command(), "play", "--script", str(again_script), "--seed", "7", "--transcript", str(transcript)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
     assert again.returncode == 0, again.stderr

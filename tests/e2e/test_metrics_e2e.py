@@ -8,24 +8,18 @@ from __future__ import annotations
 import os
 import queue
 import re
-import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
+from cli_command import lorekeeper_command
 from exposition import samples
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NARRATION = "Salt-stiff hinges groan as the chapel door gives."
-
-
-def _lorekeeper() -> list[str]:
-    installed = shutil.which("lorekeeper", path=str(Path(sys.executable).parent))
-    return [installed] if installed else [sys.executable, "-m", "gateway.cli"]
 
 
 def _free_port() -> int:
@@ -43,7 +37,7 @@ class _Game:
     """`lorekeeper play` with stdin and stdout piped; stdout lines are read on a thread."""
 
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
-        self.process = subprocess.Popen([*_lorekeeper(), "play", *args], cwd=cwd, env=env, text=True,
+        self.process = subprocess.Popen([*lorekeeper_command(), "play", *args], cwd=cwd, env=env, text=True,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
@@ -136,7 +130,7 @@ def test_metrics_during_a_console_game_have_real_values(tmp_path: Path) -> None:
         env["METRICS_PORT"] = str(taken.getsockname()[1])
         script = tmp_path / "again.txt"
         script.write_text("mira: !roll 1d4\n")
-        again = subprocess.run([*_lorekeeper(), "play", "--script", str(script), "--llm", f"scripted:{replies}"],
+        again = subprocess.run([*lorekeeper_command(), "play", "--script", str(script), "--llm", f"scripted:{replies}"],
                                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert again.returncode == 0, again.stderr
     assert "metrics exporter not started" in again.stderr

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from cli_command import lorekeeper_command
 
 pytestmark = pytest.mark.slow
 
@@ -25,11 +25,6 @@ mira: !roll 1d4
 """
 
 
-def _lorekeeper() -> list[str]:
-    installed = shutil.which("lorekeeper", path=str(Path(sys.executable).parent))
-    return [installed] if installed else [sys.executable, "-m", "gateway.cli"]
-
-
 def test_play_ray_answers_a_script_through_a_session_actor(tmp_path: Path) -> None:
     script = tmp_path / "s.txt"
     script.write_text(SCRIPT)
@@ -40,7 +35,7 @@ def test_play_ray_answers_a_script_through_a_session_actor(tmp_path: Path) -> No
     env |= {"LOREKEEPER_DATA_DIR": str(tmp_path / "data"), "BATCH_WINDOW_S": "1"}
     transcript = tmp_path / "t.jsonl"
     result = subprocess.run(
-        [*_lorekeeper(), "play", "--ray", "--no-rules", "--seed", "7", "--script", str(script),
+        [*lorekeeper_command(), "play", "--ray", "--no-rules", "--seed", "7", "--script", str(script),
          "--llm", f"scripted:{replies.name}", "--transcript", str(transcript)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
