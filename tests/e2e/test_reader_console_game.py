@@ -22,7 +22,7 @@ import pytest
 
 from dm.reader_text import reads_as_prose
 from ingest.campaign.pipeline import parse_campaign_pdf
-from test_console_game import _lorekeeper
+from cli_command import lorekeeper_command
 
 pytestmark = pytest.mark.slow
 
@@ -77,7 +77,7 @@ def test_the_embedded_model_reads_the_adventure_aloud(play_dir: Path) -> None:
            if k not in ("DATABASE_URL", "LOG_LEVEL", "GEMINI_API_KEY", "XAI_API_KEY", "VLLM_HOST")}  # fmt: skip
     env["LOREKEEPER_DATA_DIR"] = str(tmp_path / "data")
     started = time.perf_counter()
-    result = subprocess.run([*_lorekeeper(), "play", "--script", str(script), "--seed", "7", "--transcript",
+    result = subprocess.run([*lorekeeper_command(), "play", "--script", str(script), "--seed", "7", "--transcript",
                              str(transcript)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1800,
                             check=False)  # fmt: skip
     elapsed = time.perf_counter() - started
@@ -102,7 +102,7 @@ def test_the_embedded_model_reads_the_adventure_aloud(play_dir: Path) -> None:
     applied = [e["kind"] for r in records if r["kind"] == "narrative" for e in r.get("applied", [])]
     # the arrival at the first place after the opening, the tavern, the causeway; Mother Grell
     assert applied.count("location_change") == 3 and applied.count("npc_introduce") == 1
-    state = subprocess.run([*_lorekeeper(), "campaign", "state", "the-drowned-lantern", "--json"], cwd=tmp_path,
+    state = subprocess.run([*lorekeeper_command(), "campaign", "state", "the-drowned-lantern", "--json"], cwd=tmp_path,
                            env=env, capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
     assert state.returncode == 0, state.stderr + state.stdout
     saved = json.loads(state.stdout)
